@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Reel builds and runs with. Idempotent: when every
+# package is already present it changes nothing and needs no network.
+set -euo pipefail
+
+packages=(
+    pkg-config
+    libopenblas-dev          # GEMM for the transformer and VAE
+    libzmq3-dev              # the farm's wire
+    libprotobuf-c-dev        # protobuf runtime for C workers
+    libpq-dev postgresql     # job state; reel starts its own cluster
+    libavcodec-dev libavformat-dev libavutil-dev libswscale-dev   # video files
+    ffmpeg                   # ffprobe, used by tests to check written videos
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]} == 0)); then
+    echo "install-deps: all ${#packages[@]} Debian packages present" >&2
+    exit 0
+fi
+
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+echo "install-deps: installing ${missing[*]}" >&2
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done" >&2

@@ -1,0 +1,13 @@
+import ArgumentParser
+
+@main
+struct Reel: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Reel: a distributed render farm for long-video generation with diffusion transformers.",
+        subcommands: [
+            DemoCommand.self,
+            ModelCommand.self,
+            PlanCommand.self,
+            BenchCommand.self,
+        ])
+}
