@@ -30,12 +30,15 @@ let package = Package(
         // MARK: long-video plan (pure)
         .target(name: "ReelPlan", dependencies: []),
 
+        // MARK: media (libav)
+        .target(name: "ReelMedia", dependencies: ["CLibAV"], swiftSettings: optimized),
+
         // MARK: benchmarks and CLI
         .target(name: "ReelBench", dependencies: ["ReelModel", "ReelTensor"]),
         .executableTarget(
             name: "ReelCLI",
             dependencies: [
-                "ReelTensor", "ReelModel", "ReelPlan", "ReelBench",
+                "ReelTensor", "ReelModel", "ReelPlan", "ReelMedia", "ReelBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -47,6 +50,7 @@ let package = Package(
         .testTarget(
             name: "ReelPlanTests",
             dependencies: ["ReelPlan", .product(name: "PropertyBased", package: "swift-property-based")]),
+        .testTarget(name: "ReelMediaTests", dependencies: ["ReelMedia"]),
     ],
     swiftLanguageModes: [.v6]
 )
