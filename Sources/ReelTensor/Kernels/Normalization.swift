@@ -1,0 +1,102 @@
+/// Per-row normalisations over the last axis of an `(N, D)` tensor, with
+/// statistics accumulated in Double (PyTorch's CPU kernels accumulate in at
+/// least float32; Double keeps us closer to exact than the reference is).
+public enum Normalization {
+    /// `(x − mean) / √(var + eps) · weight + bias`, biased variance, as `nn.LayerNorm`.
+    /// `weight`/`bias` of nil mean `elementwise_affine=False`.
+    public static func layerNorm(_ x: Tensor, weight: Tensor?, bias: Tensor?, eps: Float) throws(TensorError) -> Tensor {
+        let d = try rowWidth(x, weight: weight, bias: bias)
+        var y = x
+        let w = weight?.storage, b = bias?.storage
+        y.storage.withUnsafeMutableBufferPointer { yp in
+            let box = UncheckedSendable(yp.baseAddress!)
+            Parallel.forRanges(x.count / d, grain: 64) { rows in
+                let base = box.value
+                for r in rows {
+                    let row = base + r * d
+                    var sum = 0.0
+                    for j in 0 ..< d { sum += Double(row[j]) }
+                    let mean = sum / Double(d)
+                    var squares = 0.0
+                    for j in 0 ..< d {
+                        let c = Double(row[j]) - mean
+                        squares += c * c
+                    }
+                    let inv = 1 / (squares / Double(d) + Double(eps)).squareRoot()
+                    let m = Float(mean), s = Float(inv)
+                    for j in 0 ..< d {
+                        var v = (row[j] - m) * s
+                        if let w { v *= w[j] }
+                        if let b { v += b[j] }
+                        row[j] = v
+                    }
+                }
+            }
+        }
+        return y
+    }
+
+    /// `x / √(mean(x²) + eps) · weight`, as `torch.nn.RMSNorm`.
+    public static func rmsNorm(_ x: Tensor, weight: Tensor?, eps: Float) throws(TensorError) -> Tensor {
+        let d = try rowWidth(x, weight: weight, bias: nil)
+        var y = x
+        let w = weight?.storage
+        y.storage.withUnsafeMutableBufferPointer { yp in
+            let box = UncheckedSendable(yp.baseAddress!)
+            Parallel.forRanges(x.count / d, grain: 64) { rows in
+                let base = box.value
+                for r in rows {
+                    let row = base + r * d
+                    var squares = 0.0
+                    for j in 0 ..< d { squares += Double(row[j]) * Double(row[j]) }
+                    let s = Float(1 / (squares / Double(d) + Double(eps)).squareRoot())
+                    for j in 0 ..< d {
+                        var v = row[j] * s
+                        if let w { v *= w[j] }
+                        row[j] = v
+                    }
+                }
+            }
+        }
+        return y
+    }
+
+    /// Reference layer norm: each row in Double end to end.
+    public static func naiveLayerNorm(_ x: Tensor, weight: Tensor?, bias: Tensor?, eps: Float) throws(TensorError) -> Tensor {
+        let d = try rowWidth(x, weight: weight, bias: nil)
+        var y = x
+        for r in 0 ..< x.count / d {
+            let row = (0 ..< d).map { Double(x.storage[r * d + $0]) }
+            let mean = row.reduce(0, +) / Double(d)
+            let variance = row.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(d)
+            for j in 0 ..< d {
+                var v = (row[j] - mean) / (variance + Double(eps)).squareRoot()
+                if let weight { v *= Double(weight.storage[j]) }
+                if let bias { v += Double(bias.storage[j]) }
+                y.storage[r * d + j] = Float(v)
+            }
+        }
+        return y
+    }
+
+    /// Reference RMS norm: each row in Double end to end.
+    public static func naiveRMSNorm(_ x: Tensor, weight: Tensor?, eps: Float) throws(TensorError) -> Tensor {
+        let d = try rowWidth(x, weight: weight, bias: nil)
+        var y = x
+        for r in 0 ..< x.count / d {
+            let row = (0 ..< d).map { Double(x.storage[r * d + $0]) }
+            let rms = (row.reduce(0) { $0 + $1 * $1 } / Double(d) + Double(eps)).squareRoot()
+            for j in 0 ..< d {
+                y.storage[r * d + j] = Float(row[j] / rms * Double(weight?.storage[j] ?? 1))
+            }
+        }
+        return y
+    }
+
+    private static func rowWidth(_ x: Tensor, weight: Tensor?, bias: Tensor?) throws(TensorError) -> Int {
+        guard let d = x.shape.last, d > 0 else { throw .invalidArgument("cannot normalise \(x.shape)") }
+        if let weight, weight.shape != [d] { throw .shapeMismatch(what: "norm weight", expected: [d], actual: weight.shape) }
+        if let bias, bias.shape != [d] { throw .shapeMismatch(what: "norm bias", expected: [d], actual: bias.shape) }
+        return d
+    }
+}

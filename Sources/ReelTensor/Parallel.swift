@@ -1,0 +1,61 @@
+import Dispatch
+
+/// How many threads the engine's kernels use, and the loop that spreads work over them.
+///
+/// OpenBLAS is kept single-threaded (see ``BLAS``) and the engine partitions work
+/// itself: one decision point for threads, no oversubscription when the attention
+/// loop and a GEMM would otherwise both spawn threads, and a row of a result is
+/// computed the same way whatever the thread count.
+public enum Parallel {
+    nonisolated(unsafe) private static var _threads = defaultThreadCount()
+
+    /// The number of threads kernels split their work over (≥ 1).
+    public static var threads: Int {
+        get { _threads }
+        set { _threads = max(1, newValue) }
+    }
+
+    static func defaultThreadCount() -> Int {
+        let cores = sysconf(Int32(_SC_NPROCESSORS_ONLN))
+        return max(1, Int(cores))
+    }
+
+    /// Calls `body` with disjoint contiguous ranges that together cover `0..<count`,
+    /// concurrently on up to ``threads`` threads. `grain` is the smallest range worth a thread.
+    public static func forRanges(_ count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        let parts = min(threads, max(1, count / max(grain, 1)))
+        if parts == 1 {
+            body(0 ..< count)
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            let box = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                let lo = count * part / parts
+                let hi = count * (part + 1) / parts
+                if lo < hi { box.value(lo ..< hi) }
+            }
+        }
+    }
+
+    /// Calls `body(i)` for every `i` in `0..<count`, spread over ``threads`` threads.
+    public static func forEach(_ count: Int, _ body: (Int) -> Void) {
+        forRanges(count) { range in
+            for i in range { body(i) }
+        }
+    }
+}
+
+/// Carries a value into a concurrent closure whose safety the caller guarantees
+/// (disjoint writes into one buffer, read-only sharing).
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

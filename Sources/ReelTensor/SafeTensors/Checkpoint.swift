@@ -1,0 +1,84 @@
+import Foundation
+
+/// The weights of one model component in a folder: a single
+/// `NAME.safetensors`, or shards listed by `NAME.safetensors.index.json`
+/// (`{"weight_map": {tensor: shard file}}`), as diffusers saves them.
+public final class Checkpoint: Sendable {
+    /// The files the tensors came from, for messages.
+    public let files: [String]
+    private let shards: [SafeTensorsFile]
+    private let location: [String: Int]
+
+    /// Opens `directory/baseName.safetensors`, or the sharded index beside it.
+    public init(directory: String, baseName: String) throws(SafeTensorsError) {
+        let single = (directory as NSString).appendingPathComponent("\(baseName).safetensors")
+        let index = single + ".index.json"
+        if FileManager.default.fileExists(atPath: single) {
+            let file = try SafeTensorsFile(path: single)
+            shards = [file]
+            files = [single]
+            location = Dictionary(uniqueKeysWithValues: file.entries.keys.map { ($0, 0) })
+        } else if FileManager.default.fileExists(atPath: index) {
+            let map = try Self.readIndex(index)
+            let shardNames = Array(Set(map.values)).sorted()
+            var opened = [SafeTensorsFile]()
+            for name in shardNames {
+                opened.append(try SafeTensorsFile(path: (directory as NSString).appendingPathComponent(name)))
+            }
+            var location = [String: Int]()
+            for (tensor, shard) in map {
+                let i = shardNames.firstIndex(of: shard)!
+                guard opened[i].entry(tensor) != nil else {
+                    throw .malformedHeader(path: index, reason: "weight_map puts '\(tensor)' in '\(shard)', which has no such tensor")
+                }
+                location[tensor] = i
+            }
+            shards = opened
+            files = opened.map(\.path)
+            self.location = location
+        } else {
+            throw .unreadable(path: single, reason: "no such file, and no sharded index '\(index)' either")
+        }
+    }
+
+    /// Every tensor name in the checkpoint.
+    public var names: Set<String> { Set(location.keys) }
+
+    /// The file holding `name`.
+    public func file(of name: String) -> String? { location[name].map { shards[$0].path } }
+
+    /// The header entry of `name`.
+    public func entry(_ name: String) -> SafeTensorsFile.Entry? { location[name].flatMap { shards[$0].entry(name) } }
+
+    /// Reads `name` as float32.
+    public func tensor(_ name: String) throws(SafeTensorsError) -> Tensor {
+        guard let i = location[name] else { throw .missingTensor(path: files.joined(separator: ", "), name: name) }
+        return try shards[i].tensor(name)
+    }
+
+    /// The dtypes present, with the element count of each.
+    public var dtypeCounts: [DType: Int] {
+        var counts = [DType: Int]()
+        for name in location.keys {
+            if let e = entry(name) { counts[e.dtype, default: 0] += e.shape.reduce(1, *) }
+        }
+        return counts
+    }
+
+    private static func readIndex(_ path: String) throws(SafeTensorsError) -> [String: String] {
+        struct Index: Decodable { let weight_map: [String: String] }
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw .unreadable(path: path, reason: (error as NSError).localizedDescription)
+        }
+        let index: Index
+        do { index = try JSONDecoder().decode(Index.self, from: data) } catch {
+            throw .malformedHeader(path: path, reason: "not a safetensors index: expected {\"weight_map\": {tensor: file}}")
+        }
+        for file in Set(index.weight_map.values) where file.contains("/") || file.hasPrefix(".") || file.isEmpty {
+            // A shard must sit beside its index; anything else could read arbitrary files.
+            throw .malformedHeader(path: path, reason: "shard name '\(file)' must be a plain file name in the same folder")
+        }
+        return index.weight_map
+    }
+}

@@ -1,0 +1,83 @@
+/// A contiguous, row-major (C order) float32 tensor with value semantics.
+///
+/// Everything the engine computes is float32; half-precision checkpoints are
+/// widened on load (see ``SafeTensorsFile``). Storage is a Swift array, so
+/// copies are copy-on-write and a tensor can cross threads freely.
+public struct Tensor: Sendable, Equatable {
+    /// The extent of each axis, outermost first.
+    public private(set) var shape: [Int]
+    /// The elements in C order; `storage.count == shape.product`.
+    public var storage: [Float]
+
+    /// A tensor of `shape` filled with `value`.
+    public init(zeros shape: [Int], value: Float = 0) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "negative extent in shape \(shape)")
+        self.shape = shape
+        self.storage = [Float](repeating: value, count: shape.reduce(1, *))
+    }
+
+    /// Wraps `storage` as a tensor of `shape`; throws when the element count differs.
+    public init(shape: [Int], storage: [Float]) throws(TensorError) {
+        guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == storage.count else {
+            throw .shapeMismatch(
+                what: "storage", expected: shape, actual: [storage.count])
+        }
+        self.shape = shape
+        self.storage = storage
+    }
+
+    /// Number of elements.
+    public var count: Int { storage.count }
+    /// Number of axes.
+    public var rank: Int { shape.count }
+
+    /// The same elements viewed with another shape of equal element count.
+    public func reshaped(_ newShape: [Int]) throws(TensorError) -> Tensor {
+        try Tensor(shape: newShape, storage: storage)
+    }
+
+    /// The sub-tensor at `index` along the first axis (a copy).
+    public func slice(_ index: Int) -> Tensor {
+        precondition(rank >= 1 && index >= 0 && index < shape[0], "slice \(index) out of \(shape)")
+        let inner = Array(shape.dropFirst())
+        let n = inner.reduce(1, *)
+        return Tensor(uncheckedShape: inner, storage: Array(storage[index * n ..< (index + 1) * n]))
+    }
+
+    /// Stacks equally shaped tensors along a new first axis.
+    public static func stack(_ parts: [Tensor]) throws(TensorError) -> Tensor {
+        guard let first = parts.first else { throw .invalidArgument("cannot stack zero tensors") }
+        var storage = [Float]()
+        storage.reserveCapacity(first.count * parts.count)
+        for (i, part) in parts.enumerated() {
+            guard part.shape == first.shape else {
+                throw .shapeMismatch(what: "stack element \(i)", expected: first.shape, actual: part.shape)
+            }
+            storage.append(contentsOf: part.storage)
+        }
+        return Tensor(uncheckedShape: [parts.count] + first.shape, storage: storage)
+    }
+
+    /// Largest absolute element; 0 for an empty tensor.
+    public var maxAbs: Float { storage.reduce(0) { max($0, abs($1)) } }
+
+    /// Whether every element is finite (no NaN or ±Inf).
+    public var isFinite: Bool { storage.allSatisfy { $0.isFinite } }
+
+    /// Largest |self − other|, or +Inf when shapes differ.
+    public func maxAbsDifference(_ other: Tensor) -> Float {
+        guard shape == other.shape else { return .infinity }
+        var m: Float = 0
+        for i in 0 ..< count { m = max(m, abs(storage[i] - other.storage[i])) }
+        return m
+    }
+
+    init(uncheckedShape shape: [Int], storage: [Float]) {
+        self.shape = shape
+        self.storage = storage
+    }
+}
+
+extension Tensor: CustomStringConvertible {
+    public var description: String { "Tensor\(shape)" }
+}

@@ -1,0 +1,145 @@
+import Testing
+@testable import ReelTensor
+
+/// Each fast kernel against its naive reference, on shapes that exercise the
+/// edges (ragged chunks, several threads, rows not a multiple of the grain).
+@Suite struct KernelTests {
+    /// Relative error of `fast` against `reference`, printed as the style guide asks.
+    func maxdiff(_ name: String, _ fast: Tensor, _ reference: Tensor) -> Float {
+        let diff = fast.maxAbsDifference(reference)
+        let scale = max(reference.maxAbs, 1e-30)
+        print("\(name): maxdiff \(diff) (relative \(diff / scale))")
+        return diff / scale
+    }
+
+    @Test func sgemmMatchesNaiveForBothLayouts() {
+        var rng = SeededRandom(seed: 1)
+        for transposeB in [false, true] {
+            let (m, n, k) = (37, 29, 53)
+            let a = rng.uniformTensor([m, k]), b = rng.uniformTensor(transposeB ? [n, k] : [k, n])
+            var fast = rng.uniformTensor([m, n]), slow = fast
+            a.storage.withUnsafeBufferPointer { a in
+                b.storage.withUnsafeBufferPointer { b in
+                    fast.storage.withUnsafeMutableBufferPointer { c in
+                        BLAS.sgemm(m: m, n: n, k: k, alpha: 0.5, a: a.baseAddress!, lda: k, b: b.baseAddress!,
+                                   ldb: transposeB ? k : n, transposeB: transposeB, beta: 2, c: c.baseAddress!, ldc: n)
+                    }
+                    slow.storage.withUnsafeMutableBufferPointer { c in
+                        BLAS.naiveSgemm(m: m, n: n, k: k, alpha: 0.5, a: a.baseAddress!, lda: k, b: b.baseAddress!,
+                                        ldb: transposeB ? k : n, transposeB: transposeB, beta: 2, c: c.baseAddress!, ldc: n)
+                    }
+                }
+            }
+            #expect(maxdiff("sgemm transB=\(transposeB)", fast, slow) < 1e-5)
+        }
+    }
+
+    @Test(arguments: [1, 2, 3])
+    func linearMatchesNaiveAtAnyThreadCount(threads: Int) throws {
+        let saved = Parallel.threads
+        defer { Parallel.threads = saved }
+        Parallel.threads = threads
+        var rng = SeededRandom(seed: 2)
+        let x = rng.uniformTensor([77, 40]), w = rng.uniformTensor([24, 40]), b = rng.uniformTensor([24])
+        let fast = try Linear.forward(x, weight: w, bias: b)
+        #expect(fast.shape == [77, 24])
+        #expect(maxdiff("linear threads=\(threads)", fast, try Linear.naive(x, weight: w, bias: b)) < 1e-5)
+    }
+
+    @Test func linearRejectsMismatchedShapesNamingThem() {
+        let x = Tensor(zeros: [3, 5]), w = Tensor(zeros: [4, 6])
+        #expect(throws: TensorError.shapeMismatch(what: "linear input", expected: [3, 6], actual: [3, 5])) {
+            try Linear.forward(x, weight: w, bias: nil)
+        }
+    }
+
+    @Test(arguments: [(7, 5, 1, 8), (300, 1100, 2, 16), (129, 513, 3, 12)])
+    func chunkedAttentionMatchesFullSoftmax(nq: Int, nk: Int, heads: Int, d: Int) throws {
+        var rng = SeededRandom(seed: UInt64(nq * nk))
+        // Scores spread over a wide range so the running max changes between key chunks.
+        let q = rng.uniformTensor([nq, heads * d], -3, 3), k = rng.uniformTensor([nk, heads * d], -3, 3)
+        let v = rng.uniformTensor([nk, heads * d])
+        let fast = try Attention.forward(q: q, k: k, v: v, heads: heads)
+        let slow = try Attention.naive(q: q, k: k, v: v, heads: heads)
+        #expect(maxdiff("attention \(nq)x\(nk) h\(heads) d\(d)", fast, slow) < 1e-5)
+    }
+
+    @Test func attentionScratchDoesNotGrowWithTokens() {
+        // The per-thread tile is fixed; this is what keeps 32k-token forwards in memory.
+        let scratch = Attention.Scratch(rows: Attention.queryChunk, keys: Attention.keyChunk)
+        #expect(scratch.scores.count == Attention.queryChunk * Attention.keyChunk)
+        #expect(scratch.scores.count * 4 <= 1 << 20)
+    }
+
+    @Test func normsMatchNaive() throws {
+        var rng = SeededRandom(seed: 3)
+        let x = rng.uniformTensor([65, 48], -4, 6), w = rng.uniformTensor([48]), b = rng.uniformTensor([48])
+        #expect(maxdiff("layer norm", try Normalization.layerNorm(x, weight: w, bias: b, eps: 1e-6),
+                        try Normalization.naiveLayerNorm(x, weight: w, bias: b, eps: 1e-6)) < 1e-6)
+        #expect(maxdiff("layer norm (no affine)", try Normalization.layerNorm(x, weight: nil, bias: nil, eps: 1e-5),
+                        try Normalization.naiveLayerNorm(x, weight: nil, bias: nil, eps: 1e-5)) < 1e-6)
+        #expect(maxdiff("rms norm", try Normalization.rmsNorm(x, weight: w, eps: 1e-6),
+                        try Normalization.naiveRMSNorm(x, weight: w, eps: 1e-6)) < 1e-6)
+    }
+
+    @Test func layerNormOfAConstantRowIsZero() throws {
+        let y = try Normalization.layerNorm(Tensor(zeros: [2, 16], value: 3), weight: nil, bias: nil, eps: 1e-6)
+        #expect(y.maxAbs == 0)
+    }
+
+    @Test func fastExpAndTanhAreWithinFewUlps() {
+        var worstExp: Float = 0, worstTanh: Float = 0
+        var x: Float = -87
+        while x < 88 {
+            let e = VectorMath.exp(x), r = VectorMath.naiveExp(x)
+            worstExp = max(worstExp, abs(e - r) / r)
+            x += 0.0137
+        }
+        var values = (0 ..< 4001).map { Float($0 - 2000) * 0.005 }
+        values.withUnsafeMutableBufferPointer { VectorMath.tanhInPlace($0) }
+        for (i, t) in values.enumerated() {
+            worstTanh = max(worstTanh, abs(t - VectorMath.naiveTanh(Float(i - 2000) * 0.005)))
+        }
+        print("exp: worst relative error \(worstExp); tanh: worst absolute error \(worstTanh)")
+        #expect(worstExp < 5e-7)
+        #expect(worstTanh < 3e-7)
+        #expect(VectorMath.exp(-200) == 0 || VectorMath.exp(-200) < 1e-37)
+        #expect(VectorMath.exp(0) == 1)
+    }
+
+    @Test func activationsMatchNaive() {
+        var rng = SeededRandom(seed: 4)
+        var x = rng.uniformTensor([3, 1500], -6, 6)
+        let original = x
+        Activation.geluTanh(&x)
+        var worst: Float = 0
+        for i in 0 ..< x.count { worst = max(worst, abs(x.storage[i] - Activation.naiveGeluTanh(original.storage[i]))) }
+        var s = original
+        Activation.silu(&s)
+        var worstSilu: Float = 0
+        for i in 0 ..< s.count { worstSilu = max(worstSilu, abs(s.storage[i] - Activation.naiveSilu(original.storage[i]))) }
+        print("gelu maxdiff \(worst), silu maxdiff \(worstSilu)")
+        #expect(worst < 2e-6)
+        #expect(worstSilu < 2e-6)
+    }
+
+    @Test func rotaryMatchesComplexReferenceAndPreservesNorm() throws {
+        var rng = SeededRandom(seed: 5)
+        let heads = 3, half = 4, n = 10
+        let x = rng.uniformTensor([n, heads * half * 2])
+        let angles = rng.uniformTensor([n, half], -7, 7)
+        let cos = try Tensor(shape: [n, half], storage: angles.storage.map { Foundation_cos($0) })
+        let sin = try Tensor(shape: [n, half], storage: angles.storage.map { Foundation_sin($0) })
+        var fast = x
+        try Rotary.apply(&fast, cos: cos, sin: sin, heads: heads)
+        #expect(maxdiff("rotary", fast, try Rotary.naive(x, cos: cos, sin: sin, heads: heads)) < 1e-6)
+        let before = x.storage.reduce(0) { $0 + $1 * $1 }, after = fast.storage.reduce(0) { $0 + $1 * $1 }
+        #expect(abs(before - after) / before < 1e-5)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+func Foundation_cos(_ x: Float) -> Float { Glibc.cosf(x) }
+func Foundation_sin(_ x: Float) -> Float { Glibc.sinf(x) }
+#endif
