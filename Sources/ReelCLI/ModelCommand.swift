@@ -3,5 +3,15 @@ import ArgumentParser
 struct ModelCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model", abstract: "Create, inspect and run model folders in diffusers layout.",
-        subcommands: [])
+        subcommands: [ModelInitCommand.self, ModelInfoCommand.self, ModelDiTCommand.self, ModelSampleCommand.self])
+}
+
+/// Options every compute command shares.
+struct ComputeOptions: ParsableArguments {
+    @Option(help: "Threads for the kernels (default: all cores).")
+    var threads: Int?
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    }
 }

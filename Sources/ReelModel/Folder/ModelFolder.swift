@@ -1,0 +1,75 @@
+import Foundation
+import ReelTensor
+
+/// A model folder in diffusers layout:
+///
+///     DIR/transformer/config.json
+///     DIR/transformer/diffusion_pytorch_model.safetensors   (or sharded, with .index.json)
+///     DIR/scheduler/scheduler_config.json
+///
+/// Opening reads and validates the configs; weights load on demand.
+public struct ModelFolder: Sendable {
+    public static let weightsBaseName = "diffusion_pytorch_model"
+
+    public let path: String
+    public let transformerConfig: WanTransformerConfig
+    public let schedulerConfig: SchedulerConfig
+    /// Things worth telling the user (e.g. a scheduler that was adapted).
+    public let notes: [String]
+
+    public var transformerDirectory: String { (path as NSString).appendingPathComponent("transformer") }
+    public var schedulerConfigPath: String { (path as NSString).appendingPathComponent("scheduler/scheduler_config.json") }
+
+    public init(path: String) throws(ModelError) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw .missingFolder(path: path)
+        }
+        self.path = path
+        let transformerDirectory = (path as NSString).appendingPathComponent("transformer")
+        transformerConfig = try WanTransformerConfig.load(path: (transformerDirectory as NSString).appendingPathComponent("config.json"))
+        (schedulerConfig, notes) = try SchedulerConfig.load(path: (path as NSString).appendingPathComponent("scheduler/scheduler_config.json"))
+    }
+
+    /// Opens the transformer's weights (not yet read).
+    public func checkpoint() throws(ModelError) -> Checkpoint {
+        do { return try Checkpoint(directory: transformerDirectory, baseName: Self.weightsBaseName) } catch { throw .weights(error) }
+    }
+
+    /// Loads the transformer, checking every tensor's name and shape.
+    public func loadTransformer() throws(ModelError) -> WanTransformer3DModel {
+        var weights = CheckpointWeights(try checkpoint())
+        let model = try WanTransformer3DModel(config: transformerConfig, from: &weights)
+        try weights.finish()
+        return model
+    }
+
+    /// Writes a randomly initialised model folder that diffusers loads with
+    /// `WanTransformer3DModel.from_pretrained(DIR, subfolder="transformer")`.
+    @discardableResult
+    public static func create(
+        at path: String, transformer: WanTransformerConfig, scheduler: SchedulerConfig, seed: UInt64, dtype: DType = .f32
+    ) throws(ModelError) -> ModelFolder {
+        try transformer.validate(path: "(preset)")
+        let fm = FileManager.default
+        let transformerDirectory = (path as NSString).appendingPathComponent("transformer")
+        let schedulerDirectory = (path as NSString).appendingPathComponent("scheduler")
+        do {
+            try fm.createDirectory(atPath: transformerDirectory, withIntermediateDirectories: true)
+            try fm.createDirectory(atPath: schedulerDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw .missingFile(path: path, hint: "cannot create the folder: \((error as NSError).localizedDescription)")
+        }
+        var random = RandomWeights(seed: seed)
+        _ = try WanTransformer3DModel(config: transformer, from: &random)
+        do {
+            try SafeTensorsWriter.write(
+                random.created.map { SafeTensorsWriter.Item($0.name, $0.tensor, dtype: dtype) },
+                metadata: ["format": "pt"],
+                to: (transformerDirectory as NSString).appendingPathComponent("\(weightsBaseName).safetensors"))
+        } catch { throw .weights(error) }
+        try ConfigFile.write(transformer.jsonObject(), to: (transformerDirectory as NSString).appendingPathComponent("config.json"))
+        try ConfigFile.write(scheduler.jsonObject(), to: (schedulerDirectory as NSString).appendingPathComponent("scheduler_config.json"))
+        return try ModelFolder(path: path)
+    }
+}
