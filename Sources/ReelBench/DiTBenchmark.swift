@@ -1,0 +1,110 @@
+import Foundation
+import ReelModel
+import ReelTensor
+
+/// `reel bench dit`: the transformer forward's achieved GFLOP/s on a preset
+/// with random weights, next to the sgemm peak measured in the same run.
+public struct DiTBenchmark: Sendable {
+    public var preset: ModelPreset
+    public var tokens: Int
+    public var threads: Int
+    public var repeats: Int
+    /// Text tokens, as Wan's umT5 pads prompts to 512.
+    public var textTokens = 512
+
+    public init(preset: ModelPreset, tokens: Int, threads: Int, repeats: Int) {
+        self.preset = preset
+        self.tokens = tokens
+        self.threads = threads
+        self.repeats = repeats
+    }
+
+    /// What one run measured.
+    public struct Result: Codable, Sendable {
+        public var preset: String
+        public var tokens: Int
+        public var latent_shape: [Int]
+        public var threads: Int
+        public var seconds: Double
+        public var flops: Double
+        public var gflops: Double
+        public var sgemm_gflops: Double
+        public var ratio: Double
+        public var peak_rss_bytes: Int
+        public var openblas_core: String
+        public var torch_seconds: Double?
+        public var torch_gflops: Double?
+        /// PyTorch's seconds over ours: above 1 means Reel is faster.
+        public var speedup_vs_torch: Double?
+    }
+
+    /// The latent `(C, F, H, W)` with `tokens` patches, the rule shared with
+    /// `Deploy/reference/bench_dit_torch.py`: 32,760 is Wan's 81×480×832 clip
+    /// (21×60×104); otherwise one frame, as square as the divisors allow.
+    public static func latentShape(tokens: Int, channels: Int) -> [Int] {
+        if tokens == 32760 { return [channels, 21, 60, 104] }
+        var h = 1
+        var d = 1
+        while d * d <= tokens {
+            if tokens % d == 0 { h = d }
+            d += 1
+        }
+        return [channels, 1, 2 * h, 2 * (tokens / h)]
+    }
+
+    /// FLOPs of one forward: 2·m·n·k for every GEMM (patch embedding, text and
+    /// time embedders, all linears) plus 4·N²·C for self- and 4·N·L·C for
+    /// cross-attention scores and sums.
+    public static func flops(_ c: WanTransformerConfig, tokens n: Int, textTokens l: Int) -> Double {
+        let (n, l, dim) = (Double(n), Double(l), Double(c.inner_dim))
+        let patch = Double(c.patch_size.reduce(1, *))
+        var total = 2 * n * Double(c.in_channels) * patch * dim
+        total += 2 * l * Double(c.text_dim) * dim + 2 * l * dim * dim
+        total += 2 * Double(c.freq_dim) * dim + 2 * dim * dim + 2 * dim * 6 * dim
+        let block = 4 * 2 * n * dim * dim  // self q, k, v, out
+            + 2 * 2 * n * dim * dim + 2 * 2 * l * dim * dim  // cross q, out; k, v over text
+            + 2 * 2 * n * dim * Double(c.ffn_dim)  // feed-forward
+            + 4 * n * n * dim + 4 * n * l * dim  // attention
+        total += Double(c.num_layers) * block
+        total += 2 * n * dim * Double(c.out_channels) * patch
+        return total
+    }
+
+    public func run(progress: (String) -> Void = { _ in }) throws -> Result {
+        let config = preset.transformer
+        progress("measuring sgemm peak on \(threads) thread(s)")
+        let peak = SGEMMPeak.measure(threads: threads)
+        progress("building \(preset.rawValue) model with random weights")
+        var weights = RandomWeights(seed: 1)
+        let model = try WanTransformer3DModel(config: config, from: &weights)
+        let shape = Self.latentShape(tokens: tokens, channels: config.in_channels)
+        var rng = SeededRandom(seed: 2)
+        let x = rng.normalTensor([1] + shape)
+        let text = rng.normalTensor([1, textTokens, config.text_dim])
+        let t = try Tensor(shape: [1], storage: [500])
+        Parallel.threads = threads
+        progress("warm-up forward at \(tokens) tokens, latent \(shape)")
+        _ = try model.forward(hiddenStates: x, timestep: t, encoderHiddenStates: text)
+        var times = [Double]()
+        for i in 0 ..< repeats {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = try model.forward(hiddenStates: x, timestep: t, encoderHiddenStates: text)
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            progress("forward \(i + 1)/\(repeats): \(String(format: "%.3f", times.last!)) s")
+        }
+        let seconds = times.sorted()[times.count / 2]
+        let flops = Self.flops(config, tokens: tokens, textTokens: textTokens)
+        let gflops = flops / seconds / 1e9
+        return Result(
+            preset: preset.rawValue, tokens: tokens, latent_shape: shape, threads: threads, seconds: seconds, flops: flops,
+            gflops: gflops, sgemm_gflops: peak, ratio: gflops / peak, peak_rss_bytes: Self.peakRSS(),
+            openblas_core: BLAS.coreName)
+    }
+
+    /// Peak resident memory of this process so far.
+    public static func peakRSS() -> Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return usage.ru_maxrss * 1024
+    }
+}
