@@ -14,7 +14,7 @@ struct BenchDiTCommand: ParsableCommand {
     var tokens: Int = 1024
     @Option(help: "Threads (default: all cores).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: "Timed forwards (the median is reported).")
+    @Option(name: .customLong("repeat"), help: "Timed forwards (the median is reported).")
     var repeat_: Int = 3
     @Flag(help: "Also time the diffusers forward on PyTorch CPU (needs torch and diffusers).")
     var torch = false
@@ -22,11 +22,6 @@ struct BenchDiTCommand: ParsableCommand {
     var torchScript = "Deploy/reference/bench_dit_torch.py"
     @Flag(help: "Print one JSON object.")
     var json = false
-
-    enum CodingKeys: String, CodingKey {
-        case preset, tokens, threads, torch, torchScript, json
-        case repeat_ = "repeat"
-    }
 
     func validate() throws {
         guard ModelPreset(rawValue: preset) != nil else { throw ValidationError("unknown preset '\(preset)'") }

@@ -5,9 +5,12 @@ import ReelTensor
 
 /// Our forward and sampler against diffusers' outputs on the committed cases
 /// (fp32 and bf16 weights, batch of two, non-square latents, odd frame counts,
-/// three heads, non-integer timesteps). Tolerance: 1e-4 · max|ref|.
+/// three heads, non-integer timesteps).
 @Suite struct ReferenceParityTests {
-    static let tolerance: Float = 1e-4
+    /// The requirement is 1e-4 · max|ref|; we hold 2e-5 because an erf-GELU in
+    /// place of tanh-GELU lands at ~1.2e-4 on these cases and a correct float32
+    /// implementation at ~1e-6, so the tighter bound still has 20× headroom.
+    static let tolerance: Float = 2e-5
 
     @Test func fixturesArePresent() {
         // Guards the parameterised tests below against silently running zero cases.
