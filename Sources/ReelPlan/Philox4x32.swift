@@ -14,9 +14,14 @@
 /// `W0 = 0x9E3779B9`, `W1 = 0xBB67AE85`. This matches Random123's `philox4x32`
 /// with R = 10 (its known-answer vectors are in the tests).
 public enum Philox4x32 {
+    /// Multiplier applied to counter word 0.
     public static let m0: UInt32 = 0xD251_1F53
+    /// Multiplier applied to counter word 2 (Random123's value; `0xCD9ED385` is a
+    /// common misquote that fails the known-answer vectors).
     public static let m1: UInt32 = 0xCD9E_8D57
+    /// Key increment for word 0 (golden ratio).
     public static let w0: UInt32 = 0x9E37_79B9
+    /// Key increment for word 1 (√3 − 1).
     public static let w1: UInt32 = 0xBB67_AE85
     /// Rounds; 10 is the variant Random123 recommends and everyone implements.
     public static let rounds = 10

@@ -22,9 +22,11 @@ public struct Plan: Hashable, Sendable {
     public let regions: [Region]
     /// The step blocks.
     public let schedule: StepSchedule
-    /// Blend weights along time, rows and columns.
+    /// Blend weights along time, one array per window.
     public let frameWeights: AxisWeights
+    /// Blend weights along rows, one array per tile row.
     public let rowWeights: AxisWeights
+    /// Blend weights along columns, one array per tile column.
     public let columnWeights: AxisWeights
     /// `neighbours[r]`: regions whose boxes overlap region r (r included), ascending.
     public let neighbours: [[Int]]

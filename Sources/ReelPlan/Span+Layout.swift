@@ -10,7 +10,8 @@ extension Span {
     ///   overlap, including the last span's wrap onto the first, is at least
     ///   `overlap`, and all are equal when `n` divides the axis.
     /// - A `size` of at least the axis length gives one span over the whole axis
-    ///   (clamped, not an error).
+    ///   (clamped, not an error). In loop mode that span does not wrap, so blending
+    ///   cannot smooth the loop point; the single window sees the whole cycle.
     ///
     /// Callers validate first: `size ≥ 1`, `0 ≤ overlap < size`, and `size`,
     /// `overlap` and `axisLength` multiples of `quantum`.
