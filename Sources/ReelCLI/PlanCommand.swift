@@ -1,7 +1,195 @@
 import ArgumentParser
+import Foundation
 import ReelPlan
 
 struct PlanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "plan", abstract: "Show how a job would be sharded into windows, tiles and step blocks.")
+        commandName: "plan", abstract: "Show how a job would be sharded into windows, tiles and step blocks.",
+        discussion: """
+            Prints the latent shape, the temporal windows and spatial tiles with their latent \
+            ranges (end exclusive), the step blocks, the shard count and graph depth, and the \
+            transformer FLOPs. With --json, prints the same as one JSON object; in loop mode a \
+            wrapping window's "end" exceeds the latent frame count and is read modulo it.
+            """)
+
+    @OptionGroup var job: JobOptions
+
+    @Flag(help: "Print one JSON object instead of a table.")
+    var json = false
+
+    func run() throws {
+        let resolved = try job.resolve()
+        let report = Report(plan: resolved.plan, guidance: resolved.guidance)
+        print(json ? try report.json() : report.table())
+    }
+}
+
+extension PlanCommand {
+    /// What `reel plan` prints, as a value: encoded as JSON (snake_case keys) or
+    /// rendered as a table.
+    struct Report: Encodable {
+        struct Job: Encodable {
+            var frames: Int
+            var fps: Int
+            var seconds: Double
+            var width: Int
+            var height: Int
+            var model: String
+            var loop: Bool
+        }
+        struct Window: Encodable {
+            var index: Int
+            var start: Int
+            /// Exclusive; exceeds the latent frame count when the window wraps.
+            var end: Int
+            var length: Int
+            var wraps: Bool
+        }
+        struct Range: Encodable {
+            var start: Int
+            var end: Int
+        }
+        struct Tile: Encodable {
+            var index: Int
+            var rows: Range
+            var columns: Range
+        }
+        struct Block: Encodable {
+            var index: Int
+            var start: Int
+            var end: Int
+        }
+        struct Compute: Encodable {
+            var guidance: Bool
+            var totalFlops: Double
+            var singlePassFlops: Double
+            var overhead: Double
+        }
+
+        var job: Job
+        var latentShape: [Int]
+        var tokens: Int
+        var window: Int
+        var overlap: Int
+        var windows: [Window]
+        var tiles: [Tile]
+        var blocks: [Block]
+        var steps: Int
+        var blendEvery: Int
+        var regions: Int
+        var shards: Int
+        var graphDepth: Int
+        var compute: Compute
+
+        init(plan: Plan, guidance: Bool) {
+            let g = plan.geometry
+            job = Job(
+                frames: g.job.frames, fps: g.job.fps, seconds: g.job.seconds, width: g.job.width,
+                height: g.job.height, model: g.model.name, loop: plan.config.loop)
+            latentShape = plan.latent.dimensions
+            tokens = g.tokens
+            window = plan.windows[0].length
+            overlap = plan.windows.count > 1 ? plan.config.overlap : 0
+            windows = plan.windows.enumerated().map { i, w in
+                Window(index: i, start: w.start, end: w.end, length: w.length, wraps: w.wraps)
+            }
+            tiles = plan.tiles.map {
+                Tile(
+                    index: $0.index, rows: Range(start: $0.rows.start, end: $0.rows.end),
+                    columns: Range(start: $0.columns.start, end: $0.columns.end))
+            }
+            blocks = plan.blocks.map { Block(index: $0.index, start: $0.start, end: $0.end) }
+            steps = plan.schedule.steps
+            blendEvery = plan.schedule.blendEvery
+            regions = plan.regions.count
+            shards = plan.shardCount
+            graphDepth = plan.graphDepth
+            let estimate = plan.computeEstimate(guidance: guidance)
+            compute = Compute(
+                guidance: guidance, totalFlops: estimate.total, singlePassFlops: estimate.singlePass,
+                overhead: estimate.overhead)
+            temporalStride = g.model.temporalStride
+            spatialStride = g.model.spatialStride
+        }
+
+        // Kept out of the JSON (CodingKeys below) and used only to print pixel ranges.
+        private var temporalStride: Int
+        private var spatialStride: Int
+
+        private enum CodingKeys: String, CodingKey {
+            case job, latentShape, tokens, window, overlap, windows, tiles, blocks, steps, blendEvery
+            case regions, shards, graphDepth, compute
+        }
+
+        func json() throws -> String {
+            let encoder = JSONEncoder()
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+            return String(decoding: try encoder.encode(self), as: UTF8.self)
+        }
+
+        func table() -> String {
+            let frames = latentShape[1]
+            var lines: [String] = []
+            lines.append(
+                "job       \(job.frames) frames at \(job.fps) fps (\(fixed(job.seconds, 2)) s), "
+                    + "\(job.width)x\(job.height), \(job.model)\(job.loop ? ", loop" : "")")
+            lines.append(
+                "latent    [\(latentShape.map(String.init).joined(separator: ", "))] (C, F, H, W), "
+                    + "\(tokens) tokens")
+            let stride = windows.count > 1 ? " (stride \(window - overlap))" : ""
+            lines.append("windows   \(windows.count) of \(window) latent frames, overlap \(overlap)\(stride)")
+            lines.append(pad("  #", 6) + pad("latent frames", 26) + "pixel frames")
+            for w in windows {
+                let latent = w.wraps ? "[\(w.start), \(w.end)) wraps" : "[\(w.start), \(w.end))"
+                lines.append(pad("  \(w.index)", 6) + pad(latent, 26) + pixelFrames(w, frames: frames))
+            }
+            if tiles.count > 1 {
+                lines.append("tiles     \(tiles.count)")
+                lines.append(pad("  #", 6) + pad("latent rows", 14) + pad("latent columns", 16) + "pixels (y, x)")
+                for t in tiles {
+                    let pixels =
+                        "[\(t.rows.start * spatialStride), \(t.rows.end * spatialStride)) × "
+                        + "[\(t.columns.start * spatialStride), \(t.columns.end * spatialStride))"
+                    lines.append(
+                        pad("  \(t.index)", 6) + pad("[\(t.rows.start), \(t.rows.end))", 14)
+                            + pad("[\(t.columns.start), \(t.columns.end))", 16) + pixels)
+                }
+            } else {
+                lines.append("tiles     1 (whole frame, \(latentShape[2])x\(latentShape[3]) latent)")
+            }
+            lines.append("blocks    \(blocks.count) over \(steps) steps, blend every \(blendEvery)")
+            lines.append("  " + blocks.map { "[\($0.start), \($0.end))" }.joined(separator: " "))
+            lines.append("shards    \(shards) = \(regions) regions × \(blocks.count) blocks, graph depth \(graphDepth)")
+            let passes = compute.guidance ? "with classifier-free guidance (2 passes per step)" : "without guidance"
+            lines.append("compute   \(flops(compute.totalFlops)) in the transformer, \(passes)")
+            lines.append(
+                "          vs. \(flops(compute.singlePassFlops)) for one pass over the whole clip "
+                    + "(×\(fixed(compute.overhead, 2)); attention is quadratic in tokens)")
+            return lines.joined(separator: "\n")
+        }
+
+        /// Pixel frames a latent window decodes to: latent 0 is pixel 0, latent k ≥ 1 is
+        /// pixels `s(k − 1) + 1 … s·k` for temporal stride s.
+        private func pixelFrames(_ w: Window, frames: Int) -> String {
+            func range(_ start: Int, _ end: Int) -> String {
+                let first = start == 0 ? 0 : temporalStride * (start - 1) + 1
+                return "\(first)–\(temporalStride * (end - 1))"
+            }
+            guard w.wraps else { return range(w.start, w.end) }
+            return range(w.start, frames) + " + " + range(0, w.end - frames)
+        }
+
+        private func flops(_ value: Double) -> String {
+            let units: [(Double, String)] = [(1e18, "E"), (1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M")]
+            for (scale, prefix) in units where value >= scale { return "\(fixed(value / scale, 2)) \(prefix)FLOP" }
+            return "\(fixed(value, 0)) FLOP"
+        }
+
+        private func fixed(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
+
+        private func pad(_ s: String, _ width: Int) -> String {
+            s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count)
+        }
+    }
 }
