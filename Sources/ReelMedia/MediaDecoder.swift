@@ -15,6 +15,8 @@ final class MediaDecoder {
     private var draining = false
     /// Frames returned so far.
     private(set) var decodedCount = 0
+    /// Packets of our stream read so far (ahead of `decodedCount` by the decoder's delay).
+    private var packetCount = 0
 
     /// Opens `path` and its decoder; checks the pixel format can be converted.
     /// - Throws: `.cannotRead`, `.noVideo`, `.unsupportedCodec`, `.unsupportedPixelFormat`.
@@ -46,6 +48,12 @@ final class MediaDecoder {
         guard let codec = avcodec_find_decoder(parameters.pointee.codec_id) else {
             throw MediaError.unsupportedCodec(path: path, codec: codecName)
         }
+        // Probing decodes a picture to learn its size; without one the data is unusable.
+        guard parameters.pointee.width > 0, parameters.pointee.height > 0 else {
+            throw MediaError.corrupt(path: path, reason: "no picture could be decoded to learn its size")
+        }
+        // Checked again per frame by FrameScaler; here so it fails before any decoding.
+        // (An unknown format, -1, means probing decoded nothing; `next()` reports that.)
         if parameters.pointee.format >= 0, sws_isSupportedInput(AVPixelFormat(parameters.pointee.format)) == 0 {
             throw MediaError.unsupportedPixelFormat(path: path, format: LibAV.pixelFormatName(parameters.pointee.format))
         }
@@ -91,11 +99,23 @@ final class MediaDecoder {
                 decodedCount += 1
                 return frame
             }
-            if received == LibAV.eof { return nil }
+            if received == LibAV.eof {
+                // A stream that ends before its first picture is damaged, not empty: e.g. an
+                // MP4 cut inside its index, whose demuxer then reports a clean end of file.
+                guard decodedCount > 0 else {
+                    throw MediaError.corrupt(path: path, reason: "the stream ended before any picture was decoded")
+                }
+                return nil
+            }
             guard received == LibAV.again else {
                 throw MediaError.corrupt(path: path, reason: "decoding frame \(decodedCount): \(Self.explain(received))")
             }
-            if draining { return nil }
+            if draining {
+                guard decodedCount > 0 else {
+                    throw MediaError.corrupt(path: path, reason: "the stream ended before any picture was decoded")
+                }
+                return nil
+            }
             try feed(format: format, decoder: decoder, packet: packet)
         }
     }
@@ -118,10 +138,12 @@ final class MediaDecoder {
             }
             defer { av_packet_unref(packet) }
             guard packet.pointee.stream_index == streamIndex else { continue }
+            packetCount += 1
             // The MP4 demuxer flags a packet whose bytes run past the end of the file.
             if packet.pointee.flags & AV_PKT_FLAG_CORRUPT != 0 {
+                let total = info.frameCount.map { " of \($0)" } ?? ""
                 throw MediaError.corrupt(
-                    path: path, reason: "the data of frame \(decodedCount) is incomplete (file truncated?)")
+                    path: path, reason: "the data of packet \(packetCount)\(total) is incomplete (file truncated?)")
             }
             let sent = avcodec_send_packet(decoder, packet)
             guard sent >= 0 else {
@@ -152,6 +174,9 @@ final class MediaDecoder {
     /// libav's message plus what it usually means for a file we were asked to read.
     static func explain(_ code: Int32) -> String {
         let message = LibAV.errorString(code)
+        if code == LibAV.eof {
+            return message + " (the file ends too early: empty or truncated)"
+        }
         if code == reel_averror_invaliddata() {
             return message + " (not a media file libav recognizes, or damaged)"
         }

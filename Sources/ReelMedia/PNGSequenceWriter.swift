@@ -9,6 +9,7 @@ import Foundation
 public final class PNGSequenceWriter {
     /// The directory that will hold the frames.
     public let directory: URL
+    /// Frame size in pixels.
     public let width: Int
     public let height: Int
     /// Frames appended so far.

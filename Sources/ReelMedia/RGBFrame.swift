@@ -24,7 +24,7 @@ public struct RGBFrame: Sendable, Equatable {
         self.pixels = pixels
     }
 
-    /// A frame filled with one colour.
+    /// A frame filled with one colour (black by default).
     /// - Throws: `MediaError.invalidSize` for a non-positive size.
     public init(width: Int, height: Int, red: UInt8 = 0, green: UInt8 = 0, blue: UInt8 = 0) throws {
         try Self.checkSize(width: width, height: height)

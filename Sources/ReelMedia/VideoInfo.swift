@@ -1,6 +1,7 @@
 /// What a media file says about its (best) video stream, before any resizing.
 public struct VideoInfo: Sendable, Equatable {
-    /// The stream's picture size.
+    /// The stream's picture size in pixels (coded size; sample aspect ratio and rotation
+    /// metadata are not applied).
     public let width: Int
     public let height: Int
     /// Average frame rate, or nil where the container does not give one (single images).
@@ -19,6 +20,7 @@ public struct VideoInfo: Sendable, Equatable {
     /// Container-level tags (for Reel's MP4s: see `VideoMetadata`).
     public let metadata: [String: String]
 
+    /// Memberwise; readers fill this in from libav (public so callers can build fakes in tests).
     public init(
         width: Int, height: Int, fps: Double?, frameCount: Int?, duration: Double?, codec: String,
         pixelFormat: String, container: String, metadata: [String: String]

@@ -21,6 +21,7 @@ public struct VideoMetadata: Sendable, Equatable {
     /// Further tags written as given (they override generated ones of the same key).
     public var extra: [String: String]
 
+    /// Metadata for one render; every field is optional except the AI marker, on by default.
     public init(
         title: String? = nil, jobID: String? = nil, seed: UInt64? = nil, model: String? = nil,
         note: String? = nil, aiGenerated: Bool = true, extra: [String: String] = [:]

@@ -16,6 +16,7 @@ extension VideoWriter {
             "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo",
         ]
 
+        /// Encoder preference. Default `.h264`.
         public var codec: Codec
         /// libx264 constant rate factor, 0 (lossless) … 51; lower is better. Default 18.
         public var crf: Double
@@ -29,6 +30,7 @@ extension VideoWriter {
         /// Tags written into the container.
         public var metadata: VideoMetadata
 
+        /// All parameters default to the values documented on each property.
         public init(
             codec: Codec = .h264, crf: Double = 18, preset: String = "medium", mpeg4Quantizer: Int = 2,
             keyframeInterval: Double = 2, metadata: VideoMetadata = VideoMetadata()

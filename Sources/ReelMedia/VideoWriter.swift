@@ -14,6 +14,7 @@ import Foundation
 public final class VideoWriter {
     /// Where the finished video goes.
     public let url: URL
+    /// Frame size in pixels.
     public let width: Int
     public let height: Int
     /// Frames per second, as stored (the nearest fraction with denominator ≤ 100 000).
@@ -228,6 +229,13 @@ public final class VideoWriter {
         guard opened >= 0 else {
             throw MediaError.encoderFailed(
                 path: target, reason: "opening \(encoderName) for \(width)×\(height): \(LibAV.errorString(opened))")
+        }
+        // libav leaves options it did not recognize in the dictionary instead of failing;
+        // a silently ignored crf would produce a valid file of the wrong quality.
+        let ignored = LibAV.dictionary(codecOptions)
+        guard ignored.isEmpty else {
+            throw MediaError.encoderFailed(
+                path: target, reason: "\(encoderName) ignored options \(ignored.keys.sorted().joined(separator: ", "))")
         }
     }
 
