@@ -19,7 +19,7 @@ final class MediaDecoder {
     private var packetCount = 0
 
     /// Opens `path` and its decoder; checks the pixel format can be converted.
-    /// - Throws: `.cannotRead`, `.noVideo`, `.unsupportedCodec`, `.unsupportedPixelFormat`.
+    /// - Throws: `.cannotRead`, `.corrupt`, `.noVideo`, `.unsupportedCodec`, `.unsupportedPixelFormat`.
     init(path: String) throws {
         LibAV.configure()
         self.path = path
@@ -43,6 +43,10 @@ final class MediaDecoder {
             throw MediaError.noVideo(path: path)
         }
         streamIndex = index
+        // Audio, subtitles and other video streams are dropped by the demuxer itself.
+        for other in 0..<Int(format.pointee.nb_streams) where other != Int(index) {
+            format.pointee.streams[other]?.pointee.discard = AVDISCARD_ALL
+        }
         let parameters = stream.pointee.codecpar!
         let codecName = String(cString: avcodec_get_name(parameters.pointee.codec_id))
         guard let codec = avcodec_find_decoder(parameters.pointee.codec_id) else {

@@ -28,7 +28,7 @@ public final class VideoReader {
     /// - Parameters:
     ///   - width, height: output size; both nil keeps the source size, one nil derives
     ///     it from the other and the source's aspect ratio.
-    /// - Throws: `MediaError.cannotRead`, `.noVideo`, `.unsupportedCodec`,
+    /// - Throws: `MediaError.cannotRead`, `.corrupt`, `.noVideo`, `.unsupportedCodec`,
     ///   `.unsupportedPixelFormat`, `.invalidSize`.
     public init(url: URL, width: Int? = nil, height: Int? = nil) throws {
         let path = try MediaReader.inputPath(url)
@@ -44,7 +44,8 @@ public final class VideoReader {
     }
 
     /// The next frame in presentation order, or nil at the end of the stream.
-    /// - Throws: `MediaError.corrupt` for damaged or truncated data, naming the frame.
+    /// - Throws: `MediaError.corrupt` for damaged or truncated data (also when the stream
+    ///   ends before its first picture).
     public func nextFrame() throws -> RGBFrame? {
         guard let frame = try decoder.next() else { return nil }
         let rgb = try scaler.scale(frame, path: decoder.path)
