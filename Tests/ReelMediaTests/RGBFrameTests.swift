@@ -1,0 +1,27 @@
+import Testing
+import ReelMedia
+
+@Suite struct RGBFrameTests {
+    @Test func planarSignedMapsRangeWithRoundingAndClamping() throws {
+        // 2×1 frame. R plane: −1 → 0, 1 → 255; G plane: 0 → 128 (127.5 rounds up), 2 → clamped;
+        // B plane: NaN → 0 (no trap), −3 → clamped.
+        let frame = try RGBFrame(planarSigned: [-1, 1, 0, 2, .nan, -3], width: 2, height: 1)
+        #expect(frame.pixels == [0, 128, 0, 255, 255, 0])
+        #expect(frame[1, 0] == (255, 255, 0))
+    }
+
+    @Test func planarRoundTripIsExactOnBytes() throws {
+        let frame = try TestPattern.frame(3, of: 8, width: 16, height: 10)
+        let back = try RGBFrame(planarSigned: frame.planarSigned(), width: 16, height: 10)
+        #expect(back == frame)
+    }
+
+    @Test func wrongFloatCountIsAClearError() {
+        #expect(throws: MediaError.invalidArgument(
+            "a planar RGB frame of 4×2 needs 3·2·4 = 24 floats, got 16")) {
+            try RGBFrame(planarSigned: [Float](repeating: 0, count: 16), width: 4, height: 2)
+        }
+        #expect(throws: MediaError.self) { try RGBFrame(width: 0, height: 2, pixels: []) }
+        #expect(throws: MediaError.self) { try RGBFrame(width: 2, height: 2, pixels: [1, 2, 3]) }
+    }
+}
