@@ -49,7 +49,8 @@ let package = Package(
             resources: [.copy("Fixtures")]),
         .testTarget(
             name: "ReelPlanTests",
-            dependencies: ["ReelPlan", .product(name: "PropertyBased", package: "swift-property-based")]),
+            dependencies: ["ReelPlan", .product(name: "PropertyBased", package: "swift-property-based")],
+            exclude: ["philox_reference.py"]),
         .testTarget(name: "ReelMediaTests", dependencies: ["ReelMedia"]),
     ],
     swiftLanguageModes: [.v6]
