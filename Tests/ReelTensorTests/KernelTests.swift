@@ -107,6 +107,24 @@ import Testing
         #expect(VectorMath.exp(0) == 1)
     }
 
+    @Test(arguments: [0, 1, 7, 8, 9, 515])
+    func softmaxRowHelpersMatchScalarLoops(count: Int) {
+        var rng = SeededRandom(seed: UInt64(count))
+        var row = (0 ..< count).map { _ in rng.uniform(-30, 30) }
+        let original = row
+        let naiveMax = original.reduce(-Float.infinity) { max($0, $1) }
+        let m = row.withUnsafeMutableBufferPointer { VectorMath.maximum($0) }
+        #expect(m == naiveMax)
+        let sum = row.withUnsafeMutableBufferPointer { VectorMath.expShiftedSum($0, shift: 3) }
+        var naiveSum = 0.0
+        for (i, v) in original.enumerated() {
+            let e = VectorMath.naiveExp(v - 3)
+            #expect(abs(row[i] - e) <= e * 5e-7)
+            naiveSum += Double(e)
+        }
+        #expect(abs(Double(sum) - naiveSum) <= naiveSum * 1e-6)
+    }
+
     @Test func activationsMatchNaive() {
         var rng = SeededRandom(seed: 4)
         var x = rng.uniformTensor([3, 1500], -6, 6)

@@ -88,13 +88,8 @@ public enum Attention {
                             c: s, ldc: chunk)
                         for r in 0 ..< rows {
                             let row = UnsafeMutableBufferPointer(start: s + r * chunk, count: chunk)
-                            var chunkMax = -Float.infinity
-                            for j in 0 ..< chunk { chunkMax = max(chunkMax, row[j]) }
-                            let newMax = max(rowMax[r], chunkMax)
-                            for j in 0 ..< chunk { row[j] -= newMax }
-                            VectorMath.expInPlace(row)
-                            var sum: Float = 0
-                            for j in 0 ..< chunk { sum += row[j] }
+                            let newMax = max(rowMax[r], VectorMath.maximum(row))
+                            let sum = VectorMath.expShiftedSum(row, shift: newMax)
                             if key0 > 0 {
                                 // Rescale what earlier chunks accumulated to the new maximum.
                                 let correction = VectorMath.exp(rowMax[r] - newMax)

@@ -26,6 +26,47 @@ public enum VectorMath {
         }
     }
 
+    /// The largest element (−∞ for an empty buffer), eight lanes at a time:
+    /// the compiler will not vectorise an order-sensitive float reduction itself.
+    public static func maximum(_ x: UnsafeMutableBufferPointer<Float>) -> Float {
+        guard let base = x.baseAddress else { return -.infinity }
+        let raw = UnsafeRawPointer(base)
+        var lanes = V(repeating: -.infinity)
+        var i = 0
+        while i + 8 <= x.count {
+            let v = raw.loadUnaligned(fromByteOffset: i * 4, as: V.self)
+            lanes.replace(with: v, where: v .> lanes)
+            i += 8
+        }
+        var m = lanes.max()
+        while i < x.count {
+            m = Swift.max(m, base[i])
+            i += 1
+        }
+        return m
+    }
+
+    /// `x[i] = exp(x[i] − shift)` and returns `Σ x[i]`: the body of a softmax row.
+    public static func expShiftedSum(_ x: UnsafeMutableBufferPointer<Float>, shift: Float) -> Float {
+        guard let base = x.baseAddress else { return 0 }
+        let raw = UnsafeMutableRawPointer(base)
+        var sum = V(repeating: 0)
+        var i = 0
+        while i + 8 <= x.count {
+            let e = exp8(raw.loadUnaligned(fromByteOffset: i * 4, as: V.self) - shift)
+            raw.storeBytes(of: e, toByteOffset: i * 4, as: V.self)
+            sum += e
+            i += 8
+        }
+        var total = sum.sum()
+        while i < x.count {
+            base[i] = exp8(SIMD8(repeating: base[i] - shift))[0]
+            total += base[i]
+            i += 1
+        }
+        return total
+    }
+
     /// `exp(x)` for one value, with the same approximation as ``expInPlace(_:)``.
     @inlinable public static func exp(_ x: Float) -> Float {
         exp8(SIMD8(repeating: x))[0]
@@ -34,8 +75,16 @@ public enum VectorMath {
     @usableFromInline @inline(__always)
     static func exp8(_ input: SIMD8<Float>) -> SIMD8<Float> {
         // exp(x) = 2^n · exp(r), n = round(x / ln 2), |r| ≤ ln2 / 2.
-        let x = input.clamped(lowerBound: SIMD8(repeating: -87.33654), upperBound: SIMD8(repeating: 88.72283))
-        let n = (x * 1.442695040888963).rounded(.toNearestOrEven)
+        var x = input
+        x.replace(with: -87.33654, where: x .< -87.33654)
+        x.replace(with: 88.72283, where: x .> 88.72283)
+        // Adding 1.5·2^23 rounds to the nearest integer (ties to even) and leaves
+        // that integer in the low mantissa bits: one add replaces SIMD rounding
+        // and float→int conversion, which the standard library does element-wise.
+        let magic = SIMD8<Float>(repeating: 12_582_912)
+        let shifted = x * 1.442695040888963 + magic
+        let n = shifted - magic
+        let ni = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000
         var r = x - n * 0.693359375  // ln2 split so n·hi is exact
         r = r + n * 2.12194440e-4
         var p = SIMD8<Float>(repeating: 1.9875691500e-4)
@@ -45,9 +94,8 @@ public enum VectorMath {
         p = p * r + 1.6666665459e-1
         p = p * r + 5.0000001201e-1
         let y = p * (r * r) + r + 1
-        // 2^n built from the exponent bits; n ∈ [-126, 128) after the clamp, and
+        // 2^n built from the exponent bits; n ∈ [-126, 128] after the clamp, and
         // the 2^128 edge is split in two multiplies to stay finite.
-        let ni = SIMD8<Int32>(n, rounding: .towardZero)
         let half = ni &>> 1
         let s1 = unsafeBitCast((half &+ 127) &<< 23, to: SIMD8<Float>.self)
         let s2 = unsafeBitCast((ni &- half &+ 127) &<< 23, to: SIMD8<Float>.self)
