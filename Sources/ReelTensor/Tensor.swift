@@ -72,6 +72,13 @@ public struct Tensor: Sendable, Equatable {
         return m
     }
 
+    /// A tensor whose every element the caller overwrites before reading — GEMM
+    /// outputs with `beta = 0` — so zero-filling it would be wasted bandwidth.
+    static func uninitialized(_ shape: [Int]) -> Tensor {
+        let n = shape.reduce(1, *)
+        return Tensor(uncheckedShape: shape, storage: [Float](unsafeUninitializedCapacity: n) { _, count in count = n })
+    }
+
     init(uncheckedShape shape: [Int], storage: [Float]) {
         self.shape = shape
         self.storage = storage

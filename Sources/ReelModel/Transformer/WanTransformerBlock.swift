@@ -64,13 +64,19 @@ public struct WanTransformerBlock: Sendable {
         var start = 0
         while start < n {
             let rows = start ..< min(n, start + Self.ffnChunk)
-            var slice = try layerNorm(x.rows(rows), affine: nil)
+            let whole = rows.count == n
+            var slice = try layerNorm(whole ? x : x.rows(rows), affine: nil)
             slice.modulate(scale: chunk(4), shift: chunk(3))
             var hidden = try ffn_net_0_proj(slice)
             Activation.geluTanh(&hidden)
-            var residual = x.rows(rows)
-            residual.addGated(try ffn_net_2(hidden), gate: chunk(5))
-            x.setRows(rows.lowerBound, residual)
+            let out = try ffn_net_2(hidden)
+            if whole {
+                x.addGated(out, gate: chunk(5))
+            } else {
+                var residual = x.rows(rows)
+                residual.addGated(out, gate: chunk(5))
+                x.setRows(rows.lowerBound, residual)
+            }
             start = rows.upperBound
         }
     }

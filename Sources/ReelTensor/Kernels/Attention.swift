@@ -6,7 +6,7 @@
 /// `threads × queryChunk × keyChunk` floats whatever the token count.
 public enum Attention {
     /// Query rows per task; with `keyChunk` it sizes each thread's score tile.
-    public static let queryChunk = 128
+    public static let queryChunk = 256
     /// Keys per step of the online softmax.
     public static let keyChunk = 512
 
@@ -24,7 +24,8 @@ public enum Attention {
         let (nq, nk, width, d) = try check(q: q, k: k, v: v, heads: heads)
         let scale = scale ?? 1 / Float(d).squareRoot()
         _ = BLAS.configure
-        var out = Tensor(zeros: [nq, width])
+        // Every tile's first key chunk writes with beta = 0, so no zero fill.
+        var out = Tensor.uninitialized([nq, width])
         let queryBlocks = (nq + queryChunk - 1) / queryChunk
         q.storage.withUnsafeBufferPointer { qp in
             k.storage.withUnsafeBufferPointer { kp in

@@ -1,4 +1,8 @@
 import COpenBLAS
+#if canImport(Glibc)
+/// glibc's `int mallopt(int, int)`, which Swift's Glibc module leaves out.
+@_silgen_name("mallopt") func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+#endif
 
 /// Single-precision matrix multiply, row-major, through OpenBLAS — with the naive
 /// triple loop beside it that the tests hold it to.
@@ -55,8 +59,16 @@ public enum BLAS {
         return String(cString: name)
     }
 
-    /// Makes OpenBLAS single-threaded once per process (see the type's doc).
+    /// Once per process: makes OpenBLAS single-threaded (see the type's doc), and
+    /// keeps freed activation buffers in the heap. glibc otherwise returns every
+    /// buffer over 32 MiB to the kernel and faults it back in, zeroed, on the next
+    /// layer — several percent of a forward spent in page faults.
     public static let configure: Void = {
         openblas_set_num_threads(1)
+        #if canImport(Glibc)
+        // <malloc.h>'s M_TRIM_THRESHOLD (-1) and M_MMAP_THRESHOLD (-3); Swift does not import them.
+        _ = glibcMallopt(-1, 1 << 30)
+        _ = glibcMallopt(-3, 1 << 30)
+        #endif
     }()
 }
