@@ -59,6 +59,16 @@ extension PlanCommand {
             var start: Int
             var end: Int
         }
+        /// One (region, step block) unit of work, with the shards it waits for.
+        struct Shard: Encodable {
+            var index: Int
+            var region: Int
+            var window: Int
+            var tile: Int
+            var block: Int
+            var steps: Range
+            var dependsOn: [Int]
+        }
         struct Compute: Encodable {
             var guidance: Bool
             var totalFlops: Double
@@ -77,7 +87,8 @@ extension PlanCommand {
         var steps: Int
         var blendEvery: Int
         var regions: Int
-        var shards: Int
+        var shardCount: Int
+        var shards: [Shard]
         var graphDepth: Int
         var compute: Compute
 
@@ -102,7 +113,16 @@ extension PlanCommand {
             steps = plan.schedule.steps
             blendEvery = plan.schedule.blendEvery
             regions = plan.regions.count
-            shards = plan.shardCount
+            shardCount = plan.shardCount
+            let ids = plan.shards
+            let position = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
+            shards = ids.enumerated().map { i, id in
+                let region = plan.regions[id.region], block = plan.blocks[id.block]
+                return Shard(
+                    index: i, region: id.region, window: region.window, tile: region.tile, block: id.block,
+                    steps: Range(start: block.start, end: block.end),
+                    dependsOn: plan.dependencies(of: id).compactMap { position[$0] }.sorted())
+            }
             graphDepth = plan.graphDepth
             let estimate = plan.computeEstimate(guidance: guidance)
             compute = Compute(
@@ -118,7 +138,7 @@ extension PlanCommand {
 
         private enum CodingKeys: String, CodingKey {
             case job, latentShape, tokens, window, overlap, windows, tiles, blocks, steps, blendEvery
-            case regions, shards, graphDepth, compute
+            case regions, shardCount, shards, graphDepth, compute
         }
 
         func json() throws -> String {
@@ -160,7 +180,7 @@ extension PlanCommand {
             }
             lines.append("blocks    \(blocks.count) over \(steps) steps, blend every \(blendEvery)")
             lines.append("  " + blocks.map { "[\($0.start), \($0.end))" }.joined(separator: " "))
-            lines.append("shards    \(shards) = \(regions) regions × \(blocks.count) blocks, graph depth \(graphDepth)")
+            lines.append("shards    \(shardCount) = \(regions) regions × \(blocks.count) blocks, graph depth \(graphDepth)")
             let passes = compute.guidance ? "with classifier-free guidance (2 passes per step)" : "without guidance"
             lines.append("compute   \(flops(compute.totalFlops)) in the transformer, \(passes)")
             lines.append(
