@@ -9,19 +9,26 @@ public enum VectorMath {
 
     /// `x[i] = exp(x[i])` for every element.
     public static func expInPlace(_ x: UnsafeMutableBufferPointer<Float>) {
+        map8(x, exp8)
+    }
+
+    /// Applies an eight-lane function over a buffer; the ragged tail goes
+    /// through the same function in a padded vector, so every element sees
+    /// identical arithmetic.
+    @inline(__always)
+    static func map8(_ x: UnsafeMutableBufferPointer<Float>, _ f: (V) -> V) {
         guard let base = x.baseAddress else { return }
         let n = x.count
-        var i = 0
         let raw = UnsafeMutableRawPointer(base)
+        var i = 0
         while i + 8 <= n {
-            let v = raw.loadUnaligned(fromByteOffset: i * 4, as: V.self)
-            raw.storeBytes(of: exp8(v), toByteOffset: i * 4, as: V.self)
+            raw.storeBytes(of: f(raw.loadUnaligned(fromByteOffset: i * 4, as: V.self)), toByteOffset: i * 4, as: V.self)
             i += 8
         }
         if i < n {
             var tail = V(repeating: 0)
             for j in i ..< n { tail[j - i] = base[j] }
-            let r = exp8(tail)
+            let r = f(tail)
             for j in i ..< n { base[j] = r[j - i] }
         }
     }
@@ -105,16 +112,7 @@ public enum VectorMath {
     /// `x[i] = tanh(x[i])`, as `1 − 2 / (exp(2x) + 1)`, exact at ±∞ and accurate
     /// to ~1e-7 absolute, which is what GELU's `0.5·x·(1 + tanh(…))` needs.
     public static func tanhInPlace(_ x: UnsafeMutableBufferPointer<Float>) {
-        guard let base = x.baseAddress else { return }
-        let n = x.count
-        var i = 0
-        let raw = UnsafeMutableRawPointer(base)
-        while i + 8 <= n {
-            let v = raw.loadUnaligned(fromByteOffset: i * 4, as: V.self)
-            raw.storeBytes(of: tanh8(v), toByteOffset: i * 4, as: V.self)
-            i += 8
-        }
-        for j in i ..< n { base[j] = tanh8(SIMD8(repeating: base[j]))[0] }
+        map8(x, tanh8)
     }
 
     @usableFromInline @inline(__always)
