@@ -15,3 +15,13 @@ struct ComputeOptions: ParsableArguments {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     }
 }
+
+/// The folder and files every safetensors-in, safetensors-out model tool takes.
+struct ModelIOOptions: ParsableArguments {
+    @Argument(help: "Model folder (diffusers layout).")
+    var folder: String
+    @Option(help: "Input safetensors file.")
+    var inputs: String
+    @Option(help: "Output safetensors file.")
+    var output: String
+}

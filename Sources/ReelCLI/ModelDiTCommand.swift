@@ -11,17 +11,12 @@ struct ModelDiTCommand: ParsableCommand {
             OUT receives sample [B,C_out,F,H,W]. All float32.
             """)
 
-    @Argument(help: "Model folder (diffusers layout).")
-    var folder: String
-    @Option(help: "Input safetensors file.")
-    var inputs: String
-    @Option(help: "Output safetensors file.")
-    var output: String
+    @OptionGroup var io: ModelIOOptions
     @OptionGroup var compute: ComputeOptions
 
     func run() throws {
         if let t = compute.threads { Parallel.threads = t }
-        try ModelFolder(path: folder).runForward(inputs: inputs, output: output)
-        printErr("wrote sample to \(output)")
+        try ModelFolder(path: io.folder).runForward(inputs: io.inputs, output: io.output)
+        printErr("wrote sample to \(io.output)")
     }
 }

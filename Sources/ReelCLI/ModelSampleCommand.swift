@@ -11,10 +11,7 @@ struct ModelSampleCommand: ParsableCommand {
             [B,L,D] (classifier-free guidance runs only when they are given); OUT receives latents.
             """)
 
-    @Argument(help: "Model folder (diffusers layout).")
-    var folder: String
-    @Option(help: "Input safetensors file.")
-    var inputs: String
+    @OptionGroup var io: ModelIOOptions
     @Option(help: "Number of sampling steps in the schedule.")
     var steps: Int
     @Option(help: "Classifier-free guidance scale.")
@@ -23,8 +20,6 @@ struct ModelSampleCommand: ParsableCommand {
     var shift: Double?
     @Option(help: "Run only steps [FROM, TO) of the schedule, as FROM:TO (for checking step blocks).")
     var block: String?
-    @Option(help: "Output safetensors file.")
-    var output: String
     @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
@@ -44,11 +39,11 @@ struct ModelSampleCommand: ParsableCommand {
     func run() throws {
         if let t = compute.threads { Parallel.threads = t }
         let range = try block.map(parseBlock)
-        try ModelFolder(path: folder).runSampler(
-            inputs: inputs, output: output, steps: steps, guidance: guidance, shift: shift, range: range
+        try ModelFolder(path: io.folder).runSampler(
+            inputs: io.inputs, output: io.output, steps: steps, guidance: guidance, shift: shift, range: range
         ) { sample, step in
             printErr("sample \(sample) step \(step + 1)/\(steps)")
         }
-        printErr("wrote latents to \(output)")
+        printErr("wrote latents to \(io.output)")
     }
 }

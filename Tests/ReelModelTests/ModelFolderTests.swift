@@ -39,7 +39,8 @@ import ReelTensor
         #expect(folder.transformerConfig == ModelPreset.tiny.transformer)
         #expect(folder.schedulerConfig == ModelPreset.tiny.scheduler)
         let model = try folder.loadTransformer()
-        let elements = try folder.checkpoint().names.reduce(0) { $0 + (try folder.checkpoint().entry($1)!.shape.reduce(1, *)) }
+        let checkpoint = try folder.checkpoint()
+        let elements = checkpoint.names.reduce(0) { $0 + checkpoint.entry($1)!.shape.reduce(1, *) }
         #expect(model.parameterCount == elements)
         var rng = SeededRandom(seed: 1)
         let out = try model.forward(

@@ -66,6 +66,19 @@ public struct RandomWeights: WeightSource {
     }
 }
 
+/// Forwards every request to `base` and counts the elements handed out, so a
+/// model's parameter count comes from the same list that loads it.
+struct CountingWeights<Base: WeightSource>: WeightSource {
+    var base: Base
+    var elements = 0
+
+    mutating func take(_ name: String, shape: [Int], initializer: ParameterInit) throws(ModelError) -> Tensor {
+        let t = try base.take(name, shape: shape, initializer: initializer)
+        elements += t.count
+        return t
+    }
+}
+
 /// A linear layer's parameters as `nn.Linear` stores them.
 public struct LinearWeights: Sendable {
     public var weight: Tensor  // (out, in)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// `scheduler/scheduler_config.json`: the flow-matching settings Reel samples with.
 ///
 /// `FlowMatchEulerDiscreteScheduler` configs are read key by key; options that
@@ -60,12 +62,10 @@ public struct SchedulerConfig: Sendable, Equatable {
             "_class_name": "FlowMatchEulerDiscreteScheduler", "_diffusers_version": diffusersVersion,
             "num_train_timesteps": numTrainTimesteps, "shift": shift, "use_dynamic_shifting": false,
             "base_shift": 0.5, "max_shift": 1.15, "base_image_seq_len": 256, "max_image_seq_len": 4096,
-            "invert_sigmas": false, "shift_terminal": NSNullValue.null, "use_karras_sigmas": false,
+            "invert_sigmas": false, "shift_terminal": NSNull(), "use_karras_sigmas": false,
             "use_exponential_sigmas": false, "use_beta_sigmas": false, "time_shift_type": "exponential",
             "stochastic_sampling": false,
         ]
     }
 }
 
-import Foundation
-enum NSNullValue { static let null = NSNull() }

@@ -8,6 +8,8 @@ import ReelTensor
 /// text, and projected back to `(B, C_out, F, H, W)`.
 public struct WanTransformer3DModel: Sendable {
     public let config: WanTransformerConfig
+    /// Number of parameters.
+    public let parameterCount: Int
     let rope: WanRotaryPosEmbed
 
     // patch embedding
@@ -23,22 +25,25 @@ public struct WanTransformer3DModel: Sendable {
 
     /// Builds the model from `source`, asking for every parameter by its checkpoint name.
     public init(config c: WanTransformerConfig, from source: inout some WeightSource) throws(ModelError) {
+        var counted = CountingWeights(base: source)
+        defer { source = counted.base }
         config = c
         rope = WanRotaryPosEmbed(attentionHeadDim: c.attention_head_dim, maxSeqLen: c.rope_max_seq_len)
         let dim = c.inner_dim, patch = c.patch_size.reduce(1, *)
         let fanIn = c.in_channels * patch
-        patch_embedding_weight = try source.take(
+        patch_embedding_weight = try counted.take(
             "patch_embedding.weight", shape: [dim, c.in_channels] + c.patch_size, initializer: .uniformFanIn(fanIn))
-        patch_embedding_bias = try source.take("patch_embedding.bias", shape: [dim], initializer: .uniformFanIn(fanIn))
-        condition_embedder = try WanTimeTextImageEmbedding("condition_embedder", config: c, from: &source)
+        patch_embedding_bias = try counted.take("patch_embedding.bias", shape: [dim], initializer: .uniformFanIn(fanIn))
+        condition_embedder = try WanTimeTextImageEmbedding("condition_embedder", config: c, from: &counted)
         var blocks = [WanTransformerBlock]()
         for i in 0 ..< c.num_layers {
-            blocks.append(try WanTransformerBlock("blocks.\(i)", config: c, from: &source))
+            blocks.append(try WanTransformerBlock("blocks.\(i)", config: c, from: &counted))
         }
         self.blocks = blocks
-        proj_out = try LinearWeights("proj_out", in: dim, out: c.out_channels * patch, from: &source)
-        scale_shift_table = try source.take(
+        proj_out = try LinearWeights("proj_out", in: dim, out: c.out_channels * patch, from: &counted)
+        scale_shift_table = try counted.take(
             "scale_shift_table", shape: [1, 2, dim], initializer: .normal(scale: 1 / Float(dim).squareRoot()))
+        parameterCount = counted.elements
     }
 
     /// Text conditioning prepared once per prompt: the projected embeddings'
@@ -96,25 +101,5 @@ public struct WanTransformer3DModel: Sendable {
             outputs.append(try forward(latents: hiddenStates.slice(i), timestep: timestep.storage[i], context: context))
         }
         return try kernel { () throws(TensorError) in try Tensor.stack(outputs) }
-    }
-
-    /// Number of parameters.
-    public var parameterCount: Int {
-        var n = patch_embedding_weight.count + patch_embedding_bias.count + scale_shift_table.count
-        n += proj_out.weight.count + proj_out.bias.count
-        let ce = condition_embedder
-        for l in [ce.time_embedder_linear_1, ce.time_embedder_linear_2, ce.time_proj, ce.text_embedder_linear_1, ce.text_embedder_linear_2] {
-            n += l.weight.count + l.bias.count
-        }
-        for b in blocks {
-            for a in [b.attn1, b.attn2] {
-                for l in [a.to_q, a.to_k, a.to_v, a.to_out] { n += l.weight.count + l.bias.count }
-                n += a.norm_q.count + a.norm_k.count
-            }
-            n += (b.norm2?.weight.count ?? 0) + (b.norm2?.bias.count ?? 0)
-            n += b.ffn_net_0_proj.weight.count + b.ffn_net_0_proj.bias.count + b.ffn_net_2.weight.count + b.ffn_net_2.bias.count
-            n += b.scale_shift_table.count
-        }
-        return n
     }
 }

@@ -15,30 +15,15 @@ public enum Linear {
             weight.storage.withUnsafeBufferPointer { wp in
                 y.storage.withUnsafeMutableBufferPointer { yp in
                     let ptrs = UncheckedSendable((xp.baseAddress!, wp.baseAddress!, yp.baseAddress!))
-                    // Each thread packs whichever operand it does not split, so split the
-                    // larger side: rows (tokens) for long inputs, output columns (weight
-                    // rows) for wide layers on short inputs. Grains keep each call in
-                    // OpenBLAS's efficient regime.
-                    if outFeatures > n {
-                        Parallel.forRanges(outFeatures / 16, grain: 4) { blocks in
-                            let (xb, wb, yb) = ptrs.value
-                            let lo = blocks.lowerBound * 16
-                            let hi = blocks.upperBound == outFeatures / 16 ? outFeatures : blocks.upperBound * 16
-                            BLAS.sgemm(
-                                m: n, n: hi - lo, k: inFeatures,
-                                a: xb, lda: inFeatures,
-                                b: wb + lo * inFeatures, ldb: inFeatures, transposeB: true,
-                                c: yb + lo, ldc: outFeatures)
-                        }
-                    } else {
-                        Parallel.forRanges(n, grain: 16) { rows in
-                            let (xb, wb, yb) = ptrs.value
-                            BLAS.sgemm(
-                                m: rows.count, n: outFeatures, k: inFeatures,
-                                a: xb + rows.lowerBound * inFeatures, lda: inFeatures,
-                                b: wb, ldb: inFeatures, transposeB: true,
-                                c: yb + rows.lowerBound * outFeatures, ldc: outFeatures)
-                        }
+                    // Rows are independent, so threads take contiguous row blocks; a
+                    // grain of 16 rows keeps each call in OpenBLAS's efficient regime.
+                    Parallel.forRanges(n, grain: 16) { rows in
+                        let (xb, wb, yb) = ptrs.value
+                        BLAS.sgemm(
+                            m: rows.count, n: outFeatures, k: inFeatures,
+                            a: xb + rows.lowerBound * inFeatures, lda: inFeatures,
+                            b: wb, ldb: inFeatures, transposeB: true,
+                            c: yb + rows.lowerBound * outFeatures, ldc: outFeatures)
                     }
                 }
             }

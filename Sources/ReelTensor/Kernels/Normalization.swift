@@ -6,56 +6,49 @@ public enum Normalization {
     /// `weight`/`bias` of nil mean `elementwise_affine=False`.
     public static func layerNorm(_ x: Tensor, weight: Tensor?, bias: Tensor?, eps: Float) throws(TensorError) -> Tensor {
         let d = try rowWidth(x, weight: weight, bias: bias)
-        var y = x
         let w = weight?.storage, b = bias?.storage
-        y.storage.withUnsafeMutableBufferPointer { yp in
-            let box = UncheckedSendable(yp.baseAddress!)
-            Parallel.forRanges(x.count / d, grain: 64) { rows in
-                let base = box.value
-                for r in rows {
-                    let row = base + r * d
-                    var sum = 0.0
-                    for j in 0 ..< d { sum += Double(row[j]) }
-                    let mean = sum / Double(d)
-                    var squares = 0.0
-                    for j in 0 ..< d {
-                        let c = Double(row[j]) - mean
-                        squares += c * c
-                    }
-                    let inv = 1 / (squares / Double(d) + Double(eps)).squareRoot()
-                    let m = Float(mean), s = Float(inv)
-                    for j in 0 ..< d {
-                        var v = (row[j] - m) * s
-                        if let w { v *= w[j] }
-                        if let b { v += b[j] }
-                        row[j] = v
-                    }
-                }
+        return mapRows(x, width: d) { row in
+            var sum = 0.0
+            for j in 0 ..< d { sum += Double(row[j]) }
+            let mean = sum / Double(d)
+            var squares = 0.0
+            for j in 0 ..< d {
+                let c = Double(row[j]) - mean
+                squares += c * c
+            }
+            let m = Float(mean), s = Float(1 / (squares / Double(d) + Double(eps)).squareRoot())
+            for j in 0 ..< d {
+                var v = (row[j] - m) * s
+                if let w { v *= w[j] }
+                if let b { v += b[j] }
+                row[j] = v
             }
         }
-        return y
     }
 
     /// `x / √(mean(x²) + eps) · weight`, as `torch.nn.RMSNorm`.
     public static func rmsNorm(_ x: Tensor, weight: Tensor?, eps: Float) throws(TensorError) -> Tensor {
         let d = try rowWidth(x, weight: weight, bias: nil)
-        var y = x
         let w = weight?.storage
+        return mapRows(x, width: d) { row in
+            var squares = 0.0
+            for j in 0 ..< d { squares += Double(row[j]) * Double(row[j]) }
+            let s = Float(1 / (squares / Double(d) + Double(eps)).squareRoot())
+            for j in 0 ..< d {
+                var v = row[j] * s
+                if let w { v *= w[j] }
+                row[j] = v
+            }
+        }
+    }
+
+    /// A copy of `x` with `body` applied to each row of `width` in place, rows spread over threads.
+    private static func mapRows(_ x: Tensor, width d: Int, _ body: (UnsafeMutablePointer<Float>) -> Void) -> Tensor {
+        var y = x
         y.storage.withUnsafeMutableBufferPointer { yp in
             let box = UncheckedSendable(yp.baseAddress!)
             Parallel.forRanges(x.count / d, grain: 64) { rows in
-                let base = box.value
-                for r in rows {
-                    let row = base + r * d
-                    var squares = 0.0
-                    for j in 0 ..< d { squares += Double(row[j]) * Double(row[j]) }
-                    let s = Float(1 / (squares / Double(d) + Double(eps)).squareRoot())
-                    for j in 0 ..< d {
-                        var v = row[j] * s
-                        if let w { v *= w[j] }
-                        row[j] = v
-                    }
-                }
+                for r in rows { body(box.value + r * d) }
             }
         }
         return y

@@ -84,8 +84,6 @@ public final class SafeTensorsFile: Sendable {
         let header: RawHeader
         do {
             header = try JSONDecoder().decode(RawHeader.self, from: json)
-        } catch let error as SafeTensorsError {
-            throw error
         } catch {
             throw .malformedHeader(path: path, reason: "header is not the expected JSON (\(Self.describe(error)))")
         }
@@ -106,16 +104,14 @@ public final class SafeTensorsFile: Sendable {
                 throw .malformedHeader(
                     path: path, reason: "tensor '\(name)' bytes \(range) run past the \(dataSize)-byte data area (truncated?)")
             }
-            let (elements, overflow) = raw.shape.reduce((1, false)) { acc, d in
-                let (p, o) = acc.0.multipliedReportingOverflow(by: d)
-                return (p, acc.1 || o)
+            var bytes = dtype.size, overflow = false
+            for extent in raw.shape where !overflow {
+                (bytes, overflow) = bytes.multipliedReportingOverflow(by: extent)
             }
-            guard !overflow, elements.multipliedReportingOverflow(by: dtype.size).partialValue == range.count,
-                !elements.multipliedReportingOverflow(by: dtype.size).overflow
-            else {
+            guard !overflow, bytes == range.count else {
                 throw .malformedHeader(
                     path: path,
-                    reason: "tensor '\(name)' of shape \(raw.shape) and dtype \(dtype.rawValue) needs \(elements &* dtype.size) bytes but data_offsets span \(range.count)")
+                    reason: "tensor '\(name)' of shape \(raw.shape) and dtype \(dtype.rawValue) needs \(overflow ? "more than Int.max" : "\(bytes)") bytes but data_offsets span \(range.count)")
             }
             entries[name] = Entry(dtype: dtype, shape: raw.shape, range: range)
         }
