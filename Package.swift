@@ -52,6 +52,7 @@ let package = Package(
             dependencies: ["ReelPlan", .product(name: "PropertyBased", package: "swift-property-based")],
             exclude: ["philox_reference.py"]),
         .testTarget(name: "ReelMediaTests", dependencies: ["ReelMedia"]),
+        .testTarget(name: "ReelCLITests", dependencies: ["ReelCLI"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -133,3 +133,50 @@ import ReelTensor
         #expect(reopened.notes.count == 1)
     }
 }
+
+/// The file-level tools behind `reel model dit` and `reel model sample`.
+@Suite struct ModelFolderRunTests {
+    let dir = NSTemporaryDirectory() + "reel-run-\(UUID().uuidString)"
+
+    init() throws { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+
+    @Test func forwardAndSamplingThroughFilesMatchDiffusers() throws {
+        let fixture = FixtureCase.all.first(where: \.hasSampling)!
+        let folder = try ModelFolder(path: fixture.modelPath)
+        try folder.runForward(inputs: fixture.file("dit_inputs.safetensors"), output: dir + "/dit.safetensors")
+        let sample = try SafeTensorsFile(path: dir + "/dit.safetensors").tensor("sample")
+        #expect(relativeMaxdiff("file forward", sample, try fixture.tensor("dit_outputs.safetensors", "sample")) <= 2e-5)
+
+        let settings = try fixture.settings()
+        try folder.runSampler(
+            inputs: fixture.file("sample_inputs.safetensors"), output: dir + "/latents.safetensors",
+            steps: settings.steps!, guidance: settings.guidance ?? 1, shift: settings.shift)
+        let latents = try SafeTensorsFile(path: dir + "/latents.safetensors").tensor("latents")
+        #expect(relativeMaxdiff("file sampling", latents, try fixture.tensor("sample_outputs.safetensors", "latents")) <= 2e-5)
+    }
+
+    @Test func missingInputTensorIsNamedWithTheFile() throws {
+        let fixture = FixtureCase.all[0]
+        let inputs = dir + "/partial.safetensors"
+        let original = try SafeTensorsFile(path: fixture.file("dit_inputs.safetensors"))
+        try SafeTensorsWriter.write([.init("hidden_states", try original.tensor("hidden_states"))], to: inputs)
+        do {
+            try ModelFolder(path: fixture.modelPath).runForward(inputs: inputs, output: dir + "/out.safetensors")
+            Issue.record("accepted inputs without a timestep")
+        } catch {
+            #expect("\(error)".contains("'timestep'") && "\(error)".contains(inputs), "\(error)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir + "/out.safetensors"))
+    }
+
+    @Test func unwritableOutputFailsBeforeReadingInputs() throws {
+        let fixture = FixtureCase.all[0]
+        // The inputs path does not exist either: the output check must come first.
+        do {
+            try ModelFolder(path: fixture.modelPath).runForward(inputs: dir + "/absent.safetensors", output: dir + "/no/such/dir/out.safetensors")
+            Issue.record("accepted an output in a missing folder")
+        } catch {
+            #expect("\(error)".contains("does not exist") && "\(error)".contains("no/such/dir"), "\(error)")
+        }
+    }
+}

@@ -46,6 +46,14 @@ import Testing
         #expect(maxdiff("linear threads=\(threads)", fast, try Linear.naive(x, weight: w, bias: b)) < 1e-5)
     }
 
+    /// One row into a narrow layer (a timestep embedding): every output written.
+    @Test(arguments: [(1, 8), (1, 12), (3, 40), (16, 5)])
+    func linearCoversNarrowAndShortShapes(rows: Int, out: Int) throws {
+        var rng = SeededRandom(seed: UInt64(rows * 100 + out))
+        let x = rng.uniformTensor([rows, 7]), w = rng.uniformTensor([out, 7]), b = rng.uniformTensor([out])
+        #expect(maxdiff("linear \(rows)x\(out)", try Linear.forward(x, weight: w, bias: b), try Linear.naive(x, weight: w, bias: b)) < 1e-5)
+    }
+
     @Test func linearRejectsMismatchedShapesNamingThem() {
         let x = Tensor(zeros: [3, 5]), w = Tensor(zeros: [4, 6])
         #expect(throws: TensorError.shapeMismatch(what: "linear input", expected: [3, 6], actual: [3, 5])) {
