@@ -30,6 +30,9 @@ let package = Package(
         // MARK: long-video plan (pure)
         .target(name: "ReelPlan", dependencies: []),
 
+        // MARK: farm state (PostgreSQL) and blobs
+        .target(name: "ReelStore", dependencies: ["CPostgres", "ReelPlan", "ReelTensor"]),
+
         // MARK: media (libav)
         .target(name: "ReelMedia", dependencies: ["CLibAV"], swiftSettings: optimized),
 
@@ -51,6 +54,7 @@ let package = Package(
             name: "ReelPlanTests",
             dependencies: ["ReelPlan", .product(name: "PropertyBased", package: "swift-property-based")],
             exclude: ["philox_reference.py"]),
+        .testTarget(name: "ReelStoreTests", dependencies: ["ReelStore", "ReelPlan"]),
         .testTarget(name: "ReelMediaTests", dependencies: ["ReelMedia"]),
         .testTarget(name: "ReelCLITests", dependencies: ["ReelCLI"]),
     ],
