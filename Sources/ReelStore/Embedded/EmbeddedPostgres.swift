@@ -1,0 +1,184 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import ReelTensor
+import Synchronization
+
+/// A private PostgreSQL cluster under a data directory: what Reel uses when no
+/// `--db` is given.
+///
+/// ``start()`` creates the cluster on first use (`initdb`, UTF8, user `reel`,
+/// trust on the unix socket, TCP refused), starts it listening on a unix socket
+/// only, creates the database, and returns its URL. A later run reuses the cluster;
+/// a `postmaster.pid` left by a killed server is detected with `pg_ctl status` and
+/// cleared. As root (CI, containers) PostgreSQL refuses to run, so the tools run as
+/// the `postgres` user that the Debian package creates, and the cluster is owned by
+/// it. ``stop()`` (also run on deinit) stops a server this object started.
+public final class EmbeddedPostgres: Sendable {
+    /// The directory given to ``init(dataDirectory:database:binDirectory:)``.
+    public let dataDirectory: URL
+    /// The cluster (`PGDATA`): `<dataDirectory>/postgres`, or, as root when the
+    /// `postgres` user cannot reach the data directory, a directory under `/var/tmp`
+    /// keyed by the data directory's path.
+    public let clusterDirectory: URL
+    /// Where the server's unix socket lives: next to the cluster, or under `/tmp`
+    /// when that path is too long for a socket address (about 107 bytes).
+    public let socketDirectory: String
+    /// The database ``start()`` creates and ``url`` names.
+    public let database: String
+    /// Holds `initdb`, `pg_ctl` and `postgres`.
+    public let binDirectory: URL
+
+    /// The role initdb creates as the cluster's superuser.
+    public static let user = "reel"
+    /// Whether this object started the server (and so stops it).
+    private let started = Mutex(false)
+    let tools: PostgresTools
+
+    /// Prepares (but does not start) a cluster under `dataDirectory`. Throws
+    /// ``StoreError/postgresNotInstalled(searched:package:)`` if no PostgreSQL server
+    /// is installed and `binDirectory` is not given.
+    public init(dataDirectory: URL, database: String = "reel", binDirectory: URL? = nil) throws(StoreError) {
+        guard database.range(of: "^[a-z_][a-z0-9_]{0,62}$", options: .regularExpression) != nil else {
+            throw .invalidArgument("database name '\(database)' must be lowercase letters, digits and _")
+        }
+        let dataDirectory = dataDirectory.standardizedFileURL
+        self.dataDirectory = dataDirectory
+        self.database = database
+        if let binDirectory {
+            self.binDirectory = binDirectory
+        } else {
+            self.binDirectory = try Self.findBinDirectory()
+        }
+        do {
+            try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw .fileSystem(path: dataDirectory.path, reason: "cannot create: \(error.localizedDescription)")
+        }
+        let key = SHA256.hex(SHA256.hash(Array(dataDirectory.path.utf8))).prefix(12)
+        tools = try PostgresTools(binDirectory: self.binDirectory)
+        var base = dataDirectory
+        if tools.asPostgresUser, !tools.postgresUserCanReach(dataDirectory.path) {
+            base = URL(fileURLWithPath: "/var/tmp/reel-postgres-\(key)", isDirectory: true)
+        }
+        clusterDirectory = base.appendingPathComponent("postgres", isDirectory: true)
+        let natural = base.appendingPathComponent("postgres-socket").path
+        // pg_ctl passes -o through a shell, so the socket path must also be plain.
+        let plain = natural.range(of: "^[A-Za-z0-9/._-]+$", options: .regularExpression) != nil
+        socketDirectory = plain && natural.utf8.count + "/.s.PGSQL.5432.lock".utf8.count <= 100
+            ? natural : "/tmp/reel-pg-\(key)"
+    }
+
+    deinit { try? stop() }
+
+    /// The `bin` directory of the highest PostgreSQL version under `root` (Debian
+    /// installs each major version at `/usr/lib/postgresql/<version>/bin`).
+    public static func findBinDirectory(under root: String = "/usr/lib/postgresql") throws(StoreError) -> URL {
+        try PostgresTools.findBinDirectory(under: root)
+    }
+
+    /// The URL of the database (valid once started).
+    public var url: PostgresURL {
+        PostgresURL.socket(directory: socketDirectory, user: Self.user, database: database)
+    }
+
+    /// Creates the cluster if needed, starts the server unless one already runs on
+    /// it, creates the database, and returns ``url``.
+    @discardableResult
+    public func start() throws(StoreError) -> PostgresURL {
+        if !FileManager.default.fileExists(atPath: clusterDirectory.appendingPathComponent("PG_VERSION").path) {
+            try tools.makeOwnedDirectory(clusterDirectory.path)
+            try tools.run("initdb", [
+                "-D", clusterDirectory.path, "-U", Self.user, "-E", "UTF8", "--no-locale",
+                // Trust only the unix socket (the directory is private); refuse TCP.
+                "--auth-local=trust", "--auth-host=reject", "--no-instructions",
+            ])
+        }
+        try tools.makeOwnedDirectory(clusterDirectory.path)
+        try tools.makeOwnedDirectory(socketDirectory)
+        if try !serverIsRunning() {
+            try startServer()
+            started.withLock { $0 = true }
+        }
+        try createDatabase()
+        return url
+    }
+
+    /// Stops the server if this object started it (`pg_ctl stop -m fast`).
+    public func stop() throws(StoreError) {
+        // Only one try: if the server is already gone (killed), a later stop (deinit)
+        // must not stop a server someone else has started on the cluster since.
+        guard started.withLock({ let was = $0; $0 = false; return was }) else { return }
+        try tools.run("pg_ctl", ["stop", "-D", clusterDirectory.path, "-m", "fast", "-w", "-t", "60"])
+    }
+
+    /// Whether a live server runs on the cluster. A `postmaster.pid` whose process
+    /// is gone (or is not this cluster's postmaster: its pid was reused) is stale
+    /// and removed, so the server can start again after a crash or a SIGKILL.
+    private func serverIsRunning() throws(StoreError) -> Bool {
+        let pidFile = clusterDirectory.appendingPathComponent("postmaster.pid").path
+        guard let contents = try? String(contentsOfFile: pidFile, encoding: .utf8) else { return false }
+        let status = try tools.run("pg_ctl", ["status", "-D", clusterDirectory.path], allowFailure: true).status
+        if status == 0, let pid = contents.split(separator: "\n").first.flatMap({ Int32($0) }),
+           isPostmaster(pid: pid)
+        {
+            return true
+        }
+        guard unlink(pidFile) == 0 || errno == ENOENT else {
+            throw .fileSystem(path: pidFile, reason: "cannot remove the stale pid file: \(String(cString: strerror(errno)))")
+        }
+        return false
+    }
+
+    /// Whether `pid` is a postgres process whose working directory is this cluster
+    /// (the postmaster changes into its data directory). Where /proc is missing,
+    /// trusts `pg_ctl status`.
+    private func isPostmaster(pid: Int32) -> Bool {
+        guard FileManager.default.fileExists(atPath: "/proc/self/cwd") else { return true }
+        guard let cwd = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd") else {
+            return false
+        }
+        return URL(fileURLWithPath: cwd).resolvingSymlinksInPath().path
+            == clusterDirectory.resolvingSymlinksInPath().path
+    }
+
+    private func startServer() throws(StoreError) {
+        let log = clusterDirectory.appendingPathComponent("reel-postgres.log").path
+        let options = "-k '\(socketDirectory)' -c listen_addresses='' -c fsync=on"
+        let arguments = ["start", "-D", clusterDirectory.path, "-l", log, "-w", "-t", "60", "-o", options]
+        // After a SIGKILL the old server's children may hold its shared memory for a
+        // moment (they exit once they notice the postmaster is gone): retry briefly.
+        var failure: StoreError?
+        for attempt in 0..<5 {
+            if attempt > 0 { usleep(400_000) }
+            do {
+                try tools.run("pg_ctl", arguments)
+                return
+            } catch {
+                failure = error
+            }
+        }
+        let tail = (try? String(contentsOfFile: log, encoding: .utf8)).map { String($0.suffix(1500)) } ?? ""
+        if case let .toolFailed(tool, arguments, status, output)? = failure {
+            throw .toolFailed(tool: tool, arguments: arguments, status: status, output: output + "\nserver log: " + tail)
+        }
+        throw failure ?? .invalidArgument("pg_ctl start failed")
+    }
+
+    private func createDatabase() throws(StoreError) {
+        let connection = try PostgresConnection(url: url.with(database: "postgres"))
+        let exists = try connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = $1", [.text(database)], name: "find database")
+        guard exists.isEmpty else { return }
+        do {
+            // An identifier cannot be a parameter; `database` was checked to be [a-z0-9_].
+            try connection.execute("CREATE DATABASE \"\(database)\"", name: "create database \(database)")
+        } catch {
+            // Another process created it between the check and here.
+            if error.sqlState != "42P04" { throw error }
+        }
+    }
+}

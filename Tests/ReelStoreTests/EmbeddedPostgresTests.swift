@@ -1,0 +1,95 @@
+import Foundation
+import ReelStore
+import Testing
+
+@Suite struct EmbeddedPostgresTests {
+    private func withDirectory(_ name: String = "reel-pg-test", _ body: (URL) throws -> Void) throws {
+        let directory = URL(fileURLWithPath: NSTemporaryDirectory())
+            .appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8))", isDirectory: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try body(directory)
+    }
+
+    private func postmasterPID(_ cluster: EmbeddedPostgres) throws -> Int32 {
+        let text = try String(
+            contentsOf: cluster.clusterDirectory.appendingPathComponent("postmaster.pid"), encoding: .utf8)
+        return try #require(text.split(separator: "\n").first.flatMap { Int32($0) })
+    }
+
+    /// A server killed with SIGKILL leaves its postmaster.pid behind; the next start
+    /// must see that it is stale, clear it, and bring the same data back.
+    @Test func restartsAfterTheServerIsKilled() throws {
+        try withDirectory { directory in
+            let first = try EmbeddedPostgres(dataDirectory: directory)
+            let url = try first.start()
+            let connection = try PostgresConnection(url: url)
+            try connection.execute("CREATE TABLE survivors (name text)")
+            try connection.execute("INSERT INTO survivors VALUES ($1)", [.text("kept")])
+            let pid = try postmasterPID(first)
+            #expect(kill(pid, SIGKILL) == 0)
+            while kill(pid, 0) == 0 { usleep(10_000) }
+            connection.close()
+            #expect(FileManager.default.fileExists(atPath: first.clusterDirectory.appendingPathComponent("postmaster.pid").path))
+            try? first.stop()
+
+            let second = try EmbeddedPostgres(dataDirectory: directory)
+            let again = try PostgresConnection(url: try second.start())
+            let rows = try again.execute("SELECT name FROM survivors")
+            #expect(try rows.first().get("name") == "kept")
+            #expect(try postmasterPID(second) != pid)
+            again.close()
+            try second.stop()
+        }
+    }
+
+    /// A second object on a running cluster connects to the same server and leaves it
+    /// running when it stops.
+    @Test func reusesARunningServer() throws {
+        try withDirectory { directory in
+            let owner = try EmbeddedPostgres(dataDirectory: directory)
+            try owner.start()
+            let guest = try EmbeddedPostgres(dataDirectory: directory)
+            let pid = try postmasterPID(owner)
+            try PostgresConnection(url: try guest.start()).execute("SELECT 1")
+            try guest.stop()
+            #expect(kill(pid, 0) == 0, "the guest stopped a server it did not start")
+            try PostgresConnection(url: owner.url).execute("SELECT 1")
+            try owner.stop()
+            #expect(!FileManager.default.fileExists(atPath: owner.clusterDirectory.appendingPathComponent("postmaster.pid").path))
+        }
+    }
+
+    @Test func longDataDirectoryGetsAShortSocketDirectory() throws {
+        try withDirectory(String(repeating: "deep", count: 30)) { directory in
+            let cluster = try EmbeddedPostgres(dataDirectory: directory)
+            #expect(cluster.socketDirectory.hasPrefix("/tmp/reel-pg-"))
+            #expect(cluster.socketDirectory.utf8.count < 40)
+            #expect(cluster.url["host"] == cluster.socketDirectory)
+        }
+    }
+
+    @Test func missingPostgreSQLNamesTheDebianPackage() throws {
+        try withDirectory { directory in
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            do throws(StoreError) {
+                _ = try EmbeddedPostgres.findBinDirectory(under: directory.path)
+                Issue.record("found PostgreSQL in an empty directory")
+            } catch {
+                guard case .postgresNotInstalled(_, "postgresql") = error else { Issue.record("\(error)"); return }
+                #expect("\(error)".contains("install the Debian package 'postgresql'"))
+            }
+            #expect(try EmbeddedPostgres.findBinDirectory().path.hasSuffix("/bin"))
+        }
+    }
+
+    @Test func badDatabaseNameIsRefused() throws {
+        try withDirectory { directory in
+            do throws(StoreError) {
+                _ = try EmbeddedPostgres(dataDirectory: directory, database: "reel\"; DROP")
+                Issue.record("a database name with quotes was accepted")
+            } catch {
+                guard case .invalidArgument = error else { Issue.record("\(error)"); return }
+            }
+        }
+    }
+}
