@@ -35,7 +35,12 @@ enum TestDatabase {
         let socket = try #require(cluster.url["host"])
         return "postgres://reel@/\(cluster.database)?host=\(socket)&options=-csearch_path%3D\(schema)"
     }
-}
+
+    /// A farm store on a fresh, migrated schema.
+    static func freshFarm() throws -> (store: FarmStore, url: String) {
+        let url = try freshSchema()
+        return (try FarmStore(url: url), url)
+    }
 }
 
 /// A SHA-256-shaped key derived from `n` (any 64 hex digits pass the schema).

@@ -1,0 +1,88 @@
+import ReelPlan
+
+extension FarmStore {
+    /// Leases up to `limit` ready shards of running jobs to `worker` in one statement
+    /// (concurrent claims never get the same shard). Skips shards still backing off
+    /// at `now`, shards with `maxTries` tries in this run, and jobs where `worker` has
+    /// `blocklistThreshold` recorded failures. Highest job priority first; among
+    /// equals, shards `worker` did not hold last, then job, block and region order.
+    /// Each gets attempt + 1 (its fencing token), tries + 1, and a lease until
+    /// `now + leaseDuration`.
+    public func claimShards(
+        worker: String, limit: Int, now: Timestamp, leaseDuration: Duration, maxTries: Int,
+        blocklistThreshold: Int = 2
+    ) throws(StoreError) -> [ClaimedShard] {
+        try claim(
+            .shards, worker: worker, limit: limit, now: now, leaseDuration: leaseDuration, maxTries: maxTries,
+            blocklistThreshold: blocklistThreshold
+        ).map { row throws(StoreError) in try ClaimedShard(row: row) }.sorted { ($0.job, $0.shard) < ($1.job, $1.shard) }
+    }
+
+    /// Stores `worker`'s result for `shard` if it holds the current lease as
+    /// `attempt`, and makes the pending shards in `newlyReady` ready, in one
+    /// transaction. Returns `false`, changing no shard, for a stale attempt or holder
+    /// (logged as `shard.stale`).
+    public func completeShard(
+        job: Int64, shard: ShardID, attempt: Int, worker: String, outputSHA: String, newlyReady: [ShardID] = []
+    ) throws(StoreError) -> Bool {
+        try complete(.shard(shard), job: job, attempt: attempt, worker: worker, outputSHA: outputSHA) {
+            () throws(StoreError) in
+            try markShardsReady(job: job, shards: newlyReady)
+        }
+    }
+
+    /// The current lease on `shard` failed: back to ready from `notBefore` (backoff).
+    /// `false`, changing nothing, if `worker`/`attempt` is not the current lease.
+    public func failShard(
+        job: Int64, shard: ShardID, attempt: Int, worker: String, reason: String, notBefore: Timestamp
+    ) throws(StoreError) -> Bool {
+        try requeue(.shard(shard), job: job, attempt: attempt, worker: worker, reason: reason, notBefore: notBefore)
+    }
+
+    /// The current lease on `shard` failed with no tries left: the shard fails, and
+    /// its job fails with a reason naming the shard. One transaction; `false`,
+    /// changing nothing, for a stale lease.
+    public func failShardForGood(job: Int64, shard: ShardID, attempt: Int, worker: String, reason: String)
+        throws(StoreError) -> Bool
+    {
+        try failForGood(.shard(shard), job: job, attempt: attempt, worker: worker, reason: reason)
+    }
+
+    /// Makes the pending shards among `shards` ready; returns how many changed.
+    @discardableResult
+    public func markShardsReady(job: Int64, shards: [ShardID]) throws(StoreError) -> Int {
+        guard !shards.isEmpty else { return 0 }
+        return try connection.execute(
+            """
+            UPDATE shards s SET state = 'ready'
+            FROM jsonb_to_recordset($2) AS x(region int, block int, ready boolean)
+            WHERE s.job_id = $1 AND s.region = x.region AND s.block = x.block AND s.state = 'pending'
+            """, [.int64(job), shardRecords(shards)], name: "markShardsReady"
+        ).affectedRows
+    }
+
+    /// Every shard of `job`, in block then region order.
+    public func shards(job: Int64) throws(StoreError) -> [ShardRow] {
+        try connection.execute("SELECT * FROM shards WHERE job_id = $1 ORDER BY block, region", [.int64(job)], name: "shards")
+            .map { row throws(StoreError) in try ShardRow(row: row) }
+    }
+
+    /// How many shards of `job` are in each state (every state present, zeros included).
+    public func shardCounts(job: Int64) throws(StoreError) -> [ShardState.Name: Int] {
+        try counts(.shards, job: job)
+    }
+
+    /// Counts one more failure of `worker` on `job` and returns the total; at the
+    /// blocklist threshold ``claimShards(worker:limit:now:leaseDuration:maxTries:blocklistThreshold:)``
+    /// stops giving it the job's shards and chunks.
+    @discardableResult
+    public func recordWorkerFailure(job: Int64, worker: String) throws(StoreError) -> Int {
+        try connection.execute(
+            """
+            INSERT INTO worker_job_failures (job_id, worker, failures) VALUES ($1, $2, 1)
+            ON CONFLICT (job_id, worker) DO UPDATE SET failures = worker_job_failures.failures + 1
+            RETURNING failures
+            """, [.int64(job), .text(worker)], name: "recordWorkerFailure"
+        ).first().get("failures")
+    }
+}

@@ -1,0 +1,176 @@
+import Foundation
+import ReelPlan
+import ReelStore
+import Synchronization
+import Testing
+
+/// Claiming shards: one statement, SKIP LOCKED, fencing, blocklist, preferences.
+@Suite struct ClaimTests {
+    static let lease = Duration.seconds(60)
+
+    /// A running job with shards (region, block) for every region < `regions`,
+    /// block < `blocks`; block 0 ready.
+    static func makeJob(_ store: FarmStore, regions: Int, blocks: Int = 1, priority: Int = 0, name: String = "job")
+        throws -> Int64
+    {
+        let shards = (0..<blocks).flatMap { b in (0..<regions).map { ShardID(region: $0, block: b) } }
+        return try store.createJob(
+            name: name, model: "tiny", spec: #"{"frames": 81}"#, promptEmbedsSHA: sha(1), negativeEmbedsSHA: nil,
+            priority: priority, shards: shards, readyShards: Set(shards.filter { $0.block == 0 }))
+    }
+
+    private func claim(_ store: FarmStore, _ worker: String, limit: Int = 1, now: Timestamp = t0,
+                       threshold: Int = 2) throws -> [ClaimedShard] {
+        try store.claimShards(
+            worker: worker, limit: limit, now: now, leaseDuration: Self.lease, maxTries: 3,
+            blocklistThreshold: threshold)
+    }
+
+    @Test func createJobStoresShardsAndClaimLeasesInOrder() throws {
+        let (store, _) = try TestDatabase.freshFarm()
+        let id = try Self.makeJob(store, regions: 3, blocks: 2)
+        let job = try #require(try store.job(id: id))
+        #expect(job.state == .running && job.run == 1 && job.promptEmbedsSHA == sha(1))
+        #expect(try store.shardCounts(job: id) == [.ready: 3, .pending: 3, .leased: 0, .done: 0, .failed: 0, .cancelled: 0])
+
+        let claimed = try claim(store, "w1", limit: 2)
+        #expect(claimed.map(\.shard) == [ShardID(region: 0, block: 0), ShardID(region: 1, block: 0)])
+        #expect(claimed.allSatisfy { $0.attempt == 1 && $0.tries == 1 && $0.job == id })
+        #expect(claimed.allSatisfy { $0.leaseExpiresAt == t0.advanced(by: Self.lease) })
+        let rows = try store.shards(job: id)
+        #expect(rows[0].status.state == .leased && rows[0].status.worker == "w1" && rows[0].status.lastWorker == "w1")
+        #expect(rows[2].status.state == .ready)
+    }
+
+    @Test func higherPriorityJobsFirst() throws {
+        let (store, _) = try TestDatabase.freshFarm()
+        _ = try Self.makeJob(store, regions: 1, priority: 0)
+        let urgent = try Self.makeJob(store, regions: 1, priority: 5)
+        #expect(try claim(store, "w1").map(\.job) == [urgent])
+    }
+
+    /// A connection holding claimed rows in an open transaction does not block a
+    /// second claimer, which gets other shards.
+    @Test func skipLockedNeverWaitsOrDoublesUp() throws {
+        let (first, url) = try TestDatabase.freshFarm()
+        let second = FarmStore(connection: try PostgresConnection(url: url))
+        // If SKIP LOCKED were missing the second claim would wait forever; fail instead.
+        try second.connection.execute("SET statement_timeout = '10s'")
+        let id = try Self.makeJob(first, regions: 4)
+        let (held, other) = try first.connection.transaction { () throws(StoreError) in
+            let held = try first.claimShards(worker: "w1", limit: 2, now: t0, leaseDuration: Self.lease, maxTries: 3)
+            let other = try second.claimShards(worker: "w2", limit: 4, now: t0, leaseDuration: Self.lease, maxTries: 3)
+            return (held, other)
+        }
+        #expect(held.count == 2 && other.count == 2)
+        #expect(Set(held.map(\.shard)).isDisjoint(with: other.map(\.shard)))
+        #expect(try first.shards(job: id).allSatisfy { $0.status.state == .leased && $0.status.attempt == 1 })
+    }
+
+    @Test func concurrentClaimersTakeEachShardOnce() throws {
+        let (store, url) = try TestDatabase.freshFarm()
+        let id = try Self.makeJob(store, regions: 40)
+        let claims = Mutex<[ClaimedShard]>([])
+        let failures = Mutex<[StoreError]>([])
+        DispatchQueue.concurrentPerform(iterations: 4) { index in
+            do throws(StoreError) {
+                let store = FarmStore(connection: try PostgresConnection(url: url))
+                while true {
+                    let got = try store.claimShards(
+                        worker: "w\(index)", limit: 3, now: t0, leaseDuration: Self.lease, maxTries: 3)
+                    if got.isEmpty { break }
+                    claims.withLock { $0 += got }
+                }
+            } catch {
+                failures.withLock { $0.append(error) }
+            }
+        }
+        #expect(failures.withLock { $0 }.isEmpty)
+        let shards = claims.withLock { $0.map(\.shard) }
+        #expect(shards.count == 40)
+        #expect(Set(shards) == Set((0..<40).map { ShardID(region: $0, block: 0) }))
+        #expect(try store.shards(job: id).allSatisfy { $0.status.attempt == 1 })
+    }
+
+    @Test func staleAttemptCannotComplete() throws {
+        let (store, _) = try TestDatabase.freshFarm()
+        let id = try Self.makeJob(store, regions: 1, blocks: 2)
+        let shard = ShardID(region: 0, block: 0)
+        let first = try #require(try claim(store, "w1").first)
+        // w1's lease expires; w2 takes the shard as attempt 2.
+        let lost = try store.expireLeases(now: first.leaseExpiresAt, policy: RetryPolicy(baseBackoff: .zero))
+        #expect(lost.map(\.lease.attempt) == [1])
+        let second = try #require(try claim(store, "w2", now: first.leaseExpiresAt).first)
+        #expect(second.attempt == 2 && second.tries == 2)
+        let before = try store.shards(job: id)
+
+        let staleAccepted = try store.completeShard(
+            job: id, shard: shard, attempt: first.attempt, worker: "w1", outputSHA: sha(7),
+            newlyReady: [ShardID(region: 0, block: 1)])
+        #expect(!staleAccepted)
+        #expect(try store.shards(job: id) == before)
+        #expect(try store.events(job: id).last?.kind == .shardStale)
+        // The right worker with the wrong attempt, and the wrong worker with the right one.
+        #expect(!(try store.completeShard(job: id, shard: shard, attempt: 1, worker: "w2", outputSHA: sha(7))))
+        #expect(!(try store.completeShard(job: id, shard: shard, attempt: 2, worker: "w1", outputSHA: sha(7))))
+        #expect(!(try store.failShard(job: id, shard: shard, attempt: 1, worker: "w1", reason: "late", notBefore: t0)))
+        #expect(try store.shards(job: id) == before)
+
+        #expect(try store.completeShard(
+            job: id, shard: shard, attempt: 2, worker: "w2", outputSHA: sha(8), newlyReady: [ShardID(region: 0, block: 1)]))
+        let after = try store.shards(job: id)
+        #expect(after[0].status.state == .done && after[0].status.outputSHA == sha(8) && after[0].status.worker == "w2")
+        #expect(after[1].status.state == .ready)
+        // Completing twice is stale too: exactly one output per shard.
+        #expect(!(try store.completeShard(job: id, shard: shard, attempt: 2, worker: "w2", outputSHA: sha(9))))
+        #expect(try store.shards(job: id)[0].status.outputSHA == sha(8))
+    }
+
+    @Test func blocklistedWorkerGetsNothingFromTheJob() throws {
+        let (store, _) = try TestDatabase.freshFarm()
+        let id = try Self.makeJob(store, regions: 2)
+        #expect(try store.recordWorkerFailure(job: id, worker: "w1") == 1)
+        #expect(try claim(store, "w1", threshold: 2).count == 1)
+        #expect(try store.recordWorkerFailure(job: id, worker: "w1") == 2)
+        #expect(try claim(store, "w1", limit: 5, threshold: 2).isEmpty)
+        #expect(try claim(store, "w1", limit: 5, threshold: 3).count == 1)
+    }
+
+    @Test func retryPrefersAnotherWorker() throws {
+        let (store, _) = try TestDatabase.freshFarm()
+        let id = try Self.makeJob(store, regions: 2)
+        let first = try #require(try claim(store, "w1").first)
+        #expect(first.shard == ShardID(region: 0, block: 0))
+        #expect(try store.failShard(job: id, shard: first.shard, attempt: 1, worker: "w1", reason: "oom", notBefore: t0))
+        // r0 is ready again and first in order, but w1 failed it: w1 gets r1, w2 gets r0.
+        #expect(try claim(store, "w1").map(\.shard) == [ShardID(region: 1, block: 0)])
+        let retry = try #require(try claim(store, "w2").first)
+        #expect(retry.shard == first.shard && retry.attempt == 2 && retry.tries == 2)
+    }
+
+    @Test func backoffAndMaxTriesHoldShardsBack() throws {
+        let (store, _) = try TestDatabase.freshFarm()
+        let id = try Self.makeJob(store, regions: 1)
+        let shard = ShardID(region: 0, block: 0)
+        _ = try claim(store, "w1")
+        let later = t0.advanced(by: .seconds(30))
+        #expect(try store.failShard(job: id, shard: shard, attempt: 1, worker: "w1", reason: "x", notBefore: later))
+        #expect(try claim(store, "w2", now: later.advanced(by: .milliseconds(-1))).isEmpty)
+        #expect(try claim(store, "w2", now: later).count == 1)
+        #expect(try store.failShard(job: id, shard: shard, attempt: 2, worker: "w2", reason: "x", notBefore: later))
+        let atLimit = try store.claimShards(worker: "w3", limit: 1, now: later, leaseDuration: Self.lease, maxTries: 2)
+        #expect(atLimit.isEmpty)
+    }
+
+    @Test func invalidArgumentsAreRefused() throws {
+        let (store, _) = try TestDatabase.freshFarm()
+        for (worker, limit, tries) in [("", 1, 1), ("w", -1, 1), ("w", 1, 0)] {
+            do throws(StoreError) {
+                _ = try store.claimShards(worker: worker, limit: limit, now: t0, leaseDuration: Self.lease, maxTries: tries)
+                Issue.record("claim accepted worker '\(worker)', limit \(limit), maxTries \(tries)")
+            } catch {
+                guard case .invalidArgument = error else { Issue.record("\(error)"); continue }
+            }
+        }
+    }
+}
