@@ -1,0 +1,71 @@
+import Foundation
+import ReelStore
+import ReelTensor
+import Testing
+
+@Suite struct BlobStoreTests {
+    private func withStore(_ body: (BlobStore) throws -> Void) throws {
+        let directory = URL(fileURLWithPath: NSTemporaryDirectory())
+            .appendingPathComponent("reel-blobs-\(UUID().uuidString)", isDirectory: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try body(try BlobStore(directory: directory))
+    }
+
+    @Test func roundTripIsContentAddressedAndIdempotent() throws {
+        try withStore { store in
+            let bytes = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+            let key = try store.put(bytes)
+            #expect(key == SHA256.hex(SHA256.hash(bytes)))
+            #expect(try store.path(of: key).path.hasSuffix("/\(key.prefix(2))/\(key)"))
+            #expect(store.contains(key))
+            #expect(try store.get(key) == bytes)
+            #expect(try store.put(bytes) == key)
+            let shelf = try store.path(of: key).deletingLastPathComponent().path
+            #expect(try FileManager.default.contentsOfDirectory(atPath: shelf) == [key], "no temporary left behind")
+            #expect(try store.get(try store.put([])) == [])
+        }
+    }
+
+    @Test func corruptionIsDetectedAndNamesTheFile() throws {
+        try withStore { store in
+            let key = try store.put(Array("latents".utf8))
+            let file = try store.path(of: key)
+            try Data("latentz".utf8).write(to: file)
+            do throws(StoreError) {
+                _ = try store.get(key)
+                Issue.record("corrupt blob returned")
+            } catch {
+                guard case .blobCorrupt(let path, let expected, let actual) = error else { Issue.record("\(error)"); return }
+                #expect(path == file.path && expected == key && actual == SHA256.hex(SHA256.hash(Array("latentz".utf8))))
+            }
+            // A put of the true bytes repairs a damaged blob of another size.
+            try Data("latentzz".utf8).write(to: file)
+            #expect(try store.put(Array("latents".utf8)) == key)
+            #expect(try store.get(key) == Array("latents".utf8))
+        }
+    }
+
+    @Test func missingRemovedAndInvalidKeys() throws {
+        try withStore { store in
+            let key = try store.put([1, 2, 3])
+            #expect(try store.remove(key))
+            #expect(!(try store.remove(key)))
+            #expect(!store.contains(key))
+            do throws(StoreError) {
+                _ = try store.get(key)
+                Issue.record("removed blob returned")
+            } catch {
+                guard case .blobNotFound(key, _) = error else { Issue.record("\(error)"); return }
+            }
+            for bad in ["../../etc/passwd", String(key.uppercased()), String(key.dropLast())] {
+                #expect(!store.contains(bad))
+                do throws(StoreError) {
+                    _ = try store.get(bad)
+                    Issue.record("key '\(bad)' accepted")
+                } catch {
+                    #expect(error == .invalidBlobKey(bad))
+                }
+            }
+        }
+    }
+}
