@@ -28,7 +28,6 @@ import Testing
             let pid = try postmasterPID(first)
             #expect(kill(pid, SIGKILL) == 0)
             while kill(pid, 0) == 0 { usleep(10_000) }
-            connection.close()
             #expect(FileManager.default.fileExists(atPath: first.clusterDirectory.appendingPathComponent("postmaster.pid").path))
             try? first.stop()
 
@@ -37,6 +36,14 @@ import Testing
             let rows = try again.execute("SELECT name FROM survivors")
             #expect(try rows.first().get("name") == "kept")
             #expect(try postmasterPID(second) != pid)
+            // The connection from before the crash fails once, then reconnects.
+            do throws(StoreError) {
+                try connection.execute("SELECT 1")
+                Issue.record("a statement on a dead connection succeeded")
+            } catch {
+                guard case .connectionLost = error else { Issue.record("\(error)"); return }
+            }
+            #expect(try connection.execute("SELECT count(*) AS n FROM survivors").first().get("n") == 1)
             again.close()
             try second.stop()
         }

@@ -7,8 +7,10 @@ import CPostgres
 /// tasks their own connections. Every statement goes through `PQexecParams` with
 /// its values as separate parameters, never spliced into the SQL.
 ///
-/// If the server drops the connection (a restart), the next statement outside a
-/// transaction reconnects once before running.
+/// If the server drops the connection (a restart), the statement that finds out
+/// fails with ``StoreError/connectionLost(statement:reason:)``, and the next one
+/// outside a transaction reconnects first. Nothing is retried automatically: the
+/// lost statement may or may not have committed.
 public final class PostgresConnection {
     /// Where this connection goes (print it freely: its description hides the password).
     public let url: PostgresURL
