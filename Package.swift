@@ -12,6 +12,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", exact: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
     ],
     targets: [
         // MARK: system libraries (C pointers stay in the module that wraps each)
@@ -29,6 +30,11 @@ let package = Package(
 
         // MARK: long-video plan (pure)
         .target(name: "ReelPlan", dependencies: []),
+
+        // MARK: farm wire (protobuf envelopes + raw tensor frames over ZeroMQ)
+        .target(
+            name: "ReelWire",
+            dependencies: ["CZeroMQ", "ReelTensor", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
 
         // MARK: media (libav)
         .target(name: "ReelMedia", dependencies: ["CLibAV"], swiftSettings: optimized),
