@@ -499,8 +499,8 @@ public nonisolated struct Reel_V1_Refusal: Sendable {
   public init() {}
 }
 
-/// One work item a worker is running, as reported in its heartbeats.
-public nonisolated struct Reel_V1_RunningWork: Sendable {
+/// Names one work item: a shard (denoise) or a decode chunk, at one attempt.
+public nonisolated struct Reel_V1_WorkItem: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
@@ -533,7 +533,7 @@ public nonisolated struct Reel_V1_Heartbeat: Sendable {
   // methods supported on all messages.
 
   /// Worker: the work it holds now.
-  public var running: [Reel_V1_RunningWork] = []
+  public var running: [Reel_V1_WorkItem] = []
 
   /// Worker: slots free for new assignments.
   public var freeSlots: UInt32 = 0
@@ -554,24 +554,24 @@ public nonisolated struct Reel_V1_Cancel: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var kind: Reel_V1_WorkKind = .unspecified
-
-  public var jobID: UInt64 = 0
-
-  /// Denoise: region and block.
-  public var region: UInt32 = 0
-
-  public var block: UInt32 = 0
-
-  /// Decode: chunk index.
-  public var chunk: UInt32 = 0
-
   /// Only this attempt is cancelled; a newer attempt of the same item is not.
-  public var attempt: UInt32 = 0
+  public var item: Reel_V1_WorkItem {
+    get {_item ?? Reel_V1_WorkItem()}
+    set {_item = newValue}
+  }
+  /// Returns true if `item` has been explicitly set.
+  public var hasItem: Bool {self._item != nil}
+  /// Clears the value of `item`. Subsequent reads from it will return its default value.
+  public mutating func clearItem() {self._item = nil}
+
+  /// Why, for the worker's log ("job cancelled", "lease expired").
+  public var reason: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _item: Reel_V1_WorkItem? = nil
 }
 
 /// Coordinator -> worker: finish what you hold, accept nothing new, then say
@@ -1450,8 +1450,8 @@ nonisolated extension Reel_V1_Refusal: SwiftProtobuf.Message, SwiftProtobuf._Mes
   }
 }
 
-nonisolated extension Reel_V1_RunningWork: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".RunningWork"
+nonisolated extension Reel_V1_WorkItem: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".WorkItem"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{3}job_id\0\u{1}region\0\u{1}block\0\u{1}chunk\0\u{1}attempt\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
@@ -1493,7 +1493,7 @@ nonisolated extension Reel_V1_RunningWork: SwiftProtobuf.Message, SwiftProtobuf.
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Reel_V1_RunningWork, rhs: Reel_V1_RunningWork) -> Bool {
+  public static func ==(lhs: Reel_V1_WorkItem, rhs: Reel_V1_WorkItem) -> Bool {
     if lhs.kind != rhs.kind {return false}
     if lhs.jobID != rhs.jobID {return false}
     if lhs.region != rhs.region {return false}
@@ -1547,7 +1547,7 @@ nonisolated extension Reel_V1_Heartbeat: SwiftProtobuf.Message, SwiftProtobuf._M
 
 nonisolated extension Reel_V1_Cancel: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Cancel"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{3}job_id\0\u{1}region\0\u{1}block\0\u{1}chunk\0\u{1}attempt\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}item\0\u{1}reason\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1555,46 +1555,30 @@ nonisolated extension Reel_V1_Cancel: SwiftProtobuf.Message, SwiftProtobuf._Mess
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
-      case 1: try { try decoder.decodeSingularEnumField(value: &self.kind) }()
-      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.jobID) }()
-      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.region) }()
-      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.block) }()
-      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.chunk) }()
-      case 6: try { try decoder.decodeSingularUInt32Field(value: &self.attempt) }()
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._item) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.reason) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    if self.kind != .unspecified {
-      try visitor.visitSingularEnumField(value: self.kind, fieldNumber: 1)
-    }
-    if self.jobID != 0 {
-      try visitor.visitSingularUInt64Field(value: self.jobID, fieldNumber: 2)
-    }
-    if self.region != 0 {
-      try visitor.visitSingularUInt32Field(value: self.region, fieldNumber: 3)
-    }
-    if self.block != 0 {
-      try visitor.visitSingularUInt32Field(value: self.block, fieldNumber: 4)
-    }
-    if self.chunk != 0 {
-      try visitor.visitSingularUInt32Field(value: self.chunk, fieldNumber: 5)
-    }
-    if self.attempt != 0 {
-      try visitor.visitSingularUInt32Field(value: self.attempt, fieldNumber: 6)
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._item {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 2)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Reel_V1_Cancel, rhs: Reel_V1_Cancel) -> Bool {
-    if lhs.kind != rhs.kind {return false}
-    if lhs.jobID != rhs.jobID {return false}
-    if lhs.region != rhs.region {return false}
-    if lhs.block != rhs.block {return false}
-    if lhs.chunk != rhs.chunk {return false}
-    if lhs.attempt != rhs.attempt {return false}
+    if lhs._item != rhs._item {return false}
+    if lhs.reason != rhs.reason {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
