@@ -58,6 +58,9 @@ let package = Package(
             dependencies: ["ReelPlan", .product(name: "PropertyBased", package: "swift-property-based")],
             exclude: ["philox_reference.py"]),
         .testTarget(name: "ReelMediaTests", dependencies: ["ReelMedia"]),
+        .testTarget(
+            name: "ReelWireTests",
+            dependencies: ["ReelWire", "ReelTensor", "CZeroMQ", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .testTarget(name: "ReelCLITests", dependencies: ["ReelCLI"]),
     ],
     swiftLanguageModes: [.v6]
