@@ -12,6 +12,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", exact: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
     ],
     targets: [
         // MARK: system libraries (C pointers stay in the module that wraps each)
@@ -32,6 +33,11 @@ let package = Package(
 
         // MARK: farm state (PostgreSQL) and blobs
         .target(name: "ReelStore", dependencies: ["CPostgres", "ReelPlan", "ReelTensor"]),
+
+        // MARK: farm wire (protobuf envelopes + raw tensor frames over ZeroMQ)
+        .target(
+            name: "ReelWire",
+            dependencies: ["CZeroMQ", "ReelTensor", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
 
         // MARK: media (libav)
         .target(name: "ReelMedia", dependencies: ["CLibAV"], swiftSettings: optimized),
@@ -56,6 +62,9 @@ let package = Package(
             exclude: ["philox_reference.py"]),
         .testTarget(name: "ReelStoreTests", dependencies: ["ReelStore", "ReelPlan"]),
         .testTarget(name: "ReelMediaTests", dependencies: ["ReelMedia"]),
+        .testTarget(
+            name: "ReelWireTests",
+            dependencies: ["ReelWire", "ReelTensor", "CZeroMQ", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .testTarget(name: "ReelCLITests", dependencies: ["ReelCLI"]),
     ],
     swiftLanguageModes: [.v6]

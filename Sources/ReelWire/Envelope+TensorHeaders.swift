@@ -1,0 +1,52 @@
+/// One place that knows where tensor headers live in each body, so encoding (which
+/// fills them) and decoding (which checks them) cannot disagree.
+extension Reel_V1_Envelope {
+    /// Visits every tensor-header field of the body: `path` names it
+    /// (`shard_assignment.latents`), `required` says whether the message is invalid
+    /// without it, and `header` is `nil` when absent. A header the visitor leaves
+    /// non-nil is written back.
+    typealias TensorHeaderVisitor = (
+        _ path: String, _ required: Bool, _ header: inout Reel_V1_TensorHeader?
+    ) throws(WireError) -> Void
+
+    mutating func visitTensorHeaders(_ visit: TensorHeaderVisitor) throws(WireError) {
+        switch body {
+        case .shardAssignment(var message)?:
+            try Self.visit(&message, \.latents, \.hasLatents, "shard_assignment.latents", required: true, visit)
+            if message.hasEmbeds {
+                var embeds = message.embeds
+                // A negative prompt is only meaningful beside its positive one.
+                try Self.visit(
+                    &embeds, \.positive, \.hasPositive, "shard_assignment.embeds.positive",
+                    required: embeds.hasNegative, visit)
+                try Self.visit(&embeds, \.negative, \.hasNegative, "shard_assignment.embeds.negative", required: false, visit)
+                message.embeds = embeds
+            }
+            body = .shardAssignment(message)
+        case .shardResult(var message)?:
+            try Self.visit(&message, \.latents, \.hasLatents, "shard_result.latents", required: true, visit)
+            body = .shardResult(message)
+        case .decodeAssignment(var message)?:
+            try Self.visit(&message, \.latents, \.hasLatents, "decode_assignment.latents", required: true, visit)
+            body = .decodeAssignment(message)
+        case .decodeResult(var message)?:
+            try Self.visit(&message, \.frames, \.hasFrames, "decode_result.frames", required: true, visit)
+            body = .decodeResult(message)
+        case .hello?, .welcome?, .refusal?, .heartbeat?, .goodbye?, .shardFailure?, .cancel?, .drain?, nil:
+            break
+        }
+    }
+
+    private static func visit<Message>(
+        _ message: inout Message,
+        _ field: WritableKeyPath<Message, Reel_V1_TensorHeader>,
+        _ has: KeyPath<Message, Bool>,
+        _ path: String,
+        required: Bool,
+        _ visit: TensorHeaderVisitor
+    ) throws(WireError) {
+        var header = message[keyPath: has] ? message[keyPath: field] : nil
+        try visit(path, required, &header)
+        if let header { message[keyPath: field] = header }
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+
+/// A float32 tensor as it travels: a name, a C-order shape, and values that are
+/// sent as little-endian IEEE-754 bytes in a frame of their own.
+public struct WireTensor: Sendable, Equatable {
+    /// Matches the `name` of the ``Reel_V1_TensorHeader`` describing it.
+    public let name: String
+    /// Dimensions, outermost first; rank 1 to ``WireProtocol/maxTensorRank``, all ≥ 1.
+    public let shape: [Int]
+    /// product(shape) values in C order.
+    public let values: [Float]
+
+    /// A tensor; throws ``WireError/invalidTensor(name:reason:)`` when the shape is
+    /// not a valid wire shape or `values` does not fill it exactly.
+    public init(name: String, shape: [Int], values: [Float]) throws(WireError) {
+        guard shape.allSatisfy({ $0 >= 1 }) else {
+            throw .invalidTensor(name: name, reason: "shape \(shape) has a dimension below 1")
+        }
+        let wireShape = shape.map { UInt64($0) }
+        let count: UInt64
+        do {
+            count = try Self.elementCount(wireShape, tensor: name, maxElements: UInt64(Int.max / 4))
+        } catch {
+            throw .invalidTensor(name: name, reason: error.description)
+        }
+        guard count == UInt64(values.count) else {
+            throw .invalidTensor(name: name, reason: "shape \(shape) holds \(count) values, got \(values.count)")
+        }
+        self.name = name
+        self.shape = shape
+        self.values = values
+    }
+
+    /// A tensor whose shape the codec has already checked against `bytes`.
+    init(name: String, checkedShape: [Int], littleEndianBytes bytes: Data) {
+        let count = bytes.count / 4
+        self.name = name
+        self.shape = checkedShape
+        self.values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            bytes.withUnsafeBytes { raw in
+                #if _endian(little)
+                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[0..<count * 4]))
+                #else
+                for i in 0..<count {
+                    let bits = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
+                    buffer[i] = Float(bitPattern: bits)
+                }
+                #endif
+            }
+            initialized = count
+        }
+    }
+
+    /// The values as little-endian float32 bytes, as they go on the wire.
+    public var littleEndianBytes: Data {
+        #if _endian(little)
+        return values.withUnsafeBytes { Data($0) }
+        #else
+        var data = Data(capacity: values.count * 4)
+        for value in values {
+            withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) }
+        }
+        return data
+        #endif
+    }
+
+    /// Elements in `shape`, checked without overflow: rank 1...``WireProtocol/maxTensorRank``,
+    /// every dimension ≥ 1, and at most `maxElements` in all.
+    static func elementCount(_ shape: [UInt64], tensor: String, maxElements: UInt64) throws(WireError) -> UInt64 {
+        guard (1...WireProtocol.maxTensorRank).contains(shape.count) else {
+            throw .invalidShape(
+                tensor: tensor, shape: shape, reason: "rank \(shape.count), expected 1...\(WireProtocol.maxTensorRank)")
+        }
+        var count: UInt64 = 1
+        for (axis, dimension) in shape.enumerated() {
+            guard dimension >= 1 else {
+                throw .invalidShape(tensor: tensor, shape: shape, reason: "dimension \(axis) is 0")
+            }
+            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            guard !overflow, product <= maxElements else {
+                throw .invalidShape(
+                    tensor: tensor, shape: shape, reason: "more than \(maxElements) elements (the size limit)")
+            }
+            count = product
+        }
+        return count
+    }
+}
