@@ -13,6 +13,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", exact: "2.0.1"),
         .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
     ],
     targets: [
         // MARK: system libraries (C pointers stay in the module that wraps each)
@@ -39,6 +41,27 @@ let package = Package(
             name: "ReelWire",
             dependencies: ["CZeroMQ", "ReelTensor", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
 
+        // MARK: farm
+        .target(
+            name: "ReelWorker",
+            dependencies: [
+                "ReelModel", "ReelPlan", "ReelTensor", "ReelWire",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(
+            name: "ReelCoordinator",
+            dependencies: [
+                "ReelModel", "ReelPlan", "ReelStore", "ReelTensor", "ReelWire",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(
+            name: "ReelFarm",
+            dependencies: [
+                "ReelCoordinator", "ReelWorker", "ReelStore", "ReelMedia",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
         // MARK: media (libav)
         .target(name: "ReelMedia", dependencies: ["CLibAV"], swiftSettings: optimized),
 
@@ -47,8 +70,9 @@ let package = Package(
         .executableTarget(
             name: "ReelCLI",
             dependencies: [
-                "ReelTensor", "ReelModel", "ReelPlan", "ReelMedia", "ReelBench",
+                "ReelTensor", "ReelModel", "ReelPlan", "ReelMedia", "ReelBench", "ReelCoordinator", "ReelWorker", "ReelFarm",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
 
         // MARK: tests

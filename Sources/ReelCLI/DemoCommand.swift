@@ -1,75 +1,112 @@
 import ArgumentParser
 import Foundation
+import Logging
+import ReelCoordinator
+import ReelFarm
 import ReelModel
 import ReelPlan
-import ReelTensor
 
-/// The README's run command. Until the farm lands it samples one latent clip
-/// with the tiny model on this machine: a random-weight model folder, the
-/// farm's coordinate-keyed noise, stand-in prompt embeddings, guided sampling.
-struct DemoCommand: ParsableCommand {
+/// The README's run command: a whole farm on this machine renders a long clip.
+struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Sample a latent clip with the tiny model (random weights) and write it as safetensors.")
+        abstract: "Start a local farm, render a 10 s clip with the tiny model over several workers and windows, write the MP4.",
+        discussion: """
+            Runs `reel up` in this process (embedded PostgreSQL, the coordinator, --workers worker \
+            processes), creates the tiny model (random weights: the clip shows structured noise, not \
+            a scene) under DIR/models, submits a job through the HTTP API, waits, fetches the MP4 and \
+            shuts everything down.
+            """)
 
-    @Option(help: "Working folder for the model and the output.")
+    @Option(help: "Working folder: the farm's data, models and logs.")
     var dir = ".reel/demo"
-    @Option(help: "Pixel frames of the clip (4k+1).")
-    var frames = 33
+    @Option(help: "Where to write the clip (default: DIR/clip.mp4).")
+    var output: String?
+    @Option(help: "Worker processes.")
+    var workers = 2
+    @Option(help: "Clip length in seconds.")
+    var seconds: Double = 10
     @Option(help: "Frame size WxH (multiples of 16).")
-    var size = "256x256"
+    var size = "128x128"
     @Option(help: "Sampling steps.")
     var steps = 20
     @Option(help: "Noise seed.")
     var seed: UInt64 = 42
-    @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
-        guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
-        _ = try geometry()
+        guard (1 ... 16).contains(workers) else { throw ValidationError("--workers must be 1…16") }
+        guard seconds > 0, seconds <= 600 else { throw ValidationError("--seconds must be in (0, 600]") }
+        guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
+        if let output { try checkWritable(output) }
+        guard let frame = JobOptions.FrameSize(argument: size) else { throw ValidationError("--size must be WxH, like 128x128") }
+        _ = frame
     }
 
-    func geometry() throws -> ClipGeometry {
-        let parts = size.lowercased().split(separator: "x").compactMap { Int($0) }
-        guard parts.count == 2 else { throw ValidationError("--size must be WxH, like 256x256; got '\(size)'") }
-        do {
-            return try ClipGeometry(
-                job: JobSpec(frames: frames, fps: 16, width: parts[0], height: parts[1]), model: .wan21_1_3B)
-        } catch { throw ValidationError(error.description) }
-    }
-
-    func run() throws {
-        if let t = compute.threads { Parallel.threads = t }
-        let latent = try geometry().latent
-        let modelPath = dir + "/model-tiny"
-        if (try? ModelFolder(path: modelPath)) == nil {
-            printErr("creating the tiny model (random weights) in \(modelPath)")
-            try ModelFolder.create(
-                at: modelPath, transformer: ModelPreset.tiny.transformer, scheduler: ModelPreset.tiny.scheduler, seed: 0)
+    func run() async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .warning
+            return handler
         }
-        let folder = try ModelFolder(path: modelPath)
-        let shape = [latent.channels, latent.frames, latent.height, latent.width]
-        let noise = try Tensor(shape: shape, storage: LatentNoise(seed: seed, shape: latent).values(in: 0 ..< latent.count))
-        // Stand-in text: the tiny model has no text encoder, so prompts are seeded
-        // random embeddings of the model's text width (not a real prompt).
-        var rng = SeededRandom(seed: seed ^ 0x7E47)
-        let text = folder.transformerConfig.text_dim
-        let prompt = rng.normalTensor([16, text]), negative = rng.normalTensor([16, text])
-        let model = try folder.loadTransformer()
-        let sampler = FlowMatchSampler(
-            model: model, scheduler: try FlowMatchEulerDiscreteScheduler(config: folder.schedulerConfig, steps: steps),
-            guidance: 5)
-        printErr("sampling latent \(shape) (\(frames) frames at \(size)) for \(steps) steps with guidance 5")
-        let start = Date()
-        let latents = try sampler.run(
-            latents: noise, steps: 0 ..< steps, positive: try model.context(prompt), negative: try model.context(negative)
-        ) { step in printErr("  step \(step + 1)/\(steps)") }
-        let output = dir + "/latents.safetensors"
-        try SafeTensorsWriter.write(
-            [.init("latents", try latents.reshaped([1] + shape))],
-            metadata: ["seed": "\(seed)", "steps": "\(steps)", "model": "tiny (random weights)"], to: output)
-        print(output)
-        printErr(String(format: "done in %.1f s; max|latents| = %.3f", Date().timeIntervalSince(start), latents.maxAbs))
-        printErr("next: reel model info \(modelPath)   ·   reel plan --seconds 10   ·   reel bench dit")
+        let frame = JobOptions.FrameSize(argument: size)!
+        let models = (dir as NSString).appendingPathComponent("models")
+        try DemoModel.ensureTiny(in: models)
+        let server = try CoordinatorServerOptions.parse([
+            "--data", (dir as NSString).appendingPathComponent("farm"), "--http", "127.0.0.1:0", "--listen", "tcp://127.0.0.1:*",
+        ])
+        let threads = max(1, ProcessInfo.processInfo.activeProcessorCount / workers)
+        let farm = try LocalFarmLauncher(server: server, workers: workers, models: models, threads: threads).farm()
+        try farm.start()
+        defer { farm.stop() }
+        printErr("farm up: PostgreSQL, coordinator on \(farm.service.endpoint), \(workers) worker processes")
+        let port = PortBox()
+        let service = farm.service
+        let serving = Task { try await service.serve { port.set($0) } }
+        defer { serving.cancel() }
+        let api = try await port.wait()
+        let client = CoordinatorClient(baseURL: URL(string: "http://127.0.0.1:\(api)")!)
+        try await service.waitForWorkers(workers, timeout: .seconds(60))
+        let request = JobRequest(
+            name: "demo", model: DemoModel.name, prompt: "a paper boat drifting down a rain-soaked street at dusk",
+            negativePrompt: "blurry, low quality", seconds: seconds, fps: 16, width: frame.width, height: frame.height,
+            seed: seed, guidance: 5, plan: PlanConfig(window: 16, overlap: 4, steps: steps, blendEvery: 5))
+        let id = try await client.submit(FarmAPI.SubmitRequest(request: request))
+        let job = try await client.job(id)
+        printErr("job \(id): \(job.frames) frames (\(seconds) s at 16 fps), \(job.width)x\(job.height), \(job.windows) windows, \(job.shardTotal) shards")
+        let path = output ?? (dir as NSString).appendingPathComponent("clip.mp4")
+        try await Waiting(client: client).wait(for: id, output: path)
+        let workersSeen = try await client.workers().filter { $0.shardsDone > 0 }.count
+        print(path)
+        printErr("rendered by \(workersSeen) workers; state is in PostgreSQL under \(server.data)")
+        printErr("next: reel up   ·   reel submit --model tiny --prompt \"…\" --seconds 20 --wait --output clip.mp4")
+    }
+}
+
+/// The tiny preset as a farm model folder.
+enum DemoModel {
+    static let name = "tiny"
+
+    static func ensureTiny(in models: String) throws {
+        let path = (models as NSString).appendingPathComponent(name)
+        if (try? ModelFolder(path: path)) != nil { return }
+        try FileManager.default.createDirectory(atPath: models, withIntermediateDirectories: true)
+        printErr("creating the tiny model (random weights) in \(path)")
+        try ModelFolder.create(at: path, transformer: ModelPreset.tiny.transformer, scheduler: ModelPreset.tiny.scheduler, seed: 0)
+    }
+}
+
+/// The HTTP port, once the server listens.
+final class PortBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var port: Int?
+
+    func set(_ value: Int) { lock.withLock { port = value } }
+
+    func wait() async throws -> Int {
+        for _ in 0 ..< 600 {
+            if let port = lock.withLock({ port }) { return port }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw ValidationError("the HTTP API did not start within 30 s")
     }
 }

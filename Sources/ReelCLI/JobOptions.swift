@@ -53,7 +53,9 @@ struct JobOptions: ParsableArguments {
     @Option(help: "Blend weight at the outer edge of an overlap ramp, in (0, 1].")
     var blendFloor: Double = 0.05
 
-    @Option(help: "Classifier-free guidance scale (Wan default 5); 1 runs one pass per step instead of two.")
+    @Option(
+        name: [.customLong("guidance"), .customLong("guidance-scale")],
+        help: "Classifier-free guidance scale (Wan default 5); 1 runs one pass per step instead of two.")
     var guidanceScale: Double = 5
 
     /// A `WxH` pair (or a single `N` for `NxN`).
@@ -87,11 +89,17 @@ struct JobOptions: ParsableArguments {
             throw ValidationError("give --frames or --seconds, not both.")
         }
         guard guidanceScale.isFinite && guidanceScale >= 0 else {
-            throw ValidationError("--guidance-scale \(guidanceScale) is invalid: expected a number ≥ 0 (1 disables guidance).")
+            throw ValidationError("--guidance \(guidanceScale) is invalid: expected a number ≥ 0 (1 disables guidance).")
         }
-        // Building the plan checks every job flag against the model, so bad input is
-        // reported before any work, with the message naming the value to change.
-        _ = try resolve()
+    }
+
+    /// The plan settings of these flags.
+    var planConfig: PlanConfig {
+        PlanConfig(
+            window: window, overlap: overlap, loop: loop,
+            tile: tile.map { TileSpec(width: $0.width, height: $0.height, overlap: tileOverlap) },
+            steps: steps, blendEvery: blendEvery, firstBlock: firstBlock, lastBlock: lastBlock,
+            blendFloor: blendFloor)
     }
 
     /// The plan these flags describe.
@@ -117,12 +125,7 @@ struct JobOptions: ParsableArguments {
         } else {
             job = JobSpec(frames: frames ?? 81, fps: fps, width: size.width, height: size.height)
         }
-        let config = PlanConfig(
-            window: window, overlap: overlap, loop: loop,
-            tile: tile.map { TileSpec(width: $0.width, height: $0.height, overlap: tileOverlap) },
-            steps: steps, blendEvery: blendEvery, firstBlock: firstBlock, lastBlock: lastBlock,
-            blendFloor: blendFloor)
-        return try Plan(geometry: ClipGeometry(job: job, model: model), config: config)
+        return try Plan(geometry: ClipGeometry(job: job, model: model), config: planConfig)
     }
 
     /// Models known by name.

@@ -17,6 +17,12 @@ struct PlanCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
 
+    func validate() throws {
+        // Building the plan checks every job flag against the model, so bad input is
+        // reported before any work, with the message naming the value to change.
+        _ = try job.resolve()
+    }
+
     func run() throws {
         let resolved = try job.resolve()
         let report = Report(plan: resolved.plan, guidance: resolved.guidance)

@@ -35,11 +35,11 @@ extension FarmStore {
     /// Leases up to `limit` ready decode chunks of decoding jobs to `worker`; the
     /// same rules and order as ``claimShards(worker:limit:now:leaseDuration:maxTries:blocklistThreshold:)``.
     public func claimDecodeChunks(
-        worker: String, limit: Int, now: Timestamp, leaseDuration: Duration, maxTries: Int,
+        worker: String, models: [String]? = nil, limit: Int, now: Timestamp, leaseDuration: Duration, maxTries: Int,
         blocklistThreshold: Int = 2
     ) throws(StoreError) -> [ClaimedDecodeChunk] {
         try claim(
-            .decodeChunks, worker: worker, limit: limit, now: now, leaseDuration: leaseDuration, maxTries: maxTries,
+            .decodeChunks, worker: worker, models: models, limit: limit, now: now, leaseDuration: leaseDuration, maxTries: maxTries,
             blocklistThreshold: blocklistThreshold
         ).map { row throws(StoreError) in try ClaimedDecodeChunk(row: row) }
             .sorted { ($0.job, $0.chunk.index) < ($1.job, $1.chunk.index) }
@@ -65,6 +65,20 @@ extension FarmStore {
         throws(StoreError) -> Bool
     {
         try failForGood(.decodeChunk(chunk), job: job, attempt: attempt, worker: worker, reason: reason)
+    }
+
+    /// Puts every decode chunk of `job` back to ready with no tries (the attempt,
+    /// a fencing token, is kept): decoded frames are streamed, not stored, so a
+    /// restarted coordinator decodes the whole clip again. Returns how many changed.
+    @discardableResult
+    public func resetDecodeChunks(job: Int64) throws(StoreError) -> Int {
+        try connection.execute(
+            """
+            UPDATE decode_chunks SET state = 'ready', tries = 0, worker = NULL, lease_expires_at_ms = NULL,
+                not_before_ms = NULL, output_sha256 = NULL
+            WHERE job_id = $1 AND state <> 'cancelled'
+            """, [.int64(job)], name: "resetDecodeChunks"
+        ).affectedRows
     }
 
     /// Every decode chunk of `job`, in chunk order.

@@ -12,7 +12,7 @@ extension FarmStore {
     /// items `worker` did not hold last (a retry goes to another worker if one asks),
     /// then job id and key.
     func claim(
-        _ table: LeaseTable, worker: String, limit: Int, now: Timestamp, leaseDuration: Duration,
+        _ table: LeaseTable, worker: String, models: [String]? = nil, limit: Int, now: Timestamp, leaseDuration: Duration,
         maxTries: Int, blocklistThreshold: Int
     ) throws(StoreError) -> PostgresRows {
         try require(!worker.isEmpty, "claim: the worker name is empty")
@@ -31,6 +31,7 @@ extension FarmStore {
                 WHERE s.state = 'ready' AND j.state = $7
                   AND (s.not_before_ms IS NULL OR s.not_before_ms <= $2)
                   AND s.tries < $5
+                  AND ($8::jsonb IS NULL OR j.model IN (SELECT jsonb_array_elements_text($8::jsonb)))
                   AND NOT EXISTS (
                       SELECT 1 FROM worker_job_failures f
                       WHERE f.job_id = s.job_id AND f.worker = $1 AND f.failures >= $6)
@@ -43,7 +44,8 @@ extension FarmStore {
             RETURNING t.*
             """,
             [.text(worker), .int64(now.milliseconds), .int64(now.advanced(by: leaseDuration).milliseconds),
-             .int(limit), .int(maxTries), .int(blocklistThreshold), .text(table.jobState.rawValue)],
+             .int(limit), .int(maxTries), .int(blocklistThreshold), .text(table.jobState.rawValue),
+             models.map { jsonArray($0) } ?? .null],
             name: "claim \(table.table)")
     }
 

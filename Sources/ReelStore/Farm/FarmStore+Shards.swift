@@ -1,7 +1,7 @@
 import ReelPlan
 
 extension FarmStore {
-    /// Leases up to `limit` ready shards of running jobs to `worker` in one statement
+    /// Leases up to `limit` ready shards of running jobs (of `models`, when given) to `worker` in one statement
     /// (concurrent claims never get the same shard). Skips shards still backing off
     /// at `now`, shards with `maxTries` tries in this run, and jobs where `worker` has
     /// `blocklistThreshold` recorded failures. Highest job priority first; among
@@ -9,11 +9,11 @@ extension FarmStore {
     /// Each gets attempt + 1 (its fencing token), tries + 1, and a lease until
     /// `now + leaseDuration`.
     public func claimShards(
-        worker: String, limit: Int, now: Timestamp, leaseDuration: Duration, maxTries: Int,
+        worker: String, models: [String]? = nil, limit: Int, now: Timestamp, leaseDuration: Duration, maxTries: Int,
         blocklistThreshold: Int = 2
     ) throws(StoreError) -> [ClaimedShard] {
         try claim(
-            .shards, worker: worker, limit: limit, now: now, leaseDuration: leaseDuration, maxTries: maxTries,
+            .shards, worker: worker, models: models, limit: limit, now: now, leaseDuration: leaseDuration, maxTries: maxTries,
             blocklistThreshold: blocklistThreshold
         ).map { row throws(StoreError) in try ClaimedShard(row: row) }.sorted { ($0.job, $0.shard) < ($1.job, $1.shard) }
     }

@@ -137,6 +137,10 @@ public nonisolated enum Reel_V1_RefusalReason: SwiftProtobuf.Enum, Swift.CaseIte
 
   /// The coordinator is shutting down.
   case shuttingDown // = 4
+
+  /// The coordinator does not know this connection (typically it restarted):
+  /// send Hello again and carry on.
+  case notRegistered // = 5
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -150,6 +154,7 @@ public nonisolated enum Reel_V1_RefusalReason: SwiftProtobuf.Enum, Swift.CaseIte
     case 2: self = .duplicateName
     case 3: self = .invalid
     case 4: self = .shuttingDown
+    case 5: self = .notRegistered
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -161,6 +166,7 @@ public nonisolated enum Reel_V1_RefusalReason: SwiftProtobuf.Enum, Swift.CaseIte
     case .duplicateName: return 2
     case .invalid: return 3
     case .shuttingDown: return 4
+    case .notRegistered: return 5
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -172,6 +178,7 @@ public nonisolated enum Reel_V1_RefusalReason: SwiftProtobuf.Enum, Swift.CaseIte
     .duplicateName,
     .invalid,
     .shuttingDown,
+    .notRegistered,
   ]
 
 }
@@ -445,6 +452,54 @@ public nonisolated struct Reel_V1_Hello: Sendable {
 
   /// The worker's software version, for logs ("reel 0.3.0").
   public var software: String = String()
+
+  /// What the coordinator needs to plan jobs for each model in `models`: the
+  /// latent geometry, the transformer's size and its text width.
+  public var modelInfos: [Reel_V1_ModelInfo] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// One model a worker offers, described well enough to plan a job for it.
+public nonisolated struct Reel_V1_ModelInfo: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Folder name, as in Hello.models and ShardAssignment.model.
+  public var name: String = String()
+
+  /// Channels of the VAE latent (16 for Wan 2.1).
+  public var latentChannels: UInt32 = 0
+
+  /// Pixel frames per latent frame after the first (4 for Wan 2.1).
+  public var temporalStride: UInt32 = 0
+
+  /// Pixels per latent pixel along height and width (8 for Wan 2.1).
+  public var spatialStride: UInt32 = 0
+
+  /// Transformer patch in latent elements (1, 2, 2 for Wan 2.1).
+  public var patchFrames: UInt32 = 0
+
+  public var patchHeight: UInt32 = 0
+
+  public var patchWidth: UInt32 = 0
+
+  /// Transformer blocks, hidden width, feed-forward width and heads (for estimates).
+  public var layers: UInt32 = 0
+
+  public var width: UInt32 = 0
+
+  public var ffnWidth: UInt32 = 0
+
+  public var heads: UInt32 = 0
+
+  /// Text tokens the cross-attention reads and the text encoder's output width.
+  public var textTokens: UInt32 = 0
+
+  public var textDim: UInt32 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -981,7 +1036,7 @@ nonisolated extension Reel_V1_WorkKind: SwiftProtobuf._ProtoNameProviding {
 }
 
 nonisolated extension Reel_V1_RefusalReason: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0REFUSAL_REASON_UNSPECIFIED\0\u{1}REFUSAL_REASON_PROTOCOL_VERSION\0\u{1}REFUSAL_REASON_DUPLICATE_NAME\0\u{1}REFUSAL_REASON_INVALID\0\u{1}REFUSAL_REASON_SHUTTING_DOWN\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0REFUSAL_REASON_UNSPECIFIED\0\u{1}REFUSAL_REASON_PROTOCOL_VERSION\0\u{1}REFUSAL_REASON_DUPLICATE_NAME\0\u{1}REFUSAL_REASON_INVALID\0\u{1}REFUSAL_REASON_SHUTTING_DOWN\0\u{1}REFUSAL_REASON_NOT_REGISTERED\0")
 }
 
 nonisolated extension Reel_V1_FailureClass: SwiftProtobuf._ProtoNameProviding {
@@ -1292,7 +1347,7 @@ nonisolated extension Reel_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._Me
 
 nonisolated extension Reel_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Hello"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}worker_name\0\u{1}host\0\u{1}cores\0\u{1}threads\0\u{1}slots\0\u{1}models\0\u{3}protocol_version\0\u{1}kinds\0\u{1}software\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}worker_name\0\u{1}host\0\u{1}cores\0\u{1}threads\0\u{1}slots\0\u{1}models\0\u{3}protocol_version\0\u{1}kinds\0\u{1}software\0\u{3}model_infos\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1309,6 +1364,7 @@ nonisolated extension Reel_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._Messa
       case 7: try { try decoder.decodeSingularUInt32Field(value: &self.protocolVersion) }()
       case 8: try { try decoder.decodeRepeatedEnumField(value: &self.kinds) }()
       case 9: try { try decoder.decodeSingularStringField(value: &self.software) }()
+      case 10: try { try decoder.decodeRepeatedMessageField(value: &self.modelInfos) }()
       default: break
       }
     }
@@ -1342,6 +1398,9 @@ nonisolated extension Reel_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._Messa
     if !self.software.isEmpty {
       try visitor.visitSingularStringField(value: self.software, fieldNumber: 9)
     }
+    if !self.modelInfos.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.modelInfos, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1355,6 +1414,97 @@ nonisolated extension Reel_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._Messa
     if lhs.protocolVersion != rhs.protocolVersion {return false}
     if lhs.kinds != rhs.kinds {return false}
     if lhs.software != rhs.software {return false}
+    if lhs.modelInfos != rhs.modelInfos {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Reel_V1_ModelInfo: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ModelInfo"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{3}latent_channels\0\u{3}temporal_stride\0\u{3}spatial_stride\0\u{3}patch_frames\0\u{3}patch_height\0\u{3}patch_width\0\u{1}layers\0\u{1}width\0\u{3}ffn_width\0\u{1}heads\0\u{3}text_tokens\0\u{3}text_dim\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.latentChannels) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.temporalStride) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.spatialStride) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.patchFrames) }()
+      case 6: try { try decoder.decodeSingularUInt32Field(value: &self.patchHeight) }()
+      case 7: try { try decoder.decodeSingularUInt32Field(value: &self.patchWidth) }()
+      case 8: try { try decoder.decodeSingularUInt32Field(value: &self.layers) }()
+      case 9: try { try decoder.decodeSingularUInt32Field(value: &self.width) }()
+      case 10: try { try decoder.decodeSingularUInt32Field(value: &self.ffnWidth) }()
+      case 11: try { try decoder.decodeSingularUInt32Field(value: &self.heads) }()
+      case 12: try { try decoder.decodeSingularUInt32Field(value: &self.textTokens) }()
+      case 13: try { try decoder.decodeSingularUInt32Field(value: &self.textDim) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    if self.latentChannels != 0 {
+      try visitor.visitSingularUInt32Field(value: self.latentChannels, fieldNumber: 2)
+    }
+    if self.temporalStride != 0 {
+      try visitor.visitSingularUInt32Field(value: self.temporalStride, fieldNumber: 3)
+    }
+    if self.spatialStride != 0 {
+      try visitor.visitSingularUInt32Field(value: self.spatialStride, fieldNumber: 4)
+    }
+    if self.patchFrames != 0 {
+      try visitor.visitSingularUInt32Field(value: self.patchFrames, fieldNumber: 5)
+    }
+    if self.patchHeight != 0 {
+      try visitor.visitSingularUInt32Field(value: self.patchHeight, fieldNumber: 6)
+    }
+    if self.patchWidth != 0 {
+      try visitor.visitSingularUInt32Field(value: self.patchWidth, fieldNumber: 7)
+    }
+    if self.layers != 0 {
+      try visitor.visitSingularUInt32Field(value: self.layers, fieldNumber: 8)
+    }
+    if self.width != 0 {
+      try visitor.visitSingularUInt32Field(value: self.width, fieldNumber: 9)
+    }
+    if self.ffnWidth != 0 {
+      try visitor.visitSingularUInt32Field(value: self.ffnWidth, fieldNumber: 10)
+    }
+    if self.heads != 0 {
+      try visitor.visitSingularUInt32Field(value: self.heads, fieldNumber: 11)
+    }
+    if self.textTokens != 0 {
+      try visitor.visitSingularUInt32Field(value: self.textTokens, fieldNumber: 12)
+    }
+    if self.textDim != 0 {
+      try visitor.visitSingularUInt32Field(value: self.textDim, fieldNumber: 13)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Reel_V1_ModelInfo, rhs: Reel_V1_ModelInfo) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.latentChannels != rhs.latentChannels {return false}
+    if lhs.temporalStride != rhs.temporalStride {return false}
+    if lhs.spatialStride != rhs.spatialStride {return false}
+    if lhs.patchFrames != rhs.patchFrames {return false}
+    if lhs.patchHeight != rhs.patchHeight {return false}
+    if lhs.patchWidth != rhs.patchWidth {return false}
+    if lhs.layers != rhs.layers {return false}
+    if lhs.width != rhs.width {return false}
+    if lhs.ffnWidth != rhs.ffnWidth {return false}
+    if lhs.heads != rhs.heads {return false}
+    if lhs.textTokens != rhs.textTokens {return false}
+    if lhs.textDim != rhs.textDim {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

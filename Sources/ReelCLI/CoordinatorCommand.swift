@@ -1,0 +1,24 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ReelFarm
+
+struct CoordinatorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "coordinator",
+        abstract: "Run the coordinator: job state in PostgreSQL, shards over ZeroMQ, the HTTP API for the CLI.",
+        discussion: "Workers on other machines connect with `reel worker --coordinator tcp://THIS-HOST:PORT` (start it with --listen tcp://0.0.0.0:5555).")
+
+    @OptionGroup var server: CoordinatorServerOptions
+
+    func run() async throws {
+        let (host, port) = try server.httpAddress()
+        var options = CoordinatorService.Options(
+            database: server.db, dataDirectory: server.data, httpHost: host, httpPort: port, listen: server.listen)
+        options.config.dataDirectory = server.data
+        let service = CoordinatorService(options: options, logger: Logger(label: "reel.coordinator"))
+        try service.start()
+        printErr("coordinator: workers connect to \(service.endpoint); the CLI to http://\(host):\(port)")
+        try await service.serve()
+    }
+}

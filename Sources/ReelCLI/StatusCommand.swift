@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import ReelCoordinator
+
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Show jobs, or one job's state, shards by state, progress and latents_sha256.")
+
+    @Argument(help: "A job id (default: all jobs).")
+    var job: Int64?
+    @OptionGroup var coordinator: CoordinatorAddress
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() async throws {
+        let client = coordinator.client
+        if let job {
+            let status = try await client.job(job)
+            if json { return print(try CLIJSON.text(status)) }
+            print(Waiting.progressLine(status))
+            print("  model \(status.model), \(status.frames) frames at \(status.width)x\(status.height), \(status.fps) fps, \(status.windows) windows, run \(status.run)")
+            if let reason = status.reason { print("  reason: \(reason)") }
+            print("  latents_sha256 \(status.latentsSha256 ?? "-")")
+            if status.videoSha256 != nil { print("  video ready: reel fetch \(job) --output clip.mp4") }
+        } else {
+            let jobs = try await client.jobs()
+            if json { return print(try CLIJSON.text(jobs)) }
+            if jobs.isEmpty { return printErr("no jobs yet; submit one with `reel submit --prompt TEXT --model tiny`") }
+            print("ID     STATE       PROGRESS  SHARDS  MODEL        NAME")
+            for j in jobs {
+                print(
+                    String(j.id).padding(toLength: 7, withPad: " ", startingAt: 0) + j.state.padding(toLength: 12, withPad: " ", startingAt: 0)
+                        + String(format: "%6.1f%%   ", j.progress * 100) + String(j.shardTotal).padding(toLength: 8, withPad: " ", startingAt: 0)
+                        + j.model.padding(toLength: 13, withPad: " ", startingAt: 0) + (j.name ?? ""))
+            }
+        }
+    }
+}
+
+struct WorkersCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "workers", abstract: "List the farm's workers.")
+
+    @OptionGroup var coordinator: CoordinatorAddress
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() async throws {
+        let workers = try await coordinator.client.workers()
+        if json { return print(try CLIJSON.text(workers)) }
+        if workers.isEmpty { return printErr("no workers yet; start some with `reel worker --coordinator tcp://HOST:5555 --models DIR`") }
+        print("NAME              STATE    HOST              SLOTS  THREADS  DONE  RUNNING")
+        for w in workers {
+            print(
+                w.name.padding(toLength: 18, withPad: " ", startingAt: 0) + w.state.padding(toLength: 9, withPad: " ", startingAt: 0)
+                    + w.host.padding(toLength: 18, withPad: " ", startingAt: 0) + String(w.slots).padding(toLength: 7, withPad: " ", startingAt: 0)
+                    + String(w.threads).padding(toLength: 9, withPad: " ", startingAt: 0) + String(w.shardsDone).padding(toLength: 6, withPad: " ", startingAt: 0)
+                    + w.running.joined(separator: "; "))
+        }
+    }
+}
+
+/// JSON as the CLI prints it: the API's encoding, pretty.
+enum CLIJSON {
+    static func text(_ value: some Encodable) throws -> String {
+        let encoder = FarmAPI.encoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}

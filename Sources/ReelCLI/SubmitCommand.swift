@@ -1,0 +1,111 @@
+import ArgumentParser
+import Foundation
+import ReelCoordinator
+import ReelPlan
+import ReelTensor
+
+struct SubmitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "submit",
+        abstract: "Submit a long-video job; prints the job id (the only line on stdout).",
+        discussion: """
+            Give the job as flags, or as a JSON job file (the same fields, snake_case: \
+            {"model": "tiny", "prompt": "…", "seconds": 10, "plan": {"window": 13, …}}). \
+            With --wait, shows progress on stderr and exits non-zero if the job fails.
+            """)
+
+    @Argument(help: "A JSON job file (instead of the flags).")
+    var jobFile: String?
+
+    @OptionGroup var coordinator: CoordinatorAddress
+    @OptionGroup var job: JobOptions
+
+    @Option(help: "Prompt text (embedded with the built-in stand-in embedder on models without a text encoder).")
+    var prompt: String?
+    @Option(help: "safetensors file with real text-encoder outputs: `prompt_embeds` (L, D) or (1, L, D).")
+    var promptEmbeds: String?
+    @Option(help: "Negative prompt text.")
+    var negativePrompt: String?
+    @Option(help: "safetensors file with `negative_prompt_embeds` (or `prompt_embeds`).")
+    var negativePromptEmbeds: String?
+    @Option(help: "Noise seed.")
+    var seed: UInt64 = 0
+    @Option(help: "Flow shift (default: the model's scheduler config).")
+    var shift: Double?
+    @Option(help: "Higher runs first.")
+    var priority: Int = 0
+    @Option(help: "A label for listings.")
+    var name: String?
+    @Flag(help: "Wait for the job, showing progress; exit non-zero if it fails.")
+    var wait = false
+    @Option(help: "With --wait: write the finished MP4 here.")
+    var output: String?
+
+    func validate() throws {
+        if prompt != nil && promptEmbeds != nil { throw ValidationError("give --prompt or --prompt-embeds, not both") }
+        if negativePrompt != nil && negativePromptEmbeds != nil {
+            throw ValidationError("give --negative-prompt or --negative-prompt-embeds, not both")
+        }
+        if jobFile == nil, prompt == nil, promptEmbeds == nil {
+            throw ValidationError("give --prompt TEXT, --prompt-embeds FILE, or a JSON job file")
+        }
+        if output != nil, !wait { throw ValidationError("--output needs --wait (or use `reel fetch JOB --output FILE` later)") }
+        if let output { try checkWritable(output) }
+    }
+
+    func run() async throws {
+        let submission = try makeSubmission()
+        let client = coordinator.client
+        let id = try await client.submit(submission)
+        print(id)
+        guard wait else {
+            printErr("submitted job \(id); follow it with `reel status \(id)`")
+            return
+        }
+        try await Waiting(client: client).wait(for: id, output: output)
+    }
+
+    func makeSubmission() throws -> FarmAPI.SubmitRequest {
+        var request: JobRequest
+        if let jobFile {
+            do {
+                request = try FarmAPI.decoder().decode(JobRequest.self, from: Data(contentsOf: URL(fileURLWithPath: jobFile)))
+            } catch {
+                throw ValidationError("job file \(jobFile) is not a valid job: \(error)")
+            }
+        } else {
+            request = JobRequest(
+                name: name, model: job.model, prompt: prompt, negativePrompt: negativePrompt, frames: job.frames,
+                seconds: job.seconds, fps: job.fps, width: job.size.width, height: job.size.height, seed: seed,
+                guidance: job.guidanceScale, shift: shift, plan: job.planConfig, priority: priority)
+        }
+        if request.prompt == nil, promptEmbeds == nil, request.frames == nil, jobFile != nil { request.prompt = prompt }
+        return FarmAPI.SubmitRequest(
+            request: request,
+            promptEmbeds: try promptEmbeds.map { try Self.embeddings($0, names: ["prompt_embeds"]) },
+            negativePromptEmbeds: try negativePromptEmbeds.map {
+                try Self.embeddings($0, names: ["negative_prompt_embeds", "prompt_embeds"])
+            })
+    }
+
+    /// The first of `names` in a safetensors file, as (L, D).
+    static func embeddings(_ path: String, names: [String]) throws -> FarmAPI.EncodedTensor {
+        let file = try SafeTensorsFile(path: path)
+        guard let name = names.first(where: { file.entry($0) != nil }) else {
+            throw ValidationError("\(path) has no tensor named \(names.joined(separator: " or ")) (it has: \(file.names.joined(separator: ", ")))")
+        }
+        let tensor = try file.tensor(name)
+        let shape = tensor.shape.count == 3 && tensor.shape[0] == 1 ? Array(tensor.shape.dropFirst()) : tensor.shape
+        guard shape.count == 2 else { throw ValidationError("\(path): \(name) has shape \(tensor.shape); expected (L, D) or (1, L, D)") }
+        return FarmAPI.EncodedTensor(shape: shape, values: tensor.storage)
+    }
+}
+
+/// Fails before any work when `path`'s folder does not exist or cannot be written.
+func checkWritable(_ path: String) throws {
+    let directory = (path as NSString).deletingLastPathComponent
+    let folder = directory.isEmpty ? "." : directory
+    guard FileManager.default.isWritableFile(atPath: folder) else {
+        throw ValidationError("cannot write \(path): the folder '\(folder)' does not exist or is not writable")
+    }
+}

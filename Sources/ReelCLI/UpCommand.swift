@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ReelFarm
+
+struct UpCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "up",
+        abstract: "Start a farm on this machine: embedded PostgreSQL, the coordinator and N workers.",
+        discussion: "Ctrl-C or SIGTERM stops the workers (each finishes or hands back its shard), then the coordinator and PostgreSQL.")
+
+    @OptionGroup var server: CoordinatorServerOptions
+
+    @Option(help: "Local worker processes.")
+    var workers: Int = 2
+
+    @Option(help: "Models directory for the local workers (default: DATA/models).")
+    var models: String?
+
+    @Option(help: "Compute threads per worker (default: cores ÷ workers, at least 1).")
+    var threads: Int?
+
+    func validate() throws {
+        guard (0 ... 64).contains(workers) else { throw ValidationError("--workers must be 0…64, got \(workers)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() async throws {
+        let farm = try LocalFarmLauncher(server: server, workers: workers, models: models, threads: threads).farm()
+        try farm.start()
+        printErr("farm up: \(workers) workers on \(farm.service.endpoint); API on http://\(server.http)")
+        printErr("next: reel submit --prompt \"a red fox\" --seconds 10 --model tiny --wait --output fox.mp4")
+        defer { farm.stop() }
+        try await farm.service.serve()
+    }
+}
+
+/// Turns the shared server flags into a ``LocalFarm``.
+struct LocalFarmLauncher {
+    var server: CoordinatorServerOptions
+    var workers: Int
+    var models: String?
+    var threads: Int?
+
+    func farm() throws -> LocalFarm {
+        let (host, port) = try server.httpAddress()
+        let modelsDirectory = models ?? (server.data as NSString).appendingPathComponent("models")
+        try FileManager.default.createDirectory(atPath: modelsDirectory, withIntermediateDirectories: true)
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let options = LocalFarm.Options(
+            service: CoordinatorService.Options(
+                database: server.db, dataDirectory: server.data, httpHost: host, httpPort: port, listen: server.listen),
+            workers: workers, modelsDirectory: modelsDirectory, threads: threads ?? max(1, cores / max(workers, 1)),
+            executable: LocalFarm.currentExecutable)
+        return LocalFarm(options: options, logger: Logger(label: "reel.farm"))
+    }
+}

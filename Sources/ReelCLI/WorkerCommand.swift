@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ReelCoordinator
+import ReelWorker
+
+struct WorkerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Run a worker: denoise shards and decode chunks for a coordinator.",
+        discussion: "It connects out to the coordinator, so it needs no inbound port. SIGTERM finishes (or hands back) the running shard and says goodbye.")
+
+    @Option(help: "The coordinator's ZeroMQ endpoint, tcp://HOST:PORT.")
+    var coordinator: String = "tcp://127.0.0.1:5555"
+
+    @Option(help: "Directory with one model folder (diffusers layout) per model, named by folder.")
+    var models: String
+
+    @Option(help: "Worker name, unique in the farm (default: host-pid).")
+    var name: String?
+
+    @Option(help: "Compute threads (default: all cores).")
+    var threads: Int?
+
+    @Option(help: "Shards run at once.")
+    var slots: Int = 1
+
+    func validate() throws {
+        guard coordinator.hasPrefix("tcp://") || coordinator.hasPrefix("ipc://") else {
+            throw ValidationError("--coordinator '\(coordinator)' is not a ZeroMQ endpoint like tcp://10.0.0.5:5555")
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: models, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ValidationError("--models '\(models)' is not a directory; create model folders with `reel model init --preset tiny --out \(models)/tiny`")
+        }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        guard (1 ... 64).contains(slots) else { throw ValidationError("--slots must be 1…64") }
+    }
+
+    func run() throws {
+        let stop = StopFlag()
+        Signals.install(setting: stop)
+        let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "worker"
+        let config = WorkerConfig(
+            coordinator: coordinator, name: name ?? "\(host)-\(getpid())", slots: slots,
+            threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        let worker = try Worker(config: config, executor: ModelExecutor(directory: models), logger: Logger(label: "reel.worker"))
+        try worker.run { stop.isSet }
+    }
+}

@@ -1,0 +1,43 @@
+import ReelPlan
+import ReelWire
+
+/// A piece of work a worker holds: a denoising shard or a decode chunk.
+enum WorkRef: Hashable, Sendable, CustomStringConvertible {
+    case shard(job: Int64, ShardID)
+    case chunk(job: Int64, Int)
+
+    var job: Int64 {
+        switch self {
+        case .shard(let job, _), .chunk(let job, _): return job
+        }
+    }
+
+    var description: String {
+        switch self {
+        case .shard(let job, let shard): return "job \(job) shard \(shard)"
+        case .chunk(let job, let chunk): return "job \(job) decode chunk \(chunk)"
+        }
+    }
+}
+
+/// A registered worker as the event loop sees it.
+struct ConnectedWorker: Sendable {
+    let name: String
+    var peer: PeerID
+    var host: String
+    var cores: Int
+    var threads: Int
+    /// Shards it takes at once (its credit).
+    var slots: Int
+    var models: [String: ModelGeometry]
+    var canDenoise: Bool
+    var canDecode: Bool
+    var lastSeen: Timestamp
+    var running: Set<WorkRef> = []
+    /// Prompt embeddings it already holds, by id.
+    var sentEmbeds: Set<String> = []
+    var draining = false
+    var shardsDone = 0
+
+    var freeSlots: Int { draining ? 0 : max(0, slots - running.count) }
+}

@@ -1,0 +1,177 @@
+import Foundation
+import ReelModel
+import ReelPlan
+import ReelStore
+import ReelTensor
+
+/// The API's requests, answered on the loop.
+extension Coordinator {
+    func answer(_ command: CoordinatorMailbox.Command) -> Result<CoordinatorMailbox.Reply, APIError> {
+        do {
+            switch command {
+            case .submit(let request): return .success(.submitted(try submit(request)))
+            case .jobs: return .success(.jobs(try store.jobs().map(status)))
+            case .job(let id): return .success(.job(try status(of: id)))
+            case .workers: return .success(.workers(try workerStatuses()))
+            case .retry(let id): return .success(.job(try retry(id)))
+            case .cancel(let id): return .success(.job(try cancel(id)))
+            case .video(let id): return .success(.video(path: try videoPath(id)))
+            }
+        } catch let error as APIError {
+            return .failure(error)
+        } catch {
+            logger.error("API request failed", metadata: ["error": "\(error)"])
+            return .failure(.internalError("the coordinator failed: \(error)"))
+        }
+    }
+
+    /// Checks, plans, stores and queues a new job.
+    func submit(_ submission: FarmAPI.SubmitRequest) throws -> Int64 {
+        let request = submission.request
+        guard let model = knownModels()[request.model] else {
+            let offered = knownModels().keys.sorted()
+            throw APIError.badRequest(
+                offered.isEmpty
+                    ? "no worker is connected yet, so model '\(request.model)' is unknown; start workers (`reel worker` or `reel up --workers N`) and submit again"
+                    : "no connected worker offers model '\(request.model)'; available: \(offered.joined(separator: ", "))")
+        }
+        if let name = request.name, name.count > 200 { throw APIError.badRequest("job name is longer than 200 characters") }
+        let plan: Plan
+        do { plan = try request.makePlan(model: model) } catch { throw APIError.badRequest(error.description) }
+        let prompt = try embeddings(submission.promptEmbeds, text: request.prompt, name: "prompt_embeds", model: model)
+        let negative =
+            request.usesGuidance
+            ? try embeddings(submission.negativePromptEmbeds, text: request.negativePrompt ?? "", name: "negative_prompt_embeds", model: model)
+            : nil
+        let promptSHA = try blobs.putFloats(prompt)
+        let negativeSHA = try negative.map { try blobs.putFloats($0) }
+        let stored = StoredJob(request: request, model: model)
+        let shards = plan.shards
+        let ready = Set(shards.filter { $0.block == 0 })
+        let id = try store.createJob(
+            name: request.name ?? "", model: request.model, spec: try stored.json(), promptEmbedsSHA: promptSHA,
+            negativeEmbedsSHA: negativeSHA, priority: request.priority, shards: shards, readyShards: ready)
+        var machine = JobStateMachine()
+        _ = machine.start()
+        var records: [ShardID: ShardRecord] = [:]
+        for shard in shards {
+            var shardMachine = ShardStateMachine(policy: config.policy)
+            if ready.contains(shard) { _ = shardMachine.dependenciesMet() }
+            records[shard] = ShardRecord(machine: shardMachine, token: 0, outputSHA: nil)
+        }
+        jobs[id] = JobRuntime(
+            id: id, request: request, model: model, plan: plan, promptSHA: promptSHA, negativeSHA: negativeSHA,
+            machine: machine, shards: records)
+        logger.info(
+            "job submitted",
+            metadata: [
+                "job": "\(id)", "model": "\(request.model)", "latent": "\(plan.latent.dimensions)",
+                "windows": "\(plan.windows.count)", "shards": "\(shards.count)",
+            ])
+        return id
+    }
+
+    /// Given embeddings (checked against the model's text width) or the stand-in
+    /// embedder's rows for `text`.
+    private func embeddings(_ given: FarmAPI.EncodedTensor?, text: String?, name: String, model: ModelGeometry) throws -> [Float] {
+        if let given {
+            let values = try given.values(name: name)
+            guard given.shape.count == 2, given.shape[1] == model.textDim, given.shape[0] <= 4096 else {
+                throw APIError.badRequest("\(name) has shape \(given.shape); model '\(model.name)' expects (L ≤ 4096, \(model.textDim))")
+            }
+            guard values.allSatisfy(\.isFinite) else { throw APIError.badRequest("\(name) contains NaN or Inf") }
+            return values
+        }
+        guard let text else {
+            throw APIError.badRequest("give a prompt (--prompt TEXT) or its embeddings (--prompt-embeds FILE)")
+        }
+        return StandInTextEmbedder(width: model.textDim, tokens: model.textTokens).embed(text).storage
+    }
+
+    /// Models offered by connected workers, by name.
+    func knownModels() -> [String: ModelGeometry] {
+        var models: [String: ModelGeometry] = [:]
+        for worker in workers.values { models.merge(worker.models) { first, _ in first } }
+        return models
+    }
+
+    func status(of id: Int64) throws -> FarmAPI.JobStatus {
+        guard let row = try store.job(id: id) else { throw APIError.notFound("there is no job \(id); `reel status` lists the jobs") }
+        return try status(row)
+    }
+
+    func status(_ row: JobRow) throws -> FarmAPI.JobStatus {
+        let counts = try store.shardCounts(job: row.id)
+        let chunks = try store.decodeChunkCounts(job: row.id)
+        let stored = try? StoredJob.decode(row.spec)
+        let plan = stored.flatMap { try? $0.request.makePlan(model: $0.model) }
+        let total = counts.values.reduce(0, +)
+        let chunkTotal = chunks.values.reduce(0, +)
+        let done = Double(counts[.done] ?? 0) + Double(chunks[.done] ?? 0)
+        let expectedChunks = plan.map { ($0.latent.frames + config.decodeChunkFrames - 1) / config.decodeChunkFrames } ?? 0
+        let denominator = Double(total + max(chunkTotal, expectedChunks))
+        return FarmAPI.JobStatus(
+            id: row.id, name: row.name.isEmpty ? nil : row.name, model: row.model, state: row.state.rawValue, run: row.run,
+            reason: row.reason, shards: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }),
+            shardTotal: total, progress: row.state == .succeeded ? 1 : denominator > 0 ? done / denominator : 0,
+            frames: plan?.geometry.job.frames ?? 0, fps: plan?.geometry.job.fps ?? 0, width: plan?.geometry.job.width ?? 0,
+            height: plan?.geometry.job.height ?? 0, windows: plan?.windows.count ?? 0, latentsSha256: row.latentsSHA,
+            videoSha256: row.outputSHA, createdAt: row.createdAt.date, finishedAt: row.finishedAt?.date)
+    }
+
+    func workerStatuses() throws -> [FarmAPI.WorkerStatus] {
+        let live = Dictionary(uniqueKeysWithValues: workers.values.map { ($0.name, $0) })
+        return try store.workers().map { row in
+            let worker = live[row.name]
+            return FarmAPI.WorkerStatus(
+                name: row.name, host: row.host, state: row.state.rawValue, cores: row.cores, threads: row.threads, slots: row.slots,
+                running: worker?.running.map(\.description).sorted() ?? [], models: row.models, lastSeenAt: row.lastSeenAt.date,
+                shardsDone: worker?.shardsDone ?? 0)
+        }
+    }
+
+    func retry(_ id: Int64) throws -> FarmAPI.JobStatus {
+        guard let row = try store.job(id: id) else { throw APIError.notFound("there is no job \(id)") }
+        guard row.state == .failed else {
+            throw APIError.conflict("job \(id) is \(row.state.rawValue); only a failed job can be retried")
+        }
+        guard let reset = try store.retryJob(id: id) else { throw APIError.conflict("job \(id) is no longer failed") }
+        // Rebuild from the database: the simplest way to agree with what the retry changed.
+        jobs[id] = nil
+        try resume(try store.job(id: id)!)
+        if var job = jobs[id] {
+            let completed = job.completed
+            let ready = reset.filter { job.plan.dependencies(of: $0).allSatisfy(completed.contains) }
+            try store.markShardsReady(job: id, shards: ready)
+            for shard in ready { _ = job.shards[shard]?.machine.dependenciesMet() }
+            jobs[id] = job
+            if row.latentsSHA != nil, job.allShardsDone { startDecodeAfterRetry(id) }
+        }
+        logger.info("job retried", metadata: ["job": "\(id)", "reset_shards": "\(reset.count)"])
+        return try status(of: id)
+    }
+
+    func cancel(_ id: Int64) throws -> FarmAPI.JobStatus {
+        guard try store.job(id: id) != nil else { throw APIError.notFound("there is no job \(id)") }
+        guard try store.cancelJob(id: id) != nil else {
+            throw APIError.conflict("job \(id) has already finished; nothing to cancel")
+        }
+        revokeWork(of: id)
+        sinks.removeValue(forKey: id)?.abort()
+        jobs[id] = nil
+        logger.info("job cancelled", metadata: ["job": "\(id)"])
+        return try status(of: id)
+    }
+
+    func videoPath(_ id: Int64) throws -> String {
+        guard let row = try store.job(id: id) else { throw APIError.notFound("there is no job \(id)") }
+        guard row.state == .succeeded, let sha = row.outputSHA else {
+            throw APIError.conflict("job \(id) is \(row.state.rawValue); its video exists once it has succeeded (`reel status \(id)`)")
+        }
+        return try blobs.path(of: sha).path
+    }
+}
+
+extension Timestamp {
+    var date: Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
+}

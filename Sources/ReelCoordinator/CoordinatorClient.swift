@@ -1,0 +1,90 @@
+import Foundation
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The CLI's side of the HTTP API.
+public struct CoordinatorClient: Sendable {
+    /// `http://HOST:PORT`.
+    public let baseURL: URL
+
+    public init(baseURL: URL) {
+        self.baseURL = baseURL
+    }
+
+    /// Why a call failed: the coordinator's own message, or why it could not be reached.
+    public struct Failure: Error, CustomStringConvertible {
+        public let status: Int?
+        public let message: String
+        public var description: String { message }
+    }
+
+    public func submit(_ request: FarmAPI.SubmitRequest) async throws -> Int64 {
+        try await call("POST", "/v1/jobs", body: try FarmAPI.encoder().encode(request), as: FarmAPI.Submitted.self).id
+    }
+
+    public func jobs() async throws -> [FarmAPI.JobStatus] {
+        try await call("GET", "/v1/jobs", as: [FarmAPI.JobStatus].self)
+    }
+
+    public func job(_ id: Int64) async throws -> FarmAPI.JobStatus {
+        try await call("GET", "/v1/jobs/\(id)", as: FarmAPI.JobStatus.self)
+    }
+
+    public func retry(_ id: Int64) async throws -> FarmAPI.JobStatus {
+        try await call("POST", "/v1/jobs/\(id)/retry", as: FarmAPI.JobStatus.self)
+    }
+
+    public func cancel(_ id: Int64) async throws -> FarmAPI.JobStatus {
+        try await call("POST", "/v1/jobs/\(id)/cancel", as: FarmAPI.JobStatus.self)
+    }
+
+    public func workers() async throws -> [FarmAPI.WorkerStatus] {
+        try await call("GET", "/v1/workers", as: [FarmAPI.WorkerStatus].self)
+    }
+
+    public func health() async throws -> Bool {
+        (try? await raw("GET", "/v1/health", body: nil).1) == 200
+    }
+
+    /// The job's MP4 bytes.
+    public func video(_ id: Int64) async throws -> Data {
+        let (data, status) = try await raw("GET", "/v1/jobs/\(id)/video", body: nil)
+        guard status == 200 else { throw failure(data, status) }
+        return data
+    }
+
+    private func call<T: Decodable>(_ method: String, _ path: String, body: Data? = nil, as: T.Type) async throws -> T {
+        let (data, status) = try await raw(method, path, body: body)
+        guard (200 ..< 300).contains(status) else { throw failure(data, status) }
+        do {
+            return try FarmAPI.decoder().decode(T.self, from: data)
+        } catch {
+            throw Failure(status: status, message: "the coordinator's answer to \(method) \(path) is not what this reel expects: \(error)")
+        }
+    }
+
+    private func failure(_ data: Data, _ status: Int) -> Failure {
+        let message = (try? FarmAPI.decoder().decode(FarmAPI.ErrorBody.self, from: data))?.error
+        return Failure(status: status, message: message ?? "HTTP \(status) from the coordinator at \(baseURL.absoluteString)")
+    }
+
+    private func raw(_ method: String, _ path: String, body: Data?) async throws -> (Data, Int) {
+        var request = URLRequest(url: baseURL.appendingPathComponent(path))
+        request.httpMethod = method
+        request.timeoutInterval = 60
+        if let body {
+            request.httpBody = body
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        do {
+            let (data, response) = try await URLSession.shared.data(for: request)
+            return (data, (response as? HTTPURLResponse)?.statusCode ?? 0)
+        } catch {
+            throw Failure(
+                status: nil,
+                message: "cannot reach the coordinator at \(baseURL.absoluteString) (\(error.localizedDescription)); start one with `reel up` or `reel coordinator`, or pass --coordinator")
+        }
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import Hummingbird
+import Logging
+
+/// The coordinator's HTTP JSON API (the CLI's way in; later metrics and a
+/// dashboard). Every route forwards to the event loop through the mailbox, so the
+/// loop stays the only owner of jobs, workers and the database connection.
+///
+/// | route | answer |
+/// |---|---|
+/// | `GET /v1/health` | `{"ok": true}` |
+/// | `POST /v1/jobs` | ``FarmAPI/SubmitRequest`` → ``FarmAPI/Submitted`` (201) |
+/// | `GET /v1/jobs` | `[JobStatus]` |
+/// | `GET /v1/jobs/:id` | `JobStatus` |
+/// | `POST /v1/jobs/:id/retry`, `/cancel` | `JobStatus` |
+/// | `GET /v1/jobs/:id/video` | the MP4 |
+/// | `GET /v1/workers` | `[WorkerStatus]` |
+public struct CoordinatorHTTPServer: Sendable {
+    /// Submissions carry prompt embeddings (512 × 4096 floats is 8 MiB, base64 11 MiB).
+    public static let maxRequestBytes = 64 << 20
+
+    public let mailbox: CoordinatorMailbox
+    public let host: String
+    public let port: Int
+
+    public init(mailbox: CoordinatorMailbox, host: String, port: Int) {
+        self.mailbox = mailbox
+        self.host = host
+        self.port = port
+    }
+
+    /// Serves until SIGINT or SIGTERM arrives or `stop` is set. `onListening` gets
+    /// the bound port (useful with port 0).
+    public func run(logger: Logger, stop: StopFlag, onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let app = Application(
+            router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "reel"),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) }, logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.runService() }
+            group.addTask {
+                while !stop.isSet { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            // Whichever ends first (a signal ends the service) ends both.
+            _ = try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        let mailbox = self.mailbox
+        router.get("/v1/health") { _, _ in Self.json(["ok": true]) }
+        router.post("/v1/jobs") { request, _ in
+            let body: Data
+            do {
+                body = Data(buffer: try await request.body.collect(upTo: Self.maxRequestBytes))
+            } catch {
+                return Self.error(.badRequest("the request body is larger than \(Self.maxRequestBytes >> 20) MiB"))
+            }
+            let submit: FarmAPI.SubmitRequest
+            do {
+                submit = try FarmAPI.decoder().decode(FarmAPI.SubmitRequest.self, from: body)
+            } catch {
+                return Self.error(.badRequest("the job is not valid JSON for a submission: \(Self.describe(error))"))
+            }
+            return Self.answer(await mailbox.send(.submit(submit)), status: .created)
+        }
+        router.get("/v1/jobs") { _, _ in Self.answer(await mailbox.send(.jobs)) }
+        router.get("/v1/jobs/:id") { _, context in
+            guard let id = context.parameters.get("id", as: Int64.self) else { return Self.badID(context) }
+            return Self.answer(await mailbox.send(.job(id)))
+        }
+        router.post("/v1/jobs/:id/retry") { _, context in
+            guard let id = context.parameters.get("id", as: Int64.self) else { return Self.badID(context) }
+            return Self.answer(await mailbox.send(.retry(id)))
+        }
+        router.post("/v1/jobs/:id/cancel") { _, context in
+            guard let id = context.parameters.get("id", as: Int64.self) else { return Self.badID(context) }
+            return Self.answer(await mailbox.send(.cancel(id)))
+        }
+        router.get("/v1/jobs/:id/video") { _, context in
+            guard let id = context.parameters.get("id", as: Int64.self) else { return Self.badID(context) }
+            switch await mailbox.send(.video(id)) {
+            case .success(.video(let path)):
+                let body = try await FileIO().loadFile(path: path, context: context)
+                return Response(status: .ok, headers: [.contentType: "video/mp4"], body: body)
+            case .success:
+                return Self.error(.internalError("unexpected reply"))
+            case .failure(let error):
+                return Self.error(error)
+            }
+        }
+        router.get("/v1/workers") { _, _ in Self.answer(await mailbox.send(.workers)) }
+        return router
+    }
+
+    static func answer(_ result: Result<CoordinatorMailbox.Reply, APIError>, status: HTTPResponse.Status = .ok) -> Response {
+        switch result {
+        case .failure(let error): return Self.error(error)
+        case .success(.submitted(let id)): return json(FarmAPI.Submitted(id: id), status: status)
+        case .success(.jobs(let jobs)): return json(jobs)
+        case .success(.job(let job)): return json(job)
+        case .success(.workers(let workers)): return json(workers)
+        case .success(.video): return Self.error(.internalError("unexpected reply"))
+        }
+    }
+
+    static func badID(_ context: BasicRequestContext) -> Response {
+        error(.badRequest("job id '\(context.parameters.get("id") ?? "")' is not a number; `reel status` lists the jobs"))
+    }
+
+    static func error(_ error: APIError) -> Response {
+        json(FarmAPI.ErrorBody(error: error.description), status: .init(code: error.status))
+    }
+
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+        let data = (try? FarmAPI.encoder().encode(value)) ?? Data("{\"error\":\"encoding failed\"}".utf8)
+        return Response(
+            status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// A decoding error as one line, naming the key path.
+    static func describe(_ error: Error) -> String {
+        switch error as? DecodingError {
+        case .keyNotFound(let key, let context)?:
+            return "missing \"\(key.stringValue)\" at \(path(context))"
+        case .typeMismatch(_, let context)?, .valueNotFound(_, let context)?, .dataCorrupted(let context)?:
+            return "\(context.debugDescription) at \(path(context))"
+        default:
+            return "\(error)"
+        }
+    }
+
+    private static func path(_ context: DecodingError.Context) -> String {
+        context.codingPath.isEmpty ? "the top level" : context.codingPath.map(\.stringValue).joined(separator: ".")
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+
+/// How the HTTP API (on Swift concurrency) reaches the coordinator's event loop
+/// (one thread that owns the sockets and the database connection): requests are
+/// queued here and answered by the loop on its next turn.
+public final class CoordinatorMailbox: @unchecked Sendable {
+    /// A request from the API, answered once through `reply`.
+    public enum Command: Sendable {
+        case submit(FarmAPI.SubmitRequest)
+        case jobs
+        case job(Int64)
+        case workers
+        case retry(Int64)
+        case cancel(Int64)
+        case video(Int64)
+    }
+
+    /// The loop's answer.
+    public enum Reply: Sendable {
+        case submitted(Int64)
+        case jobs([FarmAPI.JobStatus])
+        case job(FarmAPI.JobStatus)
+        case workers([FarmAPI.WorkerStatus])
+        case video(path: String)
+    }
+
+    struct Entry {
+        let command: Command
+        let reply: @Sendable (Result<Reply, APIError>) -> Void
+    }
+
+    private let lock = NSLock()
+    private var entries: [Entry] = []
+    private var isClosed = false
+
+    public init() {}
+
+    /// Queues `command` and waits for the loop's answer.
+    public func send(_ command: Command) async -> Result<Reply, APIError> {
+        await withCheckedContinuation { continuation in
+            lock.lock()
+            if isClosed {
+                lock.unlock()
+                continuation.resume(returning: .failure(.unavailable("the coordinator is shutting down")))
+                return
+            }
+            entries.append(Entry(command: command) { continuation.resume(returning: $0) })
+            lock.unlock()
+        }
+    }
+
+    /// Takes everything queued (the loop's side).
+    func drain() -> [Entry] {
+        lock.lock()
+        defer { lock.unlock() }
+        let taken = entries
+        entries.removeAll()
+        return taken
+    }
+
+    /// Refuses new commands and fails the queued ones.
+    func close() {
+        lock.lock()
+        isClosed = true
+        let left = entries
+        entries.removeAll()
+        lock.unlock()
+        for entry in left { entry.reply(.failure(.unavailable("the coordinator is shutting down"))) }
+    }
+}

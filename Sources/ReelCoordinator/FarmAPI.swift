@@ -1,0 +1,138 @@
+import Foundation
+import ReelPlan
+
+/// The coordinator's HTTP JSON API, as plain values shared by the server and the
+/// CLI's client. Keys are snake_case on the wire.
+public enum FarmAPI {
+    /// `POST /v1/jobs`: a job and, optionally, its text-encoder outputs.
+    public struct SubmitRequest: Codable, Sendable {
+        public var request: JobRequest
+        /// `(L, D)` prompt embeddings; absent means "embed `request.prompt` with the stand-in".
+        public var promptEmbeds: EncodedTensor?
+        public var negativePromptEmbeds: EncodedTensor?
+
+        public init(request: JobRequest, promptEmbeds: EncodedTensor? = nil, negativePromptEmbeds: EncodedTensor? = nil) {
+            self.request = request
+            self.promptEmbeds = promptEmbeds
+            self.negativePromptEmbeds = negativePromptEmbeds
+        }
+    }
+
+    /// A float32 tensor in JSON: its shape and its little-endian bytes in base64.
+    public struct EncodedTensor: Codable, Sendable {
+        public var shape: [Int]
+        public var data: Data
+
+        public init(shape: [Int], values: [Float]) {
+            self.shape = shape
+            var bytes = Data(capacity: values.count * 4)
+            for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+            data = bytes
+        }
+
+        /// The values, after checking that the byte count matches the shape.
+        public func values(name: String) throws(APIError) -> [Float] {
+            guard !shape.isEmpty, shape.allSatisfy({ $0 > 0 && $0 <= 1 << 24 }) else {
+                throw .badRequest("\(name) has shape \(shape); expected positive dimensions")
+            }
+            let count = shape.reduce(1, *)
+            guard count <= 1 << 28, data.count == count * 4 else {
+                throw .badRequest("\(name) has \(data.count) bytes; shape \(shape) needs \(count * 4)")
+            }
+            return data.withUnsafeBytes { raw in
+                (0 ..< count).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+            }
+        }
+    }
+
+    /// `POST /v1/jobs` answer.
+    public struct Submitted: Codable, Sendable {
+        public var id: Int64
+    }
+
+    /// One line of `GET /v1/jobs`, and the head of `GET /v1/jobs/:id`.
+    public struct JobStatus: Codable, Sendable {
+        public var id: Int64
+        public var name: String?
+        public var model: String
+        public var state: String
+        public var run: Int
+        public var reason: String?
+        /// Shards by state name.
+        public var shards: [String: Int]
+        public var shardTotal: Int
+        /// Done shards over all shards, then decoded chunks, in [0, 1].
+        public var progress: Double
+        public var frames: Int
+        public var fps: Int
+        public var width: Int
+        public var height: Int
+        public var windows: Int
+        public var latentsSha256: String?
+        public var videoSha256: String?
+        public var createdAt: Date?
+        public var finishedAt: Date?
+    }
+
+    /// One line of `GET /v1/workers`.
+    public struct WorkerStatus: Codable, Sendable {
+        public var name: String
+        public var host: String
+        public var state: String
+        public var cores: Int
+        public var threads: Int
+        public var slots: Int
+        public var running: [String]
+        public var models: [String]
+        public var lastSeenAt: Date?
+        public var shardsDone: Int
+    }
+
+    /// Every error answer: `{"error": "..."}` with a status code.
+    public struct ErrorBody: Codable, Sendable {
+        public var error: String
+    }
+
+    /// JSON as the API writes it.
+    public static func encoder() -> JSONEncoder {
+        let e = JSONEncoder()
+        e.keyEncodingStrategy = .convertToSnakeCase
+        e.dateEncodingStrategy = .iso8601
+        e.outputFormatting = [.sortedKeys]
+        return e
+    }
+
+    /// JSON as the API reads it.
+    public static func decoder() -> JSONDecoder {
+        let d = JSONDecoder()
+        d.keyDecodingStrategy = .convertFromSnakeCase
+        d.dateDecodingStrategy = .iso8601
+        return d
+    }
+}
+
+/// What the API answers instead of a result: a status code and a sentence.
+public enum APIError: Error, CustomStringConvertible, Sendable, Equatable {
+    case badRequest(String)
+    case notFound(String)
+    case conflict(String)
+    case unavailable(String)
+    case internalError(String)
+
+    public var description: String {
+        switch self {
+        case .badRequest(let m), .notFound(let m), .conflict(let m), .unavailable(let m), .internalError(let m): return m
+        }
+    }
+
+    /// The HTTP status code.
+    public var status: Int {
+        switch self {
+        case .badRequest: return 400
+        case .notFound: return 404
+        case .conflict: return 409
+        case .unavailable: return 503
+        case .internalError: return 500
+        }
+    }
+}

@@ -1,0 +1,18 @@
+import Foundation
+import ReelPlan
+
+/// What the `jobs.spec` column holds: the request and the model geometry it was
+/// planned with, so a restarted coordinator rebuilds the identical plan without
+/// waiting for a worker to describe the model again.
+struct StoredJob: Codable, Sendable {
+    var request: JobRequest
+    var model: ModelGeometry
+
+    func json() throws -> String {
+        String(decoding: try FarmAPI.encoder().encode(self), as: UTF8.self)
+    }
+
+    static func decode(_ text: String) throws -> StoredJob {
+        try FarmAPI.decoder().decode(StoredJob.self, from: Data(text.utf8))
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import Logging
+import ReelCoordinator
+import ReelPlan
+import ReelStore
+
+/// A coordinator process: its PostgreSQL (a private cluster under the data
+/// directory unless a URL is given), migrations, the event loop on its own
+/// thread, and the HTTP API. `reel coordinator` runs one; `reel up` adds workers.
+public final class CoordinatorService: @unchecked Sendable {
+    public struct Options: Sendable {
+        /// `postgres://…`, or nil for the embedded cluster.
+        public var database: String?
+        public var dataDirectory: String
+        public var httpHost: String
+        public var httpPort: Int
+        public var config: CoordinatorConfig
+        public var crf: Double
+
+        public init(
+            database: String? = nil, dataDirectory: String, httpHost: String = "127.0.0.1", httpPort: Int = 8787,
+            listen: String = "tcp://127.0.0.1:5555", crf: Double = 18
+        ) {
+            self.database = database
+            self.dataDirectory = dataDirectory
+            self.httpHost = httpHost
+            self.httpPort = httpPort
+            self.config = CoordinatorConfig(listen: listen, dataDirectory: dataDirectory)
+            self.crf = crf
+        }
+    }
+
+    public let options: Options
+    let logger: Logger
+    public let mailbox = CoordinatorMailbox()
+    private let stopFlag = StopFlag()
+    private var embedded: EmbeddedPostgres?
+    private var loopThread: Thread?
+    private let loopDone = DispatchSemaphore(value: 0)
+    /// The ROUTER endpoint, once bound.
+    public private(set) var endpoint = ""
+    private var coordinator: UncheckedBox<Coordinator>?
+
+    /// The loop's own time per completed shard (dispatch, result, blend, persist)
+    /// and the shards it completed; read after ``stop()``.
+    public var loopStatistics: (busy: Duration, shards: Int) {
+        guard let coordinator, loopThread == nil else { return (.zero, 0) }
+        return (coordinator.value.busyTime, coordinator.value.shardsCompleted)
+    }
+
+    let videoSink: VideoSinkFactory
+
+    /// `videoSink` defaults to H.264 MP4 files through libav.
+    public init(options: Options, logger: Logger, videoSink: VideoSinkFactory? = nil) {
+        self.options = options
+        self.logger = logger
+        let crf = options.crf
+        self.videoSink = videoSink ?? { description in try MediaVideoSink(description, crf: crf) }
+    }
+
+    /// Submits through the mailbox (in-process callers: the demo, the benchmark).
+    public func submit(_ request: FarmAPI.SubmitRequest) async throws -> Int64 {
+        guard case .submitted(let id) = try await mailbox.send(.submit(request)).get() else { throw APIError.internalError("unexpected reply") }
+        return id
+    }
+
+    /// One job's status through the mailbox.
+    public func status(_ id: Int64) async throws -> FarmAPI.JobStatus {
+        guard case .job(let status) = try await mailbox.send(.job(id)).get() else { throw APIError.internalError("unexpected reply") }
+        return status
+    }
+
+    /// Returns once `count` workers are active, or throws after `timeout`.
+    public func waitForWorkers(_ count: Int, timeout: Duration) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if case .workers(let workers) = try await mailbox.send(.workers).get(),
+                workers.filter({ $0.state == "active" }).count >= count
+            {
+                return
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw APIError.unavailable("only some of \(count) workers registered within \(timeout); see the worker logs")
+    }
+
+    /// Starts the database and the event loop; returns once the loop is listening.
+    public func start() throws {
+        let data = URL(fileURLWithPath: options.dataDirectory)
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        let url: PostgresURL
+        if let database = options.database {
+            url = try PostgresURL(database)
+            logger.info("using PostgreSQL", metadata: ["url": "\(url.redacted)"])
+        } else {
+            let cluster = try EmbeddedPostgres(dataDirectory: data.appendingPathComponent("postgres"))
+            url = try cluster.start()
+            embedded = cluster
+            logger.info("started the embedded PostgreSQL", metadata: ["cluster": "\(cluster.clusterDirectory.path)"])
+        }
+        let connection = try PostgresConnection(url: url)
+        let applied = try Migrator().migrate(connection)
+        if !applied.isEmpty { logger.info("applied migrations", metadata: ["versions": "\(applied)"]) }
+        let blobs = try BlobStore(directory: data.appendingPathComponent("blobs"))
+        let coordinator = try Coordinator(
+            config: options.config, store: FarmStore(connection: connection), blobs: blobs, mailbox: mailbox,
+            videoSink: videoSink, logger: logger)
+        endpoint = coordinator.endpoint
+        let stop = stopFlag
+        let done = loopDone
+        let box = UncheckedBox(coordinator)
+        self.coordinator = box
+        let thread = Thread {
+            box.value.run { stop.isSet }
+            done.signal()
+        }
+        thread.name = "reel-coordinator"
+        thread.stackSize = 8 << 20
+        thread.start()
+        loopThread = thread
+    }
+
+    /// Serves the HTTP API until SIGINT/SIGTERM (or `stop()`), then stops everything.
+    public func serve(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let server = CoordinatorHTTPServer(mailbox: mailbox, host: options.httpHost, port: options.httpPort)
+        defer { stop() }
+        try await server.run(logger: logger, stop: stopFlag, onListening: onListening)
+    }
+
+    /// Stops the loop and the embedded database (idempotent).
+    public func stop() {
+        guard !stopFlag.isSet else { return }
+        stopFlag.set()
+        if loopThread != nil { loopDone.wait() }
+        loopThread = nil
+        if let embedded {
+            do { try embedded.stop() } catch { logger.error("cannot stop PostgreSQL", metadata: ["error": "\(error)"]) }
+            self.embedded = nil
+        }
+    }
+}
+
+/// Moves a non-Sendable value to the one thread that will own it.
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

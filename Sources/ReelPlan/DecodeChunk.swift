@@ -1,0 +1,42 @@
+/// One piece of the decode stage: latent frames `frames` decoded after `warmup`
+/// earlier latent frames that only warm the causal VAE's caches and are thrown
+/// away, so chunks can run on different workers and their pixel frames simply
+/// concatenate.
+public struct DecodeChunk: Hashable, Sendable, Codable {
+    /// Position in the clip, from 0.
+    public let index: Int
+    /// Latent frames whose pixels this chunk yields.
+    public let frames: Range<Int>
+    /// Latent frames decoded before `frames.lowerBound` and discarded.
+    public let warmup: Int
+    /// The pixel frames it yields: a causal VAE turns latent frame 0 into one
+    /// pixel frame and every later one into `temporalStride`.
+    public let pixelFrames: Range<Int>
+
+    /// Latent frames the worker receives: `[frames.lowerBound − warmup, frames.upperBound)`.
+    public var inputFrames: Range<Int> { (frames.lowerBound - warmup) ..< frames.upperBound }
+
+    public init(index: Int, frames: Range<Int>, warmup: Int, temporalStride: Int) {
+        self.index = index
+        self.frames = frames
+        self.warmup = warmup
+        self.pixelFrames = Self.pixelIndex(frames.lowerBound, stride: temporalStride)
+            ..< Self.pixelIndex(frames.upperBound, stride: temporalStride)
+    }
+
+    /// The first pixel frame of latent frame `f` (and, for `f` = F, the pixel count).
+    static func pixelIndex(_ f: Int, stride: Int) -> Int { f == 0 ? 0 : 1 + (f - 1) * stride }
+
+    /// Cuts `latentFrames` into chunks of `size` latent frames (the last may be
+    /// shorter), each warmed up by `warmup` frames before it (fewer near the start;
+    /// at least one for every chunk but the first, because a causal VAE turns the
+    /// first frame it sees into a single pixel frame).
+    public static func layout(latentFrames: Int, size: Int, warmup: Int, temporalStride: Int) -> [DecodeChunk] {
+        precondition(latentFrames > 0 && size > 0 && warmup >= 0 && temporalStride > 0, "invalid decode layout")
+        return stride(from: 0, to: latentFrames, by: size).enumerated().map { index, start in
+            DecodeChunk(
+                index: index, frames: start ..< min(start + size, latentFrames), warmup: start == 0 ? 0 : min(max(warmup, 1), start),
+                temporalStride: temporalStride)
+        }
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import ReelModel
+import ReelPlan
+import ReelTensor
+
+/// The real engine: model folders in diffusers layout under one directory, each
+/// named by its folder, loaded on first use and kept (loading a checkpoint costs
+/// far more than a step block).
+public final class ModelExecutor: ShardExecutor, @unchecked Sendable {
+    /// The directory holding one folder per model.
+    public let directory: String
+    /// Guards the caches; model runs happen outside it.
+    private let lock = NSLock()
+    private var transformers: [String: WanTransformer3DModel] = [:]
+    private var folders: [String: ModelFolder] = [:]
+    private var contexts: [String: WanTransformer3DModel.TextContext] = [:]
+    private var contextOrder: [String] = []
+    /// Prompts a worker keeps prepared; a farm runs few prompts at a time.
+    private let contextCapacity = 8
+
+    public init(directory: String) {
+        self.directory = directory
+    }
+
+    public func models() throws(WorkerError) -> [ModelGeometry] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory).sorted() else {
+            throw WorkerError(.modelNotFound, "cannot list the models directory '\(directory)'")
+        }
+        var models: [ModelGeometry] = []
+        for name in names {
+            let path = (directory as NSString).appendingPathComponent(name)
+            guard FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("transformer/config.json")) else {
+                continue
+            }
+            models.append(try geometry(try folder(name)))
+        }
+        return models
+    }
+
+    public func denoise(_ task: DenoiseTask) throws(WorkerError) -> Tensor {
+        let model = try transformer(task.model)
+        let c = model.config
+        let x = task.latents
+        guard x.rank == 4, x.shape[0] == c.in_channels else {
+            throw WorkerError(.invalidInput, "latents have shape \(x.shape); model '\(task.model)' expects (\(c.in_channels), t, h, w)")
+        }
+        guard x.shape[1] % c.patch_size[0] == 0, x.shape[2] % c.patch_size[1] == 0, x.shape[3] % c.patch_size[2] == 0 else {
+            throw WorkerError(.invalidInput, "latents \(x.shape) are not whole patches of \(c.patch_size)")
+        }
+        guard x.isFinite else { throw WorkerError(.invalidInput, "the input latents contain NaN or Inf") }
+        var config = try folder(task.model).schedulerConfig
+        if let shift = task.shift { config.shift = shift }
+        do {
+            let scheduler = try FlowMatchEulerDiscreteScheduler(config: config, steps: task.totalSteps)
+            let sampler = FlowMatchSampler(model: model, scheduler: scheduler, guidance: task.guidance)
+            let positive = try context(task.prompt, model: model, name: task.model)
+            let negative = try task.negativePrompt.map { n throws(WorkerError) in try context(n, model: model, name: task.model) }
+            let out = try sampler.run(latents: x, steps: task.steps, positive: positive, negative: negative)
+            guard out.isFinite else { throw WorkerError(.nonFiniteOutput, "the block's output latents contain NaN or Inf") }
+            return out
+        } catch let error as WorkerError {
+            throw error
+        } catch let error as ModelError {
+            if case .inputShape(let name, _, _) = error, name.hasPrefix("velocity") {
+                throw WorkerError(.nonFiniteOutput, error.description)
+            }
+            throw WorkerError(error)
+        } catch {
+            throw WorkerError(.internalError, "\(error)")
+        }
+    }
+
+    public func decode(_ task: DecodeTask) throws(WorkerError) -> Tensor {
+        throw WorkerError(.modelNotFound, "model '\(task.model)' has no VAE this worker can run")
+    }
+
+    // MARK: caches
+
+    private func folder(_ name: String) throws(WorkerError) -> ModelFolder {
+        guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
+            throw WorkerError(.modelNotFound, "'\(name)' is not a model folder name")
+        }
+        lock.lock()
+        let cached = folders[name]
+        lock.unlock()
+        if let cached { return cached }
+        do {
+            let folder = try ModelFolder(path: (directory as NSString).appendingPathComponent(name))
+            lock.lock()
+            folders[name] = folder
+            lock.unlock()
+            return folder
+        } catch {
+            throw WorkerError(.modelNotFound, "model '\(name)' in \(directory): \(error.description)")
+        }
+    }
+
+    private func transformer(_ name: String) throws(WorkerError) -> WanTransformer3DModel {
+        lock.lock()
+        let cached = transformers[name]
+        lock.unlock()
+        if let cached { return cached }
+        let folder = try folder(name)
+        do {
+            let model = try folder.loadTransformer()
+            lock.lock()
+            transformers[name] = model
+            lock.unlock()
+            return model
+        } catch {
+            throw WorkerError(error)
+        }
+    }
+
+    private func context(
+        _ embeddings: DenoiseTask.Embeddings, model: WanTransformer3DModel, name: String
+    ) throws(WorkerError) -> WanTransformer3DModel.TextContext {
+        let key = name + "/" + embeddings.id
+        lock.lock()
+        let cached = contexts[key]
+        lock.unlock()
+        if let cached { return cached }
+        let t = embeddings.tensor
+        guard t.rank == 2, t.shape[1] == model.config.text_dim else {
+            throw WorkerError(.invalidInput, "prompt embeddings have shape \(t.shape); model '\(name)' expects (L, \(model.config.text_dim))")
+        }
+        let context: WanTransformer3DModel.TextContext
+        do { context = try model.context(t) } catch { throw WorkerError(error) }
+        lock.lock()
+        contexts[key] = context
+        contextOrder.append(key)
+        if contextOrder.count > contextCapacity { contexts[contextOrder.removeFirst()] = nil }
+        lock.unlock()
+        return context
+    }
+
+    /// What the coordinator needs to plan jobs for a folder.
+    private func geometry(_ folder: ModelFolder) throws(WorkerError) -> ModelGeometry {
+        let c = folder.transformerConfig
+        let wan = ModelGeometry.wan21_1_3B
+        return ModelGeometry(
+            name: (folder.path as NSString).lastPathComponent, latentChannels: c.in_channels,
+            temporalStride: wan.temporalStride, spatialStride: wan.spatialStride,
+            patch: PatchSize(frames: c.patch_size[0], height: c.patch_size[1], width: c.patch_size[2]),
+            layers: c.num_layers, width: c.num_attention_heads * c.attention_head_dim, ffnWidth: c.ffn_dim,
+            heads: c.num_attention_heads, textTokens: wan.textTokens, textDim: c.text_dim)
+    }
+}

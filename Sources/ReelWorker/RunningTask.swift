@@ -1,0 +1,83 @@
+import Foundation
+import ReelPlan
+import ReelTensor
+import ReelWire
+
+/// What the worker is running, keyed as the coordinator names it.
+struct RunningKey: Hashable, Sendable {
+    enum Kind: Hashable, Sendable { case shard(ShardID), chunk(Int) }
+    var job: Int64
+    var kind: Kind
+    /// The coordinator's fencing token for this lease.
+    var attempt: Int
+
+    var wire: Reel_V1_WorkItem {
+        var work = Reel_V1_WorkItem()
+        work.jobID = UInt64(job)
+        work.attempt = UInt32(attempt)
+        switch kind {
+        case .shard(let shard):
+            work.kind = .denoise
+            work.region = UInt32(shard.region)
+            work.block = UInt32(shard.block)
+        case .chunk(let chunk):
+            work.kind = .decode
+            work.chunk = UInt32(chunk)
+        }
+        return work
+    }
+}
+
+/// A task on a background thread; `cancelled` makes its result a hand-back.
+final class RunningTask: @unchecked Sendable {
+    let received: Timestamp
+    private let lock = NSLock()
+    private var _cancelled = false
+
+    init(received: Timestamp) { self.received = received }
+
+    var cancelled: Bool {
+        get { lock.withLock { _cancelled } }
+        set { lock.withLock { _cancelled = newValue } }
+    }
+}
+
+/// A task's outcome, handed from its thread to the loop.
+struct FinishedTask: Sendable {
+    var key: RunningKey
+    var result: Result<Tensor, WorkerError>
+    var computeMilliseconds: Int64
+}
+
+/// Finished tasks waiting for the loop (the only thread that touches the socket).
+final class FinishedQueue: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [FinishedTask] = []
+
+    func push(_ item: FinishedTask) { lock.withLock { items.append(item) } }
+
+    func drain() -> [FinishedTask] {
+        lock.withLock {
+            let taken = items
+            items.removeAll()
+            return taken
+        }
+    }
+}
+
+/// Prompt embeddings the coordinator already sent, by id, most recent kept.
+struct EmbeddingsCache {
+    let capacity: Int
+    private var entries: [String: (positive: Tensor, negative: Tensor?)] = [:]
+    private var order: [String] = []
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    subscript(id: String) -> (positive: Tensor, negative: Tensor?)? { entries[id] }
+
+    mutating func insert(_ id: String, positive: Tensor, negative: Tensor?) {
+        if entries[id] == nil { order.append(id) }
+        entries[id] = (positive, negative)
+        while order.count > capacity { entries[order.removeFirst()] = nil }
+    }
+}

@@ -1,0 +1,14 @@
+import ReelPlan
+import ReelTensor
+
+/// What a worker runs: the real engine (``ModelExecutor``) or the farm
+/// benchmark's stand-in (``SimulatedExecutor``). Called from the worker's slot
+/// threads, several at once when it takes more than one shard.
+public protocol ShardExecutor: Sendable {
+    /// The models this worker offers, with the geometry the coordinator plans by.
+    func models() throws(WorkerError) -> [ModelGeometry]
+    /// Runs one step block; returns the region's latents at the block's end.
+    func denoise(_ task: DenoiseTask) throws(WorkerError) -> Tensor
+    /// Decodes one chunk; returns its pixel frames `(3, n, H, W)` in [−1, 1].
+    func decode(_ task: DecodeTask) throws(WorkerError) -> Tensor
+}

@@ -1,0 +1,36 @@
+import Foundation
+
+/// How a worker finds the coordinator and what it offers.
+public struct WorkerConfig: Sendable {
+    /// The coordinator's ROUTER, e.g. `tcp://10.0.0.5:5555`.
+    public var coordinator: String
+    /// Unique among the farm's workers.
+    public var name: String
+    /// Shards it runs at once (its credit with the coordinator).
+    public var slots: Int
+    /// Compute threads per shard.
+    public var threads: Int
+    /// Until the coordinator's welcome says otherwise.
+    public var heartbeatInterval: Duration
+    /// Silence after which the coordinator is presumed gone (the worker re-registers).
+    public var heartbeatTimeout: Duration
+    /// The largest message it accepts.
+    public var maxMessageBytes: Int
+    /// How long SIGTERM waits for running shards before handing them back.
+    public var drainTimeout: Duration
+
+    public init(
+        coordinator: String, name: String, slots: Int = 1, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+        heartbeatInterval: Duration = .seconds(1), heartbeatTimeout: Duration = .seconds(5), maxMessageBytes: Int = 512 << 20,
+        drainTimeout: Duration = .seconds(30)
+    ) {
+        self.coordinator = coordinator
+        self.name = name
+        self.slots = slots
+        self.threads = threads
+        self.heartbeatInterval = heartbeatInterval
+        self.heartbeatTimeout = heartbeatTimeout
+        self.maxMessageBytes = maxMessageBytes
+        self.drainTimeout = drainTimeout
+    }
+}
