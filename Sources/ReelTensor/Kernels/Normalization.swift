@@ -42,6 +42,24 @@ public enum Normalization {
         }
     }
 
+    /// `x / max(‖x‖₂, eps) · √d · weight` over each row: the Wan VAE's `WanRMS_norm`,
+    /// which is `F.normalize` (the eps clamps the norm rather than joining the mean
+    /// square) times `√d`, i.e. an RMS norm without an additive eps.
+    public static func l2Norm(_ x: Tensor, weight: Tensor?, eps: Float = 1e-12) throws(TensorError) -> Tensor {
+        let d = try rowWidth(x, weight: weight, bias: nil)
+        let w = weight?.storage, scale = Float(Double(d).squareRoot())
+        return mapRows(x, width: d) { row in
+            var squares = 0.0
+            for j in 0 ..< d { squares += Double(row[j]) * Double(row[j]) }
+            let norm = max(Float(squares.squareRoot()), eps)
+            for j in 0 ..< d {
+                var v = row[j] / norm * scale
+                if let w { v *= w[j] }
+                row[j] = v
+            }
+        }
+    }
+
     /// A copy of `x` with `body` applied to each row of `width` in place, rows spread over threads.
     private static func mapRows(_ x: Tensor, width d: Int, _ body: (UnsafeMutablePointer<Float>) -> Void) -> Tensor {
         var y = x
@@ -81,6 +99,20 @@ public enum Normalization {
             let rms = (row.reduce(0) { $0 + $1 * $1 } / Double(d) + Double(eps)).squareRoot()
             for j in 0 ..< d {
                 y.storage[r * d + j] = Float(row[j] / rms * Double(weight?.storage[j] ?? 1))
+            }
+        }
+        return y
+    }
+
+    /// Reference L2 norm: each row in Double end to end.
+    public static func naiveL2Norm(_ x: Tensor, weight: Tensor?, eps: Float = 1e-12) throws(TensorError) -> Tensor {
+        let d = try rowWidth(x, weight: weight, bias: nil)
+        var y = x
+        for r in 0 ..< x.count / d {
+            let row = (0 ..< d).map { Double(x.storage[r * d + $0]) }
+            let norm = max(row.reduce(0) { $0 + $1 * $1 }.squareRoot(), Double(eps))
+            for j in 0 ..< d {
+                y.storage[r * d + j] = Float(row[j] / norm * Double(d).squareRoot() * Double(weight?.storage[j] ?? 1))
             }
         }
         return y
