@@ -47,8 +47,30 @@ public struct WanVAEConfig: Sendable, Equatable {
     /// The decoder's base width.
     public var decoderBaseDim: Int { decoder_base_dim ?? base_dim }
 
+    /// How many latent frames before a frame its decoded pixels depend on: the causal
+    /// 3-tap convolutions each reach two frames back at their own frame rate (and
+    /// `time_conv` two frames at the lower rate). A chunk decoded after this many
+    /// warm-up frames equals the uninterrupted decode exactly; 30 for the tiny
+    /// preset, 38 for Wan 2.1's VAE.
+    public var decoderReceptiveField: Int {
+        // Walk back from the first pixel frame of a latent frame far from the start.
+        let a = 1 << 20
+        var earliest = 1 + temporalStride * (a - 1)
+        let convsPerBlock = 2 * (num_res_blocks + 1)
+        earliest -= 2  // conv_out
+        for level in stride(from: dim_mult.count - 1, through: 0, by: -1) {
+            if level < dim_mult.count - 1, temperal_upsample[level] {
+                // Frames 2τ − 1 and 2τ (τ ≥ 1) come from time_conv's frame τ, which reads τ − 2 … τ.
+                earliest = (earliest - 1) / 2 + 1 - 2
+            }
+            earliest -= 2 * convsPerBlock
+        }
+        earliest -= 2 * 4 + 2  // the mid block's two residual blocks, conv_in
+        return a - earliest
+    }
+
     /// Pixel frames that `latentFrames` latent frames decode to: `1 + stride·(F − 1)`.
-    public func pixelFrames(latentFrames f: Int) -> Int { f <= 0 ? 0 : 1 + temporalStride * (f - 1) }
+    public func pixelFrames(latentFrames f: Int) -> Int { VAEDecodeChunk.firstPixelFrame(ofLatentFrame: f, temporalStride: temporalStride) }
 
     /// Reads and validates `path`.
     public static func load(path: String) throws(ModelError) -> WanVAEConfig {
