@@ -64,9 +64,9 @@ import ReelTensor
     @Test func receptiveFieldFollowsTheLayout() {
         #expect(ModelPreset.tiny.vae.decoderReceptiveField == 30)
         #expect(ModelPreset.small.vae.decoderReceptiveField == 38)
-        // Time upsampled only in the last two levels: the second level's 4 convolutions also run
-        // at the latent rate (+8), the third level's at half rate lose 2, the upsamplers' reach
-        // shifts by 0 → 36.
+        // Time upsampled after the second and third levels instead of the first and second: level 1's
+        // convolutions run at the latent rate instead of half (+4 latent frames), level 2's at half
+        // instead of a quarter (+2) → 36.
         var late = ModelPreset.tiny.vae
         late.temperal_downsample = [true, true, false]
         #expect(late.decoderReceptiveField == 36)

@@ -48,7 +48,7 @@ struct FrameDecoder {
     var position: Int
 
     init(vae: WanVAE, latents: Tensor, frames: Range<Int>, warmup: Int, tiling: VAETiling?) throws(ModelError) {
-        try vae.checkLatents(latents, batched: false)
+        try vae.config.checkLatents(latents, batched: false)
         let f = latents.shape[1]
         guard frames.lowerBound >= 0, frames.upperBound <= f, !frames.isEmpty, warmup >= 0 else {
             throw .inputShape(

@@ -54,7 +54,7 @@ public final class WanVAE: Sendable {
     /// transformer's).
     /// With `tiling`, frames larger than a tile decode as diffusers' `tiled_decode` does.
     public func decode(_ latents: Tensor, tiling: VAETiling? = nil) throws(ModelError) -> Tensor {
-        try checkLatents(latents, batched: true)
+        try config.checkLatents(latents, batched: true)
         var samples = [Tensor]()
         for b in 0 ..< latents.shape[0] {
             var decoder = try FrameDecoder(vae: self, latents: latents.slice(b), frames: 0 ..< latents.shape[2], warmup: 0, tiling: tiling)
@@ -68,15 +68,8 @@ public final class WanVAE: Sendable {
     /// The mean of `vae.encode(video).latent_dist`: `(B, in, 1 + 4k, H, W)` → `(B, z, 1 + k, H/8, W/8)`
     /// for Wan 2.1's temporal stride 4.
     public func encode(_ video: Tensor) throws(ModelError) -> Tensor {
-        let s = video.shape, stride = config.spatialStride
-        guard s.count == 5, s[1] == config.in_channels, s[2] >= 1, (s[2] - 1) % 4 == 0, s[3] > 0, s[4] > 0,
-            s[3] % stride == 0, s[4] % stride == 0
-        else {
-            throw .inputShape(
-                name: "sample",
-                expected: "(B, \(config.in_channels), 1 + 4k, H, W) with H and W multiples of \(stride) (the encoder takes the first frame, then 4 at a time)",
-                actual: s)
-        }
+        try config.checkVideo(video)
+        let s = video.shape
         guard config.temporalStride <= 4 else {
             throw .unsupportedOption(
                 path: "(config)", key: "temperal_downsample", value: "\(config.temperal_downsample)",
@@ -104,14 +97,5 @@ public final class WanVAE: Sendable {
             })
         }
         return try kernel { () throws(TensorError) in try Tensor.stack(means) }
-    }
-
-    /// Checks `(B,) z, F, h, w` latents, naming the tensor as the file tools do.
-    func checkLatents(_ latents: Tensor, batched: Bool) throws(ModelError) {
-        let s = latents.shape, axis = batched ? 1 : 0
-        guard s.count == axis + 4, s[axis] == config.z_dim, s[(axis + 1)...].allSatisfy({ $0 > 0 }), !batched || s[0] > 0 else {
-            throw .inputShape(
-                name: "latents", expected: "(\(batched ? "B, " : "")\(config.z_dim), F, H, W): z_dim = \(config.z_dim) channels", actual: s)
-        }
     }
 }
