@@ -29,6 +29,10 @@ import Testing
              kernel: [3, 3, 3], geometry: .same(padding: 1)),
         Case(name: "causal 3x3x3, two cached frames, wide", frames: 2, history: 2, zeros: 0, height: 6, width: 40, cin: 3, cout: 4,
              kernel: [3, 3, 3], geometry: .same(padding: 1)),
+        Case(name: "causal 3x3x3 over several pixel blocks", frames: 1, history: 1, zeros: 1, height: 70, width: 70, cin: 3, cout: 4,
+             kernel: [3, 3, 3], geometry: .same(padding: 1)),
+        Case(name: "pointwise over several pixel blocks", frames: 2, history: 0, zeros: 0, height: 33, width: 40, cin: 3, cout: 2,
+             kernel: [1, 1, 1], geometry: Convolution.Geometry()),
         Case(name: "2D stride-2 downsample, odd size", frames: 2, history: 0, zeros: 0, height: 7, width: 9, cin: 5, cout: 5,
              kernel: [1, 3, 3], geometry: Convolution.Geometry(strideH: 2, strideW: 2, padBottom: 1, padRight: 1)),
         Case(name: "2D stride-2 downsample, even size", frames: 1, history: 0, zeros: 0, height: 8, width: 6, cin: 4, cout: 4,
@@ -128,8 +132,11 @@ import Testing
     @Test func l2NormMatchesNaiveAndF_normalize() throws {
         var rng = SeededRandom(seed: 8)
         let x = rng.uniformTensor([67, 12]), w = rng.uniformTensor([12])
-        let fast = try Normalization.l2Norm(x, weight: w), slow = try Normalization.naiveL2Norm(x, weight: w)
-        #expect(fast.maxAbsDifference(slow) <= 1e-6 * slow.maxAbs)
+        for silu in [false, true] {
+            let fast = try Normalization.l2Norm(x, weight: w, silu: silu), slow = try Normalization.naiveL2Norm(x, weight: w, silu: silu)
+            print("l2Norm silu=\(silu): maxdiff \(fast.maxAbsDifference(slow))")
+            #expect(fast.maxAbsDifference(slow) <= 2e-6 * slow.maxAbs)
+        }
         // Without a weight every row has RMS 1: ‖y‖ = √d.
         let unit = try Normalization.l2Norm(x, weight: nil)
         let row = unit.storage[0 ..< 12].reduce(0) { $0 + Double($1) * Double($1) }

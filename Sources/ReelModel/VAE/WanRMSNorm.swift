@@ -16,10 +16,8 @@ public struct WanRMSNorm: Sendable {
         try kernel { () throws(TensorError) in try Normalization.l2Norm(x, weight: weight) }
     }
 
-    /// The norm followed by SiLU, the pair every residual path and output head uses.
+    /// The norm followed by SiLU, the pair every residual path and output head uses, in one pass.
     func silu(_ x: Tensor) throws(ModelError) -> Tensor {
-        var y = try self(x)
-        Activation.silu(&y)
-        return y
+        try kernel { () throws(TensorError) in try Normalization.l2Norm(x, weight: weight, silu: true) }
     }
 }

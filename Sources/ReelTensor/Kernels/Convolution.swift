@@ -35,8 +35,16 @@ public enum Convolution {
         }
     }
 
-    /// Output pixels per GEMM: a block's im2col matrix stays near 1 MiB whatever the channel count.
-    static func blockPixels(columns: Int) -> Int { max(16, min(1024, (1 << 18) / max(columns, 1))) }
+    /// Output pixels per GEMM: an im2col block of about 1 MiB (it stays in L2 between the
+    /// gather and OpenBLAS's packing), but at least four rows per output channel, since
+    /// OpenBLAS repacks the whole weight matrix on every call (a 384-channel 3×3×3
+    /// weight is 16 MiB). Tuned on the tiny and real Wan VAE decoders.
+    static func blockPixels(columns: Int, outChannels: Int) -> Int {
+        max(blockMinimum, min(4096, max(blockWeightMultiple * outChannels, blockFloats / max(columns, 1))))
+    }
+    static let blockMinimum = 64
+    static let blockWeightMultiple = 4
+    static let blockFloats = 1 << 18
 
     /// The convolution of the sequence `leadingZeros` zero frames ++ `history` ++ `x`.
     /// - Parameters:
@@ -54,7 +62,7 @@ public enum Convolution {
         var out = Tensor.uninitialized([p.tOut, p.hOut, p.wOut, cout])
         let pixels = p.hOut * p.wOut
         let pointwise = weights.taps == 1 && g == Geometry(strideT: g.strideT)
-        let block = pointwise ? 256 : blockPixels(columns: k)
+        let block = pointwise ? 1024 : blockPixels(columns: k, outChannels: cout)
         let blocks = (pixels + block - 1) / block
         x.storage.withUnsafeBufferPointer { xp in
             (history?.storage ?? []).withUnsafeBufferPointer { hp in
@@ -67,7 +75,8 @@ public enum Convolution {
                         let shared = UncheckedSendable((frames, wp.baseAddress!, op.baseAddress!))
                         Parallel.forRanges(p.tOut * blocks) { tasks in
                             let (frames, w, o) = shared.value
-                            var col = [Float](repeating: 0, count: pointwise ? 0 : block * k)
+                            // The gather writes every element, padding zeros included.
+                            var col = [Float](unsafeUninitializedCapacity: pointwise ? 0 : block * k) { _, n in n = pointwise ? 0 : block * k }
                             col.withUnsafeMutableBufferPointer { colBuffer in
                                 for task in tasks {
                                     let tau = task / blocks, p0 = (task % blocks) * block
