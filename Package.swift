@@ -66,7 +66,7 @@ let package = Package(
         .target(name: "ReelMedia", dependencies: ["CLibAV"], swiftSettings: optimized),
 
         // MARK: benchmarks and CLI
-        .target(name: "ReelBench", dependencies: ["ReelModel", "ReelTensor"]),
+        .target(name: "ReelBench", dependencies: ["ReelModel", "ReelTensor", "ReelMedia"]),
         .executableTarget(
             name: "ReelCLI",
             dependencies: [

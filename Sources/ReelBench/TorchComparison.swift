@@ -1,11 +1,20 @@
 import Foundation
 
-/// Runs `Deploy/reference/bench_dit_torch.py` (diffusers on PyTorch CPU) on the
-/// same preset, tokens and threads, so both figures come from one run.
+/// Runs a PyTorch timing script from `Deploy/reference/` (diffusers on PyTorch CPU)
+/// on the same model, shapes and threads, so both figures come from one run.
 public enum TorchComparison {
+    /// What `bench_dit_torch.py --json` reports.
     public struct Figures: Decodable, Sendable {
         public let seconds: Double
         public let gflops: Double
+        public let torch_version: String?
+    }
+
+    /// What `bench_vae_torch.py --json` reports.
+    public struct DecodeFigures: Decodable, Sendable {
+        public let seconds: Double
+        public let fps: Double
+        public let pixel_frames: Int
         public let torch_version: String?
     }
 
@@ -22,14 +31,29 @@ public enum TorchComparison {
         }
     }
 
+    /// `bench_dit_torch.py`: one transformer forward on `preset` at `tokens`.
     public static func run(script: String, preset: String, tokens: Int, threads: Int, repeats: Int) throws -> Figures {
+        try run(script: script, arguments: [
+            "--preset", preset, "--tokens", "\(tokens)", "--threads", "\(threads)", "--repeat", "\(repeats)",
+        ])
+    }
+
+    /// `bench_vae_torch.py`: `vae.decode` of `latentFrames` latent frames of a `width × height` clip.
+    public static func runDecode(
+        script: String, preset: String, width: Int, height: Int, latentFrames: Int, threads: Int, repeats: Int
+    ) throws -> DecodeFigures {
+        try run(script: script, arguments: [
+            "--preset", preset, "--width", "\(width)", "--height", "\(height)", "--latent-frames", "\(latentFrames)",
+            "--threads", "\(threads)", "--repeat", "\(repeats)",
+        ])
+    }
+
+    /// Runs `python3 script arguments… --json` and decodes the JSON object it prints last.
+    static func run<Result: Decodable>(script: String, arguments: [String]) throws -> Result {
         guard FileManager.default.fileExists(atPath: script) else { throw Failure.scriptMissing(script) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", script, "--preset", preset, "--tokens", "\(tokens)", "--threads", "\(threads)",
-            "--repeat", "\(repeats)", "--json",
-        ]
+        process.arguments = ["python3", script] + arguments + ["--json"]
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -42,6 +66,6 @@ public enum TorchComparison {
         }
         // The script prints one JSON object as its last line.
         let last = String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
-        return try JSONDecoder().decode(Figures.self, from: Data(last.utf8))
+        return try JSONDecoder().decode(Result.self, from: Data(last.utf8))
     }
 }

@@ -3,7 +3,10 @@ import ArgumentParser
 struct ModelCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model", abstract: "Create, inspect and run model folders in diffusers layout.",
-        subcommands: [ModelInitCommand.self, ModelInfoCommand.self, ModelDiTCommand.self, ModelSampleCommand.self])
+        subcommands: [
+            ModelInitCommand.self, ModelInfoCommand.self, ModelDiTCommand.self, ModelSampleCommand.self,
+            ModelDecodeCommand.self, ModelEncodeCommand.self, ModelRenderCommand.self,
+        ])
 }
 
 /// Options every compute command shares.

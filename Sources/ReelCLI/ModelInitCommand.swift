@@ -4,7 +4,7 @@ import ReelTensor
 
 struct ModelInitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "init", abstract: "Write a randomly initialised model folder in diffusers layout.")
+        commandName: "init", abstract: "Write a randomly initialised model folder (transformer, scheduler, VAE) in diffusers layout.")
 
     @Option(help: "Model size: \(ModelPreset.allCases.map(\.rawValue).joined(separator: ", ")).")
     var preset: String = "tiny"
@@ -27,7 +27,8 @@ struct ModelInitCommand: ParsableCommand {
     func run() throws {
         let p = ModelPreset(rawValue: preset)!
         let folder = try ModelFolder.create(
-            at: out, transformer: p.transformer, scheduler: p.scheduler, seed: seed, dtype: DType(rawValue: dtype.uppercased())!)
+            at: out, transformer: p.transformer, scheduler: p.scheduler, vae: p.vae, seed: seed,
+            dtype: DType(rawValue: dtype.uppercased())!)
         print("wrote \(preset) model to \(folder.path)")
         print("next: reel model info \(folder.path)")
     }

@@ -68,14 +68,27 @@ enum ConfigFile {
         }
 
         func intArray(_ key: String) throws(ModelError) -> [Int]? {
+            try array(key, "integers") { n in Self.isBoolean(n) ? nil : Int(exactly: n.doubleValue) }
+        }
+
+        func doubleArray(_ key: String) throws(ModelError) -> [Double]? {
+            try array(key, "numbers") { n in Self.isBoolean(n) ? nil : n.doubleValue }
+        }
+
+        func boolArray(_ key: String) throws(ModelError) -> [Bool]? {
+            try array(key, "true/false values") { n in Self.isBoolean(n) ? n.boolValue : nil }
+        }
+
+        /// A JSON list whose every element `convert` accepts.
+        private func array<T>(_ key: String, _ kind: String, _ convert: (NSNumber) -> T?) throws(ModelError) -> [T]? {
             guard let v = value(key) else { return nil }
-            guard let a = v as? [Any] else { throw .invalidConfig(path: path, key: key, reason: "must be a list of integers, got \(v)") }
-            var out = [Int]()
+            guard let a = v as? [Any] else { throw .invalidConfig(path: path, key: key, reason: "must be a list of \(kind), got \(v)") }
+            var out = [T]()
             for e in a {
-                guard let n = e as? NSNumber, let i = Int(exactly: n.doubleValue) else {
-                    throw .invalidConfig(path: path, key: key, reason: "must be a list of integers, got \(a)")
+                guard let n = e as? NSNumber, let converted = convert(n) else {
+                    throw .invalidConfig(path: path, key: key, reason: "must be a list of \(kind), got \(a)")
                 }
-                out.append(i)
+                out.append(converted)
             }
             return out
         }

@@ -32,8 +32,26 @@ extension ModelFolder {
         for file in checkpoint.files { lines.append("  \(file)") }
         lines.append("float32 in memory: \(Self.formatBytes(parameters * 4))")
         lines.append("scheduler: flow-matching Euler, num_train_timesteps \(schedulerConfig.numTrainTimesteps), shift \(schedulerConfig.shift)")
+        lines += try vaeInfo()
         lines += notes.map { "note: \($0)" }
         return lines.joined(separator: "\n")
+    }
+
+    /// The VAE's config and weights, when the folder has one.
+    func vaeInfo() throws(ModelError) -> [String] {
+        guard hasVAE else { return ["vae: none (vae/config.json absent; `reel model decode` and `render` need one)"] }
+        let c = try WanVAEConfig.load(path: (vaeDirectory as NSString).appendingPathComponent("config.json"))
+        let checkpoint: Checkpoint
+        do { checkpoint = try Checkpoint(directory: vaeDirectory, baseName: Self.weightsBaseName) } catch { throw .weights(error) }
+        let parameters = checkpoint.names.reduce(0) { $0 + (checkpoint.entry($1)?.shape.reduce(1, *) ?? 0) }
+        let dtypes = checkpoint.dtypeCounts.keys.map(\.rawValue).sorted().joined(separator: ", ")
+        return [
+            "vae: AutoencoderKLWan",
+            "  base_dim: \(c.base_dim), decoder_base_dim: \(c.decoderBaseDim), z_dim: \(c.z_dim), dim_mult: \(c.dim_mult)",
+            "  num_res_blocks: \(c.num_res_blocks), temperal_downsample: \(c.temperal_downsample)",
+            "  stride: \(c.temporalStride) frames × \(c.spatialStride)×\(c.spatialStride) pixels per latent, decoder receptive field \(c.decoderReceptiveField) latent frames",
+            "  parameters: \(parameters) (\(Self.formatCount(parameters))), \(dtypes)",
+        ]
     }
 
     static func formatCount(_ n: Int) -> String {

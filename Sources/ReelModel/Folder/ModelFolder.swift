@@ -6,6 +6,7 @@ import ReelTensor
 ///     DIR/transformer/config.json
 ///     DIR/transformer/diffusion_pytorch_model.safetensors   (or sharded, with .index.json)
 ///     DIR/scheduler/scheduler_config.json
+///     DIR/vae/config.json, DIR/vae/diffusion_pytorch_model.safetensors   (optional; see ``WanVAE``)
 ///
 /// Opening reads and validates the configs; weights load on demand.
 public struct ModelFolder: Sendable {
@@ -19,6 +20,9 @@ public struct ModelFolder: Sendable {
 
     public var transformerDirectory: String { (path as NSString).appendingPathComponent("transformer") }
     public var schedulerConfigPath: String { (path as NSString).appendingPathComponent("scheduler/scheduler_config.json") }
+    public var vaeDirectory: String { (path as NSString).appendingPathComponent("vae") }
+    /// Whether the folder has a VAE (`vae/config.json`).
+    public var hasVAE: Bool { FileManager.default.fileExists(atPath: (vaeDirectory as NSString).appendingPathComponent("config.json")) }
 
     public init(path: String) throws(ModelError) {
         var isDirectory: ObjCBool = false
@@ -45,10 +49,12 @@ public struct ModelFolder: Sendable {
     }
 
     /// Writes a randomly initialised model folder that diffusers loads with
-    /// `WanTransformer3DModel.from_pretrained(DIR, subfolder="transformer")`.
+    /// `WanTransformer3DModel.from_pretrained(DIR, subfolder="transformer")` and, when
+    /// `vae` is given, `AutoencoderKLWan.from_pretrained(DIR, subfolder="vae")`.
     @discardableResult
     public static func create(
-        at path: String, transformer: WanTransformerConfig, scheduler: SchedulerConfig, seed: UInt64, dtype: DType = .f32
+        at path: String, transformer: WanTransformerConfig, scheduler: SchedulerConfig, vae: WanVAEConfig? = nil,
+        seed: UInt64, dtype: DType = .f32
     ) throws(ModelError) -> ModelFolder {
         try transformer.validate(path: "(preset)")
         let fm = FileManager.default
@@ -62,14 +68,22 @@ public struct ModelFolder: Sendable {
         }
         var random = RandomWeights(seed: seed)
         _ = try WanTransformer3DModel(config: transformer, from: &random)
+        try writeWeights(random, dtype: dtype, directory: transformerDirectory)
+        try ConfigFile.write(transformer.jsonObject(), to: (transformerDirectory as NSString).appendingPathComponent("config.json"))
+        try ConfigFile.write(scheduler.jsonObject(), to: (schedulerDirectory as NSString).appendingPathComponent("scheduler_config.json"))
+        if let vae {
+            // Its own stream of random numbers, so adding a VAE leaves the transformer's weights unchanged.
+            try WanVAE.createRandom(in: path, config: vae, seed: seed ^ 0x5641_4500, dtype: dtype)
+        }
+        return try ModelFolder(path: path)
+    }
+
+    static func writeWeights(_ random: RandomWeights, dtype: DType, directory: String) throws(ModelError) {
         do {
             try SafeTensorsWriter.write(
                 random.created.map { SafeTensorsWriter.Item($0.name, $0.tensor, dtype: dtype) },
                 metadata: ["format": "pt"],
-                to: (transformerDirectory as NSString).appendingPathComponent("\(weightsBaseName).safetensors"))
+                to: (directory as NSString).appendingPathComponent("\(weightsBaseName).safetensors"))
         } catch { throw .weights(error) }
-        try ConfigFile.write(transformer.jsonObject(), to: (transformerDirectory as NSString).appendingPathComponent("config.json"))
-        try ConfigFile.write(scheduler.jsonObject(), to: (schedulerDirectory as NSString).appendingPathComponent("scheduler_config.json"))
-        return try ModelFolder(path: path)
     }
 }

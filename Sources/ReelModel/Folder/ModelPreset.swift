@@ -29,6 +29,27 @@ public enum ModelPreset: String, Sendable, CaseIterable {
         return c
     }
 
+    /// The VAE `reel model init` writes beside the transformer, with Wan 2.1's latent
+    /// statistics and 16 latent channels to match the transformer's `in_channels`.
+    public var vae: WanVAEConfig {
+        var c = WanVAEConfig()
+        switch self {
+        case .tiny:
+            // A sixth of Wan's width and one residual block per level: a 480×832 frame
+            // decodes in about a second on two cores.
+            c.base_dim = 16
+            c.num_res_blocks = 1
+        case .small:
+            // Wan 2.1's real VAE: base_dim 96, dim_mult [1, 2, 4, 4], 2 residual blocks.
+            c.base_dim = 96
+            c.num_res_blocks = 2
+        }
+        c.z_dim = 16
+        c.dim_mult = [1, 2, 4, 4]
+        c.temperal_downsample = [false, true, true]
+        return c
+    }
+
     /// Wan 2.1's 480p flow shift.
     public var scheduler: SchedulerConfig { SchedulerConfig(numTrainTimesteps: 1000, shift: 3.0) }
 }

@@ -28,11 +28,16 @@ public enum Activation {
         }
     }
 
-    /// `x · sigmoid(x)`.
+    /// `x · sigmoid(x)`, eight lanes at a time, spread over threads (VAE activations
+    /// run to hundreds of millions of elements).
     public static func silu(_ x: inout Tensor) {
-        for i in 0 ..< x.count {
-            let v = x.storage[i]
-            x.storage[i] = v / (1 + VectorMath.exp(-v))
+        x.storage.withUnsafeMutableBufferPointer { buffer in
+            let box = UncheckedSendable(buffer.baseAddress!)
+            Parallel.forRanges(buffer.count, grain: 1 << 16) { range in
+                VectorMath.map8(UnsafeMutableBufferPointer(start: box.value + range.lowerBound, count: range.count)) { v in
+                    v / (1 + VectorMath.exp8(-v))
+                }
+            }
         }
     }
 

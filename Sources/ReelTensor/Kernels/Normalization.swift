@@ -42,6 +42,35 @@ public enum Normalization {
         }
     }
 
+    /// `x / max(‖x‖₂, eps) · √d · weight` over each row: the Wan VAE's `WanRMS_norm`,
+    /// which is `F.normalize` (the eps clamps the norm rather than joining the mean
+    /// square) times `√d`, i.e. an RMS norm without an additive eps. With `silu`, the
+    /// SiLU that follows every such norm in the VAE is applied in the same pass.
+    public static func l2Norm(_ x: Tensor, weight: Tensor?, eps: Float = 1e-12, silu: Bool = false) throws(TensorError) -> Tensor {
+        let d = try rowWidth(x, weight: weight, bias: nil)
+        let w = weight?.storage ?? [Float](repeating: 1, count: d), scale = Float(Double(d).squareRoot())
+        var y = Tensor.uninitialized(x.shape)
+        x.storage.withUnsafeBufferPointer { xp in
+            y.storage.withUnsafeMutableBufferPointer { yp in
+                w.withUnsafeBufferPointer { wp in
+                    let box = UncheckedSendable((xp.baseAddress!, yp.baseAddress!, wp.baseAddress!))
+                    Parallel.forRanges(x.count / d, grain: 64) { rows in
+                        let (xb, yb, wb) = box.value
+                        for r in rows {
+                            let row = xb + r * d, out = yb + r * d
+                            var squares = 0.0
+                            for j in 0 ..< d { squares += Double(row[j]) * Double(row[j]) }
+                            let norm = max(Float(squares.squareRoot()), eps)
+                            for j in 0 ..< d { out[j] = row[j] / norm * scale * wb[j] }
+                            if silu { VectorMath.map8(UnsafeMutableBufferPointer(start: out, count: d)) { v in v / (1 + VectorMath.exp8(-v)) } }
+                        }
+                    }
+                }
+            }
+        }
+        return y
+    }
+
     /// A copy of `x` with `body` applied to each row of `width` in place, rows spread over threads.
     private static func mapRows(_ x: Tensor, width d: Int, _ body: (UnsafeMutablePointer<Float>) -> Void) -> Tensor {
         var y = x
@@ -81,6 +110,21 @@ public enum Normalization {
             let rms = (row.reduce(0) { $0 + $1 * $1 } / Double(d) + Double(eps)).squareRoot()
             for j in 0 ..< d {
                 y.storage[r * d + j] = Float(row[j] / rms * Double(weight?.storage[j] ?? 1))
+            }
+        }
+        return y
+    }
+
+    /// Reference L2 norm: each row in Double end to end, then SiLU through libm.
+    public static func naiveL2Norm(_ x: Tensor, weight: Tensor?, eps: Float = 1e-12, silu: Bool = false) throws(TensorError) -> Tensor {
+        let d = try rowWidth(x, weight: weight, bias: nil)
+        var y = x
+        for r in 0 ..< x.count / d {
+            let row = (0 ..< d).map { Double(x.storage[r * d + $0]) }
+            let norm = max(row.reduce(0) { $0 + $1 * $1 }.squareRoot(), Double(eps))
+            for j in 0 ..< d {
+                let v = Float(row[j] / norm * Double(d).squareRoot() * Double(weight?.storage[j] ?? 1))
+                y.storage[r * d + j] = silu ? Activation.naiveSilu(v) : v
             }
         }
         return y

@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+import ReelModel
+import ReelTensor
+
+/// Streaming, tiled and chunked decoding on the tiny preset's VAE (random weights).
+@Suite struct VAEStreamingTests {
+    static let vae: WanVAE = {
+        var weights = RandomWeights(seed: 11)
+        return try! WanVAE(config: ModelPreset.tiny.vae, from: &weights)
+    }()
+
+    /// Transformer-space noise mapped into the VAE's latent space, `(16, F, h, w)`.
+    static func latents(frames: Int, height: Int, width: Int, seed: UInt64) throws -> Tensor {
+        var rng = SeededRandom(seed: seed)
+        return try LatentNormalization(config: vae.config).denormalize(rng.normalTensor([16, frames, height, width]))
+    }
+
+    /// Joins emitted `(C, n, H, W)` batches along frames.
+    static func join(_ batches: [Tensor]) throws -> Tensor {
+        try Tensor.concatenate(batches.map { try $0.permuted([1, 0, 2, 3]) }).permuted([1, 0, 2, 3])
+    }
+
+    @Test func streamEmitsOneFrameThenStrideFramesAndEqualsDecode() throws {
+        let z = try Self.latents(frames: 4, height: 2, width: 3, seed: 1)
+        var batches = [Tensor]()
+        try Self.vae.decodeStream(z, frames: 0 ..< 4) { batches.append($0) }
+        #expect(batches.map { $0.shape[1] } == [1, 4, 4, 4])
+        #expect(batches.allSatisfy { $0.shape[0] == 3 && $0.shape[2] == 16 && $0.shape[3] == 24 })
+        let whole = try Self.vae.decode(try z.reshaped([1] + z.shape))
+        #expect(try Self.join(batches) == whole.slice(0))
+    }
+
+    @Test func tilingIsOffForFramesThatFitATile() throws {
+        let z = try Self.latents(frames: 2, height: 4, width: 4, seed: 2)
+        let plain = try Self.vae.decode(try z.reshaped([1] + z.shape))
+        #expect(try Self.vae.decode(try z.reshaped([1] + z.shape), tiling: VAETiling()) == plain)
+        // Tiles smaller than the frame change the result (the receptive field crosses tile
+        // edges); diffusers' tiled_decode is matched by VAEParityTests.
+        let tiled = try Self.vae.decode(try z.reshaped([1] + z.shape), tiling: VAETiling(tileHeight: 16, tileWidth: 16, strideHeight: 8, strideWidth: 8))
+        print("tiny preset, 32×32 frame in 16-pixel tiles every 8: maxdiff to untiled \(tiled.maxAbsDifference(plain))")
+        #expect(tiled.shape == plain.shape && tiled != plain)
+    }
+
+    @Test func badTilingAndFrameRangesAreRejected() throws {
+        let z = try Self.latents(frames: 2, height: 2, width: 2, seed: 3)
+        #expect(throws: ModelError.self) { try Self.vae.decodeStream(z, frames: 0 ..< 2, tiling: VAETiling(tileHeight: 12)) { _ in } }
+        #expect(throws: ModelError.self) { try Self.vae.decodeStream(z, frames: 1 ..< 3) { _ in } }
+        #expect(throws: ModelError.self) { try Self.vae.decodeStream(z, frames: 1 ..< 1) { _ in } }
+        #expect(throws: ModelError.self) { try Self.vae.decodeStream(z.slice(0), frames: 0 ..< 1) { _ in } }
+    }
+
+    @Test func chunkPlanCoversEveryPixelFrameOnce() {
+        let chunks = VAEDecodeChunk.plan(latentFrames: 21, chunkSize: 5, warmup: 2, temporalStride: 4)
+        #expect(chunks.map(\.latentFrames) == [0 ..< 5, 5 ..< 10, 10 ..< 15, 15 ..< 20, 20 ..< 21])
+        #expect(chunks.map(\.warmup) == [0, 2, 2, 2, 2])
+        #expect(chunks.first?.pixelFrames.lowerBound == 0 && chunks.last?.pixelFrames.upperBound == 81)
+        for (a, b) in zip(chunks, chunks.dropFirst()) { #expect(a.pixelFrames.upperBound == b.pixelFrames.lowerBound) }
+        // Latent frame 0 is one pixel frame, every later one four.
+        #expect(chunks.map(\.pixelFrames.count) == [17, 20, 20, 20, 4])
+        #expect(VAEDecodeChunk.plan(latentFrames: 3, chunkSize: 1, warmup: 5, temporalStride: 2).map(\.warmup) == [0, 1, 2])
+    }
+
+    @Test func receptiveFieldFollowsTheLayout() {
+        #expect(ModelPreset.tiny.vae.decoderReceptiveField == 30)
+        #expect(ModelPreset.small.vae.decoderReceptiveField == 38)
+        // Time upsampled after the second and third levels instead of the first and second: level 1's
+        // convolutions run at the latent rate instead of half (+4 latent frames), level 2's at half
+        // instead of a quarter (+2) → 36.
+        var late = ModelPreset.tiny.vae
+        late.temperal_downsample = [true, true, false]
+        #expect(late.decoderReceptiveField == 36)
+    }
+
+    /// Chunks decoded on their own, after w warm-up frames, against one sequential decode.
+    /// The last chunk starts past the receptive field, so its warm-up does not reach frame 0.
+    @Test func warmupOverTheReceptiveFieldMakesChunkedDecodeExact() throws {
+        let frames = 40
+        let z = try Self.latents(frames: frames, height: 2, width: 2, seed: 4)
+        var sequential = [Tensor]()
+        try Self.vae.decodeStream(z, frames: 0 ..< frames) { sequential.append($0) }
+        let reference = try Self.join(sequential)
+        let exact = Self.vae.defaultWarmup
+        var deviation = [Int: Float]()
+        for w in [0, 1, 2, 3, 10, 20, exact] {
+            var pieces = [Tensor]()
+            for chunk in VAEDecodeChunk.plan(latentFrames: frames, chunkSize: 16, warmup: w, temporalStride: 4) {
+                var batches = [Tensor]()
+                try Self.vae.decodeStream(z, frames: chunk.latentFrames, warmup: chunk.warmup) { batches.append($0) }
+                let piece = try Self.join(batches)
+                #expect(piece.shape[1] == chunk.pixelFrames.count)
+                pieces.append(piece)
+            }
+            deviation[w] = try Self.join(pieces).maxAbsDifference(reference)
+            print("chunked decode, 16 latent frames per chunk, warm-up \(w): max deviation \(deviation[w]!) (2/255 = \(2.0 / 255))")
+        }
+        #expect(deviation[0]! > deviation[20]!)
+        #expect(deviation[exact]! <= 2 / 255)
+        #expect(deviation[exact]! == 0)
+    }
+}
