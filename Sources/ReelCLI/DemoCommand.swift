@@ -62,7 +62,6 @@ struct DemoCommand: AsyncParsableCommand {
         let port = PortBox()
         let service = farm.service
         let serving = Task { try await service.serve { port.set($0) } }
-        defer { serving.cancel() }
         let api = try await port.wait()
         let client = CoordinatorClient(baseURL: URL(string: "http://127.0.0.1:\(api)")!)
         try await service.waitForWorkers(workers, timeout: .seconds(60))
@@ -76,6 +75,8 @@ struct DemoCommand: AsyncParsableCommand {
         let path = output ?? (dir as NSString).appendingPathComponent("clip.mp4")
         try await Waiting(client: client).wait(for: id, output: path)
         let workersSeen = try await client.workers().filter { $0.shardsDone > 0 }.count
+        farm.stop()
+        _ = try? await serving.value
         print(path)
         printErr("rendered by \(workersSeen) workers; state is in PostgreSQL under \(server.data)")
         printErr("next: reel up   ·   reel submit --model tiny --prompt \"…\" --seconds 20 --wait --output clip.mp4")
@@ -88,10 +89,12 @@ enum DemoModel {
 
     static func ensureTiny(in models: String) throws {
         let path = (models as NSString).appendingPathComponent(name)
-        if (try? ModelFolder(path: path)) != nil { return }
+        if let folder = try? ModelFolder(path: path), folder.hasVAE { return }
+        try? FileManager.default.removeItem(atPath: path)
         try FileManager.default.createDirectory(atPath: models, withIntermediateDirectories: true)
-        printErr("creating the tiny model (random weights) in \(path)")
-        try ModelFolder.create(at: path, transformer: ModelPreset.tiny.transformer, scheduler: ModelPreset.tiny.scheduler, seed: 0)
+        printErr("creating the tiny model (random weights, with its VAE) in \(path)")
+        let preset = ModelPreset.tiny
+        try ModelFolder.create(at: path, transformer: preset.transformer, scheduler: preset.scheduler, vae: preset.vae, seed: 0)
     }
 }
 

@@ -30,6 +30,8 @@ struct ConnectedWorker: Sendable {
     /// Shards it takes at once (its credit).
     var slots: Int
     var models: [String: ModelGeometry]
+    /// Per model, the warm-up frames its decode chunks need.
+    var decodeWarmup: [String: Int] = [:]
     var canDenoise: Bool
     var canDecode: Bool
     var lastSeen: Timestamp

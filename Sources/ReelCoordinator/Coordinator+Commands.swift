@@ -45,7 +45,8 @@ extension Coordinator {
             : nil
         let promptSHA = try blobs.putFloats(prompt)
         let negativeSHA = try negative.map { try blobs.putFloats($0) }
-        let stored = StoredJob(request: request, model: model)
+        let warmup = workers.values.compactMap { $0.decodeWarmup[request.model] }.max()
+        let stored = StoredJob(request: request, model: model, decodeWarmup: warmup)
         let shards = plan.shards
         let ready = Set(shards.filter { $0.block == 0 })
         let id = try store.createJob(
@@ -61,7 +62,7 @@ extension Coordinator {
         }
         jobs[id] = JobRuntime(
             id: id, request: request, model: model, plan: plan, promptSHA: promptSHA, negativeSHA: negativeSHA,
-            machine: machine, shards: records)
+            decodeWarmup: warmup, machine: machine, shards: records)
         logger.info(
             "job submitted",
             metadata: [

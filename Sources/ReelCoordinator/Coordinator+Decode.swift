@@ -21,7 +21,7 @@ extension Coordinator {
         }
         let sha = SHA256.hex(SHA256.hash(littleEndian: latents))
         let chunks = DecodeChunk.layout(
-            latentFrames: job.plan.latent.frames, size: config.decodeChunkFrames, warmup: config.decodeWarmup,
+            latentFrames: job.plan.latent.frames, size: config.decodeChunkFrames, warmup: job.decodeWarmup ?? config.decodeWarmup,
             temporalStride: job.model.temporalStride)
         do {
             guard try store.startDecoding(

@@ -49,7 +49,8 @@ extension Coordinator {
         }
         jobs[row.id] = JobRuntime(
             id: row.id, request: stored.request, model: stored.model, plan: plan, promptSHA: promptSHA,
-            negativeSHA: row.negativeEmbedsSHA, machine: JobStateMachine(state: state), shards: records)
+            negativeSHA: row.negativeEmbedsSHA, decodeWarmup: stored.decodeWarmup, machine: JobStateMachine(state: state),
+            shards: records)
         if row.state == .decoding { startDecodeAfterRetry(row.id) }
     }
 

@@ -28,12 +28,14 @@ extension Coordinator {
             workerLost(otherPeer, reason: "replaced by a new connection with the same name", now: now)
         }
         var models: [String: ModelGeometry] = [:]
+        var warmups: [String: Int] = [:]
         for info in hello.modelInfos {
             guard let geometry = Self.geometry(info), (try? geometry.validate()) != nil else {
                 reject(peer: peer, "worker \(name) offers model '\(info.name.prefix(80))' with an invalid geometry; ignored")
                 continue
             }
             models[info.name] = geometry
+            warmups[info.name] = Int(min(info.decodeWarmupFrames, 4096))
         }
         let kinds = Set(hello.kinds)
         let slots = max(1, min(Int(hello.slots), 64))
@@ -42,6 +44,7 @@ extension Coordinator {
             name: name, peer: peer, host: String(hello.host.prefix(255)), cores: Int(hello.cores), threads: Int(hello.threads),
             slots: slots, models: models, canDenoise: kinds.isEmpty || kinds.contains(.denoise),
             canDecode: kinds.isEmpty || kinds.contains(.decode), lastSeen: now)
+        worker.decodeWarmup = warmups
         // A re-sent hello on the same connection keeps what the worker still runs.
         worker.running = previous?.running ?? []
         do {

@@ -18,14 +18,15 @@ public struct CoordinatorConfig: Sendable {
     public var maxMessageBytes: Int
     /// Latent frames per decode chunk.
     public var decodeChunkFrames: Int
-    /// Latent frames decoded before each chunk to warm the VAE's causal caches.
+    /// Latent frames decoded before each chunk to warm the VAE's causal caches,
+    /// when the workers did not say how many their VAE needs.
     public var decodeWarmup: Int
 
     public init(
         listen: String = "tcp://127.0.0.1:5555", dataDirectory: String,
         heartbeatInterval: Duration = .seconds(1), heartbeatTimeout: Duration = .seconds(5),
         policy: RetryPolicy = RetryPolicy(maxAttempts: 3, leaseDuration: .seconds(60), baseBackoff: .seconds(1), maxBackoff: .seconds(30)),
-        blocklistThreshold: Int = 2, maxMessageBytes: Int = 512 << 20, decodeChunkFrames: Int = 4, decodeWarmup: Int = 2
+        blocklistThreshold: Int = 2, maxMessageBytes: Int = 512 << 20, decodeChunkFrames: Int = 8, decodeWarmup: Int = 2
     ) {
         self.listen = listen
         self.dataDirectory = dataDirectory

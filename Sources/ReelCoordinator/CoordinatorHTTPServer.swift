@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 /// The coordinator's HTTP JSON API (the CLI's way in; later metrics and a
 /// dashboard). Every route forwards to the event loop through the mailbox, so the
@@ -35,13 +36,17 @@ public struct CoordinatorHTTPServer: Sendable {
         let app = Application(
             router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "reel"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) }, logger: logger)
+        let services = ServiceGroup(
+            configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService() }
+            group.addTask { try await services.run() }
             group.addTask {
                 while !stop.isSet { try await Task.sleep(for: .milliseconds(100)) }
+                await services.triggerGracefulShutdown()
             }
-            // Whichever ends first (a signal ends the service) ends both.
+            // A signal ends the service group first; then the poller is not needed.
             _ = try await group.next()
+            stop.set()
             group.cancelAll()
         }
     }

@@ -13,6 +13,8 @@ struct JobRuntime: Sendable {
     /// Content addresses of the prompt embeddings (and negative, with guidance).
     let promptSHA: String
     let negativeSHA: String?
+    /// Warm-up latent frames per decode chunk, as the workers' VAE needs.
+    let decodeWarmup: Int?
     var machine: JobStateMachine
     var shards: [ShardID: ShardRecord]
     /// Outputs kept in memory; anything else is read back from the blob store.
@@ -22,7 +24,7 @@ struct JobRuntime: Sendable {
 
     init(
         id: Int64, request: JobRequest, model: ModelGeometry, plan: Plan, promptSHA: String, negativeSHA: String?,
-        machine: JobStateMachine, shards: [ShardID: ShardRecord]
+        decodeWarmup: Int?, machine: JobStateMachine, shards: [ShardID: ShardRecord]
     ) {
         self.id = id
         self.request = request
@@ -30,6 +32,7 @@ struct JobRuntime: Sendable {
         self.plan = plan
         self.promptSHA = promptSHA
         self.negativeSHA = negativeSHA
+        self.decodeWarmup = decodeWarmup
         self.machine = machine
         self.shards = shards
     }

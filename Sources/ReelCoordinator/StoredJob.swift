@@ -7,6 +7,8 @@ import ReelPlan
 struct StoredJob: Codable, Sendable {
     var request: JobRequest
     var model: ModelGeometry
+    /// Warm-up latent frames per decode chunk (the VAE's receptive field).
+    var decodeWarmup: Int?
 
     func json() throws -> String {
         String(decoding: try FarmAPI.encoder().encode(self), as: UTF8.self)

@@ -12,6 +12,7 @@ public final class ModelExecutor: ShardExecutor, @unchecked Sendable {
     /// Guards the caches; model runs happen outside it.
     private let lock = NSLock()
     private var transformers: [String: WanTransformer3DModel] = [:]
+    private var vaes: [String: WanVAE] = [:]
     private var folders: [String: ModelFolder] = [:]
     private var contexts: [String: WanTransformer3DModel.TextContext] = [:]
     private var contextOrder: [String] = []
@@ -70,8 +71,32 @@ public final class ModelExecutor: ShardExecutor, @unchecked Sendable {
         }
     }
 
+    public func decodeWarmup(model: String) -> Int {
+        (try? vae(model))?.defaultWarmup ?? 0
+    }
+
     public func decode(_ task: DecodeTask) throws(WorkerError) -> Tensor {
-        throw WorkerError(.modelNotFound, "model '\(task.model)' has no VAE this worker can run")
+        let vae = try self.vae(task.model)
+        var latents = task.latents
+        guard latents.rank == 4, latents.shape[0] == vae.config.z_dim, latents.shape[1] > task.warmup else {
+            throw WorkerError(
+                .invalidInput,
+                "decode latents have shape \(latents.shape); model '\(task.model)' decodes (\(vae.config.z_dim), warm-up \(task.warmup) + n, h, w)")
+        }
+        do {
+            if task.normalize { latents = try LatentNormalization(config: vae.config).denormalize(latents) }
+            var batches: [Tensor] = []
+            try vae.decodeStream(latents, frames: task.warmup ..< latents.shape[1], warmup: task.warmup) { batches.append($0) }
+            let frames = try Self.joinTime(batches)
+            guard frames.isFinite else { throw WorkerError(.nonFiniteOutput, "decoded frames contain NaN or Inf") }
+            return frames
+        } catch let error as WorkerError {
+            throw error
+        } catch let error as ModelError {
+            throw WorkerError(error)
+        } catch {
+            throw WorkerError(.internalError, "\(error)")
+        }
     }
 
     // MARK: caches
@@ -112,6 +137,40 @@ public final class ModelExecutor: ShardExecutor, @unchecked Sendable {
         }
     }
 
+    /// Joins `(C, n_i, H, W)` batches along time into `(C, Σn_i, H, W)`.
+    static func joinTime(_ batches: [Tensor]) throws -> Tensor {
+        guard let first = batches.first else { throw WorkerError(.internalError, "the decoder emitted no frames") }
+        let channels = first.shape[0], plane = first.shape[2] * first.shape[3]
+        let total = batches.reduce(0) { $0 + $1.shape[1] }
+        var storage = [Float]()
+        storage.reserveCapacity(channels * total * plane)
+        for c in 0 ..< channels {
+            for batch in batches {
+                let n = batch.shape[1] * plane
+                storage.append(contentsOf: batch.storage[c * n ..< (c + 1) * n])
+            }
+        }
+        return try Tensor(shape: [channels, total, first.shape[2], first.shape[3]], storage: storage)
+    }
+
+    private func vae(_ name: String) throws(WorkerError) -> WanVAE {
+        lock.lock()
+        let cached = vaes[name]
+        lock.unlock()
+        if let cached { return cached }
+        let folder = try folder(name)
+        guard folder.hasVAE else { throw WorkerError(.modelNotFound, "model '\(name)' has no vae/ folder to decode with") }
+        do {
+            let vae = try WanVAE(folder: URL(fileURLWithPath: folder.path))
+            lock.lock()
+            vaes[name] = vae
+            lock.unlock()
+            return vae
+        } catch {
+            throw WorkerError(error)
+        }
+    }
+
     private func context(
         _ embeddings: DenoiseTask.Embeddings, model: WanTransformer3DModel, name: String
     ) throws(WorkerError) -> WanTransformer3DModel.TextContext {
@@ -134,13 +193,23 @@ public final class ModelExecutor: ShardExecutor, @unchecked Sendable {
         return context
     }
 
-    /// What the coordinator needs to plan jobs for a folder.
+    /// What the coordinator needs to plan jobs for a folder: the transformer's
+    /// patches and widths, and the VAE's strides (Wan 2.1's without a `vae/`).
     private func geometry(_ folder: ModelFolder) throws(WorkerError) -> ModelGeometry {
         let c = folder.transformerConfig
         let wan = ModelGeometry.wan21_1_3B
+        var strides = (wan.temporalStride, wan.spatialStride)
+        if folder.hasVAE {
+            do {
+                let vae = try WanVAEConfig.load(path: (folder.vaeDirectory as NSString).appendingPathComponent("config.json"))
+                strides = (vae.temporalStride, vae.spatialStride)
+            } catch {
+                throw WorkerError(error)
+            }
+        }
         return ModelGeometry(
             name: (folder.path as NSString).lastPathComponent, latentChannels: c.in_channels,
-            temporalStride: wan.temporalStride, spatialStride: wan.spatialStride,
+            temporalStride: strides.0, spatialStride: strides.1,
             patch: PatchSize(frames: c.patch_size[0], height: c.patch_size[1], width: c.patch_size[2]),
             layers: c.num_layers, width: c.num_attention_heads * c.attention_head_dim, ffnWidth: c.ffn_dim,
             heads: c.num_attention_heads, textTokens: wan.textTokens, textDim: c.text_dim)

@@ -9,6 +9,8 @@ public protocol ShardExecutor: Sendable {
     func models() throws(WorkerError) -> [ModelGeometry]
     /// Runs one step block; returns the region's latents at the block's end.
     func denoise(_ task: DenoiseTask) throws(WorkerError) -> Tensor
+    /// Warm-up latent frames a decode chunk of `model` needs to match the sequential decode.
+    func decodeWarmup(model: String) -> Int
     /// Decodes one chunk; returns its pixel frames `(3, n, H, W)` in [−1, 1].
     func decode(_ task: DecodeTask) throws(WorkerError) -> Tensor
 }

@@ -27,6 +27,8 @@ public struct SimulatedExecutor: ShardExecutor {
 
     public func models() -> [ModelGeometry] { [geometry] }
 
+    public func decodeWarmup(model: String) -> Int { 1 }
+
     public func denoise(_ task: DenoiseTask) throws(WorkerError) -> Tensor {
         guard task.model == Self.modelName else {
             throw WorkerError(.modelNotFound, "the simulated worker only has model '\(Self.modelName)', not '\(task.model)'")

@@ -117,7 +117,11 @@ public final class Worker {
         do {
             let models = try executor.models()
             hello.models = models.map(\.name)
-            hello.modelInfos = models.map(Self.info)
+            hello.modelInfos = models.map { model in
+                var info = Self.info(model)
+                info.decodeWarmupFrames = UInt32(executor.decodeWarmup(model: model.name))
+                return info
+            }
         } catch {
             logger.error("cannot list models", metadata: ["error": "\(error)"])
         }

@@ -501,6 +501,10 @@ public nonisolated struct Reel_V1_ModelInfo: Sendable {
 
   public var textDim: UInt32 = 0
 
+  /// Latent frames a decode chunk needs before its own so that chunks decoded
+  /// apart join seamlessly (the VAE decoder's receptive field); 0 without a VAE.
+  public var decodeWarmupFrames: UInt32 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1422,7 +1426,7 @@ nonisolated extension Reel_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._Messa
 
 nonisolated extension Reel_V1_ModelInfo: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ModelInfo"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{3}latent_channels\0\u{3}temporal_stride\0\u{3}spatial_stride\0\u{3}patch_frames\0\u{3}patch_height\0\u{3}patch_width\0\u{1}layers\0\u{1}width\0\u{3}ffn_width\0\u{1}heads\0\u{3}text_tokens\0\u{3}text_dim\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{3}latent_channels\0\u{3}temporal_stride\0\u{3}spatial_stride\0\u{3}patch_frames\0\u{3}patch_height\0\u{3}patch_width\0\u{1}layers\0\u{1}width\0\u{3}ffn_width\0\u{1}heads\0\u{3}text_tokens\0\u{3}text_dim\0\u{3}decode_warmup_frames\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1443,6 +1447,7 @@ nonisolated extension Reel_V1_ModelInfo: SwiftProtobuf.Message, SwiftProtobuf._M
       case 11: try { try decoder.decodeSingularUInt32Field(value: &self.heads) }()
       case 12: try { try decoder.decodeSingularUInt32Field(value: &self.textTokens) }()
       case 13: try { try decoder.decodeSingularUInt32Field(value: &self.textDim) }()
+      case 14: try { try decoder.decodeSingularUInt32Field(value: &self.decodeWarmupFrames) }()
       default: break
       }
     }
@@ -1488,6 +1493,9 @@ nonisolated extension Reel_V1_ModelInfo: SwiftProtobuf.Message, SwiftProtobuf._M
     if self.textDim != 0 {
       try visitor.visitSingularUInt32Field(value: self.textDim, fieldNumber: 13)
     }
+    if self.decodeWarmupFrames != 0 {
+      try visitor.visitSingularUInt32Field(value: self.decodeWarmupFrames, fieldNumber: 14)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1505,6 +1513,7 @@ nonisolated extension Reel_V1_ModelInfo: SwiftProtobuf.Message, SwiftProtobuf._M
     if lhs.heads != rhs.heads {return false}
     if lhs.textTokens != rhs.textTokens {return false}
     if lhs.textDim != rhs.textDim {return false}
+    if lhs.decodeWarmupFrames != rhs.decodeWarmupFrames {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
