@@ -92,6 +92,12 @@ let package = Package(
             name: "ReelWireTests",
             dependencies: ["ReelWire", "ReelTensor", "CZeroMQ", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .testTarget(name: "ReelCLITests", dependencies: ["ReelCLI"]),
+        .testTarget(
+            name: "ReelFarmTests",
+            dependencies: [
+                "ReelFarm", "ReelCoordinator", "ReelWorker", "ReelModel", "ReelPlan", "ReelTensor", "ReelWire",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -44,10 +44,11 @@ public struct CoordinatorHTTPServer: Sendable {
                 while !stop.isSet { try await Task.sleep(for: .milliseconds(100)) }
                 await services.triggerGracefulShutdown()
             }
-            // A signal ends the service group first; then the poller is not needed.
+            // Either a signal ended the service group (then the flag releases the
+            // poller) or the flag triggered a graceful shutdown; wait for both.
             _ = try await group.next()
             stop.set()
-            group.cancelAll()
+            try await group.waitForAll()
         }
     }
 
