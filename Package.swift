@@ -95,7 +95,8 @@ let package = Package(
         .testTarget(
             name: "ReelFarmTests",
             dependencies: [
-                "ReelFarm", "ReelCoordinator", "ReelWorker", "ReelModel", "ReelPlan", "ReelTensor", "ReelWire",
+                "ReelFarm", "ReelCoordinator", "ReelWorker", "ReelModel", "ReelPlan", "ReelStore", "ReelTensor", "ReelWire",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
     ],

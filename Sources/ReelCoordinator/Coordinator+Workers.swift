@@ -17,6 +17,11 @@ extension Coordinator {
             reject(peer: peer, "hello with protocol version \(hello.protocolVersion)")
             return
         }
+        guard (1 ... 65536).contains(hello.cores), (1 ... 65536).contains(hello.threads), (1 ... 64).contains(hello.slots) else {
+            refuse(peer, .invalid, "cores (\(hello.cores)), threads (\(hello.threads)) and slots (\(hello.slots)) must be at least 1 (slots at most 64)")
+            reject(peer: peer, "hello from \(name) with cores \(hello.cores), threads \(hello.threads), slots \(hello.slots)")
+            return
+        }
         let now = Timestamp.now
         if let (otherPeer, other) = workers.first(where: { $0.value.name == name }), otherPeer != peer {
             // A live worker keeps its name; a silent one is being replaced by its restart.
@@ -38,7 +43,7 @@ extension Coordinator {
             warmups[info.name] = Int(min(info.decodeWarmupFrames, 4096))
         }
         let kinds = Set(hello.kinds)
-        let slots = max(1, min(Int(hello.slots), 64))
+        let slots = Int(hello.slots)
         let previous = workers[peer]
         var worker = ConnectedWorker(
             name: name, peer: peer, host: String(hello.host.prefix(255)), cores: Int(hello.cores), threads: Int(hello.threads),

@@ -13,7 +13,9 @@ import ReelWorker
 final class TestFarm: @unchecked Sendable {
     let directory: URL
     let models: String
-    let service: CoordinatorService
+    private(set) var service: CoordinatorService
+    let options: CoordinatorService.Options
+    let videoSink: VideoSinkFactory
     private var workers: [(stop: StopFlag, thread: Thread)] = []
     private var processes: [Process] = []
 
@@ -26,8 +28,22 @@ final class TestFarm: @unchecked Sendable {
         options.config.heartbeatTimeout = .seconds(2)
         var logger = Logger(label: "reel.test.farm")
         logger.logLevel = .error
-        service = CoordinatorService(options: options, logger: logger, videoSink: videoSink ?? { NullSink($0) })
+        self.options = options
+        self.videoSink = videoSink ?? { NullSink($0) }
+        service = CoordinatorService(options: options, logger: logger, videoSink: self.videoSink)
         try service.start()
+    }
+
+    /// A new coordinator on the same data directory (and database), bound to `listen`
+    /// so the running workers reconnect to it.
+    func restartService(listen: String) throws -> CoordinatorService {
+        var options = self.options
+        options.config.listen = listen
+        var logger = Logger(label: "reel.test.farm")
+        logger.logLevel = .error
+        service = CoordinatorService(options: options, logger: logger, videoSink: videoSink)
+        try service.start()
+        return service
     }
 
     /// The tiny preset with its VAE, made once per test process and copied.

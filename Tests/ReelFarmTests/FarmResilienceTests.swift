@@ -1,0 +1,121 @@
+import Foundation
+import ReelCoordinator
+import ReelFarm
+import ReelPlan
+import ReelStore
+import ReelTensor
+import ReelWire
+import Testing
+
+/// The coordinator survives its own restart and any peer's garbage.
+@Suite(.serialized) struct FarmResilienceTests {
+    /// A coordinator stopped mid-job and started again on the same data directory
+    /// resumes: shards finished before are not leased again, and the latents match
+    /// an undisturbed run.
+    @Test func restartedCoordinatorResumesWithoutRedoingShards() async throws {
+        let request = TestFarm.request(seed: 11)
+        let reference = try TestFarm()
+        defer { reference.stop() }
+        try reference.addWorker(name: "ref")
+        let expected = try #require(try await reference.run(request).latentsSha256)
+
+        let farm = try TestFarm()
+        defer { farm.stop() }
+        let endpoint = farm.service.endpoint
+        try farm.addWorker(name: "steady")
+        try await farm.service.waitForWorkers(1, timeout: .seconds(60))
+        let id = try await farm.service.submit(FarmAPI.SubmitRequest(request: request))
+        try await farm.waitUntil(timeout: .seconds(120)) { try await farm.service.status(id).shards["done", default: 0] >= 2 }
+        farm.service.stop()
+        let second = try farm.restartService(listen: endpoint)
+        let before = try Self.doneShards(second, job: id)
+        let status = try await farm.wait(id)
+        #expect(status.state == "succeeded", "\(status.reason ?? "")")
+        #expect(status.latentsSha256 == expected)
+        let rows = try Self.store(second).shards(job: id)
+        for row in rows where before.contains(row.shard) {
+            #expect(row.status.attempt == 1, "shard \(row.shard) was done before the restart and leased again")
+        }
+        #expect(!before.isEmpty)
+    }
+
+    /// Garbage, wrong versions, unknown jobs, stale attempts and oversized messages
+    /// are rejected with a logged reason; the job still finishes.
+    @Test func coordinatorSurvivesGarbage() async throws {
+        let farm = try TestFarm()
+        defer { farm.stop() }
+        try farm.addWorker(name: "honest")
+        try await farm.service.waitForWorkers(1, timeout: .seconds(60))
+        let id = try await farm.service.submit(FarmAPI.SubmitRequest(request: TestFarm.request(seed: 3)))
+
+        let context = try ZMQContext()
+        let peer = try DealerSocket(context: context)
+        try peer.set(.linger(.seconds(1)))
+        try peer.connect(farm.service.endpoint)
+        var random = SeededRandom(seed: 99)
+        // Random bytes.
+        for size in [0, 1, 7, 300] {
+            try peer.send([Data((0 ..< size).map { _ in UInt8(truncatingIfNeeded: random.next()) })])
+        }
+        // A hello from a future protocol version.
+        var hello = Reel_V1_Hello()
+        hello.workerName = "time-traveller"
+        hello.protocolVersion = 99
+        var envelope = Reel_V1_Envelope()
+        envelope.protocolVersion = 99
+        envelope.body = .hello(hello)
+        try peer.send([try envelope.serializedBytes()])
+        // An invalid registration (no cores) is refused.
+        hello.protocolVersion = WireProtocol.version
+        hello.workerName = "hollow"
+        envelope = Reel_V1_Envelope()
+        envelope.body = .hello(hello)
+        try peer.send(try WireCodec.encode(envelope, tensors: []))
+        // Register properly, then send results for an unknown job and a stale attempt.
+        hello.protocolVersion = WireProtocol.version
+        hello.workerName = "liar"
+        hello.slots = 1
+        hello.cores = 1
+        hello.threads = 1
+        envelope = Reel_V1_Envelope()
+        envelope.body = .hello(hello)
+        try peer.send(try WireCodec.encode(envelope, tensors: []))
+        for (job, attempt) in [(UInt64(987_654), UInt32(1)), (UInt64(id), UInt32(77))] {
+            var result = Reel_V1_ShardResult()
+            result.jobID = job
+            result.attempt = attempt
+            var header = Reel_V1_TensorHeader()
+            header.name = "latents"
+            result.latents = header
+            envelope = Reel_V1_Envelope()
+            envelope.body = .shardResult(result)
+            try peer.send(try WireCodec.encode(envelope, tensors: [try WireTensor(name: "latents", shape: [2], values: [1, 2])]))
+        }
+        // A frame over the coordinator's limit: the connection is dropped by ZeroMQ.
+        let oversized = try DealerSocket(context: context)
+        try oversized.set(.linger(.seconds(1)))
+        try oversized.connect(farm.service.endpoint)
+        try oversized.send([Data(count: farm.service.options.config.maxMessageBytes + 1)])
+
+        let status = try await farm.wait(id)
+        #expect(status.state == "succeeded", "\(status.reason ?? "")")
+        let events = try Self.store(farm.service).events(job: nil, limit: 1000)
+        let rejected = events.filter { $0.kind.rawValue == "rejected" }.compactMap(\.detail)
+        #expect(rejected.contains { $0.contains("malformed") })
+        #expect(rejected.contains { $0.contains("protocol") })
+        #expect(rejected.contains { $0.contains("hollow") })
+        #expect(rejected.contains { $0.contains("unknown job") })
+        #expect(rejected.contains { $0.contains("stale") || $0.contains("unknown shard") })
+        peer.close()
+        oversized.close()
+    }
+
+    static func store(_ service: CoordinatorService) throws -> FarmStore {
+        let cluster = try EmbeddedPostgres(dataDirectory: URL(fileURLWithPath: service.options.dataDirectory).appendingPathComponent("postgres"))
+        return FarmStore(connection: try PostgresConnection(url: cluster.url))
+    }
+
+    static func doneShards(_ service: CoordinatorService, job: Int64) throws -> Set<ShardID> {
+        Set(try store(service).shards(job: job).filter { $0.status.state == .done }.map(\.shard))
+    }
+}
