@@ -19,12 +19,12 @@ final class TestFarm: @unchecked Sendable {
     private var workers: [(stop: StopFlag, thread: Thread)] = []
     private var processes: [Process] = []
 
-    init(videoSink: VideoSinkFactory? = nil) throws {
+    init(videoSink: VideoSinkFactory? = nil, listen: String = "tcp://127.0.0.1:*") throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("reel-farm-test-\(UUID().uuidString.prefix(8))")
         models = directory.appendingPathComponent("models").path
         try Self.ensureModel(at: models)
         var options = CoordinatorService.Options(
-            dataDirectory: directory.appendingPathComponent("data").path, httpPort: 0, listen: "tcp://127.0.0.1:*")
+            dataDirectory: directory.appendingPathComponent("data").path, httpPort: 0, listen: listen)
         options.config.heartbeatTimeout = .seconds(2)
         var logger = Logger(label: "reel.test.farm")
         logger.logLevel = .error
