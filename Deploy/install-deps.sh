@@ -11,6 +11,7 @@ packages=(
     libpq-dev postgresql     # job state; reel starts its own cluster
     libavcodec-dev libavformat-dev libavutil-dev libswscale-dev   # video files
     ffmpeg                   # ffprobe, used by tests to check written videos
+    iproute2                 # ip netns: the test with a worker on its own network namespace
 )
 
 missing=()

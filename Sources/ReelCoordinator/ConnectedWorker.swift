@@ -41,5 +41,7 @@ struct ConnectedWorker: Sendable {
     var draining = false
     var shardsDone = 0
 
-    var freeSlots: Int { draining ? 0 : max(0, slots - running.count) }
+    /// Assignments it can take now: its slots plus one prefetched, so a slot that
+    /// frees up starts the next shard without waiting for a round trip.
+    var freeSlots: Int { draining ? 0 : max(0, slots + 1 - running.count) }
 }

@@ -36,6 +36,10 @@ extension Worker {
             accept(assignment, message: message)
         case .cancel(let cancel)?:
             for (key, task) in running where key.matches(cancel.item) { task.cancelled = true }
+            for (key, _) in queued where key.matches(cancel.item) {
+                sendFailure(key, WorkerError(.cancelled, "cancelled by the coordinator before it started"))
+            }
+            queued.removeAll { $0.key.matches(cancel.item) }
         case .drain?:
             draining = true
         case .goodbye?:
@@ -49,7 +53,7 @@ extension Worker {
     private func accept(_ a: Reel_V1_ShardAssignment, message: WireMessage) {
         let key = RunningKey(
             job: Int64(clamping: a.jobID), kind: .shard(ShardID(region: Int(a.region), block: Int(a.block))), attempt: Int(a.attempt))
-        guard !draining, running.count < config.slots else {
+        guard !draining, running.count + queued.count < config.slots + Self.prefetch else {
             sendFailure(key, WorkerError(.cancelled, "worker \(config.name) has no free slot (draining or full)"))
             return
         }
@@ -82,7 +86,7 @@ extension Worker {
 
     private func accept(_ a: Reel_V1_DecodeAssignment, message: WireMessage) {
         let key = RunningKey(job: Int64(clamping: a.jobID), kind: .chunk(Int(a.chunk)), attempt: Int(a.attempt))
-        guard !draining, running.count < config.slots else {
+        guard !draining, running.count + queued.count < config.slots + Self.prefetch else {
             sendFailure(key, WorkerError(.cancelled, "worker \(config.name) has no free slot (draining or full)"))
             return
         }
@@ -96,8 +100,25 @@ extension Worker {
         start(key) { executor throws(WorkerError) in try executor.decode(task) }
     }
 
-    /// Runs `work` on its own thread; the loop picks up the outcome.
-    private func start(_ key: RunningKey, _ work: @escaping @Sendable (any ShardExecutor) throws(WorkerError) -> Tensor) {
+    /// Runs `work` on its own thread when a slot is free, else queues it (the
+    /// prefetched assignment); the loop picks up the outcome.
+    private func start(_ key: RunningKey, _ work: @escaping Work) {
+        guard running.count < config.slots else {
+            queued.append((key, work))
+            return
+        }
+        launch(key, work)
+    }
+
+    /// Starts the oldest queued assignment if a slot is free.
+    func launchQueued() {
+        while running.count < config.slots, !draining, !queued.isEmpty {
+            let (key, work) = queued.removeFirst()
+            launch(key, work)
+        }
+    }
+
+    private func launch(_ key: RunningKey, _ work: @escaping Work) {
         let task = RunningTask(received: .now)
         running[key] = task
         let executor = self.executor

@@ -23,6 +23,12 @@ public final class Worker {
     var heartbeatInterval: Duration
     var heartbeatTimeout: Duration
     var running: [RunningKey: RunningTask] = [:]
+    /// Assignments beyond the free slots: one per worker is prefetched so a slot
+    /// never waits for the coordinator's round trip.
+    var queued: [(key: RunningKey, work: Work)] = []
+    typealias Work = @Sendable (any ShardExecutor) throws(WorkerError) -> Tensor
+    /// Assignments the coordinator may send beyond `slots` (mirrored by the coordinator).
+    static let prefetch = 1
     var embeds = EmbeddingsCache(capacity: 16)
     /// Results sent recently, sent again after re-registering in case the
     /// coordinator restarted before recording them (duplicates are rejected as stale).
@@ -56,6 +62,8 @@ public final class Worker {
             if stop(), drainStarted == nil {
                 drainStarted = now
                 draining = true
+                for (key, _) in queued { sendFailure(key, WorkerError(.cancelled, "worker \(config.name) is stopping")) }
+                queued.removeAll()
                 logger.info("stopping: finishing running shards", metadata: ["running": "\(running.count)"])
             }
             if let started = drainStarted {
@@ -71,7 +79,8 @@ public final class Worker {
     /// One turn: messages in, finished work out, heartbeats and registration.
     func pump(now: Timestamp) {
         do {
-            var wait: Duration? = .milliseconds(10)
+            // Short: finished tasks are picked up between waits.
+            var wait: Duration? = .milliseconds(2)
             while let frames = try dealer.receive(timeout: wait) {
                 wait = .zero
                 handle(frames)
@@ -80,6 +89,7 @@ public final class Worker {
             logger.error("receive failed", metadata: ["error": "\(error)"])
         }
         for done in finished.drain() { report(done) }
+        launchQueued()
         if now.milliseconds - lastHeard.milliseconds > heartbeatTimeout.milliseconds, registered {
             logger.warning("coordinator silent; registering again")
             registered = false
@@ -134,8 +144,8 @@ public final class Worker {
         lastHeartbeat = now
         var heartbeat = Reel_V1_Heartbeat()
         heartbeat.sentUnixMs = UInt64(now.milliseconds)
-        heartbeat.freeSlots = UInt32(max(0, config.slots - running.count))
-        heartbeat.running = running.keys.map(\.wire)
+        heartbeat.freeSlots = UInt32(max(0, config.slots + Self.prefetch - running.count - queued.count))
+        heartbeat.running = (Array(running.keys) + queued.map(\.key)).map(\.wire)
         var envelope = Reel_V1_Envelope()
         envelope.body = .heartbeat(heartbeat)
         _ = send(envelope)
@@ -153,10 +163,11 @@ public final class Worker {
 
     /// Shards still running at the end of the drain go back to the coordinator.
     func handBack() {
-        for key in running.keys {
+        for key in Array(running.keys) + queued.map(\.key) {
             sendFailure(key, WorkerError(.cancelled, "worker \(config.name) is stopping"))
         }
         running.removeAll()
+        queued.removeAll()
     }
 
     static func info(_ model: ModelGeometry) -> Reel_V1_ModelInfo {
