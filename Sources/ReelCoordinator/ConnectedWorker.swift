@@ -39,9 +39,12 @@ struct ConnectedWorker: Sendable {
     /// Prompt embeddings it already holds, by id.
     var sentEmbeds: Set<String> = []
     var draining = false
+    /// Work the worker reported running that this coordinator did not give it (a
+    /// stale attempt from before a restart): it still occupies a slot.
+    var staleBusy = 0
     var shardsDone = 0
 
     /// Assignments it can take now: its slots plus one prefetched, so a slot that
     /// frees up starts the next shard without waiting for a round trip.
-    var freeSlots: Int { draining ? 0 : max(0, slots + 1 - running.count) }
+    var freeSlots: Int { draining ? 0 : max(0, slots + 1 - running.count - staleBusy) }
 }

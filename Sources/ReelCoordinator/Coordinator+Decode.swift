@@ -189,7 +189,9 @@ extension Coordinator {
         }
     }
 
-    func handleChunkFailure(peer: PeerID, worker: String, job id: Int64, chunk index: Int, token: Int, reason: String) {
+    func handleChunkFailure(
+        peer: PeerID, worker: String, job id: Int64, chunk index: Int, token: Int, reason: String, countsAgainstWorker: Bool
+    ) {
         workers[peer]?.running.remove(.chunk(job: id, index))
         guard let decode = jobs[id]?.decode, decode.chunks.indices.contains(index),
             case .leased(let holder, let attempt, _) = decode.machines[index].state, holder == worker, decode.tokens[index] == token
@@ -197,8 +199,10 @@ extension Coordinator {
             reject(peer: peer, job: id, "failure for a decode chunk this worker does not hold: \(reason)")
             return
         }
-        do { try store.recordWorkerFailure(job: id, worker: worker) } catch {
-            logger.error("cannot record worker failure", metadata: ["error": "\(error)"])
+        if countsAgainstWorker {
+            do { try store.recordWorkerFailure(job: id, worker: worker) } catch {
+                logger.error("cannot record worker failure", metadata: ["error": "\(error)"])
+            }
         }
         loseChunk(job: id, chunk: index, worker: worker, reason: reason, now: .now) {
             $0.fail(by: worker, attempt: attempt, reason: reason, now: .now)

@@ -207,7 +207,9 @@ extension Coordinator {
         let id = Int64(clamping: failure.jobID)
         let reason = "\(Self.failureClass(failure.failureClass)) on \(worker.name): \(failure.message.prefix(500))"
         if failure.kind == .decode {
-            handleChunkFailure(peer: peer, worker: worker.name, job: id, chunk: Int(failure.chunk), token: Int(failure.attempt), reason: reason)
+            handleChunkFailure(
+                peer: peer, worker: worker.name, job: id, chunk: Int(failure.chunk), token: Int(failure.attempt), reason: reason,
+                countsAgainstWorker: failure.failureClass != .cancelled)
             return
         }
         let shard = ShardID(region: Int(failure.region), block: Int(failure.block))
@@ -219,8 +221,11 @@ extension Coordinator {
             return
         }
         logger.warning("shard failed", metadata: ["job": "\(id)", "shard": "\(shard)", "reason": "\(reason)"])
-        do { try store.recordWorkerFailure(job: id, worker: worker.name) } catch {
-            logger.error("cannot record worker failure", metadata: ["error": "\(error)"])
+        // A hand-back (cancelled: draining or full) says nothing about the worker's health.
+        if failure.failureClass != .cancelled {
+            do { try store.recordWorkerFailure(job: id, worker: worker.name) } catch {
+                logger.error("cannot record worker failure", metadata: ["error": "\(error)"])
+            }
         }
         lose(job: id, shard: shard, worker: worker.name, reason: reason, now: .now) {
             $0.fail(by: worker.name, attempt: attempt, reason: reason, now: .now)

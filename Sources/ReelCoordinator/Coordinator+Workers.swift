@@ -84,8 +84,42 @@ extension Coordinator {
         }
         let now = Timestamp.now
         worker.lastSeen = now
+        reconcile(&worker, reported: heartbeat.running)
         workers[peer] = worker
         extendLeases(of: worker, now: now)
+    }
+
+    /// Matches what the worker says it runs with what it holds here: current leases
+    /// it runs (after a coordinator restart) become its running work again; work of
+    /// stale attempts still fills a slot until it ends.
+    func reconcile(_ worker: inout ConnectedWorker, reported: [Reel_V1_WorkItem]) {
+        var stale = 0
+        for item in reported.prefix(256) {
+            let id = Int64(clamping: item.jobID)
+            let work: WorkRef
+            let current: Bool
+            switch item.kind {
+            case .decode:
+                work = .chunk(job: id, Int(item.chunk))
+                if let decode = jobs[id]?.decode, decode.chunks.indices.contains(Int(item.chunk)),
+                    case .leased(let holder, _, _) = decode.machines[Int(item.chunk)].state
+                {
+                    current = holder == worker.name && decode.tokens[Int(item.chunk)] == Int(item.attempt)
+                } else {
+                    current = false
+                }
+            default:
+                let shard = ShardID(region: Int(item.region), block: Int(item.block))
+                work = .shard(job: id, shard)
+                if let record = jobs[id]?.shards[shard], case .leased(let holder, _, _) = record.machine.state {
+                    current = holder == worker.name && record.token == Int(item.attempt)
+                } else {
+                    current = false
+                }
+            }
+            if current { worker.running.insert(work) } else { stale += 1 }
+        }
+        worker.staleBusy = stale
     }
 
     func handleGoodbye(peer: PeerID, _ goodbye: Reel_V1_Goodbye) {
