@@ -31,12 +31,30 @@ public struct WanDecoder3d: Sendable {
         conv_out = try WanCausalConv3d("\(p).conv_out", in: dims.last!, out: c.out_channels, kernel: [3, 3, 3], padding: [1, 1, 1], from: &source)
     }
 
-    /// One chunk `(T, h, w, z)` → `(T', h·s, w·s, out_channels)`, unclamped.
-    func callAsFunction(_ x: Tensor, cache: inout WanFeatureCache) throws(ModelError) -> Tensor {
-        cache.beginChunk()
+    /// One chunk `(T, h, w, z)` of latent frame `latentFrame` → `(T', h·s, w·s, out_channels)`,
+    /// unclamped. With `stages`, only the first that many stages run (in the order of
+    /// `WanVAEConfig.decoderStageReach`), updating their caches; the result is then the
+    /// last stage's output, for warm-up frames whose pixels nobody needs.
+    func callAsFunction(
+        _ x: Tensor, cache: inout WanFeatureCache, latentFrame: Int = 0, stages: Int = .max
+    ) throws(ModelError) -> Tensor {
+        cache.beginChunk(latentFrame: latentFrame)
+        guard stages > 0 else { return x }
         var x = try conv_in(x, cache: &cache)
+        guard stages > 1 else { return x }
         x = try mid_block(x, cache: &cache)
-        for block in up_blocks { x = try block(x, cache: &cache) }
+        var done = 2
+        for block in up_blocks {
+            guard done < stages else { return x }
+            x = try block.residuals(x, cache: &cache)
+            done += 1
+            if let upsampler = block.upsamplers_0 {
+                guard done < stages else { return x }
+                x = try upsampler(x, cache: &cache)
+                done += 1
+            }
+        }
+        guard done < stages else { return x }
         return try conv_out(try norm_out.silu(x), cache: &cache)
     }
 }

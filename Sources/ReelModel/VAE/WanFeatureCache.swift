@@ -18,14 +18,16 @@ struct WanFeatureCache: Sendable {
 
     private(set) var slots: [Slot] = []
     private var cursor = 0
-    /// Temporal upsamplers start as if a chunk had passed already, so decoding that
-    /// begins mid-clip yields `stride` pixel frames per latent frame from the start.
-    let startsMidClip: Bool
-
-    init(startsMidClip: Bool = false) { self.startsMidClip = startsMidClip }
+    /// The clip's latent frame being decoded. A temporal upsampler that first runs past
+    /// frame 0 (decoding that starts mid-clip, or a stage skipped during warm-up) starts
+    /// as if a chunk had passed already, so it yields `stride` frames per latent frame.
+    private(set) var latentFrame = 0
 
     /// Rewinds the cursor: one call per chunk, before the first layer.
-    mutating func beginChunk() { cursor = 0 }
+    mutating func beginChunk(latentFrame: Int = 0) {
+        cursor = 0
+        self.latentFrame = latentFrame
+    }
 
     /// Claims the next slot.
     mutating func next() -> Int {

@@ -55,7 +55,7 @@ public struct WanResample: Sendable {
         let y: Tensor
         var keep = x.lastFrames(WanFeatureCache.frames)
         switch cache[slot] {
-        case .empty where !cache.startsMidClip:
+        case .empty where cache.latentFrame == 0:
             cache[slot] = .repeated
             return x
         case .empty, .repeated:

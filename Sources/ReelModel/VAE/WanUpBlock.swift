@@ -18,10 +18,10 @@ public struct WanUpBlock: Sendable {
         }
     }
 
-    func callAsFunction(_ x: Tensor, cache: inout WanFeatureCache) throws(ModelError) -> Tensor {
+    /// The residual blocks; the decoder runs the upsampler as a stage of its own.
+    func residuals(_ x: Tensor, cache: inout WanFeatureCache) throws(ModelError) -> Tensor {
         var x = x
         for resnet in resnets { x = try resnet(x, cache: &cache) }
-        if let upsamplers_0 { x = try upsamplers_0(x, cache: &cache) }
         return x
     }
 }

@@ -4,10 +4,12 @@ import ReelTensor
 extension WanVAE {
     /// Warm-up latent frames a chunk decodes and discards before its first frame: the
     /// decoder's receptive field, so chunks decoded apart and concatenated equal the
-    /// uninterrupted decode bit for bit. Fewer frames are cheaper but approximate: on
-    /// the tiny preset's random weights the first pixels of a chunk stay far off
-    /// (≈ 1.5 of the range 2) with 3 warm-up frames and fall under 2/255 only from
-    /// about 20 (`VAEStreamingTests` prints the curve).
+    /// uninterrupted decode bit for bit. A warm-up frame runs only the decoder stages the
+    /// chunk's first frame still depends on, so the frames far back cost only the cheap
+    /// latent-resolution stages. Fewer warm-up frames are cheaper still but approximate:
+    /// on the tiny preset's random weights the first pixels of a chunk stay far off
+    /// (≈ 1.5 of the range 2) with 3 warm-up frames and fall under 2/255 only from about
+    /// 20 (`VAEStreamingTests` prints the curve).
     public var defaultWarmup: Int { config.decoderReceptiveField }
 
     /// Decodes latent frames `frames` of `latents` `(z, F, h, w)` one at a time, handing
@@ -64,20 +66,27 @@ struct FrameDecoder {
         emitFrom = frames.lowerBound
         end = frames.upperBound
         position = max(0, frames.lowerBound - warmup)
-        let cache = WanFeatureCache(startsMidClip: position > 0)
-        caches = regions.map { row in row.map { _ in cache } }
+        caches = regions.map { row in row.map { _ in WanFeatureCache() } }
+        stageReach = vae.config.decoderStageReach
     }
+
+    /// See `WanVAEConfig.decoderStageReach`.
+    let stageReach: [Int]
 
     /// The next batch of pixel frames `(n, H, W, C)`, clamped to [−1, 1]; nil at the end.
     mutating func next() throws(ModelError) -> Tensor? {
         while position < end {
+            // A warm-up frame runs only the stages whose caches the first emitted frame still reads.
+            let distance = emitFrom - position
+            let stages = distance > 0 ? stageReach.prefix { $0 >= distance }.count : .max
             let frame = latents.frames(position ..< position + 1)
             var tiles = [[Tensor]]()
-            for (i, row) in regions.enumerated() {
+            for (i, row) in regions.enumerated() where stages > 0 {
                 var decoded = [Tensor]()
                 for (j, region) in row.enumerated() {
                     let crop = regions.count == 1 && row.count == 1 ? frame : try Self.crop(frame, region)
-                    decoded.append(try vae.decoder(try vae.post_quant_conv(crop), cache: &caches[i][j]))
+                    decoded.append(
+                        try vae.decoder(try vae.post_quant_conv(crop), cache: &caches[i][j], latentFrame: position, stages: stages))
                 }
                 tiles.append(decoded)
             }

@@ -52,21 +52,37 @@ public struct WanVAEConfig: Sendable, Equatable {
     /// `time_conv` two frames at the lower rate). A chunk decoded after this many
     /// warm-up frames equals the uninterrupted decode exactly; 30 for the tiny
     /// preset, 38 for Wan 2.1's VAE.
-    public var decoderReceptiveField: Int {
-        // Walk back from the first pixel frame of a latent frame far from the start.
-        let a = 1 << 20
-        var earliest = 1 + temporalStride * (a - 1)
-        let convsPerBlock = 2 * (num_res_blocks + 1)
+    public var decoderReceptiveField: Int { decoderStageReach[0] }
+
+    /// For each decoder stage in order — `conv_in`, the mid block, each level's residual
+    /// blocks and then its upsampler, the head — how many latent frames before a frame
+    /// that stage must still run for the frame's pixels: the dependency walked back from
+    /// the frame's first pixel frame. Non-increasing; the first entry is the receptive field.
+    public var decoderStageReach: [Int] {
+        let a = 1 << 20  // a latent frame far from the clip's start
+        var rate = temporalStride, earliest = 1 + rate * (a - 1)
+        // The latent frame whose chunk holds frame `e` at `rate` frames per latent frame.
+        func reach() -> Int { a - (earliest <= 0 ? 0 : (earliest - 1) / rate + 1) }
+        var stages = [Int]()
         earliest -= 2  // conv_out
+        stages.append(reach())
         for level in stride(from: dim_mult.count - 1, through: 0, by: -1) {
-            if level < dim_mult.count - 1, temperal_upsample[level] {
-                // Frames 2τ − 1 and 2τ (τ ≥ 1) come from time_conv's frame τ, which reads τ − 2 … τ.
-                earliest = (earliest - 1) / 2 + 1 - 2
+            if level < dim_mult.count - 1 {
+                if temperal_upsample[level] {
+                    // Frames 2τ − 1 and 2τ (τ ≥ 1) come from time_conv's frame τ, which reads τ − 2 … τ.
+                    earliest = (earliest - 1) / 2 + 1 - 2
+                    rate /= 2
+                }
+                stages.append(reach())
             }
-            earliest -= 2 * convsPerBlock
+            earliest -= 2 * 2 * (num_res_blocks + 1)
+            stages.append(reach())
         }
-        earliest -= 2 * 4 + 2  // the mid block's two residual blocks, conv_in
-        return a - earliest
+        earliest -= 2 * 4  // the mid block's two residual blocks
+        stages.append(reach())
+        earliest -= 2  // conv_in
+        stages.append(reach())
+        return stages.reversed()
     }
 
     /// Pixel frames that `latentFrames` latent frames decode to: `1 + stride·(F − 1)`.
