@@ -92,6 +92,7 @@ let package = Package(
             name: "ReelWireTests",
             dependencies: ["ReelWire", "ReelTensor", "CZeroMQ", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .testTarget(name: "ReelCLITests", dependencies: ["ReelCLI"]),
+        .testTarget(name: "ReelCoordinatorTests", dependencies: ["ReelCoordinator", "ReelPlan"]),
         .testTarget(
             name: "ReelFarmTests",
             dependencies: [

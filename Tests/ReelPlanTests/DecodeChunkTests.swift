@@ -1,0 +1,38 @@
+import Testing
+
+@testable import ReelPlan
+
+@Suite struct DecodeChunkTests {
+    /// The chunks tile the latent frames, and their pixel frames tile the clip's
+    /// `1 + s·(F − 1)` frames without gaps or overlaps.
+    @Test(arguments: [(1, 4), (2, 4), (13, 4), (41, 8), (41, 5), (9, 100)])
+    func chunksTileTheClip(latentFrames: Int, size: Int) {
+        let stride = 4
+        let chunks = DecodeChunk.layout(latentFrames: latentFrames, size: size, warmup: 3, temporalStride: stride)
+        #expect(chunks.first?.frames.lowerBound == 0 && chunks.last?.frames.upperBound == latentFrames)
+        #expect(chunks.first?.pixelFrames.lowerBound == 0)
+        #expect(chunks.last?.pixelFrames.upperBound == 1 + stride * (latentFrames - 1))
+        for (a, b) in zip(chunks, chunks.dropFirst()) {
+            #expect(a.frames.upperBound == b.frames.lowerBound)
+            #expect(a.pixelFrames.upperBound == b.pixelFrames.lowerBound)
+        }
+        for chunk in chunks {
+            #expect(chunk.warmup == (chunk.frames.lowerBound == 0 ? 0 : min(3, chunk.frames.lowerBound)))
+            #expect(chunk.inputFrames.lowerBound >= 0)
+        }
+    }
+
+    @Test func jobRequestChecksGuidanceShiftAndLength() throws {
+        let model = ModelGeometry.wan21_1_3B
+        var request = JobRequest(model: "tiny", seconds: 10, width: 832, height: 480)
+        #expect(try request.makePlan(model: model).geometry.job.frames == 161)
+        request.guidance = -1
+        #expect(throws: PlanError.self) { try request.makePlan(model: model) }
+        request.guidance = 5
+        request.shift = 0
+        #expect(throws: PlanError.self) { try request.makePlan(model: model) }
+        request.shift = nil
+        request.frames = 81
+        #expect(throws: PlanError.self) { try request.makePlan(model: model) }
+    }
+}
