@@ -232,6 +232,23 @@ extension Coordinator {
         }
     }
 
+    /// A job whose waiting shards no connected worker may take (every worker with
+    /// its model is blocklisted for it) would wait forever: it fails with the reason.
+    func checkStarvation() {
+        for (id, job) in jobs where job.machine.state.name == .running {
+            let waiting = job.shards.values.contains { $0.machine.state.name == .ready }
+            let active = job.shards.values.contains { $0.machine.state.name == .leased }
+            guard waiting, !active else { continue }
+            let able = workers.values.filter { $0.canDenoise && $0.models[job.request.model] != nil }.map(\.name)
+            guard !able.isEmpty, let blocked = try? store.blocklisted(job: id, threshold: config.blocklistThreshold),
+                Set(able).isSubset(of: blocked)
+            else { continue }
+            failJob(
+                id,
+                reason: "every connected worker with model '\(job.request.model)' failed on this job \(config.blocklistThreshold) times and is blocklisted for it (\(able.sorted().joined(separator: ", "))); see `reel workers` and the worker logs, then `reel retry \(id)`")
+        }
+    }
+
     /// Leases past their expiry (a worker alive but stuck) are lost.
     func checkLeases(now: Timestamp) {
         for (id, job) in jobs {

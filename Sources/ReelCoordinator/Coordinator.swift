@@ -93,6 +93,7 @@ public final class Coordinator {
             let start = ContinuousClock.now
             checkWorkers(now: now)
             checkLeases(now: now)
+            checkStarvation()
             busyTime += ContinuousClock.now - start
         }
         if now.milliseconds - lastHeartbeat.milliseconds >= config.heartbeatInterval.milliseconds {

@@ -7,4 +7,6 @@ public final class StopFlag: @unchecked Sendable {
     public init() {}
     public var isSet: Bool { lock.withLock { value } }
     public func set() { lock.withLock { value = true } }
+    /// Lowers the flag again (tests toggle behaviour with it).
+    public func clear() { lock.withLock { value = false } }
 }

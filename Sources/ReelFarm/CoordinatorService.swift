@@ -70,6 +70,12 @@ public final class CoordinatorService: @unchecked Sendable {
         return status
     }
 
+    /// Retries a failed job through the mailbox.
+    public func retry(_ id: Int64) async throws -> FarmAPI.JobStatus {
+        guard case .job(let status) = try await mailbox.send(.retry(id)).get() else { throw APIError.internalError("unexpected reply") }
+        return status
+    }
+
     /// Returns once `count` workers are active, or throws after `timeout`.
     public func waitForWorkers(_ count: Int, timeout: Duration) async throws {
         let deadline = ContinuousClock.now + timeout

@@ -5,6 +5,8 @@ import ReelPlan
 import ReelStore
 import ReelTensor
 import ReelWire
+import ReelWorker
+import ReelModel
 import Testing
 
 /// The coordinator survives its own restart and any peer's garbage.
@@ -117,5 +119,44 @@ import Testing
 
     static func doneShards(_ service: CoordinatorService, job: Int64) throws -> Set<ShardID> {
         Set(try store(service).shards(job: job).filter { $0.status.state == .done }.map(\.shard))
+    }
+}
+
+/// Fails every shard while `failing` is set, then runs the real engine.
+final class FlakyExecutor: ShardExecutor, @unchecked Sendable {
+    let inner: ModelExecutor
+    let failing = StopFlag()
+
+    init(inner: ModelExecutor) {
+        self.inner = inner
+        failing.set()
+    }
+
+    func models() throws(WorkerError) -> [ModelGeometry] { try inner.models() }
+    func decodeWarmup(model: String) -> Int { inner.decodeWarmup(model: model) }
+    func decode(_ task: DecodeTask) throws(WorkerError) -> Tensor { try inner.decode(task) }
+    func denoise(_ task: DenoiseTask) throws(WorkerError) -> Tensor {
+        if failing.isSet { throw WorkerError(.internalError, "injected failure") }
+        return try inner.denoise(task)
+    }
+}
+
+@Suite(.serialized) struct FarmRetryTests {
+    /// A worker that keeps failing is blocklisted; with nobody left the job fails
+    /// with a reason, and `retry` runs it again once the worker is healthy.
+    @Test func failedJobFailsReadablyAndRetrySucceeds() async throws {
+        let farm = try TestFarm()
+        defer { farm.stop() }
+        let flaky = FlakyExecutor(inner: ModelExecutor(directory: farm.models))
+        try farm.addWorker(name: "flaky", executor: flaky)
+        let failed = try await farm.run(TestFarm.request(seed: 21))
+        #expect(failed.state == "failed")
+        #expect(failed.reason?.contains("injected failure") == true || failed.reason?.contains("blocklisted") == true, "\(failed.reason ?? "")")
+        flaky.failing.clear()
+        let retried = try await farm.service.retry(failed.id)
+        #expect(retried.state == "running")
+        let done = try await farm.wait(failed.id)
+        #expect(done.state == "succeeded", "\(done.reason ?? "")")
+        #expect(done.run == 2)
     }
 }

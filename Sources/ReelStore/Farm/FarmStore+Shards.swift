@@ -85,4 +85,13 @@ extension FarmStore {
             """, [.int64(job), .text(worker)], name: "recordWorkerFailure"
         ).first().get("failures")
     }
+
+    /// The workers blocklisted for `job`: those with at least `threshold` failures on it.
+    public func blocklisted(job: Int64, threshold: Int) throws(StoreError) -> Set<String> {
+        Set(
+            try connection.execute(
+                "SELECT worker FROM worker_job_failures WHERE job_id = $1 AND failures >= $2",
+                [.int64(job), .int(threshold)], name: "blocklisted"
+            ).map { row throws(StoreError) -> String in try row.get("worker") })
+    }
 }
