@@ -100,7 +100,9 @@ public final class CoordinatorService: @unchecked Sendable {
             logger.info("using PostgreSQL", metadata: ["url": "\(url.redacted)"])
         } else {
             let cluster = try EmbeddedPostgres(dataDirectory: data.appendingPathComponent("postgres"))
-            url = try cluster.start()
+            // The cluster under the data directory is this coordinator's: one left
+            // running by a killed predecessor is adopted and stopped on exit.
+            url = try cluster.start(adopt: true)
             embedded = cluster
             logger.info("started the embedded PostgreSQL", metadata: ["cluster": "\(cluster.clusterDirectory.path)"])
         }

@@ -87,8 +87,11 @@ public final class EmbeddedPostgres: Sendable {
 
     /// Creates the cluster if needed, starts the server unless one already runs on
     /// it, creates the database, and returns ``url``.
+    ///
+    /// With `adopt`, a server already running on the cluster (left behind by a
+    /// process that was killed) becomes this object's to stop, as if it had started it.
     @discardableResult
-    public func start() throws(StoreError) -> PostgresURL {
+    public func start(adopt: Bool = false) throws(StoreError) -> PostgresURL {
         if !FileManager.default.fileExists(atPath: clusterDirectory.appendingPathComponent("PG_VERSION").path) {
             try tools.makeOwnedDirectory(clusterDirectory.path)
             try tools.run("initdb", [
@@ -101,6 +104,8 @@ public final class EmbeddedPostgres: Sendable {
         try tools.makeOwnedDirectory(socketDirectory)
         if try !serverIsRunning() {
             try startServer()
+            started.withLock { $0 = true }
+        } else if adopt {
             started.withLock { $0 = true }
         }
         try createDatabase()
