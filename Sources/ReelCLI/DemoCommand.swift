@@ -38,8 +38,7 @@ struct DemoCommand: AsyncParsableCommand {
         guard seconds > 0, seconds <= 600 else { throw ValidationError("--seconds must be in (0, 600]") }
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
         if let output { try checkWritable(output) }
-        guard let frame = JobOptions.FrameSize(argument: size) else { throw ValidationError("--size must be WxH, like 128x128") }
-        _ = frame
+        guard JobOptions.FrameSize(argument: size) != nil else { throw ValidationError("--size must be WxH, like 128x128") }
     }
 
     func run() async throws {

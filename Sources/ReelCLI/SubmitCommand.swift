@@ -79,7 +79,9 @@ struct SubmitCommand: AsyncParsableCommand {
                 seconds: job.seconds, fps: job.fps, width: job.size.width, height: job.size.height, seed: seed,
                 guidance: job.guidanceScale, shift: shift, plan: job.planConfig, priority: priority)
         }
-        if request.prompt == nil, promptEmbeds == nil, request.frames == nil, jobFile != nil { request.prompt = prompt }
+        // Prompt flags fill in (or override) a job file's.
+        if let prompt { request.prompt = prompt }
+        if let negativePrompt { request.negativePrompt = negativePrompt }
         return FarmAPI.SubmitRequest(
             request: request,
             promptEmbeds: try promptEmbeds.map { try Self.embeddings($0, names: ["prompt_embeds"]) },

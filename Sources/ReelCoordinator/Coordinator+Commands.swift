@@ -104,8 +104,8 @@ extension Coordinator {
     func status(_ row: JobRow) throws -> FarmAPI.JobStatus {
         let counts = try store.shardCounts(job: row.id)
         let chunks = try store.decodeChunkCounts(job: row.id)
-        let stored = try? StoredJob.decode(row.spec)
-        let plan = stored.flatMap { try? $0.request.makePlan(model: $0.model) }
+        // A running job's plan is in memory; finished ones are planned again from their spec.
+        let plan = jobs[row.id]?.plan ?? (try? StoredJob.decode(row.spec)).flatMap { try? $0.request.makePlan(model: $0.model) }
         let total = counts.values.reduce(0, +)
         let chunkTotal = chunks.values.reduce(0, +)
         let done = Double(counts[.done] ?? 0) + Double(chunks[.done] ?? 0)
@@ -146,7 +146,7 @@ extension Coordinator {
             try store.markShardsReady(job: id, shards: ready)
             for shard in ready { _ = job.shards[shard]?.machine.dependenciesMet() }
             jobs[id] = job
-            if row.latentsSHA != nil, job.allShardsDone { startDecodeAfterRetry(id) }
+            if row.latentsSHA != nil, job.allShardsDone { restartDecode(id) }
         }
         logger.info("job retried", metadata: ["job": "\(id)", "reset_shards": "\(reset.count)"])
         return try status(of: id)

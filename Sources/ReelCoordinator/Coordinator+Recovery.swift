@@ -51,12 +51,12 @@ extension Coordinator {
             id: row.id, request: stored.request, model: stored.model, plan: plan, promptSHA: promptSHA,
             negativeSHA: row.negativeEmbedsSHA, decodeWarmup: stored.decodeWarmup, machine: JobStateMachine(state: state),
             shards: records)
-        if row.state == .decoding { startDecodeAfterRetry(row.id) }
+        if row.state == .decoding { restartDecode(row.id) }
     }
 
     /// The decode stage starts over: decoded frames are streamed, not stored, so
     /// after a restart every chunk runs again (the shards are not redone).
-    func startDecodeAfterRetry(_ id: Int64) {
+    func restartDecode(_ id: Int64) {
         guard var job = jobs[id] else { return }
         do {
             try store.resetDecodeChunks(job: id)

@@ -239,13 +239,16 @@ extension Coordinator {
             let waiting = job.shards.values.contains { $0.machine.state.name == .ready }
             let active = job.shards.values.contains { $0.machine.state.name == .leased }
             guard waiting, !active else { continue }
-            let able = workers.values.filter { $0.canDenoise && $0.models[job.request.model] != nil }.map(\.name)
-            guard !able.isEmpty, let blocked = try? store.blocklisted(job: id, threshold: config.blocklistThreshold),
-                Set(able).isSubset(of: blocked)
+            let able = workers.values.filter { $0.canDenoise && $0.models[job.request.model] != nil }
+            // Busy workers may simply not have come to it yet; ask the database only when one idles.
+            guard able.contains(where: { $0.freeSlots > 0 }) else { continue }
+            let names = able.map(\.name)
+            guard let blocked = try? store.blocklisted(job: id, threshold: config.blocklistThreshold),
+                Set(names).isSubset(of: blocked)
             else { continue }
             failJob(
                 id,
-                reason: "every connected worker with model '\(job.request.model)' failed on this job \(config.blocklistThreshold) times and is blocklisted for it (\(able.sorted().joined(separator: ", "))); see `reel workers` and the worker logs, then `reel retry \(id)`")
+                reason: "every connected worker with model '\(job.request.model)' failed on this job \(config.blocklistThreshold) times and is blocklisted for it (\(names.sorted().joined(separator: ", "))); see `reel workers` and the worker logs, then `reel retry \(id)`")
         }
     }
 
@@ -330,15 +333,13 @@ extension Coordinator {
 extension BlobStore {
     /// Stores float32 values little-endian; returns their SHA-256.
     func putFloats(_ values: [Float]) throws -> String {
-        try put(values.withUnsafeBytes { Array($0) })
+        try put(LittleEndianFloats.bytes(values))
     }
 
     /// Reads back what ``putFloats(_:)`` stored.
     func getFloats(_ sha: String) throws -> [Float] {
         let bytes = try get(sha)
         guard bytes.count % 4 == 0 else { throw CoordinatorError.corruptBlob(sha: sha, bytes: bytes.count) }
-        return bytes.withUnsafeBytes { raw in
-            (0 ..< bytes.count / 4).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
-        }
+        return bytes.withUnsafeBytes { LittleEndianFloats.values($0) }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import ReelPlan
+import ReelTensor
 
 /// The coordinator's HTTP JSON API, as plain values shared by the server and the
 /// CLI's client. Keys are snake_case on the wire.
@@ -25,9 +26,7 @@ public enum FarmAPI {
 
         public init(shape: [Int], values: [Float]) {
             self.shape = shape
-            var bytes = Data(capacity: values.count * 4)
-            for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
-            data = bytes
+            data = Data(LittleEndianFloats.bytes(values))
         }
 
         /// The values, after checking that the byte count matches the shape.
@@ -39,9 +38,7 @@ public enum FarmAPI {
             guard count <= 1 << 28, data.count == count * 4 else {
                 throw .badRequest("\(name) has \(data.count) bytes; shape \(shape) needs \(count * 4)")
             }
-            return data.withUnsafeBytes { raw in
-                (0 ..< count).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
-            }
+            return data.withUnsafeBytes { LittleEndianFloats.values($0) }
         }
     }
 

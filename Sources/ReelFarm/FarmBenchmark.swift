@@ -82,13 +82,13 @@ public struct FarmBenchmark: Sendable {
         stop.set()
         service.stop()
         let statistics = service.loopStatistics
-        let shardSeconds = Double(stepsPerBlock) * stepTime.seconds
+        let shardSeconds = Double(stepsPerBlock) * stepTime.realSeconds
         let ideal = Double(plan.shardCount) * shardSeconds / Double(workers)
         return Report(
-            model: "\(SimulatedExecutor.modelName) (stand-in: \(Int(stepTime.seconds * 1000)) ms per step, no compute)",
+            model: "\(SimulatedExecutor.modelName) (stand-in: \(Int(stepTime.realSeconds * 1000)) ms per step, no compute)",
             workers: workers, shards: plan.shardCount, windows: plan.windows.count, shardSeconds: shardSeconds,
-            idealSeconds: ideal, actualSeconds: actual.seconds, efficiency: ideal / actual.seconds,
-            coordinatorMsPerShard: statistics.shards > 0 ? statistics.busy.seconds * 1000 / Double(statistics.shards) : 0)
+            idealSeconds: ideal, actualSeconds: actual.realSeconds, efficiency: ideal / actual.realSeconds,
+            coordinatorMsPerShard: statistics.shards > 0 ? statistics.busy.realSeconds * 1000 / Double(statistics.shards) : 0)
     }
 }
 
@@ -102,8 +102,4 @@ final class NullVideoSink: VideoSink {
         return path
     }
     func abort() {}
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -11,4 +11,7 @@ extension Timestamp {
 extension Duration {
     /// Whole milliseconds (truncated).
     public var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
+
+    /// Seconds as a real number.
+    public var realSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

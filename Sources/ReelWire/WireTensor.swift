@@ -1,4 +1,5 @@
 import Foundation
+import ReelTensor
 
 /// A float32 tensor as it travels: a name, a C-order shape, and values that are
 /// sent as little-endian IEEE-754 bytes in a frame of their own.
@@ -33,36 +34,13 @@ public struct WireTensor: Sendable, Equatable {
 
     /// A tensor whose shape the codec has already checked against `bytes`.
     init(name: String, checkedShape: [Int], littleEndianBytes bytes: Data) {
-        let count = bytes.count / 4
         self.name = name
         self.shape = checkedShape
-        self.values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-            bytes.withUnsafeBytes { raw in
-                #if _endian(little)
-                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[0..<count * 4]))
-                #else
-                for i in 0..<count {
-                    let bits = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
-                    buffer[i] = Float(bitPattern: bits)
-                }
-                #endif
-            }
-            initialized = count
-        }
+        self.values = bytes.withUnsafeBytes { LittleEndianFloats.values($0) }
     }
 
     /// The values as little-endian float32 bytes, as they go on the wire.
-    public var littleEndianBytes: Data {
-        #if _endian(little)
-        return values.withUnsafeBytes { Data($0) }
-        #else
-        var data = Data(capacity: values.count * 4)
-        for value in values {
-            withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) }
-        }
-        return data
-        #endif
-    }
+    public var littleEndianBytes: Data { Data(LittleEndianFloats.bytes(values)) }
 
     /// Elements in `shape`, checked without overflow: rank 1...``WireProtocol/maxTensorRank``,
     /// every dimension ≥ 1, and at most `maxElements` in all.

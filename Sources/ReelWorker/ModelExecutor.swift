@@ -71,8 +71,9 @@ public final class ModelExecutor: ShardExecutor, @unchecked Sendable {
         }
     }
 
+    /// The VAE decoder's receptive field, read from its config (no weights loaded).
     public func decodeWarmup(model: String) -> Int {
-        (try? vae(model))?.defaultWarmup ?? 0
+        (try? vaeConfig(try folder(model)))?.decoderReceptiveField ?? 0
     }
 
     public func decode(_ task: DecodeTask) throws(WorkerError) -> Tensor {
@@ -105,35 +106,30 @@ public final class ModelExecutor: ShardExecutor, @unchecked Sendable {
         guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
             throw WorkerError(.modelNotFound, "'\(name)' is not a model folder name")
         }
-        lock.lock()
-        let cached = folders[name]
-        lock.unlock()
-        if let cached { return cached }
-        do {
-            let folder = try ModelFolder(path: (directory as NSString).appendingPathComponent(name))
-            lock.lock()
-            folders[name] = folder
-            lock.unlock()
-            return folder
-        } catch {
-            throw WorkerError(.modelNotFound, "model '\(name)' in \(directory): \(error.description)")
+        return try cached(\.folders, name) { () throws(WorkerError) in
+            do throws(ModelError) {
+                return try ModelFolder(path: (directory as NSString).appendingPathComponent(name))
+            } catch {
+                throw WorkerError(.modelNotFound, "model '\(name)' in \(directory): \(error.description)")
+            }
         }
     }
 
+    /// `cache[key]`, made (outside the lock: loading takes long) and kept on first use.
+    private func cached<Value>(
+        _ cache: ReferenceWritableKeyPath<ModelExecutor, [String: Value]>, _ key: String,
+        make: () throws(WorkerError) -> Value
+    ) throws(WorkerError) -> Value {
+        if let value = lock.withLock({ self[keyPath: cache][key] }) { return value }
+        let value = try make()
+        lock.withLock { self[keyPath: cache][key] = value }
+        return value
+    }
+
     private func transformer(_ name: String) throws(WorkerError) -> WanTransformer3DModel {
-        lock.lock()
-        let cached = transformers[name]
-        lock.unlock()
-        if let cached { return cached }
-        let folder = try folder(name)
-        do {
-            let model = try folder.loadTransformer()
-            lock.lock()
-            transformers[name] = model
-            lock.unlock()
-            return model
-        } catch {
-            throw WorkerError(error)
+        try cached(\.transformers, name) { () throws(WorkerError) in
+            let folder = try folder(name)
+            do throws(ModelError) { return try folder.loadTransformer() } catch { throw WorkerError(error) }
         }
     }
 
@@ -154,20 +150,10 @@ public final class ModelExecutor: ShardExecutor, @unchecked Sendable {
     }
 
     private func vae(_ name: String) throws(WorkerError) -> WanVAE {
-        lock.lock()
-        let cached = vaes[name]
-        lock.unlock()
-        if let cached { return cached }
-        let folder = try folder(name)
-        guard folder.hasVAE else { throw WorkerError(.modelNotFound, "model '\(name)' has no vae/ folder to decode with") }
-        do {
-            let vae = try WanVAE(folder: URL(fileURLWithPath: folder.path))
-            lock.lock()
-            vaes[name] = vae
-            lock.unlock()
-            return vae
-        } catch {
-            throw WorkerError(error)
+        try cached(\.vaes, name) { () throws(WorkerError) in
+            let folder = try folder(name)
+            guard folder.hasVAE else { throw WorkerError(.modelNotFound, "model '\(name)' has no vae/ folder to decode with") }
+            do throws(ModelError) { return try WanVAE(folder: URL(fileURLWithPath: folder.path)) } catch { throw WorkerError(error) }
         }
     }
 
@@ -193,20 +179,21 @@ public final class ModelExecutor: ShardExecutor, @unchecked Sendable {
         return context
     }
 
+    /// The folder's `vae/config.json`, if it has a VAE.
+    private func vaeConfig(_ folder: ModelFolder) throws(WorkerError) -> WanVAEConfig? {
+        guard folder.hasVAE else { return nil }
+        do { return try WanVAEConfig.load(path: (folder.vaeDirectory as NSString).appendingPathComponent("config.json")) } catch {
+            throw WorkerError(error)
+        }
+    }
+
     /// What the coordinator needs to plan jobs for a folder: the transformer's
     /// patches and widths, and the VAE's strides (Wan 2.1's without a `vae/`).
     private func geometry(_ folder: ModelFolder) throws(WorkerError) -> ModelGeometry {
         let c = folder.transformerConfig
         let wan = ModelGeometry.wan21_1_3B
         var strides = (wan.temporalStride, wan.spatialStride)
-        if folder.hasVAE {
-            do {
-                let vae = try WanVAEConfig.load(path: (folder.vaeDirectory as NSString).appendingPathComponent("config.json"))
-                strides = (vae.temporalStride, vae.spatialStride)
-            } catch {
-                throw WorkerError(error)
-            }
-        }
+        if let vae = try vaeConfig(folder) { strides = (vae.temporalStride, vae.spatialStride) }
         return ModelGeometry(
             name: (folder.path as NSString).lastPathComponent, latentChannels: c.in_channels,
             temporalStride: strides.0, spatialStride: strides.1,

@@ -36,7 +36,7 @@ public struct SimulatedExecutor: ShardExecutor {
         guard task.latents.rank == 4, task.latents.shape[0] == geometry.latentChannels else {
             throw WorkerError(.invalidInput, "latents have shape \(task.latents.shape); expected (\(geometry.latentChannels), t, h, w)")
         }
-        Thread.sleep(forTimeInterval: seconds(stepTime) * Double(task.steps.count))
+        Thread.sleep(forTimeInterval: stepTime.realSeconds * Double(task.steps.count))
         var out = task.latents
         let factor = Float(pow(1 - 1 / Double(max(task.totalSteps, 1)), Double(task.steps.count)))
         for i in 0 ..< out.count { out.storage[i] *= factor }
@@ -50,11 +50,8 @@ public struct SimulatedExecutor: ShardExecutor {
         }
         let kept = x.shape[1] - task.warmup
         let frames = task.warmup == 0 ? 1 + (kept - 1) * geometry.temporalStride : kept * geometry.temporalStride
-        Thread.sleep(forTimeInterval: seconds(stepTime))
+        Thread.sleep(forTimeInterval: stepTime.realSeconds)
         return Tensor(zeros: [3, frames, x.shape[2] * geometry.spatialStride, x.shape[3] * geometry.spatialStride])
     }
 
-    private func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
 }

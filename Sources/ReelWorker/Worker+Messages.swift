@@ -196,15 +196,11 @@ extension Worker {
         failure.attempt = UInt32(key.attempt)
         failure.message = String(error.message.prefix(1000))
         failure.failureClass = Self.failureClass(error.kind)
-        switch key.kind {
-        case .shard(let shard):
-            failure.kind = .denoise
-            failure.region = UInt32(shard.region)
-            failure.block = UInt32(shard.block)
-        case .chunk(let chunk):
-            failure.kind = .decode
-            failure.chunk = UInt32(chunk)
-        }
+        let item = key.wire
+        failure.kind = item.kind
+        failure.region = item.region
+        failure.block = item.block
+        failure.chunk = item.chunk
         var envelope = Reel_V1_Envelope()
         envelope.body = .shardFailure(failure)
         _ = send(envelope)

@@ -44,7 +44,7 @@ public struct SHA256: Sendable {
         #if _endian(little)
         values.withUnsafeBytes { update($0) }
         #else
-        update(values.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian) { Array($0) } })
+        update(LittleEndianFloats.bytes(values))
         #endif
     }
 
