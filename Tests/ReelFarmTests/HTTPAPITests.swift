@@ -1,0 +1,75 @@
+import Foundation
+import ReelCoordinator
+import ReelPlan
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The coordinator's HTTP API through the CLI's client: answers, and what bad
+/// requests get.
+@Suite(.serialized) struct HTTPAPITests {
+    @Test func submitFollowAndFetchThroughTheAPI() async throws {
+        let farm = try TestFarm()
+        defer { farm.stop() }
+        try farm.addWorker(name: "api")
+        let port = PortHolder()
+        let service = farm.service
+        let serving = Task { try await service.serve { port.value = $0 } }
+        defer { serving.cancel() }
+        try await farm.waitUntil(timeout: .seconds(30)) { port.value != nil }
+        let base = URL(string: "http://127.0.0.1:\(port.value!)")!
+        let client = CoordinatorClient(baseURL: base)
+        #expect(try await client.health())
+        try await farm.service.waitForWorkers(1, timeout: .seconds(60))
+
+        // Bad input: an invalid job spec names the value; unknown jobs are 404; garbage JSON is 400.
+        var bad = TestFarm.request()
+        bad.frames = 50
+        await expectFailure(status: 400, containing: "frames") { _ = try await client.submit(FarmAPI.SubmitRequest(request: bad)) }
+        await expectFailure(status: 404, containing: "no job") { _ = try await client.job(424_242) }
+        var unknownModel = TestFarm.request()
+        unknownModel.model = "nope"
+        await expectFailure(status: 400, containing: "tiny") { _ = try await client.submit(FarmAPI.SubmitRequest(request: unknownModel)) }
+        var request = URLRequest(url: base.appendingPathComponent("/v1/jobs"))
+        request.httpMethod = "POST"
+        request.httpBody = Data("{\"request\": 3}".utf8)
+        let (body, response) = try await URLSession.shared.data(for: request)
+        #expect((response as? HTTPURLResponse)?.statusCode == 400)
+        #expect(String(decoding: body, as: UTF8.self).contains("request"))
+
+        let id = try await client.submit(FarmAPI.SubmitRequest(request: TestFarm.request(seed: 8)))
+        await expectFailure(status: 409, containing: "succeeded") { _ = try await client.video(id) }
+        let status = try await farm.wait(id)
+        #expect(status.state == "succeeded")
+        #expect(try await client.jobs().map(\.id).contains(id))
+        #expect(try await client.workers().map(\.name) == ["api"])
+        let video = try await client.video(id)
+        #expect(String(decoding: video, as: UTF8.self).hasPrefix("frames \(status.frames)"))
+        await expectFailure(status: 409, containing: "finished") { _ = try await client.cancel(id) }
+        await expectFailure(status: 409, containing: "failed") { _ = try await client.retry(id) }
+        service.stop()
+    }
+
+    func expectFailure(status: Int, containing text: String, _ body: () async throws -> Void) async {
+        do {
+            try await body()
+            Issue.record("expected HTTP \(status)")
+        } catch let failure as CoordinatorClient.Failure {
+            #expect(failure.status == status, "\(failure.message)")
+            #expect(failure.message.contains(text), "\(failure.message)")
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+}
+
+final class PortHolder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var port: Int?
+    var value: Int? {
+        get { lock.withLock { port } }
+        set { lock.withLock { port = newValue } }
+    }
+}
