@@ -106,4 +106,12 @@ let package = Package(
 
 /// The kernels are hot loops over unsafe buffers; debug builds (what `swift test`
 /// uses) would otherwise run them ~50× slower and turn parity tests into minutes.
-var optimized: [SwiftSetting] { [.unsafeFlags(["-Ounchecked"])] }
+/// On x86-64 they target Haswell-class CPUs (AVX2 and FMA: Intel since 2013, every
+/// AMD Zen), so an eight-lane SIMD operation is one instruction instead of two SSE ones.
+var optimized: [SwiftSetting] {
+    #if arch(x86_64)
+    [.unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"])]
+    #else
+    [.unsafeFlags(["-Ounchecked"])]
+    #endif
+}

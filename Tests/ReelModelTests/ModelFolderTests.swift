@@ -55,7 +55,7 @@ import ReelTensor
         let f32 = try tinyFolder("a"), bf16 = try tinyFolder("b", dtype: .bf16)
         #expect(try bf16.checkpoint().dtypeCounts.keys.elementsEqual([.bf16]))
         let a = try f32.loadTransformer(), b = try bf16.loadTransformer()
-        let wa = a.proj_out.weight, wb = b.proj_out.weight
+        let wa = a.proj_out.weight_T, wb = b.proj_out.weight_T
         for i in 0 ..< wa.count { #expect(wb.storage[i] == HalfPrecision.float(fromBFloat16: HalfPrecision.bfloat16(from: wa.storage[i]))) }
     }
 

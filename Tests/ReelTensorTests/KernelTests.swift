@@ -41,9 +41,12 @@ import Testing
         Parallel.threads = threads
         var rng = SeededRandom(seed: 2)
         let x = rng.uniformTensor([77, 40]), w = rng.uniformTensor([24, 40]), b = rng.uniformTensor([24])
+        let naive = try Linear.naive(x, weight: w, bias: b)
         let fast = try Linear.forward(x, weight: w, bias: b)
         #expect(fast.shape == [77, 24])
-        #expect(maxdiff("linear threads=\(threads)", fast, try Linear.naive(x, weight: w, bias: b)) < 1e-5)
+        #expect(maxdiff("linear threads=\(threads)", fast, naive) < 1e-5)
+        let transposed = try Linear.forward(x, weight: w.permuted([1, 0]), layout: .inOut, bias: b)
+        #expect(maxdiff("linear (in, out) threads=\(threads)", transposed, naive) < 1e-5)
     }
 
     /// One row into a narrow layer (a timestep embedding): every output written.
@@ -58,6 +61,9 @@ import Testing
         let x = Tensor(zeros: [3, 5]), w = Tensor(zeros: [4, 6])
         #expect(throws: TensorError.shapeMismatch(what: "linear input", expected: [3, 6], actual: [3, 5])) {
             try Linear.forward(x, weight: w, bias: nil)
+        }
+        #expect(throws: TensorError.shapeMismatch(what: "linear input", expected: [3, 4], actual: [3, 5])) {
+            try Linear.forward(x, weight: w, layout: .inOut, bias: nil)
         }
     }
 
@@ -79,14 +85,18 @@ import Testing
         #expect(scratch.scores.count * 4 <= 1 << 20)
     }
 
-    @Test func normsMatchNaive() throws {
-        var rng = SeededRandom(seed: 3)
-        let x = rng.uniformTensor([65, 48], -4, 6), w = rng.uniformTensor([48]), b = rng.uniformTensor([48])
-        #expect(maxdiff("layer norm", try Normalization.layerNorm(x, weight: w, bias: b, eps: 1e-6),
+    /// Widths with and without a ragged SIMD tail, past one Double fold, and rows
+    /// whose mean dwarfs their spread (where E[x²] − E[x]² would cancel).
+    @Test(arguments: [(48, Float(0)), (5, 0), (1027, 0), (300, 1000)])
+    func normsMatchNaive(width: Int, offset: Float) throws {
+        var rng = SeededRandom(seed: UInt64(width))
+        let x = rng.uniformTensor([65, width], offset - 4, offset + 6)
+        let w = rng.uniformTensor([width]), b = rng.uniformTensor([width])
+        #expect(maxdiff("layer norm d=\(width)", try Normalization.layerNorm(x, weight: w, bias: b, eps: 1e-6),
                         try Normalization.naiveLayerNorm(x, weight: w, bias: b, eps: 1e-6)) < 1e-6)
-        #expect(maxdiff("layer norm (no affine)", try Normalization.layerNorm(x, weight: nil, bias: nil, eps: 1e-5),
+        #expect(maxdiff("layer norm (no affine) d=\(width)", try Normalization.layerNorm(x, weight: nil, bias: nil, eps: 1e-5),
                         try Normalization.naiveLayerNorm(x, weight: nil, bias: nil, eps: 1e-5)) < 1e-6)
-        #expect(maxdiff("rms norm", try Normalization.rmsNorm(x, weight: w, eps: 1e-6),
+        #expect(maxdiff("rms norm d=\(width)", try Normalization.rmsNorm(x, weight: w, eps: 1e-6),
                         try Normalization.naiveRMSNorm(x, weight: w, eps: 1e-6)) < 1e-6)
     }
 

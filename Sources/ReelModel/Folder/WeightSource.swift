@@ -79,18 +79,21 @@ struct CountingWeights<Base: WeightSource>: WeightSource {
     }
 }
 
-/// A linear layer's parameters as `nn.Linear` stores them.
+/// A linear layer's parameters: `nn.Linear`'s `weight` and `bias`, the weight
+/// kept transposed (see ``Linear/Layout/inOut``).
 public struct LinearWeights: Sendable {
-    public var weight: Tensor  // (out, in)
+    public var weight_T: Tensor  // weight (out, in), stored transposed: (in, out)
     public var bias: Tensor  // (out)
 
     init(_ prefix: String, in inFeatures: Int, out outFeatures: Int, from source: inout some WeightSource) throws(ModelError) {
-        weight = try source.take("\(prefix).weight", shape: [outFeatures, inFeatures], initializer: .uniformFanIn(inFeatures))
+        let weight = try source.take("\(prefix).weight", shape: [outFeatures, inFeatures], initializer: .uniformFanIn(inFeatures))
+        // Once per load, so that every forward's GEMMs read the weight row-major.
+        weight_T = try kernel { () throws(TensorError) in try weight.permuted([1, 0]) }
         bias = try source.take("\(prefix).bias", shape: [outFeatures], initializer: .uniformFanIn(inFeatures))
     }
 
     /// `x · Wᵀ + b` over rows of `x`.
     func callAsFunction(_ x: Tensor) throws(ModelError) -> Tensor {
-        do { return try Linear.forward(x, weight: weight, bias: bias) } catch { throw .tensor(error) }
+        try kernel { () throws(TensorError) in try Linear.forward(x, weight: weight_T, layout: .inOut, bias: bias) }
     }
 }

@@ -1,28 +1,16 @@
 /// Pointwise activations, in place.
 public enum Activation {
     /// GELU with the tanh approximation (`approximate="tanh"`):
-    /// `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`.
+    /// `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`, evaluated as the identical
+    /// `x / (1 + exp(−2·√(2/π)·(x + 0.044715·x³)))`: one exponential and one
+    /// division in a single pass over the feed-forward's widest activation.
     public static func geluTanh(_ x: inout Tensor) {
         x.storage.withUnsafeMutableBufferPointer { buffer in
-            let box = UncheckedSendable(buffer.baseAddress!)
-            Parallel.forRanges(buffer.count, grain: 4096) { range in
-                let base = box.value + range.lowerBound
-                let n = range.count
-                // The tanh argument is staged in a small stack-sized block so the
-                // vectorised tanh runs over contiguous memory.
-                var inner = [Float](repeating: 0, count: min(n, 1024))
-                var i = 0
-                while i < n {
-                    let m = min(1024, n - i)
-                    for j in 0 ..< m {
-                        let v = base[i + j]
-                        inner[j] = 0.7978845608028654 * (v + 0.044715 * v * v * v)
-                    }
-                    inner.withUnsafeMutableBufferPointer { t in
-                        VectorMath.tanhInPlace(UnsafeMutableBufferPointer(rebasing: t[0 ..< m]))
-                        for j in 0 ..< m { base[i + j] = 0.5 * base[i + j] * (1 + t[j]) }
-                    }
-                    i += m
+            guard let base = buffer.baseAddress else { return }
+            let box = UncheckedSendable(base)
+            Parallel.forRanges(buffer.count, grain: 1 << 14) { range in
+                VectorMath.map8(UnsafeMutableBufferPointer(start: box.value + range.lowerBound, count: range.count)) { v in
+                    v / (1 + VectorMath.exp8((v + 0.044715 * v * v * v) * -1.5957691216057308))
                 }
             }
         }

@@ -1,16 +1,30 @@
 /// `y = x · Wᵀ + b` for a batch of rows — the shape of every `nn.Linear` and of
 /// convolutions lowered to GEMM.
 public enum Linear {
-    /// Applies a linear layer stored as PyTorch stores it.
+    /// How a weight matrix is stored.
+    public enum Layout: Sendable {
+        /// `(out, in)`, as `nn.Linear` and checkpoints store it.
+        case outIn
+        /// `(in, out)`: the transpose, which models keep for their hot layers.
+        /// OpenBLAS packs this operand from contiguous rows rather than gathering
+        /// it through the transpose, measurably faster when the weight is cold in
+        /// cache (as every weight is once per forward).
+        case inOut
+    }
+
+    /// Applies a linear layer.
     /// - Parameters:
     ///   - x: rows of input features, `(N, in)`
-    ///   - weight: `(out, in)`
+    ///   - weight: `(out, in)`, or `(in, out)` when `layout` is `.inOut`
     ///   - bias: `(out)`, or nil
     /// - Returns: `(N, out)`
-    public static func forward(_ x: Tensor, weight: Tensor, bias: Tensor?) throws(TensorError) -> Tensor {
-        let (n, inFeatures, outFeatures) = try check(x, weight: weight, bias: bias)
+    public static func forward(_ x: Tensor, weight: Tensor, layout: Layout = .outIn, bias: Tensor?) throws(TensorError)
+        -> Tensor
+    {
+        let (n, inFeatures, outFeatures) = try check(x, weight: weight, layout: layout, bias: bias)
         _ = BLAS.configure
         var y = Tensor.uninitialized([n, outFeatures])
+        let ldb = layout == .outIn ? inFeatures : outFeatures
         x.storage.withUnsafeBufferPointer { xp in
             weight.storage.withUnsafeBufferPointer { wp in
                 y.storage.withUnsafeMutableBufferPointer { yp in
@@ -22,7 +36,7 @@ public enum Linear {
                         BLAS.sgemm(
                             m: rows.count, n: outFeatures, k: inFeatures,
                             a: xb + rows.lowerBound * inFeatures, lda: inFeatures,
-                            b: wb, ldb: inFeatures, transposeB: true,
+                            b: wb, ldb: ldb, transposeB: layout == .outIn,
                             c: yb + rows.lowerBound * outFeatures, ldc: outFeatures)
                     }
                 }
@@ -34,7 +48,7 @@ public enum Linear {
 
     /// Reference for ``forward(_:weight:bias:)``: a triple loop in Double.
     public static func naive(_ x: Tensor, weight: Tensor, bias: Tensor?) throws(TensorError) -> Tensor {
-        let (n, inFeatures, outFeatures) = try check(x, weight: weight, bias: bias)
+        let (n, inFeatures, outFeatures) = try check(x, weight: weight, layout: .outIn, bias: bias)
         var y = Tensor(zeros: [n, outFeatures])
         for r in 0 ..< n {
             for o in 0 ..< outFeatures {
@@ -48,11 +62,11 @@ public enum Linear {
         return y
     }
 
-    private static func check(_ x: Tensor, weight: Tensor, bias: Tensor?) throws(TensorError) -> (Int, Int, Int) {
+    private static func check(_ x: Tensor, weight: Tensor, layout: Layout, bias: Tensor?) throws(TensorError) -> (Int, Int, Int) {
         guard weight.rank == 2 else {
-            throw .invalidArgument("linear weight must be (out, in), got \(weight.shape)")
+            throw .invalidArgument("linear weight must be \(layout == .outIn ? "(out, in)" : "(in, out)"), got \(weight.shape)")
         }
-        let (outFeatures, inFeatures) = (weight.shape[0], weight.shape[1])
+        let (outFeatures, inFeatures) = layout == .outIn ? (weight.shape[0], weight.shape[1]) : (weight.shape[1], weight.shape[0])
         guard x.rank == 2, x.shape[1] == inFeatures else {
             throw .shapeMismatch(what: "linear input", expected: [x.shape.first ?? 0, inFeatures], actual: x.shape)
         }
