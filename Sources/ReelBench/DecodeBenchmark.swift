@@ -58,7 +58,7 @@ public struct DecodeBenchmark: Sendable {
         let peak = SGEMMPeak.measure(threads: threads)
         Parallel.threads = threads
         progress("building the \(preset.rawValue) VAE with random weights")
-        var weights = RandomWeights(seed: 1)
+        var weights = RandomWeights(seed: 1, recording: false)
         let vae = try WanVAE(config: preset.vae, from: &weights)
         var rng = SeededRandom(seed: 2)
         let latents = rng.normalTensor([16, latentFrames, height / 8, width / 8])

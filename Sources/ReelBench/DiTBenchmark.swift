@@ -11,6 +11,11 @@ public struct DiTBenchmark: Sendable {
     public var repeats: Int
     /// Text tokens, as Wan's umT5 pads prompts to 512.
     public var textTokens = 512
+    /// The PyTorch timing script (`Deploy/reference/bench_dit_torch.py`), or nil to time Reel alone.
+    public var torchScript: String?
+    /// With a PyTorch script: rounds of Reel's forwards followed at once by
+    /// PyTorch's, so each round's two timings share the machine's load.
+    public var rounds = 1
 
     public init(preset: ModelPreset, tokens: Int, threads: Int, repeats: Int) {
         self.preset = preset
@@ -25,6 +30,7 @@ public struct DiTBenchmark: Sendable {
         public var tokens: Int
         public var latent_shape: [Int]
         public var threads: Int
+        /// Median over every timed forward of every round.
         public var seconds: Double
         public var flops: Double
         public var gflops: Double
@@ -32,10 +38,20 @@ public struct DiTBenchmark: Sendable {
         public var ratio: Double
         public var peak_rss_bytes: Int
         public var openblas_core: String
+        /// Median of the rounds' PyTorch medians.
         public var torch_seconds: Double?
         public var torch_gflops: Double?
-        /// PyTorch's seconds over ours: above 1 means Reel is faster.
+        /// Median over rounds of PyTorch's seconds over ours: above 1 means Reel is faster.
         public var speedup_vs_torch: Double?
+        /// Each round's medians and speed-up, in order.
+        public var rounds: [Round]?
+    }
+
+    /// One round: Reel's forwards, then PyTorch's.
+    public struct Round: Codable, Sendable {
+        public var seconds: Double
+        public var torch_seconds: Double
+        public var speedup_vs_torch: Double
     }
 
     /// The latent `(C, F, H, W)` with `tokens` patches, the rule shared with
@@ -75,7 +91,7 @@ public struct DiTBenchmark: Sendable {
         progress("measuring sgemm peak on \(threads) thread(s)")
         let peak = SGEMMPeak.measure(threads: threads)
         progress("building \(preset.rawValue) model with random weights")
-        var weights = RandomWeights(seed: 1)
+        var weights = RandomWeights(seed: 1, recording: false)
         let model = try WanTransformer3DModel(config: config, from: &weights)
         let shape = Self.latentShape(tokens: tokens, channels: config.in_channels)
         var rng = SeededRandom(seed: 2)
@@ -86,20 +102,44 @@ public struct DiTBenchmark: Sendable {
         progress("warm-up forward at \(tokens) tokens, latent \(shape)")
         _ = try model.forward(hiddenStates: x, timestep: t, encoderHiddenStates: text)
         var times = [Double]()
-        for i in 0 ..< repeats {
-            let start = DispatchTime.now().uptimeNanoseconds
-            _ = try model.forward(hiddenStates: x, timestep: t, encoderHiddenStates: text)
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-            progress("forward \(i + 1)/\(repeats): \(String(format: "%.3f", times.last!)) s")
+        var rounds = [Round]()
+        for round in 1 ... (torchScript == nil ? 1 : max(1, self.rounds)) {
+            var roundTimes = [Double]()
+            for i in 0 ..< repeats {
+                let start = DispatchTime.now().uptimeNanoseconds
+                _ = try model.forward(hiddenStates: x, timestep: t, encoderHiddenStates: text)
+                roundTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+                progress("round \(round): forward \(i + 1)/\(repeats): \(String(format: "%.3f", roundTimes.last!)) s")
+            }
+            times += roundTimes
+            if let torchScript {
+                progress("round \(round): timing diffusers on PyTorch CPU with \(threads) thread(s)")
+                let figures = try TorchComparison.run(
+                    script: torchScript, preset: preset.rawValue, tokens: tokens, threads: threads, repeats: repeats)
+                let ours = Self.median(roundTimes)
+                rounds.append(Round(seconds: ours, torch_seconds: figures.seconds, speedup_vs_torch: figures.seconds / ours))
+                progress(String(format: "round %d: Reel %.3f s, PyTorch %.3f s: %.2f×", round, ours, figures.seconds, figures.seconds / ours))
+            }
         }
-        let seconds = times.sorted()[times.count / 2]
+        let seconds = Self.median(times)
         let flops = Self.flops(config, tokens: tokens, textTokens: textTokens)
         let gflops = flops / seconds / 1e9
-        return Result(
+        var result = Result(
             preset: preset.rawValue, tokens: tokens, latent_shape: shape, threads: threads, seconds: seconds, flops: flops,
             gflops: gflops, sgemm_gflops: peak, ratio: gflops / peak, peak_rss_bytes: Self.peakRSS(),
             openblas_core: BLAS.coreName)
+        if !rounds.isEmpty {
+            let torchSeconds = Self.median(rounds.map(\.torch_seconds))
+            result.torch_seconds = torchSeconds
+            result.torch_gflops = flops / torchSeconds / 1e9
+            result.speedup_vs_torch = Self.median(rounds.map(\.speedup_vs_torch))
+            result.rounds = rounds
+        }
+        return result
     }
+
+    /// The middle value (the upper one of an even count).
+    static func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
     /// Peak resident memory of this process so far.
     public static func peakRSS() -> Int {

@@ -18,6 +18,8 @@ struct BenchDiTCommand: ParsableCommand {
     var repeat_: Int = 3
     @Flag(help: "Also time the diffusers forward on PyTorch CPU (needs torch and diffusers).")
     var torch = false
+    @Option(help: "With --torch: rounds of Reel's forwards each followed by PyTorch's; the median round's speed-up is reported.")
+    var rounds: Int = 3
     @Option(help: "The PyTorch timing script.")
     var torchScript = "Deploy/reference/bench_dit_torch.py"
     @Flag(help: "Print one JSON object.")
@@ -26,19 +28,18 @@ struct BenchDiTCommand: ParsableCommand {
     func validate() throws {
         guard ModelPreset(rawValue: preset) != nil else { throw ValidationError("unknown preset '\(preset)'") }
         guard tokens >= 1 else { throw ValidationError("--tokens must be at least 1, got \(tokens)") }
-        guard threads >= 1, repeat_ >= 1 else { throw ValidationError("--threads and --repeat must be at least 1") }
+        guard threads >= 1, repeat_ >= 1, rounds >= 1 else {
+            throw ValidationError("--threads, --repeat and --rounds must be at least 1")
+        }
     }
 
     func run() throws {
-        let bench = DiTBenchmark(preset: ModelPreset(rawValue: preset)!, tokens: tokens, threads: threads, repeats: repeat_)
-        var result = try bench.run { printErr($0) }
+        var bench = DiTBenchmark(preset: ModelPreset(rawValue: preset)!, tokens: tokens, threads: threads, repeats: repeat_)
         if torch {
-            printErr("timing diffusers on PyTorch CPU with \(threads) thread(s)")
-            let figures = try TorchComparison.run(script: torchScript, preset: preset, tokens: tokens, threads: threads, repeats: repeat_)
-            result.torch_seconds = figures.seconds
-            result.torch_gflops = figures.gflops
-            result.speedup_vs_torch = figures.seconds / result.seconds
+            bench.torchScript = torchScript
+            bench.rounds = rounds
         }
+        let result = try bench.run { printErr($0) }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
@@ -50,8 +51,9 @@ struct BenchDiTCommand: ParsableCommand {
         print(String(format: "sgemm peak (OpenBLAS %@): %.1f GFLOP/s", result.openblas_core, result.sgemm_gflops))
         print(String(format: "ratio to sgemm peak: %.2f", result.ratio))
         print(String(format: "peak memory: %.2f GiB", Double(result.peak_rss_bytes) / Double(1 << 30)))
-        if let s = result.torch_seconds, let x = result.speedup_vs_torch {
-            print(String(format: "PyTorch forward: %.3f s; Reel is %.2f× PyTorch's speed", s, x))
+        if let s = result.torch_seconds, let x = result.speedup_vs_torch, let rounds = result.rounds {
+            let each = rounds.map { String(format: "%.2f", $0.speedup_vs_torch) }.joined(separator: ", ")
+            print(String(format: "PyTorch forward: %.3f s; Reel is %.2f× PyTorch's speed", s, x) + " (median of rounds: \(each))")
         }
     }
 }

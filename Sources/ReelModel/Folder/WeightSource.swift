@@ -47,9 +47,15 @@ public struct CheckpointWeights: WeightSource {
 /// Creates parameters from a seed, recording them in order for saving.
 public struct RandomWeights: WeightSource {
     var rng: SeededRandom
+    let recording: Bool
     public private(set) var created: [(name: String, tensor: Tensor)] = []
 
-    public init(seed: UInt64) { rng = SeededRandom(seed: seed) }
+    /// - Parameter recording: keep every tensor in ``created`` (to save the model);
+    ///   benchmarks that only run it pass false and hold one copy of the weights.
+    public init(seed: UInt64, recording: Bool = true) {
+        rng = SeededRandom(seed: seed)
+        self.recording = recording
+    }
 
     public mutating func take(_ name: String, shape: [Int], initializer: ParameterInit) throws(ModelError) -> Tensor {
         let t: Tensor
@@ -61,7 +67,7 @@ public struct RandomWeights: WeightSource {
         case .zeros: t = Tensor(zeros: shape)
         case let .normal(scale): t = rng.normalTensor(shape, scale: scale)
         }
-        created.append((name, t))
+        if recording { created.append((name, t)) }
         return t
     }
 }

@@ -6,7 +6,7 @@
 /// `threads × queryChunk × keyChunk` floats whatever the token count.
 public enum Attention {
     /// Query rows per task; with `keyChunk` it sizes each thread's score tile.
-    public static let queryChunk = 256
+    public static let queryChunk = 512
     /// Keys per step of the online softmax.
     public static let keyChunk = 512
 
@@ -59,7 +59,8 @@ public enum Attention {
         var rowMax: [Float]
         var rowSum: [Float]
         init(rows: Int, keys: Int) {
-            scores = [Float](repeating: 0, count: rows * keys)
+            // Every score is written by the GEMM before it is read: no fill needed.
+            scores = [Float](unsafeUninitializedCapacity: rows * keys) { _, count in count = rows * keys }
             rowMax = [Float](repeating: 0, count: rows)
             rowSum = [Float](repeating: 0, count: rows)
         }
