@@ -47,6 +47,9 @@ import Testing
         #expect(maxdiff("linear threads=\(threads)", fast, naive) < 1e-5)
         let transposed = try Linear.forward(x, weight: w.permuted([1, 0]), layout: .inOut, bias: b)
         #expect(maxdiff("linear (in, out) threads=\(threads)", transposed, naive) < 1e-5)
+        let unbiased = try Linear.forward(x, weight: w.permuted([1, 0]), layout: .inOut, bias: nil)
+        #expect(maxdiff("linear without bias threads=\(threads)", unbiased, try Linear.naive(x, weight: w, bias: nil)) < 1e-5)
+        #expect(try Linear.forward(Tensor(zeros: [0, 40]), weight: w, bias: b).shape == [0, 24])
     }
 
     /// One row into a narrow layer (a timestep embedding): every output written.

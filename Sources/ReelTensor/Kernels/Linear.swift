@@ -24,26 +24,40 @@ public enum Linear {
         let (n, inFeatures, outFeatures) = try check(x, weight: weight, layout: layout, bias: bias)
         _ = BLAS.configure
         var y = Tensor.uninitialized([n, outFeatures])
+        guard n > 0 else { return y }
         let ldb = layout == .outIn ? inFeatures : outFeatures
         x.storage.withUnsafeBufferPointer { xp in
             weight.storage.withUnsafeBufferPointer { wp in
                 y.storage.withUnsafeMutableBufferPointer { yp in
-                    let ptrs = UncheckedSendable((xp.baseAddress!, wp.baseAddress!, yp.baseAddress!))
-                    // Rows are independent, so threads take contiguous row blocks; a
-                    // grain of 16 rows keeps each call in OpenBLAS's efficient regime.
-                    Parallel.forRanges(n, grain: 16) { rows in
-                        let (xb, wb, yb) = ptrs.value
-                        BLAS.sgemm(
-                            m: rows.count, n: outFeatures, k: inFeatures,
-                            a: xb + rows.lowerBound * inFeatures, lda: inFeatures,
-                            b: wb, ldb: ldb, transposeB: layout == .outIn,
-                            c: yb + rows.lowerBound * outFeatures, ldc: outFeatures)
+                    withBias(bias) { bp in
+                        let ptrs = UncheckedSendable((xp.baseAddress!, wp.baseAddress!, yp.baseAddress!, bp))
+                        // Rows are independent, so threads take contiguous row blocks; a
+                        // grain of 16 rows keeps each call in OpenBLAS's efficient regime.
+                        Parallel.forRanges(n, grain: 16) { rows in
+                            let (xb, wb, yb, bias) = ptrs.value
+                            let c = yb + rows.lowerBound * outFeatures
+                            // The bias goes in first and the GEMM accumulates onto it
+                            // (beta = 1): OpenBLAS would otherwise spend a pass zeroing C,
+                            // and a second pass would add the bias.
+                            if let bias {
+                                for r in 0 ..< rows.count { (c + r * outFeatures).update(from: bias, count: outFeatures) }
+                            }
+                            BLAS.sgemm(
+                                m: rows.count, n: outFeatures, k: inFeatures,
+                                a: xb + rows.lowerBound * inFeatures, lda: inFeatures,
+                                b: wb, ldb: ldb, transposeB: layout == .outIn,
+                                beta: bias == nil ? 0 : 1, c: c, ldc: outFeatures)
+                        }
                     }
                 }
             }
         }
-        if let bias { y.addRowVector(bias.storage) }
         return y
+    }
+
+    private static func withBias<R>(_ bias: Tensor?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+        guard let bias else { return body(nil) }
+        return bias.storage.withUnsafeBufferPointer { body($0.baseAddress) }
     }
 
     /// Reference for ``forward(_:weight:bias:)``: a triple loop in Double.
