@@ -89,27 +89,12 @@ public enum Normalization {
     /// SiLU that follows every such norm in the VAE is applied in the same pass.
     public static func l2Norm(_ x: Tensor, weight: Tensor?, eps: Float = 1e-12, silu: Bool = false) throws(TensorError) -> Tensor {
         let d = try rowWidth(x, weight: weight, bias: nil)
-        let w = weight?.storage ?? [Float](repeating: 1, count: d), scale = Float(Double(d).squareRoot())
-        var y = Tensor.uninitialized(x.shape)
-        x.storage.withUnsafeBufferPointer { xp in
-            y.storage.withUnsafeMutableBufferPointer { yp in
-                w.withUnsafeBufferPointer { wp in
-                    let box = UncheckedSendable((xp.baseAddress!, yp.baseAddress!, wp.baseAddress!))
-                    Parallel.forRanges(x.count / d, grain: 64) { rows in
-                        let (xb, yb, wb) = box.value
-                        for r in rows {
-                            let row = xb + r * d, out = yb + r * d
-                            var squares = 0.0
-                            for j in 0 ..< d { squares += Double(row[j]) * Double(row[j]) }
-                            let norm = max(Float(squares.squareRoot()), eps)
-                            for j in 0 ..< d { out[j] = row[j] / norm * scale * wb[j] }
-                            if silu { VectorMath.map8(UnsafeMutableBufferPointer(start: out, count: d)) { v in v / (1 + VectorMath.exp8(-v)) } }
-                        }
-                    }
-                }
-            }
+        let rootD = Double(d).squareRoot()
+        return mapRows(x, width: d, weight: weight, bias: nil) { row, out, w, _ in
+            let norm = max(Float(sum(row, d) { $0 * $0 }.squareRoot()), eps)
+            normalize(row, out, d, shift: 0, scale: Float(rootD / Double(norm)), offset: 0, weight: w, bias: nil)
+            if silu { VectorMath.map8(UnsafeMutableBufferPointer(start: out, count: d)) { v in v / (1 + VectorMath.exp8(-v)) } }
         }
-        return y
     }
 
     /// `body(row, out, weight, bias)` for each row of `x` into a new tensor, rows spread over threads.
