@@ -75,7 +75,9 @@ let package = Package(
                 "ReelTensor", "ReelModel", "ReelPlan", "ReelMedia", "ReelBench", "ReelCoordinator", "ReelWorker", "ReelFarm",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]),
+            ],
+            // The CLI itself is baseline code, so it can say which CPU features are missing.
+            swiftSettings: haswell ? [.define("REEL_HASWELL")] : []),
 
         // MARK: tests
         .testTarget(name: "ReelTensorTests", dependencies: ["ReelTensor"]),
@@ -106,12 +108,18 @@ let package = Package(
 
 /// The kernels are hot loops over unsafe buffers; debug builds (what `swift test`
 /// uses) would otherwise run them ~50× slower and turn parity tests into minutes.
-/// On x86-64 they target Haswell-class CPUs (AVX2 and FMA: Intel since 2013, every
-/// AMD Zen), so an eight-lane SIMD operation is one instruction instead of two SSE ones.
+/// On x86-64 they target Haswell-class CPUs (AVX2 and FMA: Intel Core since 2013,
+/// AMD since Zen), so an eight-lane SIMD operation is one instruction instead of
+/// two SSE ones; `reel` refuses to start on a CPU without them, and
+/// `REEL_GENERIC_X86_64=1 swift build` builds for any x86-64 CPU instead.
 var optimized: [SwiftSetting] {
+    haswell ? [.unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"])] : [.unsafeFlags(["-Ounchecked"])]
+}
+
+var haswell: Bool {
     #if arch(x86_64)
-    [.unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"])]
+    Context.environment["REEL_GENERIC_X86_64"] == nil
     #else
-    [.unsafeFlags(["-Ounchecked"])]
+    false
     #endif
 }

@@ -19,4 +19,20 @@ struct Reel: AsyncParsableCommand {
             PlanCommand.self,
             BenchCommand.self,
         ])
+
+    /// ArgumentParser's entry point, after the CPU check.
+    static func main() async {
+        let missing = CPUSupport.missing()
+        guard missing.isEmpty else { Self.exit(withError: CPUSupport.Unsupported(missing: missing)) }
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
