@@ -138,8 +138,11 @@ public struct DiTBenchmark: Sendable {
         return result
     }
 
-    /// The middle value (the upper one of an even count).
-    static func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+    /// The middle value, or the mean of the middle two of an even count.
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted(), mid = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+    }
 
     /// Peak resident memory of this process so far.
     public static func peakRSS() -> Int {

@@ -30,6 +30,38 @@ extension Tensor {
         return Tensor(uncheckedShape: [leading] + inner, storage: storage)
     }
 
+    /// The transpose of a matrix `(R, C)` → `(C, R)`, in 32×32 tiles spread over
+    /// threads: what models do to every linear weight on load, so it must not
+    /// cost a strided pass per element over gigabytes (``permuted(_:)`` does).
+    public func transposed() throws(TensorError) -> Tensor {
+        guard rank == 2 else { throw .invalidArgument("transpose needs a matrix, got \(shape)") }
+        let (rows, columns) = (shape[0], shape[1])
+        var out = Tensor.uninitialized([columns, rows])
+        guard count > 0 else { return out }
+        let tile = 32
+        storage.withUnsafeBufferPointer { src in
+            out.storage.withUnsafeMutableBufferPointer { dst in
+                let box = UncheckedSendable((src.baseAddress!, dst.baseAddress!))
+                // A task is a band of `tile` source columns, i.e. output rows: disjoint writes.
+                Parallel.forRanges((columns + tile - 1) / tile) { bands in
+                    let (s, d) = box.value
+                    for band in bands {
+                        let c0 = band * tile, c1 = min(columns, c0 + tile)
+                        var r0 = 0
+                        while r0 < rows {
+                            let r1 = min(rows, r0 + tile)
+                            for c in c0 ..< c1 {
+                                for r in r0 ..< r1 { d[c * rows + r] = s[r * columns + c] }
+                            }
+                            r0 = r1
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
     /// The tensor with its axes reordered: axis `i` of the result is axis `axes[i]` of `self`
     /// (as `torch.permute`).
     public func permuted(_ axes: [Int]) throws(TensorError) -> Tensor {

@@ -173,4 +173,17 @@ import Testing
         #expect(try y.permuted([3, 0, 1, 2]) == x)
         #expect(throws: TensorError.self) { try x.permuted([0, 1, 1, 2]) }
     }
+
+    /// The tiled transpose against the element-by-element permutation, on shapes
+    /// that leave ragged tiles on both axes and at any thread count.
+    @Test(arguments: [(1, 1), (33, 70), (64, 32), (5, 97)])
+    func transposeMatchesPermutation(rows: Int, columns: Int) throws {
+        var rng = SeededRandom(seed: UInt64(rows * 1000 + columns))
+        let m = rng.uniformTensor([rows, columns])
+        let t = try m.transposed()
+        #expect(t.shape == [columns, rows])
+        #expect(t == (try m.permuted([1, 0])))
+        #expect(try t.transposed() == m)
+        #expect(throws: TensorError.self) { try Tensor(zeros: [2, 3, 4]).transposed() }
+    }
 }

@@ -70,7 +70,7 @@ import Testing
         }
     }
 
-    @Test(arguments: [(7, 5, 1, 8), (300, 1100, 2, 16), (129, 513, 3, 12)])
+    @Test(arguments: [(7, 5, 1, 8), (300, 1100, 2, 16), (129, 513, 3, 12), (1100, 600, 2, 8)])
     func chunkedAttentionMatchesFullSoftmax(nq: Int, nk: Int, heads: Int, d: Int) throws {
         var rng = SeededRandom(seed: UInt64(nq * nk))
         // Scores spread over a wide range so the running max changes between key chunks.
@@ -108,22 +108,16 @@ import Testing
         #expect(y.maxAbs == 0)
     }
 
-    @Test func fastExpAndTanhAreWithinFewUlps() {
-        var worstExp: Float = 0, worstTanh: Float = 0
+    @Test func fastExpIsWithinFewUlps() {
+        var worstExp: Float = 0
         var x: Float = -87
         while x < 88 {
             let e = VectorMath.exp(x), r = VectorMath.naiveExp(x)
             worstExp = max(worstExp, abs(e - r) / r)
             x += 0.0137
         }
-        var values = (0 ..< 4001).map { Float($0 - 2000) * 0.005 }
-        values.withUnsafeMutableBufferPointer { VectorMath.tanhInPlace($0) }
-        for (i, t) in values.enumerated() {
-            worstTanh = max(worstTanh, abs(t - VectorMath.naiveTanh(Float(i - 2000) * 0.005)))
-        }
-        print("exp: worst relative error \(worstExp); tanh: worst absolute error \(worstTanh)")
+        print("exp: worst relative error \(worstExp)")
         #expect(worstExp < 5e-7)
-        #expect(worstTanh < 3e-7)
         #expect(VectorMath.exp(-200) == 0 || VectorMath.exp(-200) < 1e-37)
         #expect(VectorMath.exp(0) == 1)
     }

@@ -44,7 +44,7 @@ public struct CheckpointWeights: WeightSource {
     }
 }
 
-/// Creates parameters from a seed, recording them in order for saving.
+/// Creates parameters from a seed, recording them in order for saving unless told not to.
 public struct RandomWeights: WeightSource {
     var rng: SeededRandom
     let recording: Bool
@@ -94,7 +94,7 @@ public struct LinearWeights: Sendable {
     init(_ prefix: String, in inFeatures: Int, out outFeatures: Int, from source: inout some WeightSource) throws(ModelError) {
         let weight = try source.take("\(prefix).weight", shape: [outFeatures, inFeatures], initializer: .uniformFanIn(inFeatures))
         // Once per load, so that every forward's GEMMs read the weight row-major.
-        weight_T = try kernel { () throws(TensorError) in try weight.permuted([1, 0]) }
+        weight_T = try kernel { () throws(TensorError) in try weight.transposed() }
         bias = try source.take("\(prefix).bias", shape: [outFeatures], initializer: .uniformFanIn(inFeatures))
     }
 

@@ -61,22 +61,30 @@ public struct WanTransformerBlock: Sendable {
         h = norm2 == nil ? x : try layerNorm(x, affine: norm2)
         x.addGated(try attn2(h, keysAndValues: crossKV, rotary: nil), gate: nil)
 
-        // feed-forward, in token slices so the wide hidden layer stays small
+        // feed-forward
+        try feedForward(&x, shift: chunk(3), scale: chunk(4), gate: chunk(5))
+    }
+
+    /// Adds the modulated GELU-tanh feed-forward to `x` `(N, C)`, `slice` tokens at
+    /// a time so the wide hidden layer stays small (rows are independent here).
+    func feedForward(
+        _ x: inout Tensor, shift: ArraySlice<Float>, scale: ArraySlice<Float>, gate: ArraySlice<Float>, slice: Int = ffnChunk
+    ) throws(ModelError) {
         let n = x.shape[0]
         var start = 0
         while start < n {
-            let rows = start ..< min(n, start + Self.ffnChunk)
+            let rows = start ..< min(n, start + slice)
             let whole = rows.count == n
-            var slice = try layerNorm(whole ? x : x.rows(rows), affine: nil)
-            slice.modulate(scale: chunk(4), shift: chunk(3))
-            var hidden = try ffn_net_0_proj(slice)
+            var h = try layerNorm(whole ? x : x.rows(rows), affine: nil)
+            h.modulate(scale: scale, shift: shift)
+            var hidden = try ffn_net_0_proj(h)
             Activation.geluTanh(&hidden)
             let out = try ffn_net_2(hidden)
             if whole {
-                x.addGated(out, gate: chunk(5))
+                x.addGated(out, gate: gate)
             } else {
                 var residual = x.rows(rows)
-                residual.addGated(out, gate: chunk(5))
+                residual.addGated(out, gate: gate)
                 x.setRows(rows.lowerBound, residual)
             }
             start = rows.upperBound

@@ -4,7 +4,8 @@
 /// ``foldEvery`` elements: as vectorised as a float sum, and no less exact than
 /// PyTorch's float32 kernels even for rows of tens of thousands of features.
 public enum Normalization {
-    /// Elements each float lane sums before the lanes are folded into Double.
+    /// Elements of a row summed in float (each of the eight lanes taking an eighth
+    /// of them) before the lanes are folded into Double.
     static let foldEvery = 256
 
     /// `(x − mean) / √(var + eps) · weight + bias`, biased variance, as `nn.LayerNorm`.

@@ -4,7 +4,7 @@
 /// activation — hundreds of millions per forward — so libm's scalar calls would
 /// rival the GEMMs. These reduce the argument to a small interval, evaluate a
 /// degree-6 polynomial (≈ 2 ulp) and scale by a power of two built from exponent
-/// bits; `naiveExp`/`naiveExp2`/`naiveTanh` call libm for the tests.
+/// bits; `naiveExp`/`naiveExp2` call libm for the tests.
 public enum VectorMath {
     typealias V = SIMD8<Float>
 
@@ -77,8 +77,9 @@ public enum VectorMath {
         return total
     }
 
-    /// `2^x` for one value ≤ 0, with the approximation of ``exp2ShiftedSum(_:shift:)``.
-    public static func exp2(_ x: Float) -> Float {
+    /// `2^x` for one value ≤ 0 (what the online softmax rescales by), with the
+    /// approximation of ``exp2ShiftedSum(_:shift:)``; arguments below −126 give 2^−126.
+    static func exp2(_ x: Float) -> Float {
         exp2NonPositive8(SIMD8(repeating: x))[0]
     }
 
@@ -141,27 +142,14 @@ public enum VectorMath {
         p = SIMD8(repeating: 4.1665795894e-2).addingProduct(p, r)
         p = SIMD8(repeating: 1.6666665459e-1).addingProduct(p, r)
         p = SIMD8(repeating: 5.0000001201e-1).addingProduct(p, r)
-        return ((r + 1).addingProduct(p, r * r), unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000)
-    }
-
-    /// `x[i] = tanh(x[i])`, as `1 − 2 / (exp(2x) + 1)`, exact at ±∞ and accurate
-    /// to ~1e-7 absolute, which is what GELU's `0.5·x·(1 + tanh(…))` needs.
-    public static func tanhInPlace(_ x: UnsafeMutableBufferPointer<Float>) {
-        map8(x, tanh8)
-    }
-
-    @usableFromInline @inline(__always)
-    static func tanh8(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        let e = exp8(x * 2)
-        return 1 - 2 / (e + 1)
+        // (r + p·r²) + 1, so the small terms are summed before the 1 absorbs their low bits.
+        return (r.addingProduct(p, r * r) + 1, unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000)
     }
 
     /// Reference: libm's `exp2`.
     public static func naiveExp2(_ x: Float) -> Float { Float(libmExp2(Double(x))) }
     /// Reference: libm's `exp`.
     public static func naiveExp(_ x: Float) -> Float { Float(libmExp(Double(x))) }
-    /// Reference: libm's `tanh`.
-    public static func naiveTanh(_ x: Float) -> Float { Float(libmTanh(Double(x))) }
 }
 
 #if canImport(Glibc)
