@@ -1,21 +1,6 @@
 /// Row-wise broadcasting helpers for `(N, D)` tensors — the modulation, gating
 /// and residual arithmetic between the kernels.
 extension Tensor {
-    /// Adds `v` (length D) to every row.
-    public mutating func addRowVector(_ v: [Float]) {
-        let d = v.count
-        precondition(d > 0 && count % d == 0, "row vector of \(d) does not tile \(shape)")
-        storage.withUnsafeMutableBufferPointer { y in
-            v.withUnsafeBufferPointer { v in
-                var base = 0
-                while base < y.count {
-                    for j in 0 ..< d { y[base + j] += v[j] }
-                    base += d
-                }
-            }
-        }
-    }
-
     /// `self[r, j] = self[r, j] · (1 + scale[j]) + shift[j]` — adaLN modulation.
     public mutating func modulate(scale: ArraySlice<Float>, shift: ArraySlice<Float>) {
         let d = scale.count

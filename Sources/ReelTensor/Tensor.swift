@@ -79,6 +79,13 @@ public struct Tensor: Sendable, Equatable {
         return Tensor(uncheckedShape: shape, storage: [Float](unsafeUninitializedCapacity: n) { _, count in count = n })
     }
 
+    /// `body` with the storage of `tensor`, or nil for no tensor: optional operands
+    /// (a bias, a norm's affine weights) passed down to kernels as pointers.
+    static func withStorage<R>(of tensor: Tensor?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+        guard let tensor else { return body(nil) }
+        return tensor.storage.withUnsafeBufferPointer { body($0.baseAddress) }
+    }
+
     init(uncheckedShape shape: [Int], storage: [Float]) {
         self.shape = shape
         self.storage = storage

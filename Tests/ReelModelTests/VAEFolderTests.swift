@@ -23,22 +23,12 @@ import ReelTensor
 
     func weightsPath(_ folder: URL) -> String { folder.path + "/vae/diffusion_pytorch_model.safetensors" }
 
+    /// Rewrites the folder's weights through `edit`.
     func rewriteWeights(_ folder: URL, _ edit: (inout [String: Tensor]) -> Void) throws {
-        let file = try SafeTensorsFile(path: weightsPath(folder))
-        var tensors = [String: Tensor]()
-        for name in file.names { tensors[name] = try file.tensor(name) }
-        edit(&tensors)
-        try SafeTensorsWriter.write(tensors.map { .init($0.key, $0.value) }, to: weightsPath(folder))
+        try WeightFileEditing.rewrite(weightsPath(folder), edit)
     }
 
-    func message(_ body: () throws -> Void) -> String {
-        do {
-            try body()
-            return "(no error)"
-        } catch {
-            return "\(error)"
-        }
-    }
+    func message(_ body: () throws -> Void) -> String { WeightFileEditing.message(body) }
 
     @Test func createdFolderRoundTripsWithEveryParameterCounted() throws {
         let url = try folder("a")

@@ -29,7 +29,7 @@ public enum Linear {
         x.storage.withUnsafeBufferPointer { xp in
             weight.storage.withUnsafeBufferPointer { wp in
                 y.storage.withUnsafeMutableBufferPointer { yp in
-                    withBias(bias) { bp in
+                    Tensor.withStorage(of: bias) { bp in
                         let ptrs = UncheckedSendable((xp.baseAddress!, wp.baseAddress!, yp.baseAddress!, bp))
                         // Rows are independent, so threads take contiguous row blocks; a
                         // grain of 16 rows keeps each call in OpenBLAS's efficient regime.
@@ -53,11 +53,6 @@ public enum Linear {
             }
         }
         return y
-    }
-
-    private static func withBias<R>(_ bias: Tensor?, _ body: (UnsafePointer<Float>?) -> R) -> R {
-        guard let bias else { return body(nil) }
-        return bias.storage.withUnsafeBufferPointer { body($0.baseAddress) }
     }
 
     /// Reference for ``forward(_:weight:bias:)``: a triple loop in Double.

@@ -107,8 +107,8 @@ public enum Normalization {
         var y = Tensor.uninitialized(x.shape)
         x.storage.withUnsafeBufferPointer { xp in
             y.storage.withUnsafeMutableBufferPointer { yp in
-                withOptionalBuffer(weight) { w in
-                    withOptionalBuffer(bias) { b in
+                Tensor.withStorage(of: weight) { w in
+                    Tensor.withStorage(of: bias) { b in
                         let box = UncheckedSendable((xp.baseAddress!, yp.baseAddress!, w, b))
                         Parallel.forRanges(x.count / d, grain: 64) { rows in
                             let (xb, yb, w, b) = box.value
@@ -119,11 +119,6 @@ public enum Normalization {
             }
         }
         return y
-    }
-
-    private static func withOptionalBuffer<R>(_ t: Tensor?, _ body: (UnsafePointer<Float>?) -> R) -> R {
-        guard let t else { return body(nil) }
-        return t.storage.withUnsafeBufferPointer { body($0.baseAddress) }
     }
 
     /// Reference layer norm: each row in Double end to end.

@@ -8,11 +8,6 @@
 public enum VectorMath {
     typealias V = SIMD8<Float>
 
-    /// `x[i] = exp(x[i])` for every element.
-    public static func expInPlace(_ x: UnsafeMutableBufferPointer<Float>) {
-        map8(x, exp8)
-    }
-
     /// Applies an eight-lane function over a buffer; the ragged tail goes
     /// through the same function in a padded vector, so every element sees
     /// identical arithmetic.
@@ -105,7 +100,7 @@ public enum VectorMath {
         return p * unsafeBitCast((n &+ 127) &<< 23, to: SIMD8<Float>.self)
     }
 
-    /// `exp(x)` for one value, with the same approximation as ``expInPlace(_:)``.
+    /// `exp(x)` for one value, with the eight-lane approximation GELU and SiLU use.
     @inlinable public static func exp(_ x: Float) -> Float {
         exp8(SIMD8(repeating: x))[0]
     }
