@@ -106,24 +106,64 @@ import Testing
 
         let staleAccepted = try store.completeShard(
             job: id, shard: shard, attempt: first.attempt, worker: "w1", outputSHA: sha(7),
-            newlyReady: [ShardID(region: 0, block: 1)])
-        #expect(!staleAccepted)
+            dependents: [(ShardID(region: 0, block: 1), [shard])])
+        #expect(staleAccepted == nil)
         #expect(try store.shards(job: id) == before)
         #expect(try store.events(job: id).last?.kind == .shardStale)
         // The right worker with the wrong attempt, and the wrong worker with the right one.
-        #expect(!(try store.completeShard(job: id, shard: shard, attempt: 1, worker: "w2", outputSHA: sha(7))))
-        #expect(!(try store.completeShard(job: id, shard: shard, attempt: 2, worker: "w1", outputSHA: sha(7))))
+        #expect(try store.completeShard(job: id, shard: shard, attempt: 1, worker: "w2", outputSHA: sha(7)) == nil)
+        #expect(try store.completeShard(job: id, shard: shard, attempt: 2, worker: "w1", outputSHA: sha(7)) == nil)
         #expect(!(try store.failShard(job: id, shard: shard, attempt: 1, worker: "w1", reason: "late", notBefore: t0)))
         #expect(try store.shards(job: id) == before)
 
         #expect(try store.completeShard(
-            job: id, shard: shard, attempt: 2, worker: "w2", outputSHA: sha(8), newlyReady: [ShardID(region: 0, block: 1)]))
+            job: id, shard: shard, attempt: 2, worker: "w2", outputSHA: sha(8), dependents: [(ShardID(region: 0, block: 1), [shard])])
+            == [ShardID(region: 0, block: 1)])
         let after = try store.shards(job: id)
         #expect(after[0].status.state == .done && after[0].status.outputSHA == sha(8) && after[0].status.worker == "w2")
         #expect(after[1].status.state == .ready)
         // Completing twice is stale too: exactly one output per shard.
-        #expect(!(try store.completeShard(job: id, shard: shard, attempt: 2, worker: "w2", outputSHA: sha(9))))
+        #expect(try store.completeShard(job: id, shard: shard, attempt: 2, worker: "w2", outputSHA: sha(9)) == nil)
         #expect(try store.shards(job: id)[0].status.outputSHA == sha(8))
+    }
+
+    /// Two inputs of one dependent recorded back to back: readiness is decided in
+    /// each completing transaction from the dependent's whole input list, so the
+    /// dependent is ready after the second, whichever order they come in.
+    @Test(arguments: [false, true])
+    func dependentBecomesReadyWhenItsLastInputCommits(reversed: Bool) throws {
+        let (store, _) = try TestDatabase.freshFarm()
+        let id = try Self.makeJob(store, regions: 2, blocks: 2)
+        let claims = try claim(store, "w1", limit: 2)
+        #expect(claims.count == 2)
+        let inputs = [ShardID(region: 0, block: 0), ShardID(region: 1, block: 0)]
+        let dependent = ShardID(region: 0, block: 1)
+        let order = reversed ? claims.reversed() : claims
+        let first = try store.completeShard(
+            job: id, shard: order[0].shard, attempt: order[0].attempt, worker: "w1", outputSHA: sha(3), dependents: [(dependent, inputs)])
+        #expect(first == [])
+        let second = try store.completeShard(
+            job: id, shard: order[1].shard, attempt: order[1].attempt, worker: "w1", outputSHA: sha(4), dependents: [(dependent, inputs)])
+        #expect(second == [dependent])
+        #expect(try store.shards(job: id).first { $0.shard == dependent }?.status.state == .ready)
+        // Asking again changes nothing: the dependent is no longer pending.
+        #expect(try store.markReadyIfInputsDone(job: id, candidates: [(dependent, inputs)]).isEmpty)
+    }
+
+    /// A claim the coordinator cannot act on goes back without costing a try, and
+    /// its attempt stays spent, so anything sent for it is stale.
+    @Test func releasedClaimGivesTheTryBack() throws {
+        let (store, _) = try TestDatabase.freshFarm()
+        let id = try Self.makeJob(store, regions: 1)
+        let held = try #require(try claim(store, "w1").first)
+        #expect(held.tries == 1)
+        #expect(!(try store.releaseClaim(.shard(held.shard), job: id, attempt: held.attempt, worker: "w2")))
+        #expect(try store.releaseClaim(.shard(held.shard), job: id, attempt: held.attempt, worker: "w1"))
+        let status = try #require(try store.status(of: .shard(held.shard), job: id))
+        #expect(status.state == .ready && status.tries == 0 && status.attempt == 1 && status.worker == nil)
+        let again = try #require(try claim(store, "w2").first)
+        #expect(again.attempt == 2 && again.tries == 1)
+        #expect(try store.completeShard(job: id, shard: held.shard, attempt: 1, worker: "w1", outputSHA: sha(5)) == nil)
     }
 
     @Test func blocklistedWorkerGetsNothingFromTheJob() throws {

@@ -45,7 +45,7 @@ import Testing
         let (store, _) = try TestDatabase.freshFarm()
         let id = try ClaimTests.makeJob(store, regions: 3, blocks: 2)
         let done = try #require(try claim(store, "w1"))
-        #expect(try store.completeShard(job: id, shard: done.shard, attempt: 1, worker: "w1", outputSHA: sha(3)))
+        #expect(try store.completeShard(job: id, shard: done.shard, attempt: 1, worker: "w1", outputSHA: sha(3)) != nil)
         let held = try #require(try claim(store, "w2"))
 
         let revoked = try #require(try store.cancelJob(id: id))
@@ -55,7 +55,7 @@ import Testing
         #expect(job.state == .cancelled && job.finishedAt != nil)
         #expect(try store.shardCounts(job: id)[.done] == 1)
         #expect(try store.shardCounts(job: id)[.cancelled] == 5)
-        #expect(!(try store.completeShard(job: id, shard: held.shard, attempt: 1, worker: "w2", outputSHA: sha(4))))
+        #expect(try store.completeShard(job: id, shard: held.shard, attempt: 1, worker: "w2", outputSHA: sha(4)) == nil)
         #expect(try store.cancelJob(id: id) == nil)
         #expect(try store.cancelJob(id: 987_654) == nil)
         #expect(try store.leases().isEmpty)
@@ -149,7 +149,7 @@ import Testing
         #expect(!(try store.startDecoding(job: 987_654, latentsSHA: sha(10), chunks: chunks)))
         #expect(try store.claimDecodeChunks(worker: "w1", limit: 4, now: t0, leaseDuration: lease, maxTries: 3).isEmpty)
         let shard = try #require(try claim(store, "w1"))
-        #expect(try store.completeShard(job: id, shard: shard.shard, attempt: 1, worker: "w1", outputSHA: sha(2)))
+        #expect(try store.completeShard(job: id, shard: shard.shard, attempt: 1, worker: "w1", outputSHA: sha(2)) != nil)
 
         #expect(try store.startDecoding(job: id, latentsSHA: sha(10), chunks: chunks))
         #expect(try store.job(id: id)?.state == .decoding)
@@ -175,7 +175,7 @@ import Testing
         let (store, _) = try TestDatabase.freshFarm()
         let id = try ClaimTests.makeJob(store, regions: 1)
         let shard = try #require(try claim(store, "w1"))
-        #expect(try store.completeShard(job: id, shard: shard.shard, attempt: 1, worker: "w1", outputSHA: sha(2)))
+        #expect(try store.completeShard(job: id, shard: shard.shard, attempt: 1, worker: "w1", outputSHA: sha(2)) != nil)
         let chunks = [DecodeChunk(index: 0, frames: 0..<5, warmup: 0), DecodeChunk(index: 1, frames: 5..<9, warmup: 1)]
         #expect(try store.startDecoding(job: id, latentsSHA: sha(10), chunks: chunks))
         _ = try store.claimDecodeChunks(worker: "w1", limit: 2, now: t0, leaseDuration: lease, maxTries: 3)

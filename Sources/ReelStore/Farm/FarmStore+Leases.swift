@@ -137,6 +137,28 @@ extension FarmStore {
         }
     }
 
+    /// Undoes a claim the coordinator could not act on (its memory had not yet seen
+    /// the item become ready, or the assignment could not be built): the item goes
+    /// back to ready and the try is given back, so a refused claim never burns one.
+    /// The attempt stays bumped, so anything sent for it is stale. `false`, changing
+    /// nothing, if `worker` does not hold `attempt`.
+    public func releaseClaim(_ item: WorkItem, job: Int64, attempt: Int, worker: String) throws(StoreError) -> Bool {
+        try updateLease(
+            item, job: job, attempt: attempt, worker: worker,
+            set: "state = 'ready', worker = NULL, lease_expires_at_ms = NULL, tries = GREATEST(t.tries - 1, 0)", [],
+            name: "release \(item)") != nil
+    }
+
+    /// One item's state, lease and result; `nil` if it does not exist. What an
+    /// outcome that never arrived (a lost COMMIT answer) is settled by.
+    public func status(of item: WorkItem, job: Int64) throws(StoreError) -> WorkStatus? {
+        let table = item.table
+        let rows = try connection.execute(
+            "SELECT * FROM \(table.table) t WHERE t.job_id = $1 AND \(table.keyMatch(alias: "t", firstParameter: 2))",
+            [.int64(job)] + table.key(item), name: "status of \(item)")
+        return try rows.first.map { row throws(StoreError) in try WorkStatus(row: row) }
+    }
+
     /// Logs that a report from `worker` for `attempt` was dropped, saying what holds the item now.
     private func logStale(_ item: WorkItem, job: Int64, attempt: Int, worker: String, report: String) throws(StoreError) {
         let table = item.table

@@ -19,16 +19,47 @@ extension FarmStore {
     }
 
     /// Stores `worker`'s result for `shard` if it holds the current lease as
-    /// `attempt`, and makes the pending shards in `newlyReady` ready, in one
-    /// transaction. Returns `false`, changing no shard, for a stale attempt or holder
-    /// (logged as `shard.stale`).
+    /// `attempt`, and in the same transaction makes ready each candidate of
+    /// `dependents` (a shard with the shards its input reads) that is pending and
+    /// whose inputs are now all done. Deciding readiness here, inside the
+    /// transaction, rather than from the caller's memory is what keeps two results
+    /// recorded back to back from each waiting for the other. Returns the shards made
+    /// ready, or `nil`, changing nothing, for a stale attempt or holder (logged as
+    /// `shard.stale`).
     public func completeShard(
-        job: Int64, shard: ShardID, attempt: Int, worker: String, outputSHA: String, newlyReady: [ShardID] = []
-    ) throws(StoreError) -> Bool {
-        try complete(.shard(shard), job: job, attempt: attempt, worker: worker, outputSHA: outputSHA) {
+        job: Int64, shard: ShardID, attempt: Int, worker: String, outputSHA: String,
+        dependents: [(shard: ShardID, inputs: [ShardID])] = []
+    ) throws(StoreError) -> [ShardID]? {
+        var ready: [ShardID] = []
+        let completed = try complete(.shard(shard), job: job, attempt: attempt, worker: worker, outputSHA: outputSHA) {
             () throws(StoreError) in
-            try markShardsReady(job: job, shards: newlyReady)
+            ready = try markReadyIfInputsDone(job: job, candidates: dependents)
         }
+        return completed ? ready.sorted() : nil
+    }
+
+    /// Makes ready the pending `candidates` whose input shards are all done; returns them.
+    @discardableResult
+    public func markReadyIfInputsDone(job: Int64, candidates: [(shard: ShardID, inputs: [ShardID])]) throws(StoreError)
+        -> [ShardID]
+    {
+        guard !candidates.isEmpty else { return [] }
+        let records = candidates.map { candidate in
+            let inputs = candidate.inputs.map { #"{"region":\#($0.region),"block":\#($0.block)}"# }.joined(separator: ",")
+            return #"{"region":\#(candidate.shard.region),"block":\#(candidate.shard.block),"inputs":[\#(inputs)]}"#
+        }
+        return try connection.execute(
+            """
+            UPDATE shards s SET state = 'ready'
+            FROM jsonb_to_recordset($2) AS x(region int, block int, inputs jsonb)
+            WHERE s.job_id = $1 AND s.region = x.region AND s.block = x.block AND s.state = 'pending'
+              AND NOT EXISTS (
+                  SELECT 1 FROM jsonb_to_recordset(x.inputs) AS i(region int, block int)
+                  JOIN shards p ON p.job_id = $1 AND p.region = i.region AND p.block = i.block
+                  WHERE p.state <> 'done')
+            RETURNING s.region, s.block
+            """, [.int64(job), .json("[" + records.joined(separator: ",") + "]")], name: "markReadyIfInputsDone"
+        ).map { row throws(StoreError) in ShardID(region: try row.get("region"), block: try row.get("block")) }
     }
 
     /// The current lease on `shard` failed: back to ready from `notBefore` (backoff).
