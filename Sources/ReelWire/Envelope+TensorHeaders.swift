@@ -29,10 +29,7 @@ extension Reel_V1_Envelope {
         case .decodeAssignment(var message)?:
             try Self.visit(&message, \.latents, \.hasLatents, "decode_assignment.latents", required: true, visit)
             body = .decodeAssignment(message)
-        case .decodeResult(var message)?:
-            try Self.visit(&message, \.frames, \.hasFrames, "decode_result.frames", required: true, visit)
-            body = .decodeResult(message)
-        case .hello?, .welcome?, .refusal?, .heartbeat?, .goodbye?, .shardFailure?, .cancel?, .drain?, nil:
+        case .hello?, .decodeResult?, .welcome?, .refusal?, .heartbeat?, .goodbye?, .shardFailure?, .cancel?, .drain?, nil:
             break
         }
     }

@@ -66,17 +66,12 @@ public enum WireCodec {
         return frames
     }
 
-    /// The message in `frames` (as received, without a ROUTER's routing id), or the
-    /// first thing wrong with it.
-    ///
-    /// Checks, in order: at least one frame; frame count and total size within
-    /// `limits`; frame 0 parses as an `Envelope`; its protocol version is
-    /// ``WireProtocol/version``; it has a body this version knows; every required
-    /// tensor header is present; each header names an existing frame that no other
-    /// header names, has dtype F32, a shape of rank 1…8 with no zero dimension and
-    /// within the size limit, `byte_length` = elements × 4 = the frame's size, and
-    /// the frame's SHA-256; every tensor frame is named by a header.
-    public static func decode(_ frames: [Data], limits: WireLimits = WireLimits()) throws(WireError) -> WireMessage {
+    /// Frame 0 of `frames`, with the message's framing checked: at least one frame,
+    /// frame count and total size within `limits`, an `Envelope` that parses, the
+    /// protocol version, and a body this version knows. Tensor frames are not
+    /// checked: that is ``decode(_:limits:)``'s job, which a receiver runs where
+    /// hashing the tensors does not hold up anything else.
+    public static func decodeEnvelope(_ frames: [Data], limits: WireLimits = WireLimits()) throws(WireError) -> Reel_V1_Envelope {
         guard let first = frames.first else { throw .emptyMessage }
         guard frames.count <= limits.maxFrames else {
             throw .tooManyFrames(count: frames.count, limit: limits.maxFrames)
@@ -85,7 +80,7 @@ public enum WireCodec {
         guard total <= limits.maxMessageBytes else {
             throw .messageTooLarge(bytes: total, limit: limits.maxMessageBytes)
         }
-        var envelope: Reel_V1_Envelope
+        let envelope: Reel_V1_Envelope
         do {
             envelope = try Reel_V1_Envelope(serializedBytes: first)
         } catch {
@@ -98,7 +93,34 @@ public enum WireCodec {
             if envelope.unknownFields.data.isEmpty { throw .missingBody }
             throw .unknownBody(fieldNumber: firstFieldNumber(envelope.unknownFields.data))
         }
+        return envelope
+    }
 
+    /// A decode result's segment is present and matches its SHA-256 (part of
+    /// ``decode(_:limits:)``; separate for receivers that read only the envelope).
+    public static func checkSegment(_ result: Reel_V1_DecodeResult) throws(WireError) {
+        guard !result.segment.isEmpty else { throw .invalidSegment(reason: "decode_result.segment is empty") }
+        guard result.frameCount >= 1 else { throw .invalidSegment(reason: "decode_result.frame_count is 0") }
+        let digest = result.segment.withUnsafeBytes { SHA256.hash($0) }
+        guard result.segmentSha256.elementsEqual(digest) else {
+            throw .invalidSegment(
+                reason: "decode_result.segment_sha256 is \(SHA256.hex(Array(result.segmentSha256.prefix(64)))), the segment hashes to \(SHA256.hex(digest))")
+        }
+    }
+
+    /// The message in `frames` (as received, without a ROUTER's routing id), or the
+    /// first thing wrong with it.
+    ///
+    /// Checks, in order: at least one frame; frame count and total size within
+    /// `limits`; frame 0 parses as an `Envelope`; its protocol version is
+    /// ``WireProtocol/version``; it has a body this version knows; every required
+    /// tensor header is present; each header names an existing frame that no other
+    /// header names, has dtype F32, a shape of rank 1…8 with no zero dimension and
+    /// within the size limit, `byte_length` = elements × 4 = the frame's size, and
+    /// the frame's SHA-256; every tensor frame is named by a header.
+    public static func decode(_ frames: [Data], limits: WireLimits = WireLimits()) throws(WireError) -> WireMessage {
+        var envelope = try decodeEnvelope(frames, limits: limits)
+        if case .decodeResult(let result)? = envelope.body { try checkSegment(result) }
         var tensors = [WireTensor?](repeating: nil, count: frames.count)
         var namedBy = [String?](repeating: nil, count: frames.count)
         try envelope.visitTensorHeaders { path, required, header throws(WireError) in

@@ -38,6 +38,8 @@ public enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownBody(fieldNumber: Int?)
     /// A tensor the message requires (e.g. `shard_result.latents`) is absent.
     case missingTensor(field: String)
+    /// A decode result's encoded segment is missing or does not match its checksum.
+    case invalidSegment(reason: String)
     /// A tensor header names a frame the message does not have.
     case tensorFrameMissing(tensor: String, frameIndex: Int, frameCount: Int)
     /// Two tensor headers name the same frame.
@@ -89,6 +91,8 @@ public enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
             return "envelope body\(field) is unknown to protocol version \(WireProtocol.version)"
         case let .missingTensor(field):
             return "\(field) is required but absent"
+        case let .invalidSegment(reason):
+            return "invalid segment: \(reason)"
         case let .tensorFrameMissing(tensor, frameIndex, frameCount):
             return "\(tensor) names frame \(frameIndex), but the message has frames 0..<\(frameCount) "
                 + "and frame 0 is the envelope"

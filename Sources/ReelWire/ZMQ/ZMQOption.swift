@@ -15,6 +15,10 @@ public enum ZMQOption: Sendable, Hashable {
     /// `ZMQ_ROUTER_MANDATORY`: a ROUTER send to an unknown routing id fails with
     /// ``WireError/peerUnreachable(peer:endpoint:)`` instead of being dropped.
     case routerMandatory(Bool)
+    /// `ZMQ_ROUTER_HANDOVER`: a new connection presenting a routing id already in
+    /// use takes it over (a worker that reconnected keeps its identity) instead of
+    /// being ignored.
+    case routerHandover(Bool)
     /// `ZMQ_ROUTING_ID`: the id a DEALER presents to a ROUTER (1 to 255 bytes, not
     /// starting with a zero byte, which ZeroMQ reserves). Set before `connect`.
     case routingID([UInt8])
@@ -50,6 +54,8 @@ public enum ZMQOption: Sendable, Hashable {
             return (ZMQ_LINGER, Self.bytes(of: try Self.milliseconds(duration, "linger")))
         case let .routerMandatory(on):
             return (ZMQ_ROUTER_MANDATORY, Self.bytes(of: Int32(on ? 1 : 0)))
+        case let .routerHandover(on):
+            return (ZMQ_ROUTER_HANDOVER, Self.bytes(of: Int32(on ? 1 : 0)))
         case let .routingID(id):
             guard (1...255).contains(id.count), id[0] != 0 else {
                 throw .invalidArgument("routingID must be 1 to 255 bytes not starting with 0, got \(id.count) bytes")

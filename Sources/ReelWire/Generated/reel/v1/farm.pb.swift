@@ -205,6 +205,11 @@ public nonisolated enum Reel_V1_FailureClass: SwiftProtobuf.Enum, Swift.CaseIter
 
   /// Stopped by a Cancel or Drain.
   case cancelled // = 6
+
+  /// The assignment referenced prompt embeddings the worker no longer holds (its
+  /// cache evicted them): the coordinator sends the item again with the tensors.
+  /// Never the worker's fault, and no try is charged.
+  case missingEmbeddings // = 7
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -220,6 +225,7 @@ public nonisolated enum Reel_V1_FailureClass: SwiftProtobuf.Enum, Swift.CaseIter
     case 4: self = .modelNotFound
     case 5: self = .internal
     case 6: self = .cancelled
+    case 7: self = .missingEmbeddings
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -233,6 +239,7 @@ public nonisolated enum Reel_V1_FailureClass: SwiftProtobuf.Enum, Swift.CaseIter
     case .modelNotFound: return 4
     case .internal: return 5
     case .cancelled: return 6
+    case .missingEmbeddings: return 7
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -246,6 +253,7 @@ public nonisolated enum Reel_V1_FailureClass: SwiftProtobuf.Enum, Swift.CaseIter
     .modelNotFound,
     .internal,
     .cancelled,
+    .missingEmbeddings,
   ]
 
 }
@@ -457,6 +465,12 @@ public nonisolated struct Reel_V1_Hello: Sendable {
   /// latent geometry, the transformer's size and its text width.
   public var modelInfos: [Reel_V1_ModelInfo] = []
 
+  /// Random per process start. A worker sets its ZeroMQ routing id to
+  /// "<worker_name>/<boot_id>", so a reconnect of the same process keeps its
+  /// identity (and is never refused as a duplicate of itself), while a restart
+  /// is a new identity that replaces the old one once that one falls silent.
+  public var bootID: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -504,6 +518,26 @@ public nonisolated struct Reel_V1_ModelInfo: Sendable {
   /// Latent frames a decode chunk needs before its own so that chunks decoded
   /// apart join seamlessly (the VAE decoder's receptive field); 0 without a VAE.
   public var decodeWarmupFrames: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// How every decode chunk of a job is encoded, so that segments from any worker
+/// join into one stream without re-encoding.
+public nonisolated struct Reel_V1_VideoEncoding: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Frames per second of the clip.
+  public var fps: UInt32 = 0
+
+  /// x264 constant rate factor (0-51) and preset ("medium").
+  public var crf: Double = 0
+
+  public var preset: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -947,48 +981,85 @@ public nonisolated struct Reel_V1_ShardFailure: Sendable {
 /// Coordinator -> worker: decode latent frames [frame_begin, frame_end) to pixels.
 /// The decoder is causal, so it is first run over `warmup_frames` earlier latent
 /// frames whose pixels are dropped.
-public nonisolated struct Reel_V1_DecodeAssignment: Sendable {
+public nonisolated struct Reel_V1_DecodeAssignment: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var jobID: UInt64 = 0
+  public var jobID: UInt64 {
+    get {_storage._jobID}
+    set {_uniqueStorage()._jobID = newValue}
+  }
 
-  public var chunk: UInt32 = 0
+  public var chunk: UInt32 {
+    get {_storage._chunk}
+    set {_uniqueStorage()._chunk = newValue}
+  }
 
-  public var attempt: UInt32 = 0
+  public var attempt: UInt32 {
+    get {_storage._attempt}
+    set {_uniqueStorage()._attempt = newValue}
+  }
 
   /// VAE model (folder name).
-  public var model: String = String()
+  public var model: String {
+    get {_storage._model}
+    set {_uniqueStorage()._model = newValue}
+  }
 
-  public var frameBegin: UInt32 = 0
+  public var frameBegin: UInt32 {
+    get {_storage._frameBegin}
+    set {_uniqueStorage()._frameBegin = newValue}
+  }
 
-  public var frameEnd: UInt32 = 0
+  public var frameEnd: UInt32 {
+    get {_storage._frameEnd}
+    set {_uniqueStorage()._frameEnd = newValue}
+  }
 
-  public var warmupFrames: UInt32 = 0
+  public var warmupFrames: UInt32 {
+    get {_storage._warmupFrames}
+    set {_uniqueStorage()._warmupFrames = newValue}
+  }
 
   /// Latents for [frame_begin - warmup_frames, frame_end), [channels, frames, rows,
   /// columns]. Required.
   public var latents: Reel_V1_TensorHeader {
-    get {_latents ?? Reel_V1_TensorHeader()}
-    set {_latents = newValue}
+    get {_storage._latents ?? Reel_V1_TensorHeader()}
+    set {_uniqueStorage()._latents = newValue}
   }
   /// Returns true if `latents` has been explicitly set.
-  public var hasLatents: Bool {self._latents != nil}
+  public var hasLatents: Bool {_storage._latents != nil}
   /// Clears the value of `latents`. Subsequent reads from it will return its default value.
-  public mutating func clearLatents() {self._latents = nil}
+  public mutating func clearLatents() {_uniqueStorage()._latents = nil}
 
   /// Whether to undo the VAE's latent normalization (per-channel mean/std) first.
-  public var normalize: Bool = false
+  public var normalize: Bool {
+    get {_storage._normalize}
+    set {_uniqueStorage()._normalize = newValue}
+  }
+
+  /// How to encode the chunk's frames into an H.264 segment. Required.
+  public var encoding: Reel_V1_VideoEncoding {
+    get {_storage._encoding ?? Reel_V1_VideoEncoding()}
+    set {_uniqueStorage()._encoding = newValue}
+  }
+  /// Returns true if `encoding` has been explicitly set.
+  public var hasEncoding: Bool {_storage._encoding != nil}
+  /// Clears the value of `encoding`. Subsequent reads from it will return its default value.
+  public mutating func clearEncoding() {_uniqueStorage()._encoding = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _latents: Reel_V1_TensorHeader? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
-/// Worker -> coordinator: a decoded chunk.
+/// Worker -> coordinator: a decoded chunk, encoded. Pixels never travel as
+/// floats: the chunk's frames come back as one H.264 MP4 segment (closed GOP,
+/// starting with a keyframe, no B-frames, the assignment's VideoEncoding), which
+/// the coordinator stores and later joins with the others by copying packets.
 public nonisolated struct Reel_V1_DecodeResult: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -1000,16 +1071,6 @@ public nonisolated struct Reel_V1_DecodeResult: Sendable {
 
   public var attempt: UInt32 = 0
 
-  /// [3, n, H, W] RGB float32 in [-1, 1] for the chunk's own frames. Required.
-  public var frames: Reel_V1_TensorHeader {
-    get {_frames ?? Reel_V1_TensorHeader()}
-    set {_frames = newValue}
-  }
-  /// Returns true if `frames` has been explicitly set.
-  public var hasFrames: Bool {self._frames != nil}
-  /// Clears the value of `frames`. Subsequent reads from it will return its default value.
-  public mutating func clearFrames() {self._frames = nil}
-
   public var timings: Reel_V1_Timings {
     get {_timings ?? Reel_V1_Timings()}
     set {_timings = newValue}
@@ -1019,11 +1080,19 @@ public nonisolated struct Reel_V1_DecodeResult: Sendable {
   /// Clears the value of `timings`. Subsequent reads from it will return its default value.
   public mutating func clearTimings() {self._timings = nil}
 
+  /// The MP4 segment's bytes. Required (non-empty).
+  public var segment: Data = Data()
+
+  /// SHA-256 (32 bytes) of `segment`.
+  public var segmentSha256: Data = Data()
+
+  /// Video frames in the segment.
+  public var frameCount: UInt32 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _frames: Reel_V1_TensorHeader? = nil
   fileprivate var _timings: Reel_V1_Timings? = nil
 }
 
@@ -1044,7 +1113,7 @@ nonisolated extension Reel_V1_RefusalReason: SwiftProtobuf._ProtoNameProviding {
 }
 
 nonisolated extension Reel_V1_FailureClass: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0FAILURE_CLASS_UNSPECIFIED\0\u{1}FAILURE_CLASS_OUT_OF_MEMORY\0\u{1}FAILURE_CLASS_INVALID_INPUT\0\u{1}FAILURE_CLASS_NON_FINITE_OUTPUT\0\u{1}FAILURE_CLASS_MODEL_NOT_FOUND\0\u{1}FAILURE_CLASS_INTERNAL\0\u{1}FAILURE_CLASS_CANCELLED\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0FAILURE_CLASS_UNSPECIFIED\0\u{1}FAILURE_CLASS_OUT_OF_MEMORY\0\u{1}FAILURE_CLASS_INVALID_INPUT\0\u{1}FAILURE_CLASS_NON_FINITE_OUTPUT\0\u{1}FAILURE_CLASS_MODEL_NOT_FOUND\0\u{1}FAILURE_CLASS_INTERNAL\0\u{1}FAILURE_CLASS_CANCELLED\0\u{1}FAILURE_CLASS_MISSING_EMBEDDINGS\0")
 }
 
 nonisolated extension Reel_V1_TensorHeader: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -1351,7 +1420,7 @@ nonisolated extension Reel_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._Me
 
 nonisolated extension Reel_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Hello"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}worker_name\0\u{1}host\0\u{1}cores\0\u{1}threads\0\u{1}slots\0\u{1}models\0\u{3}protocol_version\0\u{1}kinds\0\u{1}software\0\u{3}model_infos\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}worker_name\0\u{1}host\0\u{1}cores\0\u{1}threads\0\u{1}slots\0\u{1}models\0\u{3}protocol_version\0\u{1}kinds\0\u{1}software\0\u{3}model_infos\0\u{3}boot_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1369,6 +1438,7 @@ nonisolated extension Reel_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._Messa
       case 8: try { try decoder.decodeRepeatedEnumField(value: &self.kinds) }()
       case 9: try { try decoder.decodeSingularStringField(value: &self.software) }()
       case 10: try { try decoder.decodeRepeatedMessageField(value: &self.modelInfos) }()
+      case 11: try { try decoder.decodeSingularStringField(value: &self.bootID) }()
       default: break
       }
     }
@@ -1405,6 +1475,9 @@ nonisolated extension Reel_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._Messa
     if !self.modelInfos.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.modelInfos, fieldNumber: 10)
     }
+    if !self.bootID.isEmpty {
+      try visitor.visitSingularStringField(value: self.bootID, fieldNumber: 11)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1419,6 +1492,7 @@ nonisolated extension Reel_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._Messa
     if lhs.kinds != rhs.kinds {return false}
     if lhs.software != rhs.software {return false}
     if lhs.modelInfos != rhs.modelInfos {return false}
+    if lhs.bootID != rhs.bootID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1514,6 +1588,46 @@ nonisolated extension Reel_V1_ModelInfo: SwiftProtobuf.Message, SwiftProtobuf._M
     if lhs.textTokens != rhs.textTokens {return false}
     if lhs.textDim != rhs.textDim {return false}
     if lhs.decodeWarmupFrames != rhs.decodeWarmupFrames {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Reel_V1_VideoEncoding: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".VideoEncoding"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}fps\0\u{1}crf\0\u{1}preset\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.fps) }()
+      case 2: try { try decoder.decodeSingularDoubleField(value: &self.crf) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.preset) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.fps != 0 {
+      try visitor.visitSingularUInt32Field(value: self.fps, fieldNumber: 1)
+    }
+    if self.crf.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.crf, fieldNumber: 2)
+    }
+    if !self.preset.isEmpty {
+      try visitor.visitSingularStringField(value: self.preset, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Reel_V1_VideoEncoding, rhs: Reel_V1_VideoEncoding) -> Bool {
+    if lhs.fps != rhs.fps {return false}
+    if lhs.crf != rhs.crf {return false}
+    if lhs.preset != rhs.preset {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2281,73 +2395,132 @@ nonisolated extension Reel_V1_ShardFailure: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Reel_V1_DecodeAssignment: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".DecodeAssignment"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{1}chunk\0\u{1}attempt\0\u{1}model\0\u{3}frame_begin\0\u{3}frame_end\0\u{3}warmup_frames\0\u{1}latents\0\u{1}normalize\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{1}chunk\0\u{1}attempt\0\u{1}model\0\u{3}frame_begin\0\u{3}frame_end\0\u{3}warmup_frames\0\u{1}latents\0\u{1}normalize\0\u{1}encoding\0")
+
+  fileprivate class _StorageClass {
+    var _jobID: UInt64 = 0
+    var _chunk: UInt32 = 0
+    var _attempt: UInt32 = 0
+    var _model: String = String()
+    var _frameBegin: UInt32 = 0
+    var _frameEnd: UInt32 = 0
+    var _warmupFrames: UInt32 = 0
+    var _latents: Reel_V1_TensorHeader? = nil
+    var _normalize: Bool = false
+    var _encoding: Reel_V1_VideoEncoding? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _jobID = source._jobID
+      _chunk = source._chunk
+      _attempt = source._attempt
+      _model = source._model
+      _frameBegin = source._frameBegin
+      _frameEnd = source._frameEnd
+      _warmupFrames = source._warmupFrames
+      _latents = source._latents
+      _normalize = source._normalize
+      _encoding = source._encoding
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.jobID) }()
-      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.chunk) }()
-      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.attempt) }()
-      case 4: try { try decoder.decodeSingularStringField(value: &self.model) }()
-      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.frameBegin) }()
-      case 6: try { try decoder.decodeSingularUInt32Field(value: &self.frameEnd) }()
-      case 7: try { try decoder.decodeSingularUInt32Field(value: &self.warmupFrames) }()
-      case 8: try { try decoder.decodeSingularMessageField(value: &self._latents) }()
-      case 9: try { try decoder.decodeSingularBoolField(value: &self.normalize) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularUInt64Field(value: &_storage._jobID) }()
+        case 2: try { try decoder.decodeSingularUInt32Field(value: &_storage._chunk) }()
+        case 3: try { try decoder.decodeSingularUInt32Field(value: &_storage._attempt) }()
+        case 4: try { try decoder.decodeSingularStringField(value: &_storage._model) }()
+        case 5: try { try decoder.decodeSingularUInt32Field(value: &_storage._frameBegin) }()
+        case 6: try { try decoder.decodeSingularUInt32Field(value: &_storage._frameEnd) }()
+        case 7: try { try decoder.decodeSingularUInt32Field(value: &_storage._warmupFrames) }()
+        case 8: try { try decoder.decodeSingularMessageField(value: &_storage._latents) }()
+        case 9: try { try decoder.decodeSingularBoolField(value: &_storage._normalize) }()
+        case 10: try { try decoder.decodeSingularMessageField(value: &_storage._encoding) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if self.jobID != 0 {
-      try visitor.visitSingularUInt64Field(value: self.jobID, fieldNumber: 1)
-    }
-    if self.chunk != 0 {
-      try visitor.visitSingularUInt32Field(value: self.chunk, fieldNumber: 2)
-    }
-    if self.attempt != 0 {
-      try visitor.visitSingularUInt32Field(value: self.attempt, fieldNumber: 3)
-    }
-    if !self.model.isEmpty {
-      try visitor.visitSingularStringField(value: self.model, fieldNumber: 4)
-    }
-    if self.frameBegin != 0 {
-      try visitor.visitSingularUInt32Field(value: self.frameBegin, fieldNumber: 5)
-    }
-    if self.frameEnd != 0 {
-      try visitor.visitSingularUInt32Field(value: self.frameEnd, fieldNumber: 6)
-    }
-    if self.warmupFrames != 0 {
-      try visitor.visitSingularUInt32Field(value: self.warmupFrames, fieldNumber: 7)
-    }
-    try { if let v = self._latents {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
-    } }()
-    if self.normalize != false {
-      try visitor.visitSingularBoolField(value: self.normalize, fieldNumber: 9)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if _storage._jobID != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._jobID, fieldNumber: 1)
+      }
+      if _storage._chunk != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._chunk, fieldNumber: 2)
+      }
+      if _storage._attempt != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._attempt, fieldNumber: 3)
+      }
+      if !_storage._model.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._model, fieldNumber: 4)
+      }
+      if _storage._frameBegin != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._frameBegin, fieldNumber: 5)
+      }
+      if _storage._frameEnd != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._frameEnd, fieldNumber: 6)
+      }
+      if _storage._warmupFrames != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._warmupFrames, fieldNumber: 7)
+      }
+      try { if let v = _storage._latents {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+      } }()
+      if _storage._normalize != false {
+        try visitor.visitSingularBoolField(value: _storage._normalize, fieldNumber: 9)
+      }
+      try { if let v = _storage._encoding {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
+      } }()
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Reel_V1_DecodeAssignment, rhs: Reel_V1_DecodeAssignment) -> Bool {
-    if lhs.jobID != rhs.jobID {return false}
-    if lhs.chunk != rhs.chunk {return false}
-    if lhs.attempt != rhs.attempt {return false}
-    if lhs.model != rhs.model {return false}
-    if lhs.frameBegin != rhs.frameBegin {return false}
-    if lhs.frameEnd != rhs.frameEnd {return false}
-    if lhs.warmupFrames != rhs.warmupFrames {return false}
-    if lhs._latents != rhs._latents {return false}
-    if lhs.normalize != rhs.normalize {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._jobID != rhs_storage._jobID {return false}
+        if _storage._chunk != rhs_storage._chunk {return false}
+        if _storage._attempt != rhs_storage._attempt {return false}
+        if _storage._model != rhs_storage._model {return false}
+        if _storage._frameBegin != rhs_storage._frameBegin {return false}
+        if _storage._frameEnd != rhs_storage._frameEnd {return false}
+        if _storage._warmupFrames != rhs_storage._warmupFrames {return false}
+        if _storage._latents != rhs_storage._latents {return false}
+        if _storage._normalize != rhs_storage._normalize {return false}
+        if _storage._encoding != rhs_storage._encoding {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2355,7 +2528,7 @@ nonisolated extension Reel_V1_DecodeAssignment: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Reel_V1_DecodeResult: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".DecodeResult"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{1}chunk\0\u{1}attempt\0\u{1}frames\0\u{1}timings\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{1}chunk\0\u{1}attempt\0\u{2}\u{2}timings\0\u{1}segment\0\u{3}segment_sha256\0\u{3}frame_count\0\u{c}\u{4}\u{1}")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2366,8 +2539,10 @@ nonisolated extension Reel_V1_DecodeResult: SwiftProtobuf.Message, SwiftProtobuf
       case 1: try { try decoder.decodeSingularUInt64Field(value: &self.jobID) }()
       case 2: try { try decoder.decodeSingularUInt32Field(value: &self.chunk) }()
       case 3: try { try decoder.decodeSingularUInt32Field(value: &self.attempt) }()
-      case 4: try { try decoder.decodeSingularMessageField(value: &self._frames) }()
       case 5: try { try decoder.decodeSingularMessageField(value: &self._timings) }()
+      case 6: try { try decoder.decodeSingularBytesField(value: &self.segment) }()
+      case 7: try { try decoder.decodeSingularBytesField(value: &self.segmentSha256) }()
+      case 8: try { try decoder.decodeSingularUInt32Field(value: &self.frameCount) }()
       default: break
       }
     }
@@ -2387,12 +2562,18 @@ nonisolated extension Reel_V1_DecodeResult: SwiftProtobuf.Message, SwiftProtobuf
     if self.attempt != 0 {
       try visitor.visitSingularUInt32Field(value: self.attempt, fieldNumber: 3)
     }
-    try { if let v = self._frames {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
-    } }()
     try { if let v = self._timings {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
     } }()
+    if !self.segment.isEmpty {
+      try visitor.visitSingularBytesField(value: self.segment, fieldNumber: 6)
+    }
+    if !self.segmentSha256.isEmpty {
+      try visitor.visitSingularBytesField(value: self.segmentSha256, fieldNumber: 7)
+    }
+    if self.frameCount != 0 {
+      try visitor.visitSingularUInt32Field(value: self.frameCount, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2400,8 +2581,10 @@ nonisolated extension Reel_V1_DecodeResult: SwiftProtobuf.Message, SwiftProtobuf
     if lhs.jobID != rhs.jobID {return false}
     if lhs.chunk != rhs.chunk {return false}
     if lhs.attempt != rhs.attempt {return false}
-    if lhs._frames != rhs._frames {return false}
     if lhs._timings != rhs._timings {return false}
+    if lhs.segment != rhs.segment {return false}
+    if lhs.segmentSha256 != rhs.segmentSha256 {return false}
+    if lhs.frameCount != rhs.frameCount {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
