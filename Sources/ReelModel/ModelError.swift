@@ -13,6 +13,8 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
     case inputShape(name: String, expected: String, actual: [Int])
     case weights(SafeTensorsError)
     case tensor(TensorError)
+    /// The caller asked the sampler to stop; `step` is the first step not run.
+    case cancelled(step: Int)
 
     public var description: String {
         switch self {
@@ -32,6 +34,8 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
             "tensor '\(name)' in '\(file)' has shape \(actual), expected \(expected)"
         case let .inputShape(name, expected, actual):
             "input '\(name)' has shape \(actual), expected \(expected)"
+        case let .cancelled(step):
+            "sampling was cancelled before step \(step)"
         case let .weights(error):
             error.description
         case let .tensor(error):

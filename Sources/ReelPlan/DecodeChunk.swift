@@ -40,3 +40,24 @@ public struct DecodeChunk: Hashable, Sendable, Codable {
         }
     }
 }
+
+extension DecodeChunk {
+    /// Latent frames per chunk so that warming each chunk up adds at most
+    /// `maxOverhead` (0.3: 30 %) to a sequential decode of the clip: at least
+    /// `warmup / maxOverhead`, and never below `minimum`. Long chunks cost the
+    /// worker no memory, since it encodes frames as the decoder emits them.
+    public static func size(warmup: Int, minimum: Int, maxOverhead: Double) -> Int {
+        precondition(minimum >= 1 && maxOverhead > 0, "invalid decode chunk sizing")
+        return max(minimum, Int((Double(warmup) / maxOverhead).rounded(.up)))
+    }
+
+    /// Latent frames decoded by `chunks` (their own and their warm-up frames)
+    /// over the frames of the clip: 1 for a sequential decode. Warm-up frames are
+    /// counted whole, although the decoder runs only the stages they still reach,
+    /// so the real ratio is lower.
+    public static func workRatio(_ chunks: [DecodeChunk]) -> Double {
+        let own = chunks.reduce(0) { $0 + $1.frames.count }
+        guard own > 0 else { return 1 }
+        return Double(chunks.reduce(0) { $0 + $1.inputFrames.count }) / Double(own)
+    }
+}

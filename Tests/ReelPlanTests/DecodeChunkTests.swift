@@ -35,4 +35,21 @@ import Testing
         request.frames = 81
         #expect(throws: PlanError.self) { try request.makePlan(model: model) }
     }
+
+    /// Chunks grow until warm-up adds at most 30 %: for Wan 2.1's VAE (38 warm-up
+    /// frames) a minute at 16 fps (241 latent frames) is two chunks of 127 and 114,
+    /// the second warmed by 38, so 279 latent frames are decoded for 241.
+    @Test func chunksKeepDecodeWorkWithinThirtyPercent() {
+        #expect(DecodeChunk.size(warmup: 38, minimum: 8, maxOverhead: 0.3) == 127)
+        #expect(DecodeChunk.size(warmup: 1, minimum: 8, maxOverhead: 0.3) == 8)
+        let chunks = DecodeChunk.layout(latentFrames: 241, size: 127, warmup: 38, temporalStride: 4)
+        #expect(chunks.map(\.frames) == [0 ..< 127, 127 ..< 241])
+        #expect(chunks.map(\.warmup) == [0, 38])
+        #expect(abs(DecodeChunk.workRatio(chunks) - 279.0 / 241.0) < 1e-12)
+        for frames in [39, 100, 241, 2401] {
+            let size = DecodeChunk.size(warmup: 38, minimum: 8, maxOverhead: 0.3)
+            let layout = DecodeChunk.layout(latentFrames: frames, size: size, warmup: 38, temporalStride: 4)
+            #expect(DecodeChunk.workRatio(layout) <= 1.3, "\(frames) latent frames")
+        }
+    }
 }

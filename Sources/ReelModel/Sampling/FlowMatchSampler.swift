@@ -24,10 +24,12 @@ public struct FlowMatchSampler: Sendable {
     ///   - positive: the prompt's prepared text context
     ///   - negative: the negative prompt's, or nil for no guidance
     ///   - onStep: called after each step with its index
+    ///   - isCancelled: asked before each step; once true, sampling stops with
+    ///     ``ModelError/cancelled(step:)`` (a farm shard stops within one step)
     public func run(
         latents: Tensor, steps range: Range<Int>,
         positive: WanTransformer3DModel.TextContext, negative: WanTransformer3DModel.TextContext?,
-        onStep: (Int) -> Void = { _ in }
+        onStep: (Int) -> Void = { _ in }, isCancelled: () -> Bool = { false }
     ) throws(ModelError) -> Tensor {
         guard range.lowerBound >= 0, range.upperBound <= scheduler.steps, !range.isEmpty else {
             throw .invalidConfig(
@@ -41,6 +43,7 @@ public struct FlowMatchSampler: Sendable {
         }
         var x = latents
         for i in range {
+            if isCancelled() { throw .cancelled(step: i) }
             let t = scheduler.timesteps[i]
             var velocity = try model.forward(latents: x, timestep: t, context: positive)
             if let negative, guidance > 1 {
