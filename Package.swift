@@ -94,11 +94,11 @@ let package = Package(
             name: "ReelWireTests",
             dependencies: ["ReelWire", "ReelTensor", "CZeroMQ", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .testTarget(name: "ReelCLITests", dependencies: ["ReelCLI"]),
-        .testTarget(name: "ReelCoordinatorTests", dependencies: ["ReelCoordinator", "ReelPlan"]),
+        .testTarget(name: "ReelCoordinatorTests", dependencies: ["ReelCoordinator", "ReelPlan", "ReelStore"]),
         .testTarget(
             name: "ReelFarmTests",
             dependencies: [
-                "ReelFarm", "ReelCoordinator", "ReelWorker", "ReelModel", "ReelPlan", "ReelStore", "ReelTensor", "ReelWire",
+                "ReelFarm", "ReelCoordinator", "ReelWorker", "ReelModel", "ReelPlan", "ReelStore", "ReelTensor", "ReelWire", "ReelMedia",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

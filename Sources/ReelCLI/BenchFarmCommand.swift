@@ -6,26 +6,38 @@ import ReelFarm
 struct BenchFarmCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "farm",
-        abstract: "Farm efficiency with a simulated-time stand-in model: ideal time ÷ actual time, and the coordinator's time per shard.",
+        abstract: "The farm at real size with a simulated-time stand-in model: efficiency, the coordinator's time per shard, its longest loop pause, peak memory and bytes per shard.",
         discussion: """
-            Workers run the stand-in model 'simulated' (each step sleeps --step-ms, no compute), so the \
-            measurement is the farm alone: dispatch, ZeroMQ transfer, blending and PostgreSQL persistence. \
-            The embedded PostgreSQL and the sockets are real.
+            Workers are `reel worker` processes running the stand-in model 'simulated' (each step sleeps \
+            --step-ms and computes nothing), with tensors of the real size, so the measurement is the farm \
+            alone: dispatch, ZeroMQ transfer, blending, PostgreSQL persistence, and decode chunks encoded \
+            as H.264 segments by the workers and joined by the coordinator. PostgreSQL and the sockets are real.
             """)
 
-    @Option(help: "Simulated workers (threads of this process, each with its own connection).")
+    @Option(help: "Worker processes.")
     var workers = 8
-    @Option(help: "At least this many shards.")
-    var shards = 200
-    @Option(help: "Simulated milliseconds per step (5 steps per shard).")
+    @Option(help: "Frame size, WxH (multiples of 16).")
+    var size = "832x480"
+    @Option(help: "Clip length in seconds at 16 fps.")
+    var seconds = 10.0
+    @Option(help: "Simulated milliseconds per step (5 steps per shard, 4 blocks).")
     var stepMs = 50
     @Flag(help: "Print JSON.")
     var json = false
 
     func validate() throws {
         guard (1 ... 64).contains(workers) else { throw ValidationError("--workers must be 1…64") }
-        guard (1 ... 10000).contains(shards) else { throw ValidationError("--shards must be 1…10000") }
+        guard (0.1 ... 3600).contains(seconds) else { throw ValidationError("--seconds must be 0.1…3600") }
         guard (1 ... 10000).contains(stepMs) else { throw ValidationError("--step-ms must be 1…10000") }
+        _ = try dimensions()
+    }
+
+    func dimensions() throws -> (width: Int, height: Int) {
+        let parts = size.split(separator: "x").compactMap { Int($0) }
+        guard parts.count == 2, parts.allSatisfy({ (16 ... 8192).contains($0) && $0 % 16 == 0 }) else {
+            throw ValidationError("--size '\(size)' must be WxH with both multiples of 16 in 16…8192, e.g. 832x480")
+        }
+        return (parts[0], parts[1])
     }
 
     func run() async throws {
@@ -36,15 +48,18 @@ struct BenchFarmCommand: AsyncParsableCommand {
         }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("reel-bench-farm-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let bench = FarmBenchmark(workers: workers, shards: shards, stepTime: .milliseconds(stepMs))
+        let (width, height) = try dimensions()
+        let bench = FarmBenchmark(workers: workers, width: width, height: height, seconds: seconds, stepTime: .milliseconds(stepMs))
         let report = try await bench.run(dataDirectory: directory, logger: Logger(label: "reel.bench.farm"))
         if json { return print(try CLIJSON.text(report)) }
         print("model        \(report.model)")
-        print("workers      \(report.workers)")
-        print("shards       \(report.shards) (\(report.windows) windows)")
+        print("workers      \(report.workers) processes")
+        print("clip         \(report.size), \(report.frames) frames: \(report.shards) shards (\(report.windows) windows), \(report.decodeChunks) decode chunks")
         print(String(format: "ideal        %.2f s  (shards × %.0f ms ÷ workers)", report.idealSeconds, report.shardSeconds * 1000))
-        print(String(format: "actual       %.2f s", report.actualSeconds))
+        print(String(format: "actual       %.2f s to the last shard, %.2f s to the stored video", report.actualSeconds, report.totalSeconds))
         print(String(format: "efficiency   %.3f", report.efficiency))
-        print(String(format: "coordinator  %.2f ms per shard (dispatch, result, blend, persist)", report.coordinatorMsPerShard))
+        print(String(format: "coordinator  %.2f ms per shard on its loop; longest loop pause %.1f ms", report.coordinatorMsPerShard, report.longestLoopGapMs))
+        print(String(format: "memory       %.0f MiB peak RSS (coordinator process)", report.coordinatorPeakRSSMiB))
+        print(String(format: "traffic      %.2f MB per shard", report.bytesPerShard / 1e6))
     }
 }

@@ -18,7 +18,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
         options.config.dataDirectory = server.data
         let service = CoordinatorService(options: options, logger: Logger(label: "reel.coordinator"))
         try service.start()
-        printErr("coordinator: workers connect to \(service.endpoint); the CLI to http://\(host):\(port)")
-        try await service.serve()
+        let endpoint = service.endpoint
+        try await service.serve { bound in
+            printErr("coordinator: workers connect to \(endpoint); the CLI to http://\(host):\(bound)")
+        }
     }
 }

@@ -17,7 +17,15 @@ struct PlanCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
 
+    @Option(help: "Latent frames a decode chunk is warmed up with: the VAE decoder's receptive field (38 for Wan 2.1's VAE, 30 for the tiny preset; workers report theirs).")
+    var decodeWarmup = 38
+
+    @Option(help: "The fewest latent frames per decode chunk (the coordinator's setting).")
+    var decodeChunk = 8
+
     func validate() throws {
+        guard (0 ... 4096).contains(decodeWarmup) else { throw ValidationError("--decode-warmup must be 0…4096") }
+        guard (1 ... 4096).contains(decodeChunk) else { throw ValidationError("--decode-chunk must be 1…4096") }
         // Building the plan checks every job flag against the model, so bad input is
         // reported before any work, with the message naming the value to change.
         _ = try job.resolve()
@@ -25,7 +33,12 @@ struct PlanCommand: ParsableCommand {
 
     func run() throws {
         let resolved = try job.resolve()
-        let report = Report(plan: resolved.plan, guidance: resolved.guidance)
+        var report = Report(plan: resolved.plan, guidance: resolved.guidance)
+        let size = DecodeChunk.size(warmup: decodeWarmup, minimum: decodeChunk, maxOverhead: 0.3)
+        let chunks = DecodeChunk.layout(
+            latentFrames: resolved.plan.latent.frames, size: size, warmup: decodeWarmup,
+            temporalStride: resolved.plan.geometry.model.temporalStride)
+        report.decode = Report.Decode(chunks: chunks.count, chunkFrames: size, warmup: decodeWarmup, workRatio: DecodeChunk.workRatio(chunks))
         print(json ? try report.json() : report.table())
     }
 }
@@ -75,6 +88,15 @@ extension PlanCommand {
             var steps: Range
             var dependsOn: [Int]
         }
+        /// The decode stage: chunks decoded apart, each warmed up by the decoder's
+        /// receptive field; `work_ratio` is decoded latent frames (warm-up counted
+        /// whole) over the clip's, at most 1.3 on clips longer than the warm-up.
+        struct Decode: Encodable {
+            var chunks: Int
+            var chunkFrames: Int
+            var warmup: Int
+            var workRatio: Double
+        }
         struct Compute: Encodable {
             var guidance: Bool
             var totalFlops: Double
@@ -97,6 +119,7 @@ extension PlanCommand {
         var shards: [Shard]
         var graphDepth: Int
         var compute: Compute
+        var decode: Decode?
 
         init(plan: Plan, guidance: Bool) {
             let g = plan.geometry
@@ -144,7 +167,7 @@ extension PlanCommand {
 
         private enum CodingKeys: String, CodingKey {
             case job, latentShape, tokens, window, overlap, windows, tiles, blocks, steps, blendEvery
-            case regions, shardCount, shards, graphDepth, compute
+            case regions, shardCount, shards, graphDepth, compute, decode
         }
 
         func json() throws -> String {
@@ -192,6 +215,11 @@ extension PlanCommand {
             lines.append(
                 "          vs. \(flops(compute.singlePassFlops)) for one pass over the whole clip "
                     + "(×\(fixed(compute.overhead, 2)); attention is quadratic in tokens)")
+            if let decode {
+                lines.append(
+                    "decode    \(decode.chunks) chunk\(decode.chunks == 1 ? "" : "s") of up to \(decode.chunkFrames) latent frames, "
+                        + "warm-up \(decode.warmup): decode work \(fixed(decode.workRatio, 2))× a sequential decode")
+            }
             return lines.joined(separator: "\n")
         }
 

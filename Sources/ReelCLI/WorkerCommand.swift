@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import ReelCoordinator
+import ReelFarm
 import ReelWorker
 
 struct WorkerCommand: ParsableCommand {
@@ -14,7 +15,12 @@ struct WorkerCommand: ParsableCommand {
     var coordinator: String = "tcp://127.0.0.1:5555"
 
     @Option(help: "Directory with one model folder (diffusers layout) per model, named by folder.")
-    var models: String
+    var models: String = ""
+
+    @Option(help: ArgumentHelp(
+        "Run the simulated-time stand-in model 'simulated' instead of real models: each step sleeps this many milliseconds (for `reel bench farm`).",
+        visibility: .hidden))
+    var simulatedStepMs: Int?
 
     @Option(help: "Worker name, unique in the farm (default: host-pid).")
     var name: String?
@@ -28,6 +34,10 @@ struct WorkerCommand: ParsableCommand {
     func validate() throws {
         guard coordinator.hasPrefix("tcp://") || coordinator.hasPrefix("ipc://") else {
             throw ValidationError("--coordinator '\(coordinator)' is not a ZeroMQ endpoint like tcp://10.0.0.5:5555")
+        }
+        if let simulatedStepMs {
+            guard (1 ... 100_000).contains(simulatedStepMs) else { throw ValidationError("--simulated-step-ms must be 1…100000") }
+            return
         }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: models, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -44,7 +54,9 @@ struct WorkerCommand: ParsableCommand {
         let config = WorkerConfig(
             coordinator: coordinator, name: name ?? "\(host)-\(getpid())", slots: slots,
             threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
-        let worker = try Worker(config: config, executor: ModelExecutor(directory: models), logger: Logger(label: "reel.worker"))
+        let executor: any ShardExecutor =
+            simulatedStepMs.map { SimulatedExecutor(stepTime: .milliseconds($0)) } ?? ModelExecutor(directory: models)
+        let worker = try Worker(config: config, executor: executor, encoder: MediaChunkEncoder(), logger: Logger(label: "reel.worker"))
         try worker.run { stop.isSet }
     }
 }

@@ -1,29 +1,12 @@
 import ReelPlan
 import ReelWire
 
-/// A piece of work a worker holds: a denoising shard or a decode chunk.
-enum WorkRef: Hashable, Sendable, CustomStringConvertible {
-    case shard(job: Int64, ShardID)
-    case chunk(job: Int64, Int)
-
-    var job: Int64 {
-        switch self {
-        case .shard(let job, _), .chunk(let job, _): return job
-        }
-    }
-
-    var description: String {
-        switch self {
-        case .shard(let job, let shard): return "job \(job) shard \(shard)"
-        case .chunk(let job, let chunk): return "job \(job) decode chunk \(chunk)"
-        }
-    }
-}
-
 /// A registered worker as the event loop sees it.
 struct ConnectedWorker: Sendable {
     let name: String
     var peer: PeerID
+    /// The worker process's start nonce (its routing id is `name/bootID`).
+    var bootID: String
     var host: String
     var cores: Int
     var threads: Int
@@ -34,11 +17,16 @@ struct ConnectedWorker: Sendable {
     var decodeWarmup: [String: Int] = [:]
     var canDenoise: Bool
     var canDecode: Bool
-    var lastSeen: Timestamp
-    var running: Set<WorkRef> = []
-    /// Prompt embeddings it already holds, by id.
-    var sentEmbeds: Set<String> = []
-    var draining = false
+    /// When the coordinator last heard from it (monotonic: a wall-clock step must
+    /// not make every worker look silent at once).
+    var lastSeen: ContinuousClock.Instant
+    /// When its leases were last extended in the database.
+    var leasesExtended: ContinuousClock.Instant
+    /// Work assigned and not yet finished, with when it was sent: a heartbeat that
+    /// does not list an item sent long enough ago means the worker does not have it.
+    var running: [WorkRef: ContinuousClock.Instant] = [:]
+    /// The prompt embeddings it holds, mirroring the worker's own cache.
+    var embeddings = EmbeddingsMirror(capacity: EmbeddingsMirror.workerCapacity)
     /// Work the worker reported running that this coordinator did not give it (a
     /// stale attempt from before a restart): it still occupies a slot.
     var staleBusy = 0
@@ -46,5 +34,5 @@ struct ConnectedWorker: Sendable {
 
     /// Assignments it can take now: its slots plus one prefetched, so a slot that
     /// frees up starts the next shard without waiting for a round trip.
-    var freeSlots: Int { draining ? 0 : max(0, slots + 1 - running.count - staleBusy) }
+    var freeSlots: Int { max(0, slots + 1 - running.count - staleBusy) }
 }

@@ -16,6 +16,7 @@ extension Coordinator {
             case .retry(let id): return .success(.job(try retry(id)))
             case .cancel(let id): return .success(.job(try cancel(id)))
             case .video(let id): return .success(.video(path: try videoPath(id)))
+            case .health: return .success(.health(health()))
             }
         } catch let error as APIError {
             return .failure(error)
@@ -23,6 +24,16 @@ extension Coordinator {
             logger.error("API request failed", metadata: ["error": "\(error)"])
             return .failure(.internalError("the coordinator failed: \(error)"))
         }
+    }
+
+    /// The loop's and the database's state: answering at all proves the loop turns.
+    func health() -> FarmAPI.Health {
+        var database = "ok"
+        do { try store.connection.execute("SELECT 1", name: "health") } catch { database = "unreachable: \(error)" }
+        return FarmAPI.Health(
+            ok: database == "ok", database: database, workers: workers.count, activeJobs: jobs.count,
+            longestLoopGapMs: statistics.longestGap.realSeconds * 1000, reregistrations: statistics.reregistrations,
+            rejectedMessages: statistics.rejected, shardsCompleted: statistics.shardsCompleted, recordBacklog: records.backlog)
     }
 
     /// Checks, plans, stores and queues a new job.
@@ -109,12 +120,18 @@ extension Coordinator {
         let total = counts.values.reduce(0, +)
         let chunkTotal = chunks.values.reduce(0, +)
         let done = Double(counts[.done] ?? 0) + Double(chunks[.done] ?? 0)
-        let expectedChunks = plan.map { ($0.latent.frames + config.decodeChunkFrames - 1) / config.decodeChunkFrames } ?? 0
+        let expectedChunks = plan.map { plan in
+            let warmup = jobs[row.id]?.decodeWarmup ?? config.decodeWarmup
+            let size = DecodeChunk.size(warmup: warmup, minimum: config.decodeChunkFrames, maxOverhead: config.maxDecodeOverhead)
+            return (plan.latent.frames + size - 1) / size
+        } ?? 0
         let denominator = Double(total + max(chunkTotal, expectedChunks))
         return FarmAPI.JobStatus(
             id: row.id, name: row.name.isEmpty ? nil : row.name, model: row.model, state: row.state.rawValue, run: row.run,
             reason: row.reason, shards: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }),
-            shardTotal: total, progress: row.state == .succeeded ? 1 : denominator > 0 ? done / denominator : 0,
+            shardTotal: total,
+            decodeChunkStates: Dictionary(uniqueKeysWithValues: chunks.filter { $0.value > 0 }.map { ($0.key.rawValue, $0.value) }),
+            progress: row.state == .succeeded ? 1 : denominator > 0 ? done / denominator : 0,
             frames: plan?.geometry.job.frames ?? 0, fps: plan?.geometry.job.fps ?? 0, width: plan?.geometry.job.width ?? 0,
             height: plan?.geometry.job.height ?? 0, windows: plan?.windows.count ?? 0, latentsSha256: row.latentsSHA,
             videoSha256: row.outputSHA, createdAt: row.createdAt.date, finishedAt: row.finishedAt?.date)
@@ -126,7 +143,7 @@ extension Coordinator {
             let worker = live[row.name]
             return FarmAPI.WorkerStatus(
                 name: row.name, host: row.host, state: row.state.rawValue, cores: row.cores, threads: row.threads, slots: row.slots,
-                running: worker?.running.map(\.description).sorted() ?? [], models: row.models, lastSeenAt: row.lastSeenAt.date,
+                running: worker?.running.keys.map(\.description).sorted() ?? [], models: row.models, lastSeenAt: row.lastSeenAt.date,
                 shardsDone: worker?.shardsDone ?? 0)
         }
     }
@@ -137,17 +154,12 @@ extension Coordinator {
             throw APIError.conflict("job \(id) is \(row.state.rawValue); only a failed job can be retried")
         }
         guard let reset = try store.retryJob(id: id) else { throw APIError.conflict("job \(id) is no longer failed") }
-        // Rebuild from the database: the simplest way to agree with what the retry changed.
+        // Rebuild from the database: the simplest way to agree with what the retry
+        // changed. Resuming makes ready the reset shards whose inputs are done, and
+        // moves on to decoding if every shard already is.
         jobs[id] = nil
-        try resume(try store.job(id: id)!)
-        if var job = jobs[id] {
-            let completed = job.completed
-            let ready = reset.filter { job.plan.dependencies(of: $0).allSatisfy(completed.contains) }
-            try store.markShardsReady(job: id, shards: ready)
-            for shard in ready { _ = job.shards[shard]?.machine.dependenciesMet() }
-            jobs[id] = job
-            if row.latentsSHA != nil, job.allShardsDone { restartDecode(id) }
-        }
+        guard let retried = try store.job(id: id) else { throw APIError.notFound("there is no job \(id)") }
+        try resume(retried)
         logger.info("job retried", metadata: ["job": "\(id)", "reset_shards": "\(reset.count)"])
         return try status(of: id)
     }
@@ -157,8 +169,7 @@ extension Coordinator {
         guard try store.cancelJob(id: id) != nil else {
             throw APIError.conflict("job \(id) has already finished; nothing to cancel")
         }
-        revokeWork(of: id)
-        sinks.removeValue(forKey: id)?.abort()
+        revokeWork(of: id, reason: "job \(id) cancelled")
         jobs[id] = nil
         logger.info("job cancelled", metadata: ["job": "\(id)"])
         return try status(of: id)

@@ -1,61 +1,90 @@
 import Foundation
+import Logging
 import ReelPlan
 import ReelStore
 import ReelTensor
 import ReelWire
 
-/// The decode stage: the finished latents cut into chunks that workers decode,
-/// and their frames streamed in order into the job's video.
+/// The decode stage: the finished latents blended to disk, cut into chunks that
+/// workers decode and encode as H.264 segments, and the segments joined into the
+/// job's video without re-encoding.
 extension Coordinator {
-    /// The last block is done: blend the clip, record `latents_sha256`, and queue the chunks.
-    func startDecode(_ id: Int64) {
-        guard var job = jobs[id] else { return }
-        guard case .decode = job.machine.shardsDone() else { return }
-        let latents: [Float]
-        do {
-            latents = try job.finalLatents { sha throws in try blobs.getFloats(sha) }
-        } catch {
-            jobs[id] = job
+    /// The last block is done: blend the clip into a blob, record
+    /// `latents_sha256` and the decode chunks, off the loop.
+    func startFinalBlend(_ id: Int64) {
+        guard var job = jobs[id], job.machine.state.name == .running, job.allShardsDone, !job.finishing else { return }
+        let outputs: [Int: String]
+        do { outputs = try job.finalOutputs() } catch {
             failJob(id, reason: "cannot blend the finished latents: \(error)")
             return
         }
-        let sha = SHA256.hex(SHA256.hash(littleEndian: latents))
-        let chunks = DecodeChunk.layout(
-            latentFrames: job.plan.latent.frames, size: config.decodeChunkFrames, warmup: job.decodeWarmup ?? config.decodeWarmup,
-            temporalStride: job.model.temporalStride)
-        do {
-            guard try store.startDecoding(
-                job: id, latentsSHA: sha,
-                chunks: chunks.map { ReelStore.DecodeChunk(index: $0.index, frames: $0.frames, warmup: $0.warmup) }) else {
-                logger.error("job was not running in the database when its shards finished", metadata: ["job": "\(id)"])
-                return
-            }
-        } catch {
-            logger.error("cannot start decoding", metadata: ["job": "\(id)", "error": "\(error)"])
-            return
-        }
-        job.forgetOutputs()
-        job.decode = DecodeProgress(chunks: chunks, latents: latents, latentsSHA: sha, policy: config.policy)
+        job.finishing = true
         jobs[id] = job
-        logger.info("job blended; decoding", metadata: ["job": "\(id)", "latents_sha256": "\(sha)", "chunks": "\(chunks.count)"])
-        openSink(id)
+        let warmup = job.decodeWarmup ?? config.decodeWarmup
+        let size = DecodeChunk.size(warmup: warmup, minimum: config.decodeChunkFrames, maxOverhead: config.maxDecodeOverhead)
+        let chunks = DecodeChunk.layout(
+            latentFrames: job.plan.latent.frames, size: size, warmup: warmup, temporalStride: job.model.temporalStride)
+        let plan = job.plan, blobs = blobs, store = recordStore, window = config.recordRetryWindow, logger = logger
+        let span = max(1, min(plan.config.window, plan.latent.frames))
+        records.submit {
+            let sha: String
+            do {
+                sha = try ClipBlend.blend(plan: plan, outputs: outputs, blobs: blobs, spanFrames: span)
+            } catch {
+                return .clipBlended(job: id, outcome: .failure(OffLoopFailure("cannot blend the finished latents: \(error)")))
+            }
+            let moved = Self.retrying(window: window, logger: logger, what: "start decoding job \(id)") {
+                try store.value.startDecoding(job: id, latentsSHA: sha, chunks: chunks.map {
+                    ReelStore.DecodeChunk(index: $0.index, frames: $0.frames, warmup: $0.warmup)
+                })
+            }
+            switch moved {
+            case .success(true): return .clipBlended(job: id, outcome: .success(BlendedClip(latentsSHA: sha, chunks: chunks)))
+            case .success(false):
+                return .clipBlended(job: id, outcome: .failure(OffLoopFailure("job \(id) was no longer running in the database")))
+            case .failure(let error):
+                return .clipBlended(job: id, outcome: .failure(OffLoopFailure("cannot start decoding: \(error)", transient: true)))
+            }
+        }
     }
 
-    /// Opens the job's video file (a temporary name in the data directory).
-    func openSink(_ id: Int64) {
-        guard let job = jobs[id] else { return }
-        let spec = job.plan.geometry.job
-        let directory = (config.dataDirectory as NSString).appendingPathComponent("videos")
-        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let path = (directory as NSString).appendingPathComponent("job-\(id).partial.mp4")
-        let description = VideoDescription(
-            job: id, title: job.request.name ?? "reel job \(id)",
-            seed: job.request.seed, model: job.request.model, prompt: job.request.prompt ?? "(prompt embeddings)",
-            fps: spec.fps, width: spec.width, height: spec.height, frames: spec.frames, path: path)
-        do {
-            sinks[id] = try videoSink(description)
-        } catch {
-            failJob(id, reason: "cannot open the video writer: \(error)")
+    /// Runs `body` until it succeeds or `window` passes, backing off between tries.
+    static func retrying<T>(window: Duration, logger: Logger, what: String, _ body: () throws -> T) -> Result<T, any Error> {
+        let deadline = ContinuousClock.now + window
+        var pause = Duration.milliseconds(100)
+        while true {
+            do { return .success(try body()) } catch {
+                guard ContinuousClock.now < deadline else { return .failure(error) }
+                logger.warning("cannot \(what) yet; retrying", metadata: ["error": "\(error)"])
+                Thread.sleep(forTimeInterval: pause.realSeconds)
+                pause = min(pause * 2, .seconds(5))
+            }
+        }
+    }
+
+    func clipBlended(_ id: Int64, _ outcome: Result<BlendedClip, OffLoopFailure>) {
+        guard var job = jobs[id] else { return }
+        job.finishing = false
+        switch outcome {
+        case .success(let clip):
+            guard case .decode = job.machine.shardsDone() else {
+                jobs[id] = job
+                return
+            }
+            job.decode = DecodeProgress(chunks: clip.chunks, latentsSHA: clip.latentsSHA, policy: config.policy)
+            jobs[id] = job
+            logger.info(
+                "job blended; decoding",
+                metadata: ["job": "\(id)", "latents_sha256": "\(clip.latentsSHA)", "chunks": "\(clip.chunks.count)",
+                           "decode_work_ratio": "\(DecodeChunk.workRatio(clip.chunks))"])
+        case .failure(let failure):
+            jobs[id] = job
+            if failure.transient {
+                // The job stays running with every shard done; the reconciler starts the blend again.
+                logger.error("cannot start decoding yet", metadata: ["job": "\(id)", "error": "\(failure)"])
+            } else {
+                failJob(id, reason: failure.description)
+            }
         }
     }
 
@@ -74,42 +103,59 @@ extension Coordinator {
         for claim in claimed {
             let index = claim.chunk.index
             guard var job = jobs[claim.job], var decode = job.decode, decode.chunks.indices.contains(index) else {
-                logger.error("claimed a decode chunk of a job not decoding in memory", metadata: ["job": "\(claim.job)"])
+                release(.decodeChunk(index), job: claim.job, attempt: claim.attempt, worker: worker.name, why: "its job is not decoding here")
                 continue
             }
-            guard case .dispatch = decode.machines[index].lease(to: worker.name, now: now) else { continue }
+            let action = decode.machines[index].lease(to: worker.name, now: now)
+            guard case .dispatch = action else {
+                release(.decodeChunk(index), job: claim.job, attempt: claim.attempt, worker: worker.name, why: "\(action)")
+                continue
+            }
             decode.tokens[index] = claim.attempt
             job.decode = decode
             jobs[claim.job] = job
-            let chunk = decode.chunks[index]
-            let latent = job.plan.latent
+            let work = WorkRef.chunk(job: claim.job, index)
+            workers[peer]?.running[work] = .now
+            let chunk = decode.chunks[index], latent = job.plan.latent, spec = job.plan.geometry.job
+            let latentsSHA = decode.latentsSHA, blobs = blobs, token = claim.attempt, id = claim.job
             var assignment = Reel_V1_DecodeAssignment()
-            assignment.jobID = UInt64(claim.job)
+            assignment.jobID = UInt64(id)
             assignment.chunk = UInt32(index)
-            assignment.attempt = UInt32(claim.attempt)
+            assignment.attempt = UInt32(token)
             assignment.model = job.request.model
             assignment.frameBegin = UInt32(chunk.frames.lowerBound)
             assignment.frameEnd = UInt32(chunk.frames.upperBound)
             assignment.warmupFrames = UInt32(chunk.warmup)
             assignment.normalize = true
+            var encoding = Reel_V1_VideoEncoding()
+            encoding.fps = UInt32(spec.fps)
+            encoding.crf = config.crf
+            encoding.preset = config.preset
+            assignment.encoding = encoding
             var header = Reel_V1_TensorHeader()
             header.name = "latents"
             assignment.latents = header
-            let values = decode.input(of: chunk, shape: latent)
-            var envelope = Reel_V1_Envelope()
-            envelope.body = .decodeAssignment(assignment)
-            do {
-                let tensor = try WireTensor(
-                    name: "latents", shape: [latent.channels, chunk.inputFrames.count, latent.height, latent.width], values: values)
-                workers[peer]?.running.insert(.chunk(job: claim.job, index))
-                if !send(envelope, tensors: [tensor], to: peer) { workerLost(peer, reason: "unreachable", now: now) }
-            } catch {
-                logger.error("cannot encode decode chunk", metadata: ["error": "\(error)"])
+            let message = assignment
+            inputs.submit {
+                do {
+                    let values = try ClipBlend.read(latentsSHA, latent: latent, frames: chunk.inputFrames, blobs: blobs)
+                    let tensor = try WireTensor(
+                        name: "latents", shape: [latent.channels, chunk.inputFrames.count, latent.height, latent.width], values: values)
+                    var envelope = Reel_V1_Envelope()
+                    envelope.body = .decodeAssignment(message)
+                    return .assignmentBuilt(peer: peer, work: work, token: token, frames: .success(try WireCodec.encode(envelope, tensors: [tensor])))
+                } catch {
+                    return .assignmentBuilt(
+                        peer: peer, work: work, token: token,
+                        frames: .failure(OffLoopFailure("cannot read the latents of decode chunk \(index): \(error)")))
+                }
             }
         }
     }
 
-    func handleDecodeResult(peer: PeerID, _ result: Reel_V1_DecodeResult, message: WireMessage) {
+    /// A decoded chunk's segment: checked against the lease here, then checked,
+    /// stored and recorded on the `records` lane.
+    func handleDecodeResult(peer: PeerID, _ result: Reel_V1_DecodeResult, frames: [Data]) {
         guard let worker = workers[peer] else {
             refuse(peer, .notRegistered, "unknown worker: send hello again")
             reject(peer: peer, "decode result from an unregistered peer")
@@ -117,156 +163,164 @@ extension Coordinator {
         }
         let id = Int64(clamping: result.jobID)
         let index = Int(result.chunk)
-        workers[peer]?.running.remove(.chunk(job: id, index))
-        guard var job = jobs[id], var decode = job.decode, decode.chunks.indices.contains(index) else {
+        let work = WorkRef.chunk(job: id, index)
+        let token = Int(result.attempt)
+        workers[peer]?.running[work] = nil
+        guard let job = jobs[id], let decode = job.decode, decode.chunks.indices.contains(index) else {
             reject(peer: peer, job: id, "decode result for job \(id) chunk \(index), which is not being decoded")
             return
         }
-        guard case .leased(let holder, let attempt, _) = decode.machines[index].state, holder == worker.name,
-            decode.tokens[index] == Int(result.attempt)
+        guard case .leased(let holder, _, _) = decode.machines[index].state, holder == worker.name, decode.tokens[index] == token,
+            !persisting.contains(work)
         else {
-            reject(peer: peer, job: id, "stale decode result for chunk \(index) (attempt \(result.attempt))")
+            reject(peer: peer, job: id, "stale decode result for chunk \(index) (attempt \(token))")
             return
         }
+        persisting.insert(work)
         let chunk = decode.chunks[index]
-        let spec = job.plan.geometry.job
-        let expected = [3, chunk.pixelFrames.count, spec.height, spec.width]
-        guard let frames = message.tensor(for: result.frames), frames.shape == expected else {
-            let shape = message.tensor(for: result.frames)?.shape ?? []
-            reject(peer: peer, job: id, "decode chunk \(index) has shape \(shape), expected \(expected)")
-            loseChunk(job: id, chunk: index, worker: worker.name, reason: "wrong frame shape \(shape)", now: .now) {
-                $0.fail(by: worker.name, attempt: attempt, reason: "wrong frame shape", now: .now)
+        let expectedFrames = chunk.pixelFrames.count
+        let name = worker.name, blobs = blobs, store = recordStore, window = config.recordRetryWindow, logger = logger
+        records.submit {
+            let outcome: RecordOutcome
+            do {
+                try WireCodec.checkSegment(result)
+                guard Int(result.frameCount) == expectedFrames else {
+                    return .segmentRecorded(
+                        peer: peer, worker: name, job: id, chunk: index, attempt: token,
+                        outcome: .invalid("segment has \(result.frameCount) frames, expected \(expectedFrames)"))
+                }
+                let sha = try blobs.put(Array(result.segment))
+                let item = WorkItem.decodeChunk(index)
+                outcome = Self.recordWithRetry(store: store.value, window: window, logger: logger, item: item, job: id, sha: sha) {
+                    let committed = try store.value.completeDecodeChunk(job: id, chunk: index, attempt: token, worker: name, outputSHA: sha)
+                    return committed ? [] : nil
+                } settle: { (status: WorkStatus) -> [ShardID]? in
+                    let done = status.state == ShardState.Name.done && status.outputSHA == sha && status.attempt == token
+                    return done ? [] : nil
+                }
+            } catch let error as WireError {
+                outcome = .invalid("\(error)")
+            } catch {
+                outcome = .unrecorded("cannot store the segment: \(error)")
             }
-            return
+            return .segmentRecorded(peer: peer, worker: name, job: id, chunk: index, attempt: token, outcome: outcome)
         }
-        let sha = SHA256.hex(SHA256.hash(littleEndian: frames.values))
-        do {
-            guard try store.completeDecodeChunk(job: id, chunk: index, attempt: Int(result.attempt), worker: worker.name, outputSHA: sha)
-            else {
-                reject(peer: peer, job: id, "stale decode result: the database holds a newer lease of chunk \(index)")
-                return
-            }
-        } catch {
-            logger.error("cannot record decode chunk", metadata: ["error": "\(error)"])
-            return
-        }
-        _ = decode.machines[index].complete(by: worker.name, attempt: attempt)
-        let release = decode.arrived(index, frames: frames.values)
-        job.decode = decode
-        jobs[id] = job
-        guard let sink = sinks[id] else { return }
-        do {
-            for (released, values) in release {
-                let n = decode.chunks[released].pixelFrames.count
-                try sink.write(frames: values, count: n, height: spec.height, width: spec.width)
-            }
-        } catch {
-            failJob(id, reason: "cannot write the video: \(error)")
-            return
-        }
-        if decode.isFinished { finishJob(id) }
     }
 
-    /// Every chunk is written: close the file, store it by content, mark the job done.
-    func finishJob(_ id: Int64) {
-        guard var job = jobs[id], let decode = job.decode, let sink = sinks.removeValue(forKey: id) else { return }
-        do {
-            let path = try sink.finish()
-            let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-            let videoSHA = try blobs.put(Array(bytes))
-            try? FileManager.default.removeItem(atPath: path)
-            guard try store.finishJob(id: id, latentsSHA: decode.latentsSHA, outputSHA: videoSHA) else {
-                logger.error("job was not decoding in the database when its video finished", metadata: ["job": "\(id)"])
-                return
+    func segmentRecorded(peer: PeerID, worker: String, job id: Int64, chunk index: Int, attempt: Int, outcome: RecordOutcome) {
+        let work = WorkRef.chunk(job: id, index)
+        persisting.remove(work)
+        guard var job = jobs[id], var decode = job.decode, decode.chunks.indices.contains(index) else { return }
+        switch outcome {
+        case .committed(let sha, _):
+            if case .rejected(let why) = decode.machines[index].complete(by: worker, attempt: attempt) {
+                logger.warning("memory disagreed with a committed segment", metadata: ["chunk": "\(index)", "why": "\(why)"])
+                decode.machines[index] = ShardStateMachine(state: .done(worker: worker, attempt: attempt), policy: config.policy)
             }
-            _ = job.machine.decoded()
+            decode.segments[index] = sha
+            job.decode = decode
+            jobs[id] = job
+            if decode.isFinished { startJoin(id) }
+        case .stale(let why):
+            reject(peer: peer, job: id, "stale decode result from \(worker): \(why)")
+            adoptDatabaseState(job: id, item: .decodeChunk(index))
+        case .invalid(let why):
+            reject(peer: peer, job: id, "\(worker), decode chunk \(index): \(why)")
+            recordWorkerFailure(job: id, worker: worker)
+            lose(work, worker: worker, reason: "\(worker): \(why)") { $0.fail(by: worker, attempt: attempt, reason: why, now: self.clock.now) }
+        case .unrecorded(let why):
+            logger.error("segment not recorded", metadata: ["job": "\(id)", "chunk": "\(index)", "why": "\(why)"])
+            release(.decodeChunk(index), job: id, attempt: attempt, worker: worker, why: why)
+            adoptDatabaseState(job: id, item: .decodeChunk(index))
+        }
+    }
+
+    /// Every segment is stored: join them into the video (packets copied, not
+    /// re-encoded), store it by content and mark the job done, off the loop.
+    func startJoin(_ id: Int64) {
+        guard var job = jobs[id], let decode = job.decode, decode.isFinished, !job.finishing else { return }
+        let segments = decode.segments.compactMap { $0 }
+        guard segments.count == decode.chunks.count else { return }
+        job.finishing = true
+        jobs[id] = job
+        let spec = job.plan.geometry.job
+        let description = VideoDescription(
+            job: id, title: job.request.name ?? "reel job \(id)", seed: job.request.seed, model: job.request.model,
+            prompt: job.request.prompt ?? "(prompt embeddings)", fps: spec.fps, width: spec.width, height: spec.height, frames: spec.frames)
+        let blobs = blobs, store = recordStore, joiner = videoJoiner, latentsSHA = decode.latentsSHA
+        let window = config.recordRetryWindow, logger = logger
+        records.submit {
+            let videoSHA: String
+            do {
+                let paths = try segments.map { sha throws(StoreError) in try blobs.path(of: sha) }
+                let output = try blobs.temporaryFile().appendingPathExtension("mp4")
+                defer { try? FileManager.default.removeItem(at: output) }
+                try joiner(description, paths, output)
+                videoSHA = try blobs.adopt(output)
+            } catch {
+                return .videoJoined(job: id, outcome: .failure(OffLoopFailure("cannot join the video: \(error)")))
+            }
+            let finished = Self.retrying(window: window, logger: logger, what: "record job \(id) as succeeded") {
+                try store.value.finishJob(id: id, latentsSHA: latentsSHA, outputSHA: videoSHA)
+            }
+            switch finished {
+            case .success(true): return .videoJoined(job: id, outcome: .success(videoSHA))
+            case .success(false): return .videoJoined(job: id, outcome: .failure(OffLoopFailure("job \(id) was no longer decoding in the database")))
+            case .failure(let error):
+                return .videoJoined(job: id, outcome: .failure(OffLoopFailure("cannot record the video: \(error)", transient: true)))
+            }
+        }
+    }
+
+    func videoJoined(_ id: Int64, _ outcome: Result<String, OffLoopFailure>) {
+        guard var job = jobs[id] else { return }
+        job.finishing = false
+        switch outcome {
+        case .success(let videoSHA):
+            if case .rejected(let why) = job.machine.decoded() {
+                logger.warning("memory disagreed with a finished job", metadata: ["job": "\(id)", "why": "\(why)"])
+            }
             jobs[id] = nil
             logger.info(
                 "job succeeded",
-                metadata: ["job": "\(id)", "latents_sha256": "\(decode.latentsSHA)", "video_sha256": "\(videoSHA)", "bytes": "\(bytes.count)"])
-        } catch {
-            failJob(id, reason: "cannot store the video: \(error)")
-        }
-    }
-
-    func handleChunkFailure(
-        peer: PeerID, worker: String, job id: Int64, chunk index: Int, token: Int, reason: String, countsAgainstWorker: Bool
-    ) {
-        workers[peer]?.running.remove(.chunk(job: id, index))
-        guard let decode = jobs[id]?.decode, decode.chunks.indices.contains(index),
-            case .leased(let holder, let attempt, _) = decode.machines[index].state, holder == worker, decode.tokens[index] == token
-        else {
-            reject(peer: peer, job: id, "failure for a decode chunk this worker does not hold: \(reason)")
-            return
-        }
-        if countsAgainstWorker {
-            do { try store.recordWorkerFailure(job: id, worker: worker) } catch {
-                logger.error("cannot record worker failure", metadata: ["error": "\(error)"])
+                metadata: ["job": "\(id)", "latents_sha256": "\(job.decode?.latentsSHA ?? "")", "video_sha256": "\(videoSHA)"])
+        case .failure(let failure):
+            jobs[id] = job
+            if failure.transient {
+                logger.error("cannot finish the job yet", metadata: ["job": "\(id)", "error": "\(failure)"])
+            } else {
+                failJob(id, reason: failure.description)
             }
-        }
-        loseChunk(job: id, chunk: index, worker: worker, reason: reason, now: .now) {
-            $0.fail(by: worker, attempt: attempt, reason: reason, now: .now)
-        }
-    }
-
-    func checkChunkLeases(job id: Int64, now: Timestamp) {
-        guard let decode = jobs[id]?.decode else { return }
-        for (index, machine) in decode.machines.enumerated() {
-            guard case .leased(let holder, _, let expiresAt) = machine.state, expiresAt <= now else { continue }
-            for peer in workers.keys where workers[peer]?.name == holder { workers[peer]?.running.remove(.chunk(job: id, index)) }
-            loseChunk(job: id, chunk: index, worker: holder, reason: "lease of \(holder) expired", now: now) { $0.leaseExpired(now: now) }
-        }
-    }
-
-    func loseChunk(
-        job id: Int64, chunk index: Int, worker: String, reason: String, now: Timestamp,
-        _ event: ((inout ShardStateMachine) -> ShardStateMachine.Action)? = nil
-    ) {
-        guard var decode = jobs[id]?.decode, decode.chunks.indices.contains(index) else { return }
-        let action = event.map { $0(&decode.machines[index]) } ?? decode.machines[index].workerLost(worker, now: now)
-        let token = decode.tokens[index]
-        jobs[id]?.decode = decode
-        switch action {
-        case .retry(_, _, let notBefore):
-            do {
-                _ = try store.failDecodeChunk(job: id, chunk: index, attempt: token, worker: worker, reason: reason, notBefore: notBefore)
-            } catch {
-                logger.error("cannot requeue decode chunk", metadata: ["error": "\(error)"])
-            }
-        case .failJob(let why):
-            do {
-                _ = try store.failDecodeChunkForGood(job: id, chunk: index, attempt: token, worker: worker, reason: why)
-            } catch {
-                logger.error("cannot fail decode chunk", metadata: ["error": "\(error)"])
-            }
-            failJob(id, reason: "decode chunk \(index) failed \(config.policy.maxAttempts) times; last: \(why)", persisted: true)
-        default:
-            break
         }
     }
 
     /// The job fails with `reason` (already recorded in the database when
-    /// `persisted`); its workers are told to stop and its partial video is dropped.
+    /// `persisted`); its workers are told to stop.
     func failJob(_ id: Int64, reason: String, persisted: Bool = false) {
         guard var job = jobs[id] else { return }
         guard case .abort = job.machine.fail(reason: reason) else { return }
         if !persisted {
-            do { _ = try store.setJobState(id: id, to: .failed, from: [.running, .decoding, .queued], reason: reason) } catch {
+            do {
+                if try !store.setJobState(id: id, to: .failed, from: [.running, .decoding, .queued], reason: reason) {
+                    logger.warning("job was not running in the database when it failed", metadata: ["job": "\(id)"])
+                }
+            } catch {
+                // The reconciler compares the job with the database again.
                 logger.error("cannot record job failure", metadata: ["job": "\(id)", "error": "\(error)"])
             }
         }
-        jobs[id] = job
-        sinks.removeValue(forKey: id)?.abort()
         job.decode = nil
         jobs[id] = job
-        revokeWork(of: id)
+        revokeWork(of: id, reason: "job \(id) failed")
+        jobs[id] = nil
         logger.error("job failed", metadata: ["job": "\(id)", "reason": "\(reason)"])
     }
 
-    /// Sends `Cancel` for everything of job `id` that workers hold.
-    func revokeWork(of id: Int64) {
+    /// Sends `Cancel` for everything of job `id` that workers hold, and frees
+    /// their slots here: the coordinator no longer counts on those results.
+    func revokeWork(of id: Int64, reason: String) {
         for (peer, worker) in workers {
-            for work in worker.running where work.job == id {
+            for work in worker.running.keys where work.job == id {
                 var item = Reel_V1_WorkItem()
                 item.jobID = UInt64(id)
                 switch work {
@@ -274,16 +328,19 @@ extension Coordinator {
                     item.kind = .denoise
                     item.region = UInt32(shard.region)
                     item.block = UInt32(shard.block)
+                    item.attempt = UInt32(token(of: work) ?? 0)
                 case .chunk(_, let chunk):
                     item.kind = .decode
                     item.chunk = UInt32(chunk)
+                    item.attempt = UInt32(token(of: work) ?? 0)
                 }
                 var cancel = Reel_V1_Cancel()
                 cancel.item = item
-                cancel.reason = "job \(id) stopped"
+                cancel.reason = reason
                 var envelope = Reel_V1_Envelope()
                 envelope.body = .cancel(cancel)
                 send(envelope, to: peer)
+                workers[peer]?.running[work] = nil
             }
         }
     }

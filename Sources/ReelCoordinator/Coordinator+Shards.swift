@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import ReelPlan
 import ReelStore
 import ReelTensor
@@ -6,21 +7,27 @@ import ReelWire
 
 /// Denoising shards: handing them out, taking results and failures back.
 extension Coordinator {
-    /// Fills every worker's free slots: shards first, then decode chunks.
-    func dispatch(now: Timestamp) {
+    /// Fills every worker's free slots: shards first, then decode chunks. Claims
+    /// cost a statement each, so none is made while memory knows nothing is ready.
+    func dispatch() {
+        let now = clock.now
+        let shardsReady = jobs.values.contains { $0.machine.state.name == .running && $0.hasReadyShard(now: now) }
+        let chunksReady = jobs.values.contains { $0.decode?.hasReadyChunk(now: now) ?? false }
+        guard shardsReady || chunksReady else { return }
         let ready = workers.values.filter { $0.freeSlots > 0 }.sorted { $0.freeSlots > $1.freeSlots }
         for worker in ready {
             var free = worker.freeSlots
-            if worker.canDenoise, !worker.models.isEmpty {
+            if shardsReady, worker.canDenoise, !worker.models.isEmpty {
                 free -= dispatchShards(to: worker.peer, limit: free, now: now)
             }
-            if free > 0, worker.canDecode {
+            if chunksReady, free > 0, worker.canDecode {
                 dispatchChunks(to: worker.peer, limit: free, now: now)
             }
         }
     }
 
-    /// Claims up to `limit` shards for the worker in one statement and sends them.
+    /// Claims up to `limit` shards for the worker in one statement and has their
+    /// assignments built off the loop.
     func dispatchShards(to peer: PeerID, limit: Int, now: Timestamp) -> Int {
         guard let worker = workers[peer] else { return 0 }
         let claimed: [ClaimedShard]
@@ -34,97 +41,156 @@ extension Coordinator {
             return 0
         }
         for claim in claimed {
-            guard var job = jobs[claim.job], var record = job.shards[claim.shard] else {
-                logger.error("claimed a shard of a job not in memory", metadata: ["job": "\(claim.job)", "shard": "\(claim.shard)"])
+            guard var record = jobs[claim.job]?.shards[claim.shard] else {
+                release(.shard(claim.shard), job: claim.job, attempt: claim.attempt, worker: worker.name, why: "its job is not running here")
                 continue
             }
             let action = record.machine.lease(to: worker.name, now: now)
             guard case .dispatch = action else {
-                // Memory and database disagree: trust the database's lease and let it expire.
-                logger.error("lease refused by the state machine", metadata: ["shard": "\(claim.shard)", "action": "\(action)"])
+                // The database made it ready before memory heard (a result recorded
+                // a moment ago): give the claim back; the next turn takes it.
+                release(.shard(claim.shard), job: claim.job, attempt: claim.attempt, worker: worker.name, why: "\(action)")
                 continue
             }
             record.token = claim.attempt
-            job.shards[claim.shard] = record
-            jobs[claim.job] = job
-            sendAssignment(job: claim.job, shard: claim.shard, token: claim.attempt, to: peer)
+            jobs[claim.job]?.shards[claim.shard] = record
+            buildAssignment(job: claim.job, shard: claim.shard, token: claim.attempt, for: peer)
         }
         return claimed.count
     }
 
-    private func sendAssignment(job id: Int64, shard: ShardID, token: Int, to peer: PeerID) {
-        guard var job = jobs[id], var worker = workers[peer] else { return }
-        let plan = job.plan
-        let region = plan.regions[shard.region]
-        let block = plan.blocks[shard.block]
-        let input: [Float]
+    /// Gives a claim back to the database without charging a try.
+    func release(_ item: WorkItem, job: Int64, attempt: Int, worker: String, why: String) {
         do {
-            input = try job.input(for: shard) { sha throws in try blobs.getFloats(sha) }
+            if try !store.releaseClaim(item, job: job, attempt: attempt, worker: worker) {
+                logger.warning("a refused claim was already gone", metadata: ["job": "\(job)", "item": "\(item)"])
+            }
         } catch {
-            // The stored outputs are unreadable: nothing another attempt can fix.
-            jobs[id] = job
+            // The lease stays in the database; the reconciler finds and ends it.
+            logger.error("cannot release a claim", metadata: ["job": "\(job)", "item": "\(item)", "error": "\(error)"])
+        }
+        logger.debug("claim released", metadata: ["job": "\(job)", "item": "\(item)", "why": "\(why)"])
+    }
+
+    /// Marks the shard as the worker's and builds its assignment on the `inputs`
+    /// lane: the input blend reads neighbours' outputs from the blob store.
+    private func buildAssignment(job id: Int64, shard: ShardID, token: Int, for peer: PeerID) {
+        guard let job = jobs[id], var worker = workers[peer] else { return }
+        let work = WorkRef.shard(job: id, shard)
+        let recipe: ShardInputRecipe
+        do {
+            recipe = try job.inputRecipe(for: shard)
+        } catch {
             failJob(id, reason: "cannot build the input of shard \(shard): \(error)")
             return
         }
-        jobs[id] = job
+        let withEmbeds = !worker.embeddings.use(job.embedsID)
+        worker.running[work] = .now
+        workers[peer] = worker
+        let plan = job.plan, request = job.request, blobs = blobs
+        let embeds = (id: job.embedsID, prompt: job.promptSHA, negative: job.negativeSHA, width: job.model.textDim)
+        inputs.submit {
+            do {
+                let input: [Float]
+                switch recipe {
+                case .noise(let seed, let box):
+                    input = plan.noise(seed: seed).values(in: box)
+                case .blend(let box, let outputs):
+                    var loaded: [Int: [Float]] = [:]
+                    for (region, sha) in outputs { loaded[region] = try blobs.getFloats(sha) }
+                    input = try plan.blend(outputs: loaded, into: box)
+                }
+                let frames = try Self.assignmentFrames(
+                    job: id, shard: shard, token: token, plan: plan, request: request, input: input,
+                    embeds: embeds, withEmbeds: withEmbeds, blobs: blobs)
+                return .assignmentBuilt(peer: peer, work: work, token: token, frames: .success(frames))
+            } catch {
+                return .assignmentBuilt(
+                    peer: peer, work: work, token: token, frames: .failure(OffLoopFailure("cannot build the assignment of shard \(shard): \(error)")))
+            }
+        }
+    }
+
+    /// The ZeroMQ frames of a shard assignment.
+    private static func assignmentFrames(
+        job id: Int64, shard: ShardID, token: Int, plan: Plan, request: JobRequest, input: [Float],
+        embeds: (id: String, prompt: String, negative: String?, width: Int), withEmbeds: Bool, blobs: BlobStore
+    ) throws -> [Data] {
+        let region = plan.regions[shard.region]
+        let block = plan.blocks[shard.block]
         var assignment = Reel_V1_ShardAssignment()
         assignment.jobID = UInt64(id)
         assignment.region = UInt32(shard.region)
         assignment.block = UInt32(shard.block)
         assignment.attempt = UInt32(token)
-        assignment.model = job.request.model
-        assignment.seed = job.request.seed
+        assignment.model = request.model
+        assignment.seed = request.seed
         var sampler = Reel_V1_SamplerSettings()
         sampler.totalSteps = UInt32(plan.schedule.steps)
         sampler.stepBegin = UInt32(block.start)
         sampler.stepEnd = UInt32(block.end)
-        sampler.guidance = Float(job.request.guidance)
-        sampler.shift = job.request.shift ?? 0
+        sampler.guidance = Float(request.guidance)
+        sampler.shift = request.shift ?? 0
         assignment.sampler = sampler
-        assignment.box = Self.wireBox(region.box, latent: plan.latent)
+        assignment.box = wireBox(region.box, latent: plan.latent)
         var latents = Reel_V1_TensorHeader()
         latents.name = "latents"
         assignment.latents = latents
         let box = region.box
-        var tensors: [WireTensor] = []
-        do {
-            tensors.append(
-                try WireTensor(
-                    name: "latents", shape: [box.channels, box.frames.length, box.rows.length, box.columns.length], values: input))
-            var embeds = Reel_V1_PromptEmbeds()
-            embeds.embedsID = job.embedsID
-            if !worker.sentEmbeds.contains(job.embedsID) {
-                let width = job.model.textDim
-                let prompt = try blobs.getFloats(job.promptSHA)
-                var positive = Reel_V1_TensorHeader()
-                positive.name = "prompt_embeds"
-                embeds.positive = positive
-                tensors.append(try WireTensor(name: "prompt_embeds", shape: [prompt.count / width, width], values: prompt))
-                if let negativeSHA = job.negativeSHA {
-                    let negative = try blobs.getFloats(negativeSHA)
-                    var header = Reel_V1_TensorHeader()
-                    header.name = "negative_prompt_embeds"
-                    embeds.negative = header
-                    tensors.append(
-                        try WireTensor(name: "negative_prompt_embeds", shape: [negative.count / width, width], values: negative))
-                }
-                worker.sentEmbeds.insert(job.embedsID)
+        var tensors = [
+            try WireTensor(name: "latents", shape: [box.channels, box.frames.length, box.rows.length, box.columns.length], values: input)
+        ]
+        var wireEmbeds = Reel_V1_PromptEmbeds()
+        wireEmbeds.embedsID = embeds.id
+        if withEmbeds {
+            let prompt = try blobs.getFloats(embeds.prompt)
+            var positive = Reel_V1_TensorHeader()
+            positive.name = "prompt_embeds"
+            wireEmbeds.positive = positive
+            tensors.append(try WireTensor(name: "prompt_embeds", shape: [prompt.count / embeds.width, embeds.width], values: prompt))
+            if let negativeSHA = embeds.negative {
+                let negative = try blobs.getFloats(negativeSHA)
+                var header = Reel_V1_TensorHeader()
+                header.name = "negative_prompt_embeds"
+                wireEmbeds.negative = header
+                tensors.append(
+                    try WireTensor(name: "negative_prompt_embeds", shape: [negative.count / embeds.width, embeds.width], values: negative))
             }
-            assignment.embeds = embeds
-        } catch {
-            failJob(id, reason: "cannot load the prompt embeddings of job \(id): \(error)")
-            return
         }
+        assignment.embeds = wireEmbeds
         var envelope = Reel_V1_Envelope()
         envelope.body = .shardAssignment(assignment)
-        worker.running.insert(.shard(job: id, shard))
-        workers[peer] = worker
-        if !send(envelope, tensors: tensors, to: peer) {
-            workerLost(peer, reason: "unreachable", now: .now)
+        return try WireCodec.encode(envelope, tensors: tensors)
+    }
+
+    /// An assignment came back from the `inputs` lane: send it if the lease is
+    /// still this worker's; otherwise it is moot.
+    func assignmentBuilt(peer: PeerID, work: WorkRef, token: Int, frames: Result<[Data], OffLoopFailure>) {
+        guard let worker = workers[peer], worker.running[work] != nil else { return }
+        let current: Bool
+        switch work {
+        case .shard(let job, let shard):
+            current = jobs[job]?.shards[shard].map { $0.token == token && $0.machine.state.holder == worker.name } ?? false
+        case .chunk(let job, let chunk):
+            current = jobs[job]?.decode.map { $0.tokens[chunk] == token && $0.machines[chunk].state.holder == worker.name } ?? false
+        }
+        guard current else {
+            workers[peer]?.running[work] = nil
+            return
+        }
+        switch frames {
+        case .success(let frames):
+            if !send(frames: frames, to: peer) { workerLost(peer, reason: "unreachable") }
+        case .failure(let failure):
+            // The stored outputs are unreadable: nothing another attempt can fix.
+            workers[peer]?.running[work] = nil
+            failJob(work.job, reason: failure.description)
         }
     }
 
-    func handleShardResult(peer: PeerID, _ result: Reel_V1_ShardResult, message: WireMessage) {
+    /// A shard result: checked against the lease here, then checked, stored and
+    /// recorded on the `records` lane. Whatever happens, the worker's slot is freed.
+    func handleShardResult(peer: PeerID, _ result: Reel_V1_ShardResult, frames: [Data]) {
         guard let worker = workers[peer] else {
             refuse(peer, .notRegistered, "unknown worker: send hello again")
             reject(peer: peer, "result from an unregistered peer")
@@ -133,70 +199,131 @@ extension Coordinator {
         let id = Int64(clamping: result.jobID)
         let shard = ShardID(region: Int(result.region), block: Int(result.block))
         let work = WorkRef.shard(job: id, shard)
-        guard var job = jobs[id] else {
-            reject(peer: peer, "result for unknown job \(id)")
-            return
-        }
-        guard var record = job.shards[shard] else {
-            reject(peer: peer, job: id, "result for unknown shard \(shard) of job \(id)")
-            return
-        }
         let token = Int(result.attempt)
-        guard case .leased(let holder, let attempt, _) = record.machine.state, holder == worker.name, token == record.token else {
-            reject(peer: peer, job: id, shard: shard, "stale result: attempt \(token) from \(worker.name), shard is \(record.machine.state.name.rawValue) at attempt \(record.token)")
-            workers[peer]?.running.remove(work)
+        workers[peer]?.running[work] = nil
+        guard let job = jobs[id], let record = job.shards[shard] else {
+            reject(peer: peer, job: id, "result for job \(id) shard \(shard), which is not running here")
             return
         }
-        workers[peer]?.running.remove(work)
+        guard case .leased(let holder, _, _) = record.machine.state, holder == worker.name, token == record.token,
+            !persisting.contains(work)
+        else {
+            reject(peer: peer, job: id, shard: shard, "stale result: attempt \(token) from \(worker.name), shard is \(record.machine.state.name.rawValue) at attempt \(record.token)")
+            return
+        }
+        persisting.insert(work)
         let box = job.plan.regions[shard.region].box
         let expected = [box.channels, box.frames.length, box.rows.length, box.columns.length]
-        guard let tensor = message.tensor(for: result.latents), tensor.shape == expected else {
-            let shape = message.tensor(for: result.latents)?.shape ?? []
-            reject(peer: peer, job: id, shard: shard, "result latents have shape \(shape), expected \(expected)")
-            lose(job: id, shard: shard, worker: worker.name, reason: "worker returned latents of shape \(shape), expected \(expected)", now: .now) {
-                $0.fail(by: worker.name, attempt: attempt, reason: "wrong output shape", now: .now)
+        let dependents = job.dependentsWithInputs(of: shard)
+        let name = worker.name, limits = WireLimits(maxMessageBytes: config.maxMessageBytes)
+        let blobs = blobs, store = recordStore, window = config.recordRetryWindow, logger = logger
+        records.submit {
+            let outcome: RecordOutcome
+            do {
+                let message = try WireCodec.decode(frames, limits: limits)
+                guard case .shardResult(let result)? = message.envelope.body, let tensor = message.tensor(for: result.latents) else {
+                    return .shardRecorded(peer: peer, worker: name, job: id, shard: shard, attempt: token, outcome: .invalid("the result has no latents"))
+                }
+                guard tensor.shape == expected else {
+                    return .shardRecorded(
+                        peer: peer, worker: name, job: id, shard: shard, attempt: token,
+                        outcome: .invalid("worker returned latents of shape \(tensor.shape), expected \(expected)"))
+                }
+                guard tensor.values.allSatisfy(\.isFinite) else {
+                    return .shardRecorded(peer: peer, worker: name, job: id, shard: shard, attempt: token, outcome: .invalid("non-finite output"))
+                }
+                // Durable before acknowledged: the output is fsync'd, then its address
+                // and the dependents' readiness commit in one transaction.
+                let sha = try blobs.putFloats(tensor.values)
+                let item = WorkItem.shard(shard)
+                outcome = Self.recordWithRetry(store: store.value, window: window, logger: logger, item: item, job: id, sha: sha) {
+                    try store.value.completeShard(job: id, shard: shard, attempt: token, worker: name, outputSHA: sha, dependents: dependents)
+                } settle: { (status: WorkStatus) throws -> [ShardID]? in
+                    // The commit's answer was lost: the row says whether it happened.
+                    guard status.state == ShardState.Name.done, status.outputSHA == sha, status.attempt == token else { return nil }
+                    return try store.value.markReadyIfInputsDone(job: id, candidates: dependents)
+                }
+            } catch let error as WireError {
+                outcome = .invalid("malformed result: \(error)")
+            } catch {
+                outcome = .unrecorded("cannot store the output: \(error)")
             }
-            return
+            return .shardRecorded(peer: peer, worker: name, job: id, shard: shard, attempt: token, outcome: outcome)
         }
-        guard tensor.values.allSatisfy(\.isFinite) else {
-            lose(job: id, shard: shard, worker: worker.name, reason: "non-finite output from \(worker.name)", now: .now) {
-                $0.fail(by: worker.name, attempt: attempt, reason: "non-finite output", now: .now)
+    }
+
+    /// Commits a stored result, riding out a database that is down or restarting:
+    /// the output is already on disk, so the commit is retried (with backoff, up to
+    /// `window`) rather than charging anybody a try. An error that leaves the
+    /// outcome unknown is settled by reading the row back.
+    static func recordWithRetry(
+        store: FarmStore, window: Duration, logger: Logger, item: WorkItem, job: Int64, sha: String,
+        commit: () throws -> [ShardID]?, settle: (WorkStatus) throws -> [ShardID]?
+    ) -> RecordOutcome {
+        let deadline = ContinuousClock.now + window
+        var pause = Duration.milliseconds(100)
+        while true {
+            do {
+                guard let ready = try commit() else {
+                    let now = try? store.status(of: item, job: job)
+                    return .stale("the database holds \(now.map { "\($0.state.rawValue) at attempt \($0.attempt)" } ?? "no such item")")
+                }
+                return .committed(sha: sha, ready: ready)
+            } catch {
+                if let status = try? store.status(of: item, job: job) {
+                    if let ready = try? settle(status) { return .committed(sha: sha, ready: ready) }
+                    if status.state != .leased {
+                        return .stale("the database holds \(status.state.rawValue) at attempt \(status.attempt)")
+                    }
+                }
+                guard ContinuousClock.now < deadline else {
+                    return .unrecorded("the database did not take the result within \(window): \(error)")
+                }
+                logger.warning("cannot record a result yet; retrying", metadata: ["job": "\(job)", "item": "\(item)", "error": "\(error)"])
+                Thread.sleep(forTimeInterval: pause.realSeconds)
+                pause = min(pause * 2, .seconds(5))
             }
-            return
         }
-        // Durable before acknowledged: the output is fsync'd, then its address and
-        // the dependents' readiness commit in one transaction.
-        let sha: String
-        do {
-            sha = try blobs.putFloats(tensor.values)
-        } catch {
-            logger.error("cannot store shard output", metadata: ["shard": "\(shard)", "error": "\(error)"])
-            lose(job: id, shard: shard, worker: worker.name, reason: "coordinator could not store the output: \(error)", now: .now) {
-                $0.fail(by: worker.name, attempt: attempt, reason: "storage failure", now: .now)
+    }
+
+    /// What the `records` lane says became of a shard result.
+    func shardRecorded(peer: PeerID, worker: String, job id: Int64, shard: ShardID, attempt: Int, outcome: RecordOutcome) {
+        persisting.remove(.shard(job: id, shard))
+        guard var job = jobs[id], var record = job.shards[shard] else { return }
+        switch outcome {
+        case .committed(let sha, let ready):
+            let action = record.machine.complete(by: worker, attempt: attempt)
+            if case .rejected(let why) = action {
+                // The database committed it, so memory follows the database.
+                logger.warning("memory disagreed with a committed result", metadata: ["shard": "\(shard)", "why": "\(why)"])
+                record.machine = ShardStateMachine(state: .done(worker: worker, attempt: attempt), policy: config.policy)
             }
-            return
-        }
-        let newlyReady = job.newlyReady(after: shard)
-        do {
-            guard try store.completeShard(
-                job: id, shard: shard, attempt: token, worker: worker.name, outputSHA: sha, newlyReady: newlyReady)
-            else {
-                reject(peer: peer, job: id, shard: shard, "stale result: the database holds a newer lease of \(shard)")
-                return
+            record.outputSHA = sha
+            job.shards[shard] = record
+            for dependent in ready {
+                if case .rejected(let why) = job.shards[dependent]?.machine.dependenciesMet() {
+                    logger.warning("memory disagreed with a newly ready shard", metadata: ["shard": "\(dependent)", "why": "\(why)"])
+                }
             }
-        } catch {
-            logger.error("cannot record shard result", metadata: ["shard": "\(shard)", "error": "\(error)"])
-            return
+            jobs[id] = job
+            for peer in workers.keys where workers[peer]?.name == worker { workers[peer]?.shardsDone += 1 }
+            statistics.shardsCompleted += 1
+            if job.allShardsDone { startFinalBlend(id) }
+        case .stale(let why):
+            reject(peer: peer, job: id, shard: shard, "stale result from \(worker): \(why)")
+            adoptDatabaseState(job: id, item: .shard(shard))
+        case .invalid(let why):
+            reject(peer: peer, job: id, shard: shard, "\(worker): \(why)")
+            recordWorkerFailure(job: id, worker: worker)
+            lose(job: id, shard: shard, worker: worker, reason: "\(worker): \(why)") {
+                $0.fail(by: worker, attempt: attempt, reason: why, now: self.clock.now)
+            }
+        case .unrecorded(let why):
+            logger.error("result not recorded", metadata: ["job": "\(id)", "shard": "\(shard)", "why": "\(why)"])
+            // Not the worker's fault: back to the queue with the try given back.
+            release(.shard(shard), job: id, attempt: attempt, worker: worker, why: why)
+            adoptDatabaseState(job: id, item: .shard(shard))
         }
-        _ = record.machine.complete(by: worker.name, attempt: attempt)
-        record.outputSHA = sha
-        job.shards[shard] = record
-        for dependent in newlyReady { _ = job.shards[dependent]?.machine.dependenciesMet() }
-        job.remember(shard, output: tensor.values)
-        jobs[id] = job
-        workers[peer]?.shardsDone += 1
-        shardsCompleted += 1
-        if job.allShardsDone { startDecode(id) }
     }
 
     func handleFailure(peer: PeerID, _ failure: Reel_V1_ShardFailure) {
@@ -206,29 +333,52 @@ extension Coordinator {
         }
         let id = Int64(clamping: failure.jobID)
         let reason = "\(Self.failureClass(failure.failureClass)) on \(worker.name): \(failure.message.prefix(500))"
+        let item: WorkItem
+        let work: WorkRef
         if failure.kind == .decode {
-            handleChunkFailure(
-                peer: peer, worker: worker.name, job: id, chunk: Int(failure.chunk), token: Int(failure.attempt), reason: reason,
-                countsAgainstWorker: failure.failureClass != .cancelled)
-            return
+            item = .decodeChunk(Int(failure.chunk))
+            work = .chunk(job: id, Int(failure.chunk))
+        } else {
+            let shard = ShardID(region: Int(failure.region), block: Int(failure.block))
+            item = .shard(shard)
+            work = .shard(job: id, shard)
         }
-        let shard = ShardID(region: Int(failure.region), block: Int(failure.block))
-        workers[peer]?.running.remove(.shard(job: id, shard))
-        guard let record = jobs[id]?.shards[shard], case .leased(let holder, let attempt, _) = record.machine.state,
-            holder == worker.name, record.token == Int(failure.attempt)
+        workers[peer]?.running[work] = nil
+        guard let machine = machine(of: work), case .leased(let holder, let attempt, _) = machine.state, holder == worker.name,
+            token(of: work) == Int(failure.attempt), !persisting.contains(work)
         else {
-            reject(peer: peer, job: id, shard: shard, "failure for a shard this worker does not hold: \(reason)")
+            reject(peer: peer, job: id, "failure for \(work), which this worker does not hold: \(reason)")
             return
         }
-        logger.warning("shard failed", metadata: ["job": "\(id)", "shard": "\(shard)", "reason": "\(reason)"])
-        // A hand-back (cancelled: draining or full) says nothing about the worker's health.
-        if failure.failureClass != .cancelled {
-            do { try store.recordWorkerFailure(job: id, worker: worker.name) } catch {
+        logger.warning("work failed", metadata: ["work": "\(work)", "reason": "\(reason)"])
+        switch failure.failureClass {
+        case .missingEmbeddings:
+            // The worker's cache and the mirror disagreed: send again, with the tensors.
+            if let job = jobs[id] { workers[peer]?.embeddings.forget(job.embedsID) }
+            handBack(work, item: item, worker: worker.name, attempt: attempt)
+        case .cancelled:
+            // A hand-back (draining, full) says nothing about the worker or the item.
+            handBack(work, item: item, worker: worker.name, attempt: attempt)
+        default:
+            recordWorkerFailure(job: id, worker: worker.name)
+            lose(work, worker: worker.name, reason: reason) { $0.fail(by: worker.name, attempt: attempt, reason: reason, now: self.clock.now) }
+        }
+    }
+
+    /// The item goes back to ready at once, and the try is given back.
+    func handBack(_ work: WorkRef, item: WorkItem, worker: String, attempt: Int) {
+        release(item, job: work.job, attempt: attempt, worker: worker, why: "handed back")
+        adoptDatabaseState(job: work.job, item: item)
+    }
+
+    /// Counts a failure of `worker` on `job` towards its blocklist, off the loop.
+    func recordWorkerFailure(job: Int64, worker: String) {
+        let store = recordStore, logger = logger
+        records.submit {
+            do { try store.value.recordWorkerFailure(job: job, worker: worker) } catch {
                 logger.error("cannot record worker failure", metadata: ["error": "\(error)"])
             }
-        }
-        lose(job: id, shard: shard, worker: worker.name, reason: reason, now: .now) {
-            $0.fail(by: worker.name, attempt: attempt, reason: reason, now: .now)
+            return .none
         }
     }
 
@@ -252,52 +402,126 @@ extension Coordinator {
         }
     }
 
-    /// Leases past their expiry (a worker alive but stuck) are lost.
-    func checkLeases(now: Timestamp) {
+    /// Leases past their expiry (a worker alive but stuck) are lost; results being
+    /// recorded are not, since their output may yet commit.
+    func checkLeases() {
+        let now = clock.now
         for (id, job) in jobs {
             for (shard, record) in job.shards {
-                guard case .leased(let holder, _, let expiresAt) = record.machine.state, expiresAt <= now else { continue }
-                for peer in workers.keys where workers[peer]?.name == holder { workers[peer]?.running.remove(.shard(job: id, shard)) }
-                lose(job: id, shard: shard, worker: holder, reason: "lease of \(holder) expired", now: now) {
-                    $0.leaseExpired(now: now)
-                }
+                guard case .leased(let holder, _, let expiresAt) = record.machine.state, expiresAt <= now,
+                    !persisting.contains(.shard(job: id, shard))
+                else { continue }
+                for peer in workers.keys where workers[peer]?.name == holder { workers[peer]?.running[.shard(job: id, shard)] = nil }
+                lose(.shard(job: id, shard), worker: holder, reason: "lease of \(holder) expired") { $0.leaseExpired(now: now) }
             }
-            checkChunkLeases(job: id, now: now)
+            guard let decode = job.decode else { continue }
+            for (index, machine) in decode.machines.enumerated() {
+                guard case .leased(let holder, _, let expiresAt) = machine.state, expiresAt <= now,
+                    !persisting.contains(.chunk(job: id, index))
+                else { continue }
+                for peer in workers.keys where workers[peer]?.name == holder { workers[peer]?.running[.chunk(job: id, index)] = nil }
+                lose(.chunk(job: id, index), worker: holder, reason: "lease of \(holder) expired") { $0.leaseExpired(now: now) }
+            }
         }
     }
 
-    /// `worker` no longer runs `shard` (disconnected or gone).
-    func loseShard(job: Int64, shard: ShardID, worker: String, reason: String, now: Timestamp) {
-        lose(job: job, shard: shard, worker: worker, reason: reason, now: now) { $0.workerLost(worker, now: now) }
+    /// `worker` no longer runs `work` (disconnected or gone).
+    func loseWork(_ work: WorkRef, worker: String, reason: String) {
+        guard !persisting.contains(work) else { return }
+        let now = clock.now
+        lose(work, worker: worker, reason: reason) { $0.workerLost(worker, now: now) }
     }
 
-    /// Applies a losing event to the shard's machine and persists the outcome:
+    func lose(job id: Int64, shard: ShardID, worker: String, reason: String, _ event: (inout ShardStateMachine) -> ShardStateMachine.Action) {
+        lose(.shard(job: id, shard), worker: worker, reason: reason, event)
+    }
+
+    /// Applies a losing event to the item's machine and has the database follow:
     /// back to the queue after a backoff, or the job fails when out of attempts.
-    func lose(
-        job id: Int64, shard: ShardID, worker: String, reason: String, now: Timestamp,
-        _ event: (inout ShardStateMachine) -> ShardStateMachine.Action
-    ) {
-        guard var record = jobs[id]?.shards[shard] else { return }
-        let action = event(&record.machine)
+    /// The database's answer decides: if it says the lease was not current, memory
+    /// adopts what the database holds instead.
+    func lose(_ work: WorkRef, worker: String, reason: String, _ event: (inout ShardStateMachine) -> ShardStateMachine.Action) {
+        guard var machine = machine(of: work), let token = token(of: work) else { return }
+        let action = event(&machine)
+        let item = Self.item(work)
         switch action {
         case .retry(_, _, let notBefore):
+            let persisted: Bool
             do {
-                _ = try store.failShard(job: id, shard: shard, attempt: record.token, worker: worker, reason: reason, notBefore: notBefore)
+                switch work {
+                case .shard(let job, let shard):
+                    persisted = try store.failShard(job: job, shard: shard, attempt: token, worker: worker, reason: reason, notBefore: notBefore)
+                case .chunk(let job, let chunk):
+                    persisted = try store.failDecodeChunk(job: job, chunk: chunk, attempt: token, worker: worker, reason: reason, notBefore: notBefore)
+                }
             } catch {
-                logger.error("cannot requeue shard", metadata: ["shard": "\(shard)", "error": "\(error)"])
+                logger.error("cannot requeue", metadata: ["work": "\(work)", "error": "\(error)"])
+                // Unknown: the reconciler reads the row back and repairs memory.
+                setMachine(machine, of: work)
+                return
             }
-            jobs[id]?.shards[shard] = record
-            logger.info("shard requeued", metadata: ["job": "\(id)", "shard": "\(shard)", "reason": "\(reason)"])
+            if persisted {
+                setMachine(machine, of: work)
+                logger.info("requeued", metadata: ["work": "\(work)", "reason": "\(reason)"])
+            } else {
+                adoptDatabaseState(job: work.job, item: item)
+            }
         case .failJob(let why):
+            let persisted: Bool
             do {
-                _ = try store.failShardForGood(job: id, shard: shard, attempt: record.token, worker: worker, reason: why)
+                switch work {
+                case .shard(let job, let shard):
+                    persisted = try store.failShardForGood(job: job, shard: shard, attempt: token, worker: worker, reason: why)
+                case .chunk(let job, let chunk):
+                    persisted = try store.failDecodeChunkForGood(job: job, chunk: chunk, attempt: token, worker: worker, reason: why)
+                }
             } catch {
-                logger.error("cannot fail shard", metadata: ["shard": "\(shard)", "error": "\(error)"])
+                logger.error("cannot fail work", metadata: ["work": "\(work)", "error": "\(error)"])
+                setMachine(machine, of: work)
+                return
             }
-            jobs[id]?.shards[shard] = record
-            failJob(id, reason: "shard \(shard) failed \(config.policy.maxAttempts) times; last: \(why)", persisted: true)
+            guard persisted else {
+                adoptDatabaseState(job: work.job, item: item)
+                return
+            }
+            setMachine(machine, of: work)
+            failJob(work.job, reason: "\(work) failed \(config.policy.maxAttempts) times; last: \(why)", persisted: true)
+        case .rejected(let why):
+            logger.debug("losing event refused", metadata: ["work": "\(work)", "why": "\(why)"])
         default:
-            break
+            setMachine(machine, of: work)
+        }
+    }
+
+    func machine(of work: WorkRef) -> ShardStateMachine? {
+        switch work {
+        case .shard(let job, let shard): return jobs[job]?.shards[shard]?.machine
+        case .chunk(let job, let chunk):
+            guard let decode = jobs[job]?.decode, decode.machines.indices.contains(chunk) else { return nil }
+            return decode.machines[chunk]
+        }
+    }
+
+    func token(of work: WorkRef) -> Int? {
+        switch work {
+        case .shard(let job, let shard): return jobs[job]?.shards[shard]?.token
+        case .chunk(let job, let chunk):
+            guard let decode = jobs[job]?.decode, decode.tokens.indices.contains(chunk) else { return nil }
+            return decode.tokens[chunk]
+        }
+    }
+
+    func setMachine(_ machine: ShardStateMachine, of work: WorkRef) {
+        switch work {
+        case .shard(let job, let shard): jobs[job]?.shards[shard]?.machine = machine
+        case .chunk(let job, let chunk): jobs[job]?.decode?.machines[chunk] = machine
+        }
+    }
+
+    static func item(_ work: WorkRef) -> WorkItem {
+        switch work {
+        case .shard(_, let shard): return .shard(shard)
+        case .chunk(_, let chunk): return .decodeChunk(chunk)
         }
     }
 
@@ -324,22 +548,17 @@ extension Coordinator {
         case .nonFiniteOutput: return "non-finite output"
         case .modelNotFound: return "model not found"
         case .cancelled: return "cancelled"
+        case .missingEmbeddings: return "missing prompt embeddings"
         case .internal: return "internal error"
         default: return "failure"
         }
     }
 }
 
-extension BlobStore {
-    /// Stores float32 values little-endian; returns their SHA-256.
-    func putFloats(_ values: [Float]) throws -> String {
-        try put(LittleEndianFloats.bytes(values))
-    }
-
-    /// Reads back what ``putFloats(_:)`` stored.
-    func getFloats(_ sha: String) throws -> [Float] {
-        let bytes = try get(sha)
-        guard bytes.count % 4 == 0 else { throw CoordinatorError.corruptBlob(sha: sha, bytes: bytes.count) }
-        return bytes.withUnsafeBytes { LittleEndianFloats.values($0) }
+extension ShardState {
+    /// Who holds the lease, if leased.
+    var holder: String? {
+        if case .leased(let worker, _, _) = self { return worker }
+        return nil
     }
 }

@@ -22,15 +22,22 @@ extension Coordinator {
             reject(peer: peer, "hello from \(name) with cores \(hello.cores), threads \(hello.threads), slots \(hello.slots)")
             return
         }
-        let now = Timestamp.now
+        let now = ContinuousClock.now
+        let bootID = String(hello.bootID.prefix(64))
+        var previous = workers[peer]
         if let (otherPeer, other) = workers.first(where: { $0.value.name == name }), otherPeer != peer {
-            // A live worker keeps its name; a silent one is being replaced by its restart.
-            if now.milliseconds - other.lastSeen.milliseconds < config.heartbeatTimeout.milliseconds {
-                refuse(peer, .duplicateName, "a worker named '\(name)' is already connected; give this one another --name")
+            if !bootID.isEmpty, other.bootID == bootID {
+                // The same process on a new connection: it keeps its entry.
+                previous = workers.removeValue(forKey: otherPeer)
+            } else if now - other.lastSeen < config.heartbeatTimeout {
+                // A live worker keeps its name. The refusal is not final for the
+                // newcomer: it tries again later, and takes over once the other is silent.
+                refuse(peer, .duplicateName, "a worker named '\(name)' is already connected from \(other.host); give this one another --name")
                 reject(peer: peer, "duplicate worker name \(name)")
                 return
+            } else {
+                workerLost(otherPeer, reason: "replaced by a new connection with the same name")
             }
-            workerLost(otherPeer, reason: "replaced by a new connection with the same name", now: now)
         }
         var models: [String: ModelGeometry] = [:]
         var warmups: [String: Int] = [:]
@@ -44,24 +51,43 @@ extension Coordinator {
         }
         let kinds = Set(hello.kinds)
         let slots = Int(hello.slots)
-        let previous = workers[peer]
         var worker = ConnectedWorker(
-            name: name, peer: peer, host: String(hello.host.prefix(255)), cores: Int(hello.cores), threads: Int(hello.threads),
-            slots: slots, models: models, canDenoise: kinds.isEmpty || kinds.contains(.denoise),
-            canDecode: kinds.isEmpty || kinds.contains(.decode), lastSeen: now)
+            name: name, peer: peer, bootID: bootID, host: String(hello.host.prefix(255)), cores: Int(hello.cores),
+            threads: Int(hello.threads), slots: slots, models: models,
+            canDenoise: kinds.isEmpty || kinds.contains(.denoise),
+            canDecode: (kinds.isEmpty || kinds.contains(.decode)) && warmups.values.contains { $0 > 0 },
+            lastSeen: now, leasesExtended: now)
         worker.decodeWarmup = warmups
-        // A re-sent hello on the same connection keeps what the worker still runs.
-        worker.running = previous?.running ?? []
+        if let previous, previous.bootID == bootID, !bootID.isEmpty {
+            // The same process saying hello again (it thought us silent): it keeps
+            // what it runs and the embeddings it holds, and nothing is re-recorded.
+            worker.running = previous.running
+            worker.embeddings = previous.embeddings
+            worker.shardsDone = previous.shardsDone
+            workers[peer] = worker
+            statistics.reregistrations += 1
+            logger.warning("worker said hello again", metadata: ["worker": "\(name)"])
+            welcome(peer, name: name)
+            return
+        }
         do {
             try store.registerWorker(
                 name: name, host: worker.host, cores: worker.cores, threads: worker.threads, slots: slots,
-                models: models.keys.sorted(), at: now)
+                models: models.keys.sorted(), at: clock.now)
         } catch {
             logger.error("cannot register worker", metadata: ["worker": "\(name)", "error": "\(error)"])
             refuse(peer, .invalid, "the coordinator could not record this worker; try again")
             return
         }
         workers[peer] = worker
+        welcome(peer, name: name)
+        logger.info(
+            "worker joined",
+            metadata: ["worker": "\(name)", "host": "\(worker.host)", "slots": "\(slots)", "models": "\(models.keys.sorted())"])
+        record(worker: name, kind: "worker_joined", "host \(worker.host), \(slots) slots, models \(models.keys.sorted())")
+    }
+
+    private func welcome(_ peer: PeerID, name: String) {
         var welcome = Reel_V1_Welcome()
         welcome.heartbeatIntervalMs = UInt32(config.heartbeatInterval.milliseconds)
         welcome.heartbeatTimeoutMs = UInt32(config.heartbeatTimeout.milliseconds)
@@ -70,10 +96,6 @@ extension Coordinator {
         var envelope = Reel_V1_Envelope()
         envelope.body = .welcome(welcome)
         send(envelope, to: peer)
-        logger.info(
-            "worker joined",
-            metadata: ["worker": "\(name)", "host": "\(worker.host)", "slots": "\(slots)", "models": "\(models.keys.sorted())"])
-        record(worker: name, kind: "worker_joined", "host \(worker.host), \(slots) slots, models \(models.keys.sorted())")
     }
 
     func handleHeartbeat(peer: PeerID, _ heartbeat: Reel_V1_Heartbeat) {
@@ -82,72 +104,67 @@ extension Coordinator {
             refuse(peer, .notRegistered, "unknown worker: send hello again")
             return
         }
-        let now = Timestamp.now
+        let now = ContinuousClock.now
         worker.lastSeen = now
-        reconcile(&worker, reported: heartbeat.running)
+        reconcile(&worker, reported: heartbeat.running, now: now)
         workers[peer] = worker
-        extendLeases(of: worker, now: now)
+        extendLeases(of: peer, now: now)
     }
 
-    /// Matches what the worker says it runs with what it holds here: current leases
-    /// it runs (after a coordinator restart) become its running work again; work of
+    /// Makes the worker's running set what it says it runs: current leases it runs
+    /// (also after a coordinator restart) are its running work; items it was sent
+    /// more than a heartbeat timeout ago and no longer lists are lost (the message
+    /// or the work went missing), so their slots and leases do not leak; work of
     /// stale attempts still fills a slot until it ends.
-    func reconcile(_ worker: inout ConnectedWorker, reported: [Reel_V1_WorkItem]) {
+    func reconcile(_ worker: inout ConnectedWorker, reported: [Reel_V1_WorkItem], now: ContinuousClock.Instant) {
         var stale = 0
+        var listed = Set<WorkRef>()
         for item in reported.prefix(256) {
             let id = Int64(clamping: item.jobID)
-            let work: WorkRef
-            let current: Bool
-            switch item.kind {
-            case .decode:
-                work = .chunk(job: id, Int(item.chunk))
-                if let decode = jobs[id]?.decode, decode.chunks.indices.contains(Int(item.chunk)),
-                    case .leased(let holder, _, _) = decode.machines[Int(item.chunk)].state
-                {
-                    current = holder == worker.name && decode.tokens[Int(item.chunk)] == Int(item.attempt)
-                } else {
-                    current = false
-                }
-            default:
-                let shard = ShardID(region: Int(item.region), block: Int(item.block))
-                work = .shard(job: id, shard)
-                if let record = jobs[id]?.shards[shard], case .leased(let holder, _, _) = record.machine.state {
-                    current = holder == worker.name && record.token == Int(item.attempt)
-                } else {
-                    current = false
-                }
+            let work: WorkRef =
+                item.kind == .decode
+                ? .chunk(job: id, Int(item.chunk)) : .shard(job: id, ShardID(region: Int(item.region), block: Int(item.block)))
+            let current = machine(of: work)?.state.holder == worker.name && token(of: work) == Int(item.attempt)
+            if current {
+                listed.insert(work)
+                if worker.running[work] == nil { worker.running[work] = now }
+            } else {
+                stale += 1
             }
-            if current { worker.running.insert(work) } else { stale += 1 }
         }
         worker.staleBusy = stale
+        for (work, sent) in worker.running where !listed.contains(work) && now - sent > config.heartbeatTimeout {
+            worker.running[work] = nil
+            logger.warning("worker no longer runs an item it was sent", metadata: ["worker": "\(worker.name)", "work": "\(work)"])
+            loseWork(work, worker: worker.name, reason: "\(worker.name) does not have \(work)")
+        }
     }
 
     func handleGoodbye(peer: PeerID, _ goodbye: Reel_V1_Goodbye) {
         guard let worker = workers[peer] else { return }
         logger.info("worker left", metadata: ["worker": "\(worker.name)", "reason": "\(goodbye.reason.prefix(200))"])
-        workerLost(peer, reason: "worker left: \(goodbye.reason.prefix(200))", now: .now, state: .gone)
+        workerLost(peer, reason: "worker left: \(goodbye.reason.prefix(200))", state: .gone)
     }
 
     /// Workers silent for the heartbeat timeout are lost; so are leases of workers
     /// that never came back after a coordinator restart.
-    func checkWorkers(now: Timestamp) {
-        let timeout = config.heartbeatTimeout.milliseconds
-        for (peer, worker) in workers where now.milliseconds - worker.lastSeen.milliseconds > timeout {
+    func checkWorkers(now: ContinuousClock.Instant) {
+        for (peer, worker) in workers where now - worker.lastSeen > config.heartbeatTimeout {
             logger.warning("worker lost", metadata: ["worker": "\(worker.name)"])
-            workerLost(peer, reason: "no heartbeat for \(timeout) ms", now: now)
+            workerLost(peer, reason: "no heartbeat for \(config.heartbeatTimeout)")
         }
-        guard now.milliseconds - startedAt.milliseconds > timeout else { return }
+        guard now - startedAt > config.heartbeatTimeout else { return }
         let registered = Set(workers.values.map(\.name))
         for (id, job) in jobs {
             for (shard, record) in job.shards {
-                if case .leased(let holder, _, _) = record.machine.state, !registered.contains(holder) {
-                    loseShard(job: id, shard: shard, worker: holder, reason: "worker \(holder) did not come back", now: now)
+                if let holder = record.machine.state.holder, !registered.contains(holder) {
+                    loseWork(.shard(job: id, shard), worker: holder, reason: "worker \(holder) did not come back")
                 }
             }
             if let decode = job.decode {
                 for (index, machine) in decode.machines.enumerated() {
-                    if case .leased(let holder, _, _) = machine.state, !registered.contains(holder) {
-                        loseChunk(job: id, chunk: index, worker: holder, reason: "worker \(holder) did not come back", now: now)
+                    if let holder = machine.state.holder, !registered.contains(holder) {
+                        loseWork(.chunk(job: id, index), worker: holder, reason: "worker \(holder) did not come back")
                     }
                 }
             }
@@ -155,52 +172,39 @@ extension Coordinator {
     }
 
     /// Everything `peer` held goes back to the queue (or fails its job when out of attempts).
-    func workerLost(_ peer: PeerID, reason: String, now: Timestamp, state: WorkerStateName = .lost) {
+    func workerLost(_ peer: PeerID, reason: String, state: WorkerStateName = .lost) {
         guard let worker = workers.removeValue(forKey: peer) else { return }
-        for work in worker.running {
-            switch work {
-            case .shard(let job, let shard): loseShard(job: job, shard: shard, worker: worker.name, reason: reason, now: now)
-            case .chunk(let job, let chunk): loseChunk(job: job, chunk: chunk, worker: worker.name, reason: reason, now: now)
-            }
-        }
+        for work in worker.running.keys { loseWork(work, worker: worker.name, reason: reason) }
         do { _ = try store.setWorkerState(name: worker.name, to: state) } catch {
             logger.error("cannot record worker state", metadata: ["worker": "\(worker.name)", "error": "\(error)"])
         }
         record(worker: worker.name, kind: state == .gone ? "worker_left" : "worker_lost", reason)
     }
 
-    func sendHeartbeats(now: Timestamp) {
+    func sendHeartbeats() {
         var heartbeat = Reel_V1_Heartbeat()
-        heartbeat.sentUnixMs = UInt64(now.milliseconds)
+        heartbeat.sentUnixMs = UInt64(clock.now.milliseconds)
         var envelope = Reel_V1_Envelope()
         envelope.body = .heartbeat(heartbeat)
-        for peer in workers.keys { send(envelope, to: peer) }
-        do { _ = try store.touchWorkers(names: workers.values.map(\.name), at: now) } catch {
+        guard let frames = try? WireCodec.encode(envelope, tensors: []) else { return }
+        for peer in workers.keys { send(frames: frames, to: peer) }
+        do { _ = try store.touchWorkers(names: workers.values.map(\.name), at: clock.now) } catch {
             logger.error("cannot record heartbeats", metadata: ["error": "\(error)"])
         }
     }
 
-    /// A live worker's leases run on: one heartbeat extends all of them.
-    func extendLeases(of worker: ConnectedWorker, now: Timestamp) {
-        let until = now.advanced(by: config.policy.leaseDuration)
-        for work in worker.running {
-            switch work {
-            case .shard(let job, let shard):
-                guard var record = jobs[job]?.shards[shard] else { continue }
-                guard case .leased(_, let attempt, _) = record.machine.state else { continue }
-                if case .extendLease = record.machine.heartbeat(from: worker.name, attempt: attempt, now: now) {
-                    jobs[job]?.shards[shard] = record
-                }
-            case .chunk(let job, let chunk):
-                guard var machine = jobs[job]?.decode?.machines[chunk] else { continue }
-                guard case .leased(_, let attempt, _) = machine.state else { continue }
-                if case .extendLease = machine.heartbeat(from: worker.name, attempt: attempt, now: now) {
-                    jobs[job]?.decode?.machines[chunk] = machine
-                }
-            }
+    /// A live worker's leases run on. In memory every heartbeat extends them; the
+    /// database hears of it a few times per lease, not on every heartbeat.
+    func extendLeases(of peer: PeerID, now: ContinuousClock.Instant) {
+        guard let worker = workers[peer], !worker.running.isEmpty else { return }
+        let stamp = clock.now
+        for work in worker.running.keys {
+            guard var machine = machine(of: work), case .leased(_, let attempt, _) = machine.state else { continue }
+            if case .extendLease = machine.heartbeat(from: worker.name, attempt: attempt, now: stamp) { setMachine(machine, of: work) }
         }
-        guard !worker.running.isEmpty else { return }
-        do { _ = try store.extendLeases(worker: worker.name, now: now, until: until) } catch {
+        guard now - worker.leasesExtended >= config.policy.leaseDuration / 4 else { return }
+        workers[peer]?.leasesExtended = now
+        do { _ = try store.extendLeases(worker: worker.name, now: stamp, until: stamp.advanced(by: config.policy.leaseDuration)) } catch {
             logger.error("cannot extend leases", metadata: ["worker": "\(worker.name)", "error": "\(error)"])
         }
     }

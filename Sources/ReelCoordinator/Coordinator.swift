@@ -2,56 +2,89 @@ import Foundation
 import Logging
 import ReelPlan
 import ReelStore
-import ReelTensor
 import ReelWire
 
 /// The farm's event loop: one thread that owns the ZeroMQ ROUTER workers connect
-/// to, the PostgreSQL connection and every running job. Transitions are decided by
-/// the pure state machines of `ReelPlan`; the loop performs the I/O they ask for,
-/// always persisting before acknowledging, so a restarted coordinator rebuilds the
-/// same state from PostgreSQL and the data directory.
+/// to and every running job's state machines.
+///
+/// The loop never does heavy work. It decides; two off-loop lanes carry out what
+/// takes time and report the outcome back as a ``LoopEvent``:
+/// - `inputs` builds assignments (reads and blends the neighbours' outputs from the
+///   blob store, makes noise, encodes the frames);
+/// - `records` checks, stores and commits results (fsync'd blobs, one transaction
+///   per result on its own PostgreSQL connection), blends the finished clip to
+///   disk, and joins the video.
+///
+/// PostgreSQL decides every transition that matters: a result counts once its
+/// transaction commits, and memory follows the database's answer — committed,
+/// stale, the worker's fault, or unrecorded. The loop's own statements (claims,
+/// lease extensions, requeues) are small, and its connection commits without
+/// waiting for the WAL flush: what a database crash could lose there is a lease,
+/// which the reconciler finds again. So the loop keeps serving heartbeats and the
+/// API whatever the jobs' sizes.
 public final class Coordinator {
     let config: CoordinatorConfig
+    /// The loop's connection: claims, lease changes, job state, API reads.
     let store: FarmStore
+    /// The `records` lane's connection, used on that lane's thread only.
+    let recordStore: LaneBound<FarmStore>
     let blobs: BlobStore
     let mailbox: CoordinatorMailbox
-    let videoSink: VideoSinkFactory
+    let videoJoiner: VideoJoiner
     var logger: Logger
     let context: ZMQContext
     let router: RouterSocket
     /// The endpoint actually bound (a `*` port resolved).
     public let endpoint: String
+    let inputs = OffLoopLane(name: "reel-coordinator-inputs")
+    let records = OffLoopLane(name: "reel-coordinator-records")
+    let clock: FarmClock
 
     var workers: [PeerID: ConnectedWorker] = [:]
     var jobs: [Int64: JobRuntime] = [:]
-    /// Open video writers of jobs in the decode stage.
-    var sinks: [Int64: any VideoSink] = [:]
+    /// Results handed to the `records` lane and not yet answered: neither lease
+    /// expiry nor a lost worker may requeue these, since their output may commit.
+    var persisting: Set<WorkRef> = []
     /// When this process started: leases held by workers that never re-register
     /// after a restart are released one heartbeat timeout later.
-    let startedAt: Timestamp
-    var lastMaintenance = Timestamp(milliseconds: 0)
-    var lastHeartbeat = Timestamp(milliseconds: 0)
-    /// Time spent handling results, dispatching and persisting, for `reel bench farm`.
-    public internal(set) var busyTime: Duration = .zero
-    public internal(set) var shardsCompleted = 0
+    let startedAt: ContinuousClock.Instant
+    var lastMaintenance: ContinuousClock.Instant
+    var lastHeartbeat: ContinuousClock.Instant
+    var lastReconcile: ContinuousClock.Instant
+    var lastTurn: ContinuousClock.Instant
+    var rejections = RateLimitedLog(perInterval: 20, interval: .seconds(10))
+    /// Loop health and throughput, for `reel bench farm` and `/v1/health`.
+    public internal(set) var statistics = LoopStatistics()
 
-    /// Binds the ROUTER, applies migrations' results (the store is migrated by the
-    /// caller) and rebuilds running jobs from the database.
+    /// Binds the ROUTER and rebuilds running jobs from the database (migrated by
+    /// the caller). `store` and `recordStore` must be two connections.
     public init(
-        config: CoordinatorConfig, store: FarmStore, blobs: BlobStore, mailbox: CoordinatorMailbox,
-        videoSink: @escaping VideoSinkFactory, logger: Logger
+        config: CoordinatorConfig, store: FarmStore, recordStore: FarmStore, blobs: BlobStore, mailbox: CoordinatorMailbox,
+        videoJoiner: @escaping VideoJoiner, logger: Logger
     ) throws {
         self.config = config
         self.store = store
+        self.recordStore = LaneBound(recordStore)
         self.blobs = blobs
         self.mailbox = mailbox
-        self.videoSink = videoSink
+        self.videoJoiner = videoJoiner
         self.logger = logger
-        startedAt = .now
+        clock = FarmClock()
+        let now = ContinuousClock.now
+        startedAt = now
+        lastMaintenance = now
+        lastHeartbeat = now
+        lastReconcile = now
+        lastTurn = now
+        // The loop's statements are recoverable (see the type's documentation), so
+        // they need not wait for the WAL flush; results commit on `recordStore`.
+        try store.connection.execute("SET synchronous_commit TO off", name: "loop connection settings")
         context = try ZMQContext()
         router = try RouterSocket(context: context)
         try router.set(.maxMessageSize(config.maxMessageBytes))
         try router.set(.routerMandatory(true))
+        // A worker that reconnects keeps its routing id; the new connection takes it over.
+        try router.set(.routerHandover(true))
         try router.set(.linger(.milliseconds(500)))
         try router.set(.sendHighWaterMark(10_000))
         endpoint = try router.bind(config.listen)
@@ -61,15 +94,26 @@ public final class Coordinator {
     /// Runs until `stop` returns true, then says goodbye to the workers.
     public func run(until stop: () -> Bool) {
         logger.info("coordinator listening", metadata: ["endpoint": "\(endpoint)", "zmq": "\(ZMQContext.libraryVersion)"])
+        lastTurn = .now
         while !stop() {
             turn(timeout: .milliseconds(10))
         }
         shutdown()
     }
 
-    /// One pass of the loop: messages first (so results free slots), then
-    /// commands, timers and dispatch.
+    /// One pass of the loop: messages first (so results free slots), then what the
+    /// lanes finished, commands, timers and dispatch.
     func turn(timeout: Duration) {
+        let begin = ContinuousClock.now
+        let gap = begin - lastTurn
+        lastTurn = begin
+        statistics.noteGap(gap)
+        if gap > config.heartbeatTimeout / 2 {
+            // The loop itself was not listening (a stopped process, a starved CPU):
+            // nobody's silence during the gap is evidence against them.
+            for peer in workers.keys { workers[peer]?.lastSeen = begin }
+            logger.warning("event loop paused", metadata: ["ms": "\(gap.milliseconds)"])
+        }
         var wait: Duration? = timeout
         // Drain what is queued, but bounded so timers still run under load.
         for _ in 0 ..< 256 {
@@ -82,46 +126,51 @@ public final class Coordinator {
             }
             guard let (peer, frames) = received else { break }
             wait = .zero
-            let start = ContinuousClock.now
+            statistics.bytesIn += frames.reduce(0) { $0 + $1.count }
             handle(peer: peer, frames: frames)
-            busyTime += ContinuousClock.now - start
         }
+        let work = ContinuousClock.now
+        for event in inputs.drain() + records.drain() { apply(event) }
         for entry in mailbox.drain() { entry.reply(answer(entry.command)) }
-        let now = Timestamp.now
-        if now.milliseconds - lastMaintenance.milliseconds >= 100 {
+        let now = ContinuousClock.now
+        if now - lastMaintenance >= .milliseconds(100) {
             lastMaintenance = now
-            let start = ContinuousClock.now
             checkWorkers(now: now)
-            checkLeases(now: now)
+            checkLeases()
             checkStarvation()
-            busyTime += ContinuousClock.now - start
         }
-        if now.milliseconds - lastHeartbeat.milliseconds >= config.heartbeatInterval.milliseconds {
+        if now - lastHeartbeat >= config.heartbeatInterval {
             lastHeartbeat = now
-            sendHeartbeats(now: now)
+            sendHeartbeats()
         }
-        let start = ContinuousClock.now
-        dispatch(now: now)
-        busyTime += ContinuousClock.now - start
+        if now - lastReconcile >= config.reconcileInterval {
+            lastReconcile = now
+            reconcileWithDatabase()
+        }
+        dispatch()
+        statistics.busy += ContinuousClock.now - work
     }
 
     /// Decodes and routes one message; anything malformed is logged and dropped.
+    ///
+    /// Results carry tensors or segments whose checksums take time to verify, so
+    /// only their envelope is read here; the `records` lane checks the rest.
     func handle(peer: PeerID, frames: [Data]) {
-        let message: WireMessage
+        let limits = WireLimits(maxMessageBytes: config.maxMessageBytes)
+        let envelope: Reel_V1_Envelope
         do {
-            message = try WireCodec.decode(frames, limits: WireLimits(maxMessageBytes: config.maxMessageBytes))
+            envelope = try WireCodec.decodeEnvelope(frames, limits: limits)
         } catch {
             reject(peer: peer, "malformed message: \(error)")
             if case .protocolVersionMismatch = error { refuse(peer, .protocolVersion, "\(error)") }
             return
         }
-        let envelope = message.envelope
         switch envelope.body {
+        case .shardResult(let result)?: handleShardResult(peer: peer, result, frames: frames)
+        case .decodeResult(let result)?: handleDecodeResult(peer: peer, result, frames: frames)
         case .hello(let hello)?: handleHello(peer: peer, hello)
         case .heartbeat(let heartbeat)?: handleHeartbeat(peer: peer, heartbeat)
-        case .shardResult(let result)?: handleShardResult(peer: peer, result, message: message)
         case .shardFailure(let failure)?: handleFailure(peer: peer, failure)
-        case .decodeResult(let result)?: handleDecodeResult(peer: peer, result, message: message)
         case .goodbye(let goodbye)?: handleGoodbye(peer: peer, goodbye)
         case .welcome?, .refusal?, .shardAssignment?, .decodeAssignment?, .cancel?, .drain?:
             reject(peer: peer, "a worker may not send \(Self.bodyName(envelope))")
@@ -130,30 +179,71 @@ public final class Coordinator {
         }
     }
 
-    /// Logs a rejected message in the log and the events table; the loop goes on.
-    func reject(peer: PeerID, job: Int64? = nil, shard: ShardID? = nil, _ reason: String) {
-        let worker = workers[peer]?.name
-        logger.warning("rejected", metadata: ["peer": "\(worker ?? peer.description.prefix(12).description)", "reason": "\(reason)"])
-        record(job: job, shard: shard, worker: worker, kind: "rejected", reason)
-    }
-
-    /// Appends to the events log; a failure to log is itself only logged.
-    func record(job: Int64? = nil, shard: ShardID? = nil, worker: String? = nil, kind: EventKind, _ detail: String) {
-        do {
-            try store.appendEvent(kind: kind, job: job, shard: shard, worker: worker, detail: String(detail.prefix(2000)))
-        } catch {
-            logger.error("cannot append event", metadata: ["error": "\(error)"])
+    /// Applies what a lane finished.
+    func apply(_ event: LoopEvent) {
+        switch event {
+        case .assignmentBuilt(let peer, let work, let token, let frames):
+            assignmentBuilt(peer: peer, work: work, token: token, frames: frames)
+        case .shardRecorded(let peer, let worker, let job, let shard, let attempt, let outcome):
+            shardRecorded(peer: peer, worker: worker, job: job, shard: shard, attempt: attempt, outcome: outcome)
+        case .segmentRecorded(let peer, let worker, let job, let chunk, let attempt, let outcome):
+            segmentRecorded(peer: peer, worker: worker, job: job, chunk: chunk, attempt: attempt, outcome: outcome)
+        case .clipBlended(let job, let outcome):
+            clipBlended(job, outcome)
+        case .videoJoined(let job, let outcome):
+            videoJoined(job, outcome)
+        case .none:
+            break
         }
     }
 
-    /// Sends `envelope` (and tensors) to `peer`; a vanished peer is dropped.
+    /// Logs a rejected message (rate-limited, so junk traffic cannot flood the log
+    /// or the events table); the loop goes on.
+    func reject(peer: PeerID, job: Int64? = nil, shard: ShardID? = nil, _ reason: String) {
+        statistics.rejected += 1
+        guard let suppressed = rejections.admit(now: .now) else { return }
+        let worker = workers[peer]?.name
+        var metadata: Logger.Metadata = ["peer": "\(worker ?? String(peer.description.prefix(24)))", "reason": "\(reason.prefix(300))"]
+        if suppressed > 0 { metadata["suppressed"] = "\(suppressed)" }
+        logger.warning("rejected", metadata: metadata)
+        record(job: job, shard: shard, worker: worker, kind: "rejected", reason)
+    }
+
+    /// Appends to the events log, off the loop; a failure to log is itself only logged.
+    func record(job: Int64? = nil, shard: ShardID? = nil, worker: String? = nil, kind: EventKind, _ detail: String) {
+        let store = recordStore
+        let logger = logger
+        let detail = String(detail.prefix(2000))
+        records.submit {
+            do {
+                try store.value.appendEvent(kind: kind, job: job, shard: shard, worker: worker, detail: detail)
+            } catch {
+                logger.error("cannot append event", metadata: ["error": "\(error)"])
+            }
+            return .none
+        }
+    }
+
+    /// Sends `frames` to `peer`; a vanished peer is dropped.
     @discardableResult
-    func send(_ envelope: Reel_V1_Envelope, tensors: [WireTensor] = [], to peer: PeerID) -> Bool {
+    func send(frames: [Data], to peer: PeerID) -> Bool {
         do {
-            try router.send(to: peer, frames: try WireCodec.encode(envelope, tensors: tensors))
+            try router.send(to: peer, frames: frames)
+            statistics.bytesOut += frames.reduce(0) { $0 + $1.count }
             return true
         } catch {
             logger.warning("send failed", metadata: ["peer": "\(workers[peer]?.name ?? peer.description)", "error": "\(error)"])
+            return false
+        }
+    }
+
+    /// Sends `envelope` (no tensors) to `peer`.
+    @discardableResult
+    func send(_ envelope: Reel_V1_Envelope, to peer: PeerID) -> Bool {
+        do {
+            return send(frames: try WireCodec.encode(envelope, tensors: []), to: peer)
+        } catch {
+            logger.error("cannot encode a message", metadata: ["error": "\(error)"])
             return false
         }
     }
@@ -169,6 +259,7 @@ public final class Coordinator {
     }
 
     /// Tells every worker the coordinator is leaving; they reconnect to the next one.
+    /// Work the lanes still hold finishes first, so nothing accepted is dropped.
     func shutdown() {
         mailbox.close()
         var goodbye = Reel_V1_Goodbye()
@@ -176,10 +267,11 @@ public final class Coordinator {
         var envelope = Reel_V1_Envelope()
         envelope.body = .goodbye(goodbye)
         for peer in workers.keys { send(envelope, to: peer) }
-        for sink in sinks.values { sink.abort() }
-        sinks.removeAll()
+        inputs.stop()
+        records.stop()
+        for event in records.drain() { apply(event) }
         router.close()
-        logger.info("coordinator stopped")
+        logger.info("coordinator stopped", metadata: ["longest_loop_gap_ms": "\(statistics.longestGap.milliseconds)"])
     }
 
     static func bodyName(_ envelope: Reel_V1_Envelope) -> String {

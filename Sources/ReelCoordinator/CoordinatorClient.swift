@@ -44,8 +44,9 @@ public struct CoordinatorClient: Sendable {
         try await call("GET", "/v1/workers", as: [FarmAPI.WorkerStatus].self)
     }
 
-    public func health() async throws -> Bool {
-        (try? await raw("GET", "/v1/health", body: nil).1) == 200
+    /// The coordinator's health, as its loop reports it.
+    public func health() async throws -> FarmAPI.Health {
+        try await call("GET", "/v1/health", as: FarmAPI.Health.self)
     }
 
     /// The job's MP4 bytes.

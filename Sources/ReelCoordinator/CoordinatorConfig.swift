@@ -16,17 +16,31 @@ public struct CoordinatorConfig: Sendable {
     public var blocklistThreshold: Int
     /// The largest message a peer may send (ZMQ_MAXMSGSIZE and the codec's limit).
     public var maxMessageBytes: Int
-    /// Latent frames per decode chunk.
+    /// The fewest latent frames per decode chunk; chunks grow past this when the
+    /// VAE's warm-up would otherwise cost more than `maxDecodeOverhead`.
     public var decodeChunkFrames: Int
+    /// The most extra decode work (warm-up frames over the clip's frames) the chunk
+    /// layout may add to a sequential decode: 0.3 keeps it within 1.3×.
+    public var maxDecodeOverhead: Double
     /// Latent frames decoded before each chunk to warm the VAE's causal caches,
     /// when the workers did not say how many their VAE needs.
     public var decodeWarmup: Int
+    /// How every chunk's H.264 segment is encoded (the same everywhere, so segments join).
+    public var crf: Double
+    public var preset: String
+    /// How often memory is compared with the database and repaired.
+    public var reconcileInterval: Duration
+    /// How long a finished result waits on disk for an unreachable database
+    /// before it is given up (its shard then runs again, at no cost to tries).
+    public var recordRetryWindow: Duration
 
     public init(
         listen: String = "tcp://127.0.0.1:5555", dataDirectory: String,
         heartbeatInterval: Duration = .seconds(1), heartbeatTimeout: Duration = .seconds(5),
         policy: RetryPolicy = RetryPolicy(maxAttempts: 3, leaseDuration: .seconds(60), baseBackoff: .seconds(1), maxBackoff: .seconds(30)),
-        blocklistThreshold: Int = 2, maxMessageBytes: Int = 512 << 20, decodeChunkFrames: Int = 8, decodeWarmup: Int = 2
+        blocklistThreshold: Int = 2, maxMessageBytes: Int = 512 << 20, decodeChunkFrames: Int = 8, maxDecodeOverhead: Double = 0.3,
+        decodeWarmup: Int = 2, crf: Double = 18, preset: String = "medium", reconcileInterval: Duration = .seconds(10),
+        recordRetryWindow: Duration = .seconds(600)
     ) {
         self.listen = listen
         self.dataDirectory = dataDirectory
@@ -36,6 +50,11 @@ public struct CoordinatorConfig: Sendable {
         self.blocklistThreshold = blocklistThreshold
         self.maxMessageBytes = maxMessageBytes
         self.decodeChunkFrames = decodeChunkFrames
+        self.maxDecodeOverhead = maxDecodeOverhead
         self.decodeWarmup = decodeWarmup
+        self.crf = crf
+        self.preset = preset
+        self.reconcileInterval = reconcileInterval
+        self.recordRetryWindow = recordRetryWindow
     }
 }

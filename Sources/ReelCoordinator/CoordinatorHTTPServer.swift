@@ -9,7 +9,7 @@ import ServiceLifecycle
 ///
 /// | route | answer |
 /// |---|---|
-/// | `GET /v1/health` | `{"ok": true}` |
+/// | `GET /v1/health` | ``FarmAPI/Health`` from the loop (503 when the database is unreachable) |
 /// | `POST /v1/jobs` | ``FarmAPI/SubmitRequest`` → ``FarmAPI/Submitted`` (201) |
 /// | `GET /v1/jobs` | `[JobStatus]` |
 /// | `GET /v1/jobs/:id` | `JobStatus` |
@@ -55,7 +55,13 @@ public struct CoordinatorHTTPServer: Sendable {
     func router() -> Router<BasicRequestContext> {
         let router = Router()
         let mailbox = self.mailbox
-        router.get("/v1/health") { _, _ in Self.json(["ok": true]) }
+        router.get("/v1/health") { _, _ in
+            switch await mailbox.send(.health) {
+            case .success(.health(let health)): return Self.json(health, status: health.ok ? .ok : .serviceUnavailable)
+            case .success: return Self.error(.internalError("unexpected reply"))
+            case .failure(let error): return Self.error(error)
+            }
+        }
         router.post("/v1/jobs") { request, _ in
             let body: Data
             do {
@@ -107,7 +113,7 @@ public struct CoordinatorHTTPServer: Sendable {
         case .success(.jobs(let jobs)): return json(jobs)
         case .success(.job(let job)): return json(job)
         case .success(.workers(let workers)): return json(workers)
-        case .success(.video): return Self.error(.internalError("unexpected reply"))
+        case .success(.video), .success(.health): return Self.error(.internalError("unexpected reply"))
         }
     }
 

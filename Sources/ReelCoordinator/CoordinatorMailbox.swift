@@ -13,6 +13,7 @@ public final class CoordinatorMailbox: @unchecked Sendable {
         case retry(Int64)
         case cancel(Int64)
         case video(Int64)
+        case health
     }
 
     /// The loop's answer.
@@ -22,6 +23,7 @@ public final class CoordinatorMailbox: @unchecked Sendable {
         case job(FarmAPI.JobStatus)
         case workers([FarmAPI.WorkerStatus])
         case video(path: String)
+        case health(FarmAPI.Health)
     }
 
     struct Entry {

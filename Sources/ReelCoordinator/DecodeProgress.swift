@@ -1,25 +1,21 @@
 import ReelPlan
 
-/// The decode stage of one job: chunks handed to workers, and the pixel frames
-/// that came back, released to the video writer strictly in order.
+/// The decode stage of one job: chunks handed to workers, each coming back as an
+/// H.264 segment that is stored as it arrives (in any order). Nothing of the
+/// video is held in memory; the segments are joined once all are stored.
 struct DecodeProgress: Sendable {
-    /// Chunk states, by index.
     var chunks: [DecodeChunk]
+    /// Chunk states, by index.
     var machines: [ShardStateMachine]
     /// Fencing tokens, as for shards.
     var tokens: [Int]
-    /// The finished latents `[C, F, H, W]` the chunks cut from.
-    let latents: [Float]
-    /// `sha256` of `latents`.
+    /// Stored segments, by index, once done.
+    var segments: [String?]
+    /// The blob of the finished latents `[C, F, H, W]` the chunks are cut from.
     let latentsSHA: String
-    /// Chunks decoded but not yet written because an earlier one is outstanding.
-    var waiting: [Int: [Float]] = [:]
-    /// The next chunk the writer needs.
-    var nextToWrite = 0
 
-    init(chunks: [DecodeChunk], latents: [Float], latentsSHA: String, policy: RetryPolicy) {
+    init(chunks: [DecodeChunk], latentsSHA: String, policy: RetryPolicy) {
         self.chunks = chunks
-        self.latents = latents
         self.latentsSHA = latentsSHA
         machines = chunks.map { _ in
             var machine = ShardStateMachine(policy: policy)
@@ -27,31 +23,17 @@ struct DecodeProgress: Sendable {
             return machine
         }
         tokens = chunks.map { _ in 0 }
+        segments = chunks.map { _ in nil }
     }
 
-    var isFinished: Bool { nextToWrite == chunks.count }
+    /// Whether every chunk's segment is stored.
+    var isFinished: Bool { machines.allSatisfy { $0.state.name == .done } }
 
-    /// Stores chunk `index`'s frames and returns the run of chunks that can now be
-    /// written, in order.
-    mutating func arrived(_ index: Int, frames: [Float]) -> [(index: Int, frames: [Float])] {
-        waiting[index] = frames
-        var release: [(Int, [Float])] = []
-        while let next = waiting.removeValue(forKey: nextToWrite) {
-            release.append((nextToWrite, next))
-            nextToWrite += 1
+    /// Whether a chunk is ready to lease at `now`.
+    func hasReadyChunk(now: Timestamp) -> Bool {
+        machines.contains { machine in
+            if case .ready(_, let notBefore) = machine.state { return notBefore.map { $0 <= now } ?? true }
+            return false
         }
-        return release
-    }
-
-    /// The latents a chunk's worker receives: `[C, inputFrames, H, W]`.
-    func input(of chunk: DecodeChunk, shape: LatentShape) -> [Float] {
-        let plane = shape.height * shape.width
-        var out: [Float] = []
-        out.reserveCapacity(shape.channels * chunk.inputFrames.count * plane)
-        for c in 0 ..< shape.channels {
-            let base = c * shape.frames * plane
-            out.append(contentsOf: latents[(base + chunk.inputFrames.lowerBound * plane) ..< (base + chunk.inputFrames.upperBound * plane)])
-        }
-        return out
     }
 }

@@ -58,6 +58,8 @@ public enum FarmAPI {
         /// Shards by state name.
         public var shards: [String: Int]
         public var shardTotal: Int
+        /// Decode chunks by state name (empty until the job decodes).
+        public var decodeChunkStates: [String: Int]?
         /// Done shards over all shards, then decoded chunks, in [0, 1].
         public var progress: Double
         public var frames: Int
@@ -83,6 +85,24 @@ public enum FarmAPI {
         public var models: [String]
         public var lastSeenAt: Date?
         public var shardsDone: Int
+    }
+
+    /// `GET /v1/health`: answered by the event loop itself, so an answer proves
+    /// the loop turns; `ok` is false (HTTP 503) when the database is unreachable.
+    public struct Health: Codable, Sendable {
+        public var ok: Bool
+        /// "ok", or why the database cannot be used.
+        public var database: String
+        public var workers: Int
+        public var activeJobs: Int
+        /// The longest pause between two turns of the loop since it started.
+        public var longestLoopGapMs: Double
+        /// Hellos from workers that were already registered (0 on a healthy farm).
+        public var reregistrations: Int
+        public var rejectedMessages: Int
+        public var shardsCompleted: Int
+        /// Results waiting on the `records` lane (storing and committing).
+        public var recordBacklog: Int
     }
 
     /// Every error answer: `{"error": "..."}` with a status code.

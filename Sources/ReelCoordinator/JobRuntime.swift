@@ -1,10 +1,9 @@
 import ReelPlan
-import ReelTensor
 
-/// A job the coordinator is running: the request, its plan, each shard's state,
-/// and the shard outputs it blends into inputs. Pure: the coordinator performs the
-/// I/O each transition asks for, and rebuilds this value from PostgreSQL and the
-/// data directory after a restart.
+/// A job the coordinator is running: the request, its plan and each shard's
+/// state. Pure bookkeeping: shard outputs stay in the blob store (the coordinator
+/// holds no tensor of a job in memory, so its memory does not grow with the clip),
+/// and the coordinator rebuilds this value from PostgreSQL after a restart.
 struct JobRuntime: Sendable {
     let id: Int64
     let request: JobRequest
@@ -17,10 +16,11 @@ struct JobRuntime: Sendable {
     let decodeWarmup: Int?
     var machine: JobStateMachine
     var shards: [ShardID: ShardRecord]
-    /// Outputs kept in memory; anything else is read back from the blob store.
-    private(set) var outputs: [ShardID: [Float]] = [:]
     /// The decode stage, once the last block is blended.
     var decode: DecodeProgress?
+    /// Off-loop work in flight for the job as a whole (the final blend, joining
+    /// the video), so it is started once.
+    var finishing = false
 
     init(
         id: Int64, request: JobRequest, model: ModelGeometry, plan: Plan, promptSHA: String, negativeSHA: String?,
@@ -40,14 +40,17 @@ struct JobRuntime: Sendable {
     /// What workers cache the prompt embeddings (and negative ones) under.
     var embedsID: String { negativeSHA.map { promptSHA + "+" + $0 } ?? promptSHA }
 
-    /// The shards whose outputs are stored.
-    var completed: Set<ShardID> {
-        Set(shards.compactMap { id, record in record.machine.state.name == .done ? id : nil })
-    }
-
     /// Whether every last-block shard is done, so the clip can be blended and decoded.
     var allShardsDone: Bool {
         plan.finalShards.allSatisfy { shards[$0]?.machine.state.name == .done }
+    }
+
+    /// Whether some shard is ready to lease at `now` (so a claim is worth a statement).
+    func hasReadyShard(now: Timestamp) -> Bool {
+        shards.values.contains { record in
+            if case .ready(_, let notBefore) = record.machine.state { return notBefore.map { $0 <= now } ?? true }
+            return false
+        }
     }
 
     /// Counts by state, for status reports.
@@ -57,52 +60,42 @@ struct JobRuntime: Sendable {
         return counts
     }
 
-    /// The pending dependents of `shard` whose dependencies are now all done.
-    func newlyReady(after shard: ShardID) -> [ShardID] {
-        let done = completed.union([shard])
-        return plan.dependents(of: shard).filter { dependent in
-            shards[dependent]?.machine.state.name == .pending && plan.dependencies(of: dependent).allSatisfy(done.contains)
-        }
+    /// The shards that read `shard`'s output, each with every shard its input
+    /// reads: what the store needs to decide, in the completing transaction, which
+    /// of them are now ready.
+    func dependentsWithInputs(of shard: ShardID) -> [(shard: ShardID, inputs: [ShardID])] {
+        plan.dependents(of: shard).map { ($0, plan.dependencies(of: $0)) }
     }
 
-    /// Keeps `values` as `shard`'s output and drops outputs nobody will read again.
-    mutating func remember(_ shard: ShardID, output values: [Float]) {
-        outputs[shard] = values
-        let done = completed
-        for id in Array(outputs.keys) where plan.canDrop(id, completed: done) { outputs[id] = nil }
-    }
-
-    /// Forgets cached outputs (they stay in the blob store).
-    mutating func forgetOutputs() { outputs.removeAll() }
-
-    /// `shard`'s input latents, `[C, t, y, x]` over its region: the job's noise for
-    /// block 0, else the blend of the previous block's overlapping outputs.
-    mutating func input(for shard: ShardID, load: (String) throws -> [Float]) throws -> [Float] {
+    /// How `shard`'s input is made, with the stored outputs it blends: everything
+    /// the off-loop builder needs, none of it a tensor.
+    func inputRecipe(for shard: ShardID) throws -> ShardInputRecipe {
         switch try plan.input(for: shard) {
         case .noise(let box):
-            return plan.noise(seed: request.seed).values(in: box)
+            return .noise(seed: request.seed, box: box)
         case .blend(let box, let sources):
-            return try plan.blend(outputs: try outputsByRegion(sources, load: load), into: box)
-        }
-    }
-
-    /// The finished latents `[C, F, H, W]`: the last block's outputs blended over the clip.
-    mutating func finalLatents(load: (String) throws -> [Float]) throws -> [Float] {
-        try plan.blend(outputs: try outputsByRegion(plan.finalShards, load: load), into: plan.clipBox)
-    }
-
-    private mutating func outputsByRegion(_ ids: [ShardID], load: (String) throws -> [Float]) throws -> [Int: [Float]] {
-        var byRegion: [Int: [Float]] = [:]
-        for id in ids {
-            if let cached = outputs[id] {
-                byRegion[id.region] = cached
-            } else {
-                guard let sha = shards[id]?.outputSHA else { throw PlanError.missingOutput(region: id.region) }
-                let values = try load(sha)
-                outputs[id] = values
-                byRegion[id.region] = values
+            var stored: [Int: String] = [:]
+            for source in sources {
+                guard let sha = shards[source]?.outputSHA else { throw PlanError.missingOutput(region: source.region) }
+                stored[source.region] = sha
             }
+            return .blend(box: box, outputs: stored)
         }
-        return byRegion
     }
+
+    /// The last block's stored outputs by region, for the final blend.
+    func finalOutputs() throws -> [Int: String] {
+        var stored: [Int: String] = [:]
+        for shard in plan.finalShards {
+            guard let sha = shards[shard]?.outputSHA else { throw PlanError.missingOutput(region: shard.region) }
+            stored[shard.region] = sha
+        }
+        return stored
+    }
+}
+
+/// A shard's input as data: noise of a box, or a blend of stored region outputs.
+enum ShardInputRecipe: Sendable {
+    case noise(seed: UInt64, box: LatentBox)
+    case blend(box: LatentBox, outputs: [Int: String])
 }

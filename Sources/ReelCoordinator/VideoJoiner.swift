@@ -1,17 +1,13 @@
+import Foundation
 import ReelPlan
 
-/// Where the decode stage's frames go, in order. The coordinator does not link
-/// libav itself: the CLI hands it a factory that opens the MP4 writer.
-public protocol VideoSink: AnyObject {
-    /// Appends pixel frames `(3, n, H, W)` in [−1, 1], C order.
-    func write(frames: [Float], count n: Int, height: Int, width: Int) throws
-    /// Finishes the file and returns its path.
-    func finish() throws -> String
-    /// Drops the partial file.
-    func abort()
-}
+/// What the video of a job is joined with: the coordinator does not link libav
+/// itself, so the service hands it a function that joins the workers' H.264
+/// segments, in order, into one MP4 at `output` by copying packets (no
+/// re-encoding), with the job's metadata.
+public typealias VideoJoiner = @Sendable (_ description: VideoDescription, _ segments: [URL], _ output: URL) throws -> Void
 
-/// What a sink needs to know about the clip it writes.
+/// What the joiner needs to know about the clip.
 public struct VideoDescription: Sendable {
     public var job: Int64
     public var title: String
@@ -23,9 +19,16 @@ public struct VideoDescription: Sendable {
     public var width: Int
     public var height: Int
     public var frames: Int
-    /// Where to write (a temporary path in the data directory).
-    public var path: String
-}
 
-/// Opens a sink for one job's clip.
-public typealias VideoSinkFactory = @Sendable (VideoDescription) throws -> any VideoSink
+    public init(job: Int64, title: String, seed: UInt64, model: String, prompt: String, fps: Int, width: Int, height: Int, frames: Int) {
+        self.job = job
+        self.title = title
+        self.seed = seed
+        self.model = model
+        self.prompt = prompt
+        self.fps = fps
+        self.width = width
+        self.height = height
+        self.frames = frames
+    }
+}

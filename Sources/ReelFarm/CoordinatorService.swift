@@ -15,7 +15,6 @@ public final class CoordinatorService: @unchecked Sendable {
         public var httpHost: String
         public var httpPort: Int
         public var config: CoordinatorConfig
-        public var crf: Double
 
         public init(
             database: String? = nil, dataDirectory: String, httpHost: String = "127.0.0.1", httpPort: Int = 8787,
@@ -26,7 +25,7 @@ public final class CoordinatorService: @unchecked Sendable {
             self.httpHost = httpHost
             self.httpPort = httpPort
             self.config = CoordinatorConfig(listen: listen, dataDirectory: dataDirectory)
-            self.crf = crf
+            self.config.crf = crf
         }
     }
 
@@ -41,21 +40,20 @@ public final class CoordinatorService: @unchecked Sendable {
     public private(set) var endpoint = ""
     private var coordinator: UncheckedBox<Coordinator>?
 
-    /// The loop's own time per completed shard (dispatch, result, blend, persist)
-    /// and the shards it completed; read after ``stop()``.
-    public var loopStatistics: (busy: Duration, shards: Int) {
-        guard let coordinator, loopThread == nil else { return (.zero, 0) }
-        return (coordinator.value.busyTime, coordinator.value.shardsCompleted)
+    /// The loop's health and throughput (longest gap between turns, busy time,
+    /// shards completed, bytes moved); read after ``stop()``.
+    public var loopStatistics: LoopStatistics {
+        guard let coordinator, loopThread == nil else { return LoopStatistics() }
+        return coordinator.value.statistics
     }
 
-    let videoSink: VideoSinkFactory
+    let videoJoiner: VideoJoiner
 
-    /// `videoSink` defaults to H.264 MP4 files through libav.
-    public init(options: Options, logger: Logger, videoSink: VideoSinkFactory? = nil) {
+    /// `videoJoiner` defaults to joining H.264 segments into an MP4 through libav.
+    public init(options: Options, logger: Logger, videoJoiner: VideoJoiner? = nil) {
         self.options = options
         self.logger = logger
-        let crf = options.crf
-        self.videoSink = videoSink ?? { description in try MediaVideoSink(description, crf: crf) }
+        self.videoJoiner = videoJoiner ?? mediaVideoJoiner
     }
 
     /// Submits through the mailbox (in-process callers: the demo, the benchmark).
@@ -110,9 +108,11 @@ public final class CoordinatorService: @unchecked Sendable {
         let applied = try Migrator().migrate(connection)
         if !applied.isEmpty { logger.info("applied migrations", metadata: ["versions": "\(applied)"]) }
         let blobs = try BlobStore(directory: data.appendingPathComponent("blobs"))
+        // Results commit on a connection of their own, off the event loop.
+        let records = try PostgresConnection(url: url)
         let coordinator = try Coordinator(
-            config: options.config, store: FarmStore(connection: connection), blobs: blobs, mailbox: mailbox,
-            videoSink: videoSink, logger: logger)
+            config: options.config, store: FarmStore(connection: connection), recordStore: FarmStore(connection: records),
+            blobs: blobs, mailbox: mailbox, videoJoiner: videoJoiner, logger: logger)
         endpoint = coordinator.endpoint
         let stop = stopFlag
         let done = loopDone

@@ -4,102 +4,141 @@ import ReelCoordinator
 import ReelPlan
 import ReelWorker
 
-/// `reel bench farm`: the farm alone, measured with the **simulated-time stand-in
-/// model** (``SimulatedExecutor``): every step sleeps a fixed time, so the only real
-/// work is the coordinator's (dispatch, transfer, blend, persist in PostgreSQL) and
-/// efficiency = ideal time / actual time says how much of the workers' time the
-/// farm wastes. The embedded PostgreSQL and ZeroMQ over loopback TCP are real.
+/// `reel bench farm`: the farm alone at the size users render, measured with the
+/// **simulated-time stand-in model** (``SimulatedExecutor``): every step sleeps a
+/// fixed time and does no compute, but tensors have the real size (832×480 by
+/// default), decode chunks come back as real H.264 segments, and the embedded
+/// PostgreSQL, ZeroMQ over loopback TCP and the worker processes are real. So the
+/// figures say what the coordinator costs: efficiency = ideal time ÷ actual time,
+/// its time per shard, the longest pause of its loop, its peak memory (this
+/// process: the workers are separate processes), and the bytes per shard.
 public struct FarmBenchmark: Sendable {
     public var workers: Int
-    /// At least this many shards (windows are added until the plan has them).
-    public var shards: Int
+    public var width: Int
+    public var height: Int
+    public var seconds: Double
     public var stepTime: Duration
     public var stepsPerBlock: Int
     public var blocks: Int
+    /// The `reel` executable the worker processes run.
+    public var executable: String
 
-    public init(workers: Int = 8, shards: Int = 200, stepTime: Duration = .milliseconds(50), stepsPerBlock: Int = 5, blocks: Int = 4) {
+    public init(
+        workers: Int = 8, width: Int = 832, height: Int = 480, seconds: Double = 10, stepTime: Duration = .milliseconds(50),
+        stepsPerBlock: Int = 5, blocks: Int = 4, executable: String = LocalFarm.currentExecutable
+    ) {
         self.workers = workers
-        self.shards = shards
+        self.width = width
+        self.height = height
+        self.seconds = seconds
         self.stepTime = stepTime
         self.stepsPerBlock = stepsPerBlock
         self.blocks = blocks
+        self.executable = executable
     }
 
     public struct Report: Codable, Sendable {
         public var model: String
         public var workers: Int
+        public var size: String
+        public var frames: Int
         public var shards: Int
         public var windows: Int
+        public var decodeChunks: Int
         public var shardSeconds: Double
         public var idealSeconds: Double
+        /// From submission until the last shard is done.
         public var actualSeconds: Double
+        /// From submission until the video is stored.
+        public var totalSeconds: Double
         public var efficiency: Double
         /// The coordinator loop's own time per shard, in milliseconds.
         public var coordinatorMsPerShard: Double
+        /// The longest gap between two turns of the coordinator's loop.
+        public var longestLoopGapMs: Double
+        /// This process's peak resident memory: the coordinator, its lanes and the HTTP API.
+        public var coordinatorPeakRSSMiB: Double
+        /// Bytes to and from workers per shard (assignments, results, segments).
+        public var bytesPerShard: Double
     }
 
-    /// The job: windows of 4 latent frames overlapping by 1, enough of them for `shards`.
+    /// The job: Wan's 16 fps clip of `seconds` at `width`×`height`, windows of 21
+    /// latent frames overlapping by 5 (Wan 2.1's defaults), `blocks` step blocks.
     func request() -> JobRequest {
-        let windows = max(1, (shards + blocks - 1) / blocks)
-        let latentFrames = 3 * windows + 1
-        let plan = PlanConfig(window: 4, overlap: 1, steps: stepsPerBlock * blocks, blendEvery: stepsPerBlock)
+        let frames = max(1, Int((seconds * 16).rounded())) / 4 * 4 + 1
+        let plan = PlanConfig(window: 21, overlap: 5, steps: stepsPerBlock * blocks, blendEvery: stepsPerBlock)
         return JobRequest(
             name: "bench farm (simulated)", model: SimulatedExecutor.modelName, prompt: "simulated",
-            frames: (latentFrames - 1) * 4 + 1, fps: 16, width: 64, height: 64, seed: 1, guidance: 1, plan: plan)
+            frames: frames, fps: 16, width: width, height: height, seed: 1, guidance: 1, plan: plan)
     }
 
     public func run(dataDirectory: String, logger: Logger) async throws -> Report {
         var options = CoordinatorService.Options(dataDirectory: dataDirectory, httpPort: 0, listen: "tcp://127.0.0.1:*")
         options.config.dataDirectory = dataDirectory
-        let service = CoordinatorService(options: options, logger: logger, videoSink: { NullVideoSink($0) })
+        options.config.preset = "ultrafast"
+        let service = CoordinatorService(options: options, logger: logger)
         try service.start()
         defer { service.stop() }
-        let stop = StopFlag()
-        var threads: [Thread] = []
-        let executor = SimulatedExecutor(stepTime: stepTime)
-        for index in 1 ... workers {
-            let config = WorkerConfig(coordinator: service.endpoint, name: "sim-\(index)", slots: 1, threads: 1)
-            let worker = UncheckedBox(try Worker(config: config, executor: executor, logger: logger))
-            let thread = Thread { try? worker.value.run { stop.isSet } }
-            thread.start()
-            threads.append(thread)
+        var children: [Process] = []
+        defer {
+            for child in children where child.isRunning { kill(child.processIdentifier, SIGKILL) }
         }
-        defer { stop.set() }
-        try await service.waitForWorkers(workers, timeout: .seconds(30))
+        let stepMs = Int(stepTime.realSeconds * 1000)
+        for index in 1 ... workers {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = [
+                "worker", "--coordinator", service.endpoint, "--name", "sim-\(index)", "--threads", "1", "--simulated-step-ms", "\(stepMs)",
+            ]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            children.append(process)
+        }
+        try await service.waitForWorkers(workers, timeout: .seconds(60))
         let request = request()
-        let plan = try request.makePlan(model: executor.geometry)
+        let geometry = SimulatedExecutor(stepTime: stepTime).geometry
+        let plan = try request.makePlan(model: geometry)
         let started = ContinuousClock.now
         let id = try await service.submit(FarmAPI.SubmitRequest(request: request))
+        var shardsDone: ContinuousClock.Instant?
+        var chunks = 0
         while true {
             let status = try await service.status(id)
             if status.state == "failed" || status.state == "cancelled" {
                 throw CoordinatorError.storedJob(id: id, reason: "the benchmark job \(status.state): \(status.reason ?? "")")
             }
-            if (status.shards["done"] ?? 0) == plan.shardCount { break }
+            if shardsDone == nil, (status.shards["done"] ?? 0) == plan.shardCount { shardsDone = .now }
+            if status.state == "succeeded" {
+                chunks = status.decodeChunkStates?.values.reduce(0, +) ?? 0
+                break
+            }
             try await Task.sleep(for: .milliseconds(5))
         }
-        let actual = ContinuousClock.now - started
-        stop.set()
+        let finished = ContinuousClock.now
+        for child in children where child.isRunning { kill(child.processIdentifier, SIGTERM) }
+        for child in children { child.waitUntilExit() }
         service.stop()
         let statistics = service.loopStatistics
         let shardSeconds = Double(stepsPerBlock) * stepTime.realSeconds
         let ideal = Double(plan.shardCount) * shardSeconds / Double(workers)
+        let actual = ((shardsDone ?? finished) - started).realSeconds
         return Report(
-            model: "\(SimulatedExecutor.modelName) (stand-in: \(Int(stepTime.realSeconds * 1000)) ms per step, no compute)",
-            workers: workers, shards: plan.shardCount, windows: plan.windows.count, shardSeconds: shardSeconds,
-            idealSeconds: ideal, actualSeconds: actual.realSeconds, efficiency: ideal / actual.realSeconds,
-            coordinatorMsPerShard: statistics.shards > 0 ? statistics.busy.realSeconds * 1000 / Double(statistics.shards) : 0)
+            model: "\(SimulatedExecutor.modelName) (stand-in: \(stepMs) ms per step, no compute)",
+            workers: workers, size: "\(width)x\(height)", frames: plan.geometry.job.frames, shards: plan.shardCount,
+            windows: plan.windows.count, decodeChunks: chunks, shardSeconds: shardSeconds, idealSeconds: ideal,
+            actualSeconds: actual, totalSeconds: (finished - started).realSeconds, efficiency: ideal / actual,
+            coordinatorMsPerShard: statistics.shardsCompleted > 0
+                ? statistics.busy.realSeconds * 1000 / Double(statistics.shardsCompleted) : 0,
+            longestLoopGapMs: statistics.longestGap.realSeconds * 1000,
+            coordinatorPeakRSSMiB: Double(peakResidentBytes()) / 1_048_576,
+            bytesPerShard: Double(statistics.bytesIn + statistics.bytesOut) / Double(max(plan.shardCount, 1)))
     }
 }
 
-/// Discards frames: the farm benchmark measures shards, not video encoding.
-final class NullVideoSink: VideoSink {
-    let path: String
-    init(_ description: VideoDescription) { path = description.path }
-    func write(frames: [Float], count n: Int, height: Int, width: Int) throws {}
-    func finish() throws -> String {
-        FileManager.default.createFile(atPath: path, contents: Data())
-        return path
-    }
-    func abort() {}
+/// This process's peak resident memory so far, in bytes.
+func peakResidentBytes() -> Int {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return usage.ru_maxrss * 1024
 }

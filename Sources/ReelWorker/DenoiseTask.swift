@@ -18,6 +18,9 @@ public struct DenoiseTask: Sendable {
     public var prompt: Embeddings
     /// Negative prompt embeddings, when guidance applies.
     public var negativePrompt: Embeddings?
+    /// Checked between sampling steps: once true, the executor stops with a
+    /// `cancelled` error instead of finishing the block.
+    public var isCancelled: @Sendable () -> Bool = { false }
 
     /// Text embeddings with the content address they are cached under.
     public struct Embeddings: Sendable {

@@ -56,7 +56,8 @@ public final class ModelExecutor: ShardExecutor, @unchecked Sendable {
             let sampler = FlowMatchSampler(model: model, scheduler: scheduler, guidance: task.guidance)
             let positive = try context(task.prompt, model: model, name: task.model)
             let negative = try task.negativePrompt.map { n throws(WorkerError) in try context(n, model: model, name: task.model) }
-            let out = try sampler.run(latents: x, steps: task.steps, positive: positive, negative: negative)
+            let out = try sampler.run(
+                latents: x, steps: task.steps, positive: positive, negative: negative, isCancelled: task.isCancelled)
             guard out.isFinite else { throw WorkerError(.nonFiniteOutput, "the block's output latents contain NaN or Inf") }
             return out
         } catch let error as WorkerError {
@@ -76,7 +77,7 @@ public final class ModelExecutor: ShardExecutor, @unchecked Sendable {
         (try? vaeConfig(try folder(model)))?.decoderReceptiveField ?? 0
     }
 
-    public func decode(_ task: DecodeTask) throws(WorkerError) -> Tensor {
+    public func decode(_ task: DecodeTask, emit: (Tensor) throws(WorkerError) -> Void) throws(WorkerError) {
         let vae = try self.vae(task.model)
         var latents = task.latents
         guard latents.rank == 4, latents.shape[0] == vae.config.z_dim, latents.shape[1] > task.warmup else {
@@ -86,11 +87,10 @@ public final class ModelExecutor: ShardExecutor, @unchecked Sendable {
         }
         do {
             if task.normalize { latents = try LatentNormalization(config: vae.config).denormalize(latents) }
-            var batches: [Tensor] = []
-            try vae.decodeStream(latents, frames: task.warmup ..< latents.shape[1], warmup: task.warmup) { batches.append($0) }
-            let frames = try Self.joinTime(batches)
-            guard frames.isFinite else { throw WorkerError(.nonFiniteOutput, "decoded frames contain NaN or Inf") }
-            return frames
+            try vae.decodeStream(latents, frames: task.warmup ..< latents.shape[1], warmup: task.warmup) { batch in
+                guard batch.isFinite else { throw WorkerError(.nonFiniteOutput, "decoded frames contain NaN or Inf") }
+                try emit(batch)
+            }
         } catch let error as WorkerError {
             throw error
         } catch let error as ModelError {
@@ -131,22 +131,6 @@ public final class ModelExecutor: ShardExecutor, @unchecked Sendable {
             let folder = try folder(name)
             do throws(ModelError) { return try folder.loadTransformer() } catch { throw WorkerError(error) }
         }
-    }
-
-    /// Joins `(C, n_i, H, W)` batches along time into `(C, Σn_i, H, W)`.
-    static func joinTime(_ batches: [Tensor]) throws -> Tensor {
-        guard let first = batches.first else { throw WorkerError(.internalError, "the decoder emitted no frames") }
-        let channels = first.shape[0], plane = first.shape[2] * first.shape[3]
-        let total = batches.reduce(0) { $0 + $1.shape[1] }
-        var storage = [Float]()
-        storage.reserveCapacity(channels * total * plane)
-        for c in 0 ..< channels {
-            for batch in batches {
-                let n = batch.shape[1] * plane
-                storage.append(contentsOf: batch.storage[c * n ..< (c + 1) * n])
-            }
-        }
-        return try Tensor(shape: [channels, total, first.shape[2], first.shape[3]], storage: storage)
     }
 
     private func vae(_ name: String) throws(WorkerError) -> WanVAE {

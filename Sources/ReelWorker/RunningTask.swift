@@ -42,10 +42,16 @@ final class RunningTask: @unchecked Sendable {
     }
 }
 
+/// What a task produces: a shard's latents, or a decode chunk's encoded segment.
+enum TaskOutput: Sendable {
+    case latents(Tensor)
+    case segment(bytes: [UInt8], frames: Int)
+}
+
 /// A task's outcome, handed from its thread to the loop.
 struct FinishedTask: Sendable {
     var key: RunningKey
-    var result: Result<Tensor, WorkerError>
+    var result: Result<TaskOutput, WorkerError>
     var computeMilliseconds: Int64
 }
 
@@ -65,19 +71,30 @@ final class FinishedQueue: @unchecked Sendable {
     }
 }
 
-/// Prompt embeddings the coordinator already sent, by id, most recent kept.
+/// Prompt embeddings the coordinator already sent, by id, least recently used
+/// evicted first. Every assignment uses its id once, in arrival order; the
+/// coordinator's `EmbeddingsMirror` applies the same rule to what it sends, so it
+/// knows when to send the tensors again.
 struct EmbeddingsCache {
     let capacity: Int
     private var entries: [String: (positive: Tensor, negative: Tensor?)] = [:]
+    /// Least recently used first.
     private var order: [String] = []
 
     init(capacity: Int) { self.capacity = capacity }
 
-    subscript(id: String) -> (positive: Tensor, negative: Tensor?)? { entries[id] }
-
+    /// Stores the tensors sent for `id` (not yet a use: ``use(_:)`` follows).
     mutating func insert(_ id: String, positive: Tensor, negative: Tensor?) {
-        if entries[id] == nil { order.append(id) }
         entries[id] = (positive, negative)
+    }
+
+    /// A use of `id` by an assignment: it becomes the most recent; the least
+    /// recent beyond the capacity are dropped. `nil` if it is not held.
+    mutating func use(_ id: String) -> (positive: Tensor, negative: Tensor?)? {
+        order.removeAll { $0 == id }
+        guard let entry = entries[id] else { return nil }
+        order.append(id)
         while order.count > capacity { entries[order.removeFirst()] = nil }
+        return entry
     }
 }

@@ -11,6 +11,7 @@ public protocol ShardExecutor: Sendable {
     func denoise(_ task: DenoiseTask) throws(WorkerError) -> Tensor
     /// Warm-up latent frames a decode chunk of `model` needs to match the sequential decode.
     func decodeWarmup(model: String) -> Int
-    /// Decodes one chunk; returns its pixel frames `(3, n, H, W)` in [−1, 1].
-    func decode(_ task: DecodeTask) throws(WorkerError) -> Tensor
+    /// Decodes one chunk, handing its pixel frames `(3, n, H, W)` in [−1, 1] to
+    /// `emit` as the decoder produces them (a long chunk is never whole in memory).
+    func decode(_ task: DecodeTask, emit: (Tensor) throws(WorkerError) -> Void) throws(WorkerError)
 }

@@ -36,14 +36,17 @@ public struct SimulatedExecutor: ShardExecutor {
         guard task.latents.rank == 4, task.latents.shape[0] == geometry.latentChannels else {
             throw WorkerError(.invalidInput, "latents have shape \(task.latents.shape); expected (\(geometry.latentChannels), t, h, w)")
         }
-        Thread.sleep(forTimeInterval: stepTime.realSeconds * Double(task.steps.count))
+        for step in task.steps {
+            if task.isCancelled() { throw WorkerError(.cancelled, "cancelled before step \(step)") }
+            Thread.sleep(forTimeInterval: stepTime.realSeconds)
+        }
         var out = task.latents
         let factor = Float(pow(1 - 1 / Double(max(task.totalSteps, 1)), Double(task.steps.count)))
         for i in 0 ..< out.count { out.storage[i] *= factor }
         return out
     }
 
-    public func decode(_ task: DecodeTask) throws(WorkerError) -> Tensor {
+    public func decode(_ task: DecodeTask, emit: (Tensor) throws(WorkerError) -> Void) throws(WorkerError) {
         let x = task.latents
         guard x.rank == 4, x.shape[1] > task.warmup else {
             throw WorkerError(.invalidInput, "decode latents have shape \(x.shape) with \(task.warmup) warm-up frames")
@@ -51,7 +54,13 @@ public struct SimulatedExecutor: ShardExecutor {
         let kept = x.shape[1] - task.warmup
         let frames = task.warmup == 0 ? 1 + (kept - 1) * geometry.temporalStride : kept * geometry.temporalStride
         Thread.sleep(forTimeInterval: stepTime.realSeconds)
-        return Tensor(zeros: [3, frames, x.shape[2] * geometry.spatialStride, x.shape[3] * geometry.spatialStride])
+        // Gray frames of the real size, one latent frame's worth at a time, as a real decoder emits them.
+        var left = frames
+        while left > 0 {
+            let n = min(left, geometry.temporalStride)
+            try emit(Tensor(zeros: [3, n, x.shape[2] * geometry.spatialStride, x.shape[3] * geometry.spatialStride]))
+            left -= n
+        }
     }
 
 }

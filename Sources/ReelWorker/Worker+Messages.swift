@@ -17,6 +17,8 @@ extension Worker {
         switch message.envelope.body {
         case .welcome(let welcome)?:
             registered = true
+            lastRefusal = nil
+            helloBackoff = .milliseconds(500)
             if welcome.heartbeatIntervalMs > 0 { heartbeatInterval = .milliseconds(Int(welcome.heartbeatIntervalMs)) }
             if welcome.heartbeatTimeoutMs > 0 { heartbeatTimeout = .milliseconds(Int(welcome.heartbeatTimeoutMs)) }
             logger.info("registered with the coordinator", metadata: ["name": "\(welcome.workerName)"])
@@ -24,8 +26,17 @@ extension Worker {
         case .refusal(let refusal)?:
             switch refusal.reason {
             case .notRegistered:
+                // The coordinator restarted or forgot this connection: say hello now.
+                if registered || helloBackoff > heartbeatInterval { helloBackoff = .zero }
                 registered = false
+            case .duplicateName, .shuttingDown:
+                // Another process still holds the name (or the coordinator is leaving):
+                // not final; the next Hello, after the backoff, may be accepted.
+                registered = false
+                if lastRefusal != refusal.message { logger.warning("the coordinator refused this worker for now", metadata: ["reason": "\(refusal.message)"]) }
+                lastRefusal = refusal.message
             default:
+                // A protocol version or a configuration the coordinator will never accept.
                 fatal = "the coordinator refused this worker: \(refusal.message)"
             }
         case .heartbeat?:
@@ -35,6 +46,7 @@ extension Worker {
         case .decodeAssignment(let assignment)?:
             accept(assignment, message: message)
         case .cancel(let cancel)?:
+            // The task sees the flag between sampling steps and stops there.
             for (key, task) in running where key.matches(cancel.item) { task.cancelled = true }
             for (key, _) in queued where key.matches(cancel.item) {
                 sendFailure(key, WorkerError(.cancelled, "cancelled by the coordinator before it started"))
@@ -53,6 +65,13 @@ extension Worker {
     private func accept(_ a: Reel_V1_ShardAssignment, message: WireMessage) {
         let key = RunningKey(
             job: Int64(clamping: a.jobID), kind: .shard(ShardID(region: Int(a.region), block: Int(a.block))), attempt: Int(a.attempt))
+        // The embeddings cache is updated for every assignment, refused or not, in
+        // the order they arrive: the coordinator mirrors exactly that.
+        if a.embeds.hasPositive, let positive = message.tensor(for: a.embeds.positive) {
+            let negative = a.embeds.hasNegative ? message.tensor(for: a.embeds.negative) : nil
+            embeds.insert(a.embeds.embedsID, positive: Self.tensor(positive), negative: negative.map(Self.tensor))
+        }
+        let prompt = embeds.use(a.embeds.embedsID)
         guard !draining, running.count + queued.count < config.slots + Self.prefetch else {
             sendFailure(key, WorkerError(.cancelled, "worker \(config.name) has no free slot (draining or full)"))
             return
@@ -61,14 +80,8 @@ extension Worker {
             sendFailure(key, WorkerError(.invalidInput, "the assignment has no latents"))
             return
         }
-        if a.embeds.hasPositive, let positive = message.tensor(for: a.embeds.positive) {
-            let negative = a.embeds.hasNegative ? message.tensor(for: a.embeds.negative) : nil
-            embeds.insert(
-                a.embeds.embedsID, positive: Self.tensor(positive),
-                negative: negative.map(Self.tensor))
-        }
-        guard let prompt = embeds[a.embeds.embedsID] else {
-            sendFailure(key, WorkerError(.invalidInput, "prompt embeddings '\(a.embeds.embedsID)' were never sent to this worker"))
+        guard let prompt else {
+            sendFailure(key, WorkerError(.missingEmbeddings, "prompt embeddings '\(a.embeds.embedsID)' are not in this worker's cache"))
             return
         }
         let s = a.sampler
@@ -81,7 +94,11 @@ extension Worker {
             steps: Int(s.stepBegin) ..< Int(s.stepEnd), guidance: s.guidance, shift: s.shift > 0 ? s.shift : nil,
             prompt: .init(id: a.embeds.embedsID, tensor: prompt.positive),
             negativePrompt: s.guidance > 1 ? prompt.negative.map { .init(id: a.embeds.embedsID + "-", tensor: $0) } : nil)
-        start(key) { executor throws(WorkerError) in try executor.denoise(task) }
+        start(key) { executor, running throws(WorkerError) in
+            var task = task
+            task.isCancelled = { running.cancelled }
+            return .latents(try executor.denoise(task))
+        }
     }
 
     private func accept(_ a: Reel_V1_DecodeAssignment, message: WireMessage) {
@@ -96,8 +113,27 @@ extension Worker {
             sendFailure(key, WorkerError(.invalidInput, "decode latents do not cover \(a.warmupFrames) warm-up frames and frames [\(a.frameBegin), \(a.frameEnd))"))
             return
         }
+        let e = a.encoding
+        guard a.hasEncoding, (1 ... 1000).contains(e.fps), (0 ... 51).contains(e.crf), !e.preset.isEmpty, e.preset.count <= 32 else {
+            sendFailure(key, WorkerError(.invalidInput, "the decode assignment's encoding (fps \(e.fps), crf \(e.crf), preset '\(e.preset.prefix(32))') is missing or out of range"))
+            return
+        }
+        let settings = ChunkEncoding(fps: Int(e.fps), crf: e.crf, preset: e.preset)
         let task = DecodeTask(model: a.model, latents: Self.tensor(latents), warmup: Int(a.warmupFrames), normalize: a.normalize)
-        start(key) { executor throws(WorkerError) in try executor.decode(task) }
+        let encoder = self.encoder
+        start(key) { executor, running throws(WorkerError) in
+            // Frames go into the encoder as the decoder emits them, so a long chunk
+            // is never whole in memory, and only the compressed segment travels.
+            var session: (any ChunkEncoderSession)?
+            try executor.decode(task) { frames throws(WorkerError) in
+                if running.cancelled { throw WorkerError(.cancelled, "cancelled by the coordinator") }
+                if session == nil { session = try encoder.start(width: frames.shape[3], height: frames.shape[2], settings: settings) }
+                try session?.append(frames)
+            }
+            guard let session else { throw WorkerError(.internalError, "the decoder emitted no frames") }
+            let segment = try session.finish()
+            return .segment(bytes: segment.bytes, frames: segment.frames)
+        }
     }
 
     /// Runs `work` on its own thread when a slot is free, else queues it (the
@@ -127,7 +163,7 @@ extension Worker {
         Thread.detachNewThread {
             Parallel.threads = threads
             let started = ContinuousClock.now
-            let result = Result<Tensor, WorkerError> { () throws(WorkerError) in try work(executor) }
+            let result = Result<TaskOutput, WorkerError> { () throws(WorkerError) in try work(executor, task) }
             let elapsed = ContinuousClock.now - started
             finished.push(FinishedTask(key: key, result: result, computeMilliseconds: elapsed.milliseconds))
         }
@@ -144,14 +180,14 @@ extension Worker {
             logger.warning("task failed", metadata: ["job": "\(done.key.job)", "error": "\(error)"])
             sendFailure(done.key, error)
         case .success(let output):
-            guard output.isFinite else {
-                sendFailure(done.key, WorkerError(.nonFiniteOutput, "the output has NaN or Inf"))
-                return
-            }
             var envelope = Reel_V1_Envelope()
-            let name: String
-            switch done.key.kind {
-            case .shard(let shard):
+            var tensors: [WireTensor] = []
+            switch (done.key.kind, output) {
+            case (.shard(let shard), .latents(let latents)):
+                guard latents.isFinite else {
+                    sendFailure(done.key, WorkerError(.nonFiniteOutput, "the output has NaN or Inf"))
+                    return
+                }
                 var result = Reel_V1_ShardResult()
                 result.jobID = UInt64(done.key.job)
                 result.region = UInt32(shard.region)
@@ -164,28 +200,33 @@ extension Worker {
                 timings.computeMs = UInt64(done.computeMilliseconds)
                 result.timings = timings
                 envelope.body = .shardResult(result)
-                name = "latents"
-            case .chunk(let chunk):
+                do {
+                    tensors = [try WireTensor(name: "latents", shape: latents.shape, values: latents.storage)]
+                } catch {
+                    sendFailure(done.key, WorkerError(.internalError, "cannot encode the result: \(error)"))
+                    return
+                }
+            case (.chunk(let chunk), .segment(let bytes, let frames)):
                 var result = Reel_V1_DecodeResult()
                 result.jobID = UInt64(done.key.job)
                 result.chunk = UInt32(chunk)
                 result.attempt = UInt32(done.key.attempt)
-                var header = Reel_V1_TensorHeader()
-                header.name = "frames"
-                result.frames = header
+                result.segment = Data(bytes)
+                result.segmentSha256 = Data(SHA256.hash(bytes))
+                result.frameCount = UInt32(frames)
+                var timings = Reel_V1_Timings()
+                timings.computeMs = UInt64(done.computeMilliseconds)
+                result.timings = timings
                 envelope.body = .decodeResult(result)
-                name = "frames"
+            default:
+                sendFailure(done.key, WorkerError(.internalError, "the task produced the wrong kind of output"))
+                return
             }
-            do {
-                let tensor = try WireTensor(name: name, shape: output.shape, values: output.storage)
-                if let frames = send(envelope, tensors: [tensor]) {
-                    let now = Timestamp.now
-                    recentResults.append((now, frames))
-                    recentResults.removeAll { now.milliseconds - $0.at.milliseconds > 60_000 }
-                    if recentResults.count > 2 * config.slots { recentResults.removeFirst() }
-                }
-            } catch {
-                sendFailure(done.key, WorkerError(.internalError, "cannot encode the result: \(error)"))
+            if let frames = send(envelope, tensors: tensors) {
+                let now = ContinuousClock.now
+                recentResults.append((now, frames))
+                recentResults.removeAll { now - $0.at > .seconds(60) }
+                if recentResults.count > 2 * config.slots { recentResults.removeFirst() }
             }
         }
     }
@@ -225,6 +266,7 @@ extension Worker {
         case .modelNotFound: return .modelNotFound
         case .internalError: return .internal
         case .cancelled: return .cancelled
+        case .missingEmbeddings: return .missingEmbeddings
         }
     }
 }

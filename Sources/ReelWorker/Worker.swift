@@ -11,40 +11,57 @@ import ReelWire
 public final class Worker {
     let config: WorkerConfig
     let executor: any ShardExecutor
+    /// Turns decoded chunks into H.264 segments.
+    let encoder: any ChunkEncoder
+    /// Random per process: with the name, the ZeroMQ routing id, so a reconnect of
+    /// this process keeps its identity with the coordinator.
+    let bootID: String
     var logger: Logger
     let context: ZMQContext
     let dealer: DealerSocket
     let finished = FinishedQueue()
 
     var registered = false
-    var lastHello = Timestamp(milliseconds: 0)
-    var lastHeard = Timestamp(milliseconds: 0)
-    var lastHeartbeat = Timestamp(milliseconds: 0)
+    var lastHello: ContinuousClock.Instant
+    var lastHeard: ContinuousClock.Instant
+    var lastHeartbeat: ContinuousClock.Instant
+    /// Wait before the next Hello while unanswered: doubles up to 30 s, so a
+    /// coordinator that is slow or gone is not flooded with registrations.
+    var helloBackoff: Duration = .milliseconds(500)
     var heartbeatInterval: Duration
     var heartbeatTimeout: Duration
     var running: [RunningKey: RunningTask] = [:]
     /// Assignments beyond the free slots: one per worker is prefetched so a slot
     /// never waits for the coordinator's round trip.
     var queued: [(key: RunningKey, work: Work)] = []
-    typealias Work = @Sendable (any ShardExecutor) throws(WorkerError) -> Tensor
+    typealias Work = @Sendable (any ShardExecutor, RunningTask) throws(WorkerError) -> TaskOutput
     /// Assignments the coordinator may send beyond `slots` (mirrored by the coordinator).
     static let prefetch = 1
     var embeds = EmbeddingsCache(capacity: 16)
+    /// Why the last Hello was refused, if it was (logged once, not per retry).
+    var lastRefusal: String?
     /// Results sent recently, sent again after re-registering in case the
     /// coordinator restarted before recording them (duplicates are rejected as stale).
-    var recentResults: [(at: Timestamp, frames: [Data])] = []
+    var recentResults: [(at: ContinuousClock.Instant, frames: [Data])] = []
     var draining = false
     /// Why the loop must end now (a refusal it cannot fix), if any.
     var fatal: String?
 
-    public init(config: WorkerConfig, executor: any ShardExecutor, logger: Logger) throws {
+    public init(config: WorkerConfig, executor: any ShardExecutor, encoder: any ChunkEncoder, logger: Logger) throws {
         self.config = config
         self.executor = executor
+        self.encoder = encoder
         self.logger = logger
+        bootID = (0 ..< 4).map { _ in String(UInt32.random(in: .min ... .max), radix: 16) }.joined()
         heartbeatInterval = config.heartbeatInterval
         heartbeatTimeout = config.heartbeatTimeout
+        let long = ContinuousClock.now - .seconds(3600)
+        lastHello = long
+        lastHeard = .now
+        lastHeartbeat = long
         context = try ZMQContext()
         dealer = try DealerSocket(context: context)
+        try dealer.set(.routingID(Array("\(config.name)/\(bootID)".utf8.prefix(255))))
         try dealer.set(.maxMessageSize(config.maxMessageBytes))
         try dealer.set(.linger(.seconds(2)))
         try dealer.set(.reconnectInterval(.milliseconds(200)))
@@ -56,9 +73,9 @@ public final class Worker {
     /// - Throws: ``WorkerError`` when the coordinator refuses this worker for good.
     public func run(until stop: () -> Bool) throws(WorkerError) {
         logger.info("worker starting", metadata: ["coordinator": "\(config.coordinator)", "name": "\(config.name)"])
-        var drainStarted: Timestamp?
+        var drainStarted: ContinuousClock.Instant?
         while true {
-            let now = Timestamp.now
+            let now = ContinuousClock.now
             if stop(), drainStarted == nil {
                 drainStarted = now
                 draining = true
@@ -67,7 +84,7 @@ public final class Worker {
                 logger.info("stopping: finishing running shards", metadata: ["running": "\(running.count)"])
             }
             if let started = drainStarted {
-                if running.isEmpty || now.milliseconds - started.milliseconds > config.drainTimeout.milliseconds { break }
+                if running.isEmpty || now - started > config.drainTimeout { break }
             }
             if let fatal { throw WorkerError(.internalError, fatal) }
             pump(now: now)
@@ -77,7 +94,7 @@ public final class Worker {
     }
 
     /// One turn: messages in, finished work out, heartbeats and registration.
-    func pump(now: Timestamp) {
+    func pump(now: ContinuousClock.Instant) {
         do {
             // Short: finished tasks are picked up between waits.
             var wait: Duration? = .milliseconds(2)
@@ -90,14 +107,20 @@ public final class Worker {
         }
         for done in finished.drain() { report(done) }
         launchQueued()
-        if now.milliseconds - lastHeard.milliseconds > heartbeatTimeout.milliseconds, registered {
-            logger.warning("coordinator silent; registering again")
+        // A silent coordinator may be busy, restarting or gone. Keep working and
+        // heartbeating, and say Hello now and then (backing off), which a coordinator
+        // that still knows this process answers without re-registering it.
+        if registered, now - lastHeard > heartbeatTimeout {
+            logger.warning("coordinator silent; will say hello again", metadata: ["silent_ms": "\((now - lastHeard).milliseconds)"])
             registered = false
+            helloBackoff = heartbeatInterval
+            lastHello = now
         }
-        if !registered, now.milliseconds - lastHello.milliseconds >= max(heartbeatInterval.milliseconds, 500) {
+        if !registered, now - lastHello >= helloBackoff {
             sendHello(now: now)
+            helloBackoff = min(helloBackoff * 2, .seconds(30))
         }
-        if registered, now.milliseconds - lastHeartbeat.milliseconds >= heartbeatInterval.milliseconds {
+        if now - lastHeartbeat >= heartbeatInterval {
             sendHeartbeat(now: now)
         }
     }
@@ -113,7 +136,7 @@ public final class Worker {
         }
     }
 
-    func sendHello(now: Timestamp) {
+    func sendHello(now: ContinuousClock.Instant) {
         lastHello = now
         var hello = Reel_V1_Hello()
         hello.workerName = config.name
@@ -122,28 +145,32 @@ public final class Worker {
         hello.threads = UInt32(config.threads)
         hello.slots = UInt32(config.slots)
         hello.protocolVersion = WireProtocol.version
-        hello.kinds = [.denoise, .decode]
         hello.software = "reel"
+        hello.bootID = bootID
+        var canDecode = false
         do {
             let models = try executor.models()
             hello.models = models.map(\.name)
             hello.modelInfos = models.map { model in
                 var info = Self.info(model)
                 info.decodeWarmupFrames = UInt32(executor.decodeWarmup(model: model.name))
+                if info.decodeWarmupFrames > 0 { canDecode = true }
                 return info
             }
         } catch {
             logger.error("cannot list models", metadata: ["error": "\(error)"])
         }
+        // Offer only what this worker can do: decoding needs a model with a VAE.
+        hello.kinds = canDecode ? [.denoise, .decode] : [.denoise]
         var envelope = Reel_V1_Envelope()
         envelope.body = .hello(hello)
         _ = send(envelope)
     }
 
-    func sendHeartbeat(now: Timestamp) {
+    func sendHeartbeat(now: ContinuousClock.Instant) {
         lastHeartbeat = now
         var heartbeat = Reel_V1_Heartbeat()
-        heartbeat.sentUnixMs = UInt64(now.milliseconds)
+        heartbeat.sentUnixMs = UInt64(Timestamp.now.milliseconds)
         heartbeat.freeSlots = UInt32(max(0, config.slots + Self.prefetch - running.count - queued.count))
         heartbeat.running = (Array(running.keys) + queued.map(\.key)).map(\.wire)
         var envelope = Reel_V1_Envelope()

@@ -11,6 +11,8 @@ public struct WorkerError: Error, CustomStringConvertible, Sendable {
         case modelNotFound = "model not found"
         case internalError = "internal"
         case cancelled
+        /// The assignment names prompt embeddings this worker no longer holds.
+        case missingEmbeddings = "missing prompt embeddings"
     }
 
     public let kind: Kind
@@ -27,6 +29,7 @@ public struct WorkerError: Error, CustomStringConvertible, Sendable {
         switch error {
         case .inputShape: self.init(.invalidInput, error.description)
         case .missingFolder, .missingFile: self.init(.modelNotFound, error.description)
+        case .cancelled: self.init(.cancelled, error.description)
         default: self.init(.internalError, error.description)
         }
     }

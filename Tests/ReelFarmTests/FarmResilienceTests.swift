@@ -134,7 +134,9 @@ final class FlakyExecutor: ShardExecutor, @unchecked Sendable {
 
     func models() throws(WorkerError) -> [ModelGeometry] { try inner.models() }
     func decodeWarmup(model: String) -> Int { inner.decodeWarmup(model: model) }
-    func decode(_ task: DecodeTask) throws(WorkerError) -> Tensor { try inner.decode(task) }
+    func decode(_ task: DecodeTask, emit: (Tensor) throws(WorkerError) -> Void) throws(WorkerError) {
+        try inner.decode(task, emit: emit)
+    }
     func denoise(_ task: DenoiseTask) throws(WorkerError) -> Tensor {
         if failing.isSet { throw WorkerError(.internalError, "injected failure") }
         return try inner.denoise(task)

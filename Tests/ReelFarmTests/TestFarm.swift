@@ -15,22 +15,22 @@ final class TestFarm: @unchecked Sendable {
     let models: String
     private(set) var service: CoordinatorService
     let options: CoordinatorService.Options
-    let videoSink: VideoSinkFactory
     private var workers: [(stop: StopFlag, thread: Thread)] = []
     private var processes: [Process] = []
 
-    init(videoSink: VideoSinkFactory? = nil, listen: String = "tcp://127.0.0.1:*") throws {
+    init(listen: String = "tcp://127.0.0.1:*", configure: (inout CoordinatorService.Options) -> Void = { _ in }) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("reel-farm-test-\(UUID().uuidString.prefix(8))")
         models = directory.appendingPathComponent("models").path
         try Self.ensureModel(at: models)
         var options = CoordinatorService.Options(
             dataDirectory: directory.appendingPathComponent("data").path, httpPort: 0, listen: listen)
         options.config.heartbeatTimeout = .seconds(2)
+        options.config.preset = "ultrafast"
+        configure(&options)
         var logger = Logger(label: "reel.test.farm")
-        logger.logLevel = .error
+        logger.logLevel = Self.logLevel
         self.options = options
-        self.videoSink = videoSink ?? { NullSink($0) }
-        service = CoordinatorService(options: options, logger: logger, videoSink: self.videoSink)
+        service = CoordinatorService(options: options, logger: logger)
         try service.start()
     }
 
@@ -41,9 +41,14 @@ final class TestFarm: @unchecked Sendable {
         options.config.listen = listen
         var logger = Logger(label: "reel.test.farm")
         logger.logLevel = .error
-        service = CoordinatorService(options: options, logger: logger, videoSink: videoSink)
+        service = CoordinatorService(options: options, logger: logger)
         try service.start()
         return service
+    }
+
+    /// `REEL_TEST_LOG=info swift test …` shows the farm's logs; errors only by default.
+    static var logLevel: Logger.Level {
+        ProcessInfo.processInfo.environment["REEL_TEST_LOG"].flatMap { Logger.Level(rawValue: $0) } ?? .error
     }
 
     /// The tiny preset with its VAE, made once per test process and copied.
@@ -63,9 +68,10 @@ final class TestFarm: @unchecked Sendable {
     func addWorker(name: String, executor: (any ShardExecutor)? = nil) throws -> StopFlag {
         let stop = StopFlag()
         var logger = Logger(label: "reel.test.worker")
-        logger.logLevel = .error
+        logger.logLevel = Self.logLevel
         let config = WorkerConfig(coordinator: service.endpoint, name: name, slots: 1, threads: 1, heartbeatTimeout: .seconds(2))
-        let worker = Box(try Worker(config: config, executor: executor ?? ModelExecutor(directory: models), logger: logger))
+        let worker = Box(
+            try Worker(config: config, executor: executor ?? ModelExecutor(directory: models), encoder: MediaChunkEncoder(), logger: logger))
         let thread = Thread { try? worker.value.run { stop.isSet } }
         thread.start()
         workers.append((stop, thread))
@@ -155,15 +161,3 @@ struct Box<T>: @unchecked Sendable {
     init(_ value: T) { self.value = value }
 }
 
-/// Keeps frame counts, drops pixels.
-final class NullSink: VideoSink {
-    let path: String
-    var frames = 0
-    init(_ description: VideoDescription) { path = description.path }
-    func write(frames: [Float], count n: Int, height: Int, width: Int) throws { self.frames += n }
-    func finish() throws -> String {
-        FileManager.default.createFile(atPath: path, contents: Data("frames \(frames)".utf8))
-        return path
-    }
-    func abort() {}
-}

@@ -1,0 +1,25 @@
+/// How the event loop is doing: the longest pause between two of its turns (the
+/// figure that says whether heartbeats and the API are served on time), the time
+/// spent deciding rather than waiting, and the traffic.
+public struct LoopStatistics: Sendable {
+    public init() {}
+
+    /// The longest gap between the starts of two turns.
+    public internal(set) var longestGap: Duration = .zero
+    /// Time spent in turns outside the socket wait.
+    public internal(set) var busy: Duration = .zero
+    /// Shards whose results were committed.
+    public internal(set) var shardsCompleted = 0
+    /// Bytes received from and sent to workers.
+    public internal(set) var bytesIn = 0
+    public internal(set) var bytesOut = 0
+    /// Messages rejected (malformed, stale, from unknown peers).
+    public internal(set) var rejected = 0
+    /// Hellos from workers already registered under the same process (a worker
+    /// that thought the coordinator silent): zero on a healthy farm.
+    public internal(set) var reregistrations = 0
+
+    mutating func noteGap(_ gap: Duration) {
+        if gap > longestGap { longestGap = gap }
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import ReelCoordinator
+import ReelMedia
+import ReelTensor
+import ReelWorker
+
+/// Decode chunks into H.264 segments through libav (``VideoSegmentEncoder``):
+/// closed GOPs, no B-frames and a fixed encoder thread count, so every worker
+/// encodes a chunk to the same bytes and the coordinator joins segments by
+/// copying packets.
+public struct MediaChunkEncoder: ChunkEncoder {
+    public init() {}
+
+    public func start(width: Int, height: Int, settings: ChunkEncoding) throws(WorkerError) -> any ChunkEncoderSession {
+        do {
+            let encoder = try VideoSegmentEncoder(
+                width: width, height: height, fps: Double(settings.fps),
+                options: VideoSegmentEncoder.Options(crf: settings.crf, preset: settings.preset))
+            return Session(encoder: encoder)
+        } catch {
+            throw WorkerError(.invalidInput, "cannot start an H.264 segment of \(width)×\(height) at \(settings.fps) fps: \(error)")
+        }
+    }
+
+    final class Session: ChunkEncoderSession {
+        let encoder: VideoSegmentEncoder
+
+        init(encoder: VideoSegmentEncoder) { self.encoder = encoder }
+
+        func append(_ frames: Tensor) throws(WorkerError) {
+            guard frames.rank == 4, frames.shape[0] == 3, frames.shape[2] == encoder.height, frames.shape[3] == encoder.width else {
+                throw WorkerError(.internalError, "decoded frames have shape \(frames.shape), expected (3, n, \(encoder.height), \(encoder.width))")
+            }
+            do { try encoder.append(planarClip: frames.storage, frames: frames.shape[1]) } catch {
+                throw WorkerError(.internalError, "cannot encode decoded frames: \(error)")
+            }
+        }
+
+        func finish() throws(WorkerError) -> (bytes: [UInt8], frames: Int) {
+            do {
+                let frames = encoder.frameCount
+                return (try encoder.finish(), frames)
+            } catch {
+                throw WorkerError(.internalError, "cannot finish the segment: \(error)")
+            }
+        }
+    }
+}
+
+/// Joins a job's segments into its MP4 with libav (``VideoSegmentJoiner``),
+/// copying packets, and tags the file with the job and the AI-generated mark.
+public let mediaVideoJoiner: VideoJoiner = { description, segments, output in
+    let metadata = VideoMetadata(
+        title: description.title, jobID: "\(description.job)", seed: description.seed, model: description.model,
+        note: "prompt: \(description.prompt.prefix(500))", aiGenerated: true)
+    let frames = try VideoSegmentJoiner.join(segments: segments, to: output, metadata: metadata)
+    guard frames == description.frames else {
+        throw MediaError.invalidArgument("the joined video has \(frames) frames; the job has \(description.frames)")
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import ReelCoordinator
+import ReelMedia
+import ReelPlan
+import Testing
+
+/// The farm at the size users render: Wan's native 832×480, a `reel coordinator`
+/// process and two `reel worker` processes, as on a real farm. (The tiny model has
+/// random weights; what this proves is the size: tensors, segments and memory.)
+@Suite(.serialized) struct RealSizeTests {
+    @Test func renders832x480WithTwoWorkerProcessesWithinBounds() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("reel-real-size-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let models = directory.appendingPathComponent("models").path
+        try TestFarm.ensureModel(at: models)
+        let coordinator = try ChildProcess(
+            TestFarm.reelBinary,
+            ["coordinator", "--data", directory.appendingPathComponent("data").path, "--http", "127.0.0.1:0", "--listen", "tcp://127.0.0.1:*"],
+            log: directory.appendingPathComponent("coordinator.log"))
+        defer { coordinator.stop() }
+        let line = try await coordinator.waitForLine(containing: "the CLI to http://", timeout: .seconds(60))
+        let endpoint = try #require(line.firstMatch(of: /workers connect to (\S+);/)).1
+        let http = try #require(line.firstMatch(of: /the CLI to (http:\S+)/)).1
+        let client = CoordinatorClient(baseURL: try #require(URL(string: String(http))))
+        var workers: [ChildProcess] = []
+        defer { for worker in workers { worker.stop() } }
+        for name in ["rs-1", "rs-2"] {
+            workers.append(
+                try ChildProcess(
+                    TestFarm.reelBinary, ["worker", "--coordinator", String(endpoint), "--models", models, "--name", name, "--threads", "1"],
+                    log: directory.appendingPathComponent("\(name).log")))
+        }
+        let deadline = ContinuousClock.now + .seconds(120)
+        while try await client.health().workers < 2 {
+            guard ContinuousClock.now < deadline else { throw APIError.unavailable("the workers did not register; see \(directory.path)") }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        // 17 frames (5 latent), two windows of 4 latent frames, two step blocks.
+        let request = JobRequest(
+            name: "real size", model: "tiny", prompt: "a harbour at dusk", frames: 17, fps: 16, width: 832, height: 480, seed: 11,
+            guidance: 1, plan: PlanConfig(window: 4, overlap: 2, steps: 2, blendEvery: 1))
+        let id = try await client.submit(FarmAPI.SubmitRequest(request: request))
+        var status = try await client.job(id)
+        let finish = ContinuousClock.now + .seconds(900)
+        while !["succeeded", "failed", "cancelled"].contains(status.state), ContinuousClock.now < finish {
+            // The API answers while the job runs and decodes: each call goes through the loop.
+            let asked = ContinuousClock.now
+            status = try await client.job(id)
+            #expect(ContinuousClock.now - asked < .seconds(1), "the API took \(ContinuousClock.now - asked) to answer")
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        #expect(status.state == "succeeded", "\(status.reason ?? "") — logs in \(directory.path)")
+        #expect(status.windows == 2)
+
+        let health = try await client.health()
+        #expect(health.reregistrations == 0, "workers registered again: the coordinator looked silent")
+        #expect(health.longestLoopGapMs < 1000, "the loop paused for \(health.longestLoopGapMs) ms")
+        let peak = try #require(coordinator.peakResidentBytes)
+        #expect(peak < 512 << 20, "the coordinator peaked at \(peak >> 20) MiB")
+
+        let video = try await client.video(id)
+        let file = directory.appendingPathComponent("clip.mp4")
+        try video.write(to: file)
+        let reader = try VideoReader(url: file)
+        #expect(reader.width == 832 && reader.height == 480)
+        var frames = 0
+        while try reader.nextFrame() != nil { frames += 1 }
+        #expect(frames == 17, "the video has \(frames) of 17 frames")
+    }
+}
+
+/// A child process with its output in a log file.
+final class ChildProcess: @unchecked Sendable {
+    let process = Process()
+    let log: URL
+
+    init(_ executable: String, _ arguments: [String], log: URL) throws {
+        self.log = log
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+    }
+
+    /// The first line of the log that contains `text`.
+    func waitForLine(containing text: String, timeout: Duration) async throws -> String {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let content = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            if let line = content.split(separator: "\n").first(where: { $0.contains(text) }) { return String(line) }
+            guard process.isRunning else { throw APIError.unavailable("the process exited: \(content.suffix(2000))") }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw APIError.unavailable("no line with '\(text)' in \(log.path) within \(timeout)")
+    }
+
+    /// Peak resident memory (VmHWM) while running.
+    var peakResidentBytes: Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let kib = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+        else { return nil }
+        return kib * 1024
+    }
+
+    /// SIGTERM, then SIGKILL after 30 s.
+    func stop() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGTERM)
+        let deadline = Date().addingTimeInterval(30)
+        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+}
