@@ -13,8 +13,10 @@ final class MP4Muxer {
 
     /// Creates the temporary file, so a path that cannot be written fails here, before
     /// any frame is encoded.
+    /// - Parameter bitExact: leave libavformat's version string out of the file, so its
+    ///   bytes depend only on what is muxed, not on which libav build muxed it.
     /// - Throws: `MediaError.cannotWrite` naming the target (and the directory tried).
-    init(output: AtomicOutput) throws {
+    init(output: AtomicOutput, bitExact: Bool = false) throws {
         self.output = output
         let target = output.target
         guard avformat_alloc_output_context2(&format, nil, "mp4", LibAV.fileURL(output.temporary)) >= 0,
@@ -22,6 +24,7 @@ final class MP4Muxer {
         else {
             throw MediaError.encoderFailed(path: target, reason: "libavformat has no mp4 muxer")
         }
+        if bitExact { format.pointee.flags |= AVFMT_FLAG_BITEXACT }
         // Creating the file is the real writability check (permissions, read-only
         // filesystems, quotas).
         let opened = avio_open(&format.pointee.pb, LibAV.fileURL(output.temporary), AVIO_FLAG_WRITE)

@@ -57,6 +57,12 @@ public final class VideoWriter {
             throw MediaError.encoderFailed(
                 path: output.target, reason: "this libavcodec has neither the libx264 nor the mpeg4 encoder")
         }
+        // A segment from another encoder could never be joined to the farm's other
+        // segments, so there is no fallback here.
+        if options.joinableSegment, choice.name != "libx264" {
+            throw MediaError.encoderFailed(
+                path: output.target, reason: "joinable H.264 segments need libx264, which this libavcodec lacks")
+        }
         let rate = av_d2q(fps, 100_000)
         self.url = url
         self.width = width
@@ -133,7 +139,8 @@ public final class VideoWriter {
 
     private func open(options: Options) throws {
         let target = output.target
-        let muxer = try MP4Muxer(output: output)
+        // Segments are bit-exact so that their bytes do not depend on the libav build.
+        let muxer = try MP4Muxer(output: output, bitExact: options.joinableSegment)
         self.muxer = muxer
         try openEncoder(options: options, globalHeader: muxer.needsGlobalHeader)
         guard let encoder else { throw MediaError.writerClosed(path: target) }
@@ -145,7 +152,8 @@ public final class VideoWriter {
         packet = av_packet_alloc()
         staging = try FrameScaler.avFrame(from: RGBFrame(width: width, height: height))
         scaler = try FrameScaler(
-            width: width, height: height, format: AV_PIX_FMT_YUV420P, colorspace: SWS_CS_ITU709, fullRange: false)
+            width: width, height: height, format: AV_PIX_FMT_YUV420P, colorspace: SWS_CS_ITU709, fullRange: false,
+            bitExact: options.joinableSegment)
         guard packet != nil else {
             throw MediaError.encoderFailed(path: target, reason: "out of memory allocating a packet")
         }
@@ -179,6 +187,9 @@ public final class VideoWriter {
         if encoderName == "libx264" {
             av_dict_set(&codecOptions, "crf", String(options.crf), 0)
             av_dict_set(&codecOptions, "preset", options.preset, 0)
+            if options.joinableSegment {
+                VideoSegmentEncoder.configure(context, options: &codecOptions, withoutSIMD: options.x264WithoutSIMD)
+            }
         } else {
             // mpeg4 has no CRF; a fixed quantizer is its constant-quality mode.
             context.pointee.flags |= AV_CODEC_FLAG_QSCALE

@@ -85,3 +85,25 @@ func executableOnPath(_ name: String) -> String? {
     }
     return nil
 }
+
+/// Frames as one channel-major chunk (3, n, H, W) in [−1, 1], as a decode stage emits it.
+func planarClip(_ frames: [RGBFrame]) -> [Float] {
+    guard let first = frames.first else { return [] }
+    let plane = first.width * first.height
+    var clip = [Float](repeating: 0, count: 3 * frames.count * plane)
+    for (t, frame) in frames.enumerated() {
+        let chw = frame.planarSigned()
+        for c in 0..<3 {
+            let start = (c * frames.count + t) * plane
+            clip.replaceSubrange(start..<start + plane, with: chw[c * plane..<(c + 1) * plane])
+        }
+    }
+    return clip
+}
+
+/// Where two byte strings first differ (nil when equal): a readable failure, where
+/// `#expect(a == b)` would print both segments whole.
+func firstDifference(_ a: [UInt8], _ b: [UInt8]) -> Int? {
+    let mismatch = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+    return mismatch ?? (a.count == b.count ? nil : min(a.count, b.count))
+}
