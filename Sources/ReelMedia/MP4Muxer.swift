@@ -2,8 +2,8 @@ import CLibAV
 import Foundation
 
 /// One MP4 file being written through libavformat behind an `AtomicOutput`: the
-/// container half of `VideoWriter`, apart from its encoding so that packets from
-/// elsewhere (copied from other MP4s) can be muxed the same way. It creates the temporary,
+/// container half shared by `VideoWriter` (packets fresh from an encoder) and
+/// `VideoSegmentJoiner` (packets copied from other MP4s). It creates the temporary,
 /// writes the tags and header, interleaves packets, and on `finish()` writes the index
 /// and renames the file into place; `abandon()` (or any error) removes the temporary.
 final class MP4Muxer {
@@ -12,7 +12,7 @@ final class MP4Muxer {
     private(set) var stream: UnsafeMutablePointer<AVStream>?
 
     /// Creates the temporary file, so a path that cannot be written fails here, before
-    /// any frame is encoded.
+    /// any frame is encoded or segment read.
     /// - Parameter bitExact: leave libavformat's version string out of the file, so its
     ///   bytes depend only on what is muxed, not on which libav build muxed it.
     /// - Throws: `MediaError.cannotWrite` naming the target (and the directory tried).

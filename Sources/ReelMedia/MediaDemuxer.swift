@@ -1,7 +1,7 @@
 import CLibAV
 
 /// Opens one media file and reads the packets of its best video stream, still encoded:
-/// what `MediaDecoder` decodes, and what a remuxer can copy. Owns the format context.
+/// what `MediaDecoder` decodes and `VideoSegmentJoiner` copies. Owns the format context.
 final class MediaDemuxer {
     let path: String
     let format: UnsafeMutablePointer<AVFormatContext>
