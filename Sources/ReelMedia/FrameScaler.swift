@@ -20,9 +20,11 @@ final class FrameScaler {
     /// YUV; `fullRange` its range. Ignored for RGB destinations.
     private let destinationColorspace: Int32
     private let destinationFullRange: Bool
+    /// `SWS_BITEXACT`: the same output whichever SIMD code this CPU runs.
+    private let bitExact: Bool
 
     init(width: Int, height: Int, format: AVPixelFormat,
-         colorspace: Int32 = SWS_CS_ITU709, fullRange: Bool = false) throws {
+         colorspace: Int32 = SWS_CS_ITU709, fullRange: Bool = false, bitExact: Bool = false) throws {
         guard let frame = av_frame_alloc() else {
             throw MediaError.invalidArgument("out of memory allocating a \(width)×\(height) frame")
         }
@@ -42,6 +44,7 @@ final class FrameScaler {
         self.destination = frame
         self.destinationColorspace = colorspace
         self.destinationFullRange = fullRange
+        self.bitExact = bitExact
     }
 
     deinit {
@@ -62,6 +65,7 @@ final class FrameScaler {
         let srcHeight = source.pointee.height
         let shrinking = Int(srcWidth) > width && Int(srcHeight) > height
         let flags = (shrinking ? SWS_AREA : SWS_BICUBIC) | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT | SWS_FULL_CHR_H_INP
+            | (bitExact ? SWS_BITEXACT : 0)
         context = sws_getCachedContext(
             context, srcWidth, srcHeight, srcFormat, Int32(width), Int32(height), format, flags, nil, nil, nil)
         guard let context else {

@@ -7,47 +7,21 @@ final class MediaDecoder {
     private(set) var info = VideoInfo(
         width: 0, height: 0, fps: nil, frameCount: nil, duration: nil, codec: "", pixelFormat: "", container: "",
         metadata: [:])
-    private var format: UnsafeMutablePointer<AVFormatContext>?
+    private let demuxer: MediaDemuxer
     private var decoder: UnsafeMutablePointer<AVCodecContext>?
     private var packet: UnsafeMutablePointer<AVPacket>?
     private var frame: UnsafeMutablePointer<AVFrame>?
-    private var streamIndex: Int32 = -1
     private var draining = false
     /// Frames returned so far.
     private(set) var decodedCount = 0
-    /// Packets of our stream read so far (ahead of `decodedCount` by the decoder's delay).
-    private var packetCount = 0
 
     /// Opens `path` and its decoder; checks the pixel format can be converted.
     /// - Throws: `.cannotRead`, `.corrupt`, `.noVideo`, `.unsupportedCodec`, `.unsupportedPixelFormat`.
     init(path: String) throws {
-        LibAV.configure()
         self.path = path
-        var format: UnsafeMutablePointer<AVFormatContext>? = nil
-        var demuxerOptions: OpaquePointer? = nil
-        defer { av_dict_free(&demuxerOptions) }
-        // A single image is a file, not a numbered pattern: "shot%d.png" must open as is.
-        av_dict_set(&demuxerOptions, "pattern_type", "none", 0)
-        let opened = avformat_open_input(&format, LibAV.fileURL(path), nil, &demuxerOptions)
-        guard opened >= 0, let format else {
-            throw MediaError.cannotRead(path: path, reason: Self.explain(opened))
-        }
-        self.format = format
+        demuxer = try MediaDemuxer(path: path)
         // From here on self is complete, so deinit frees what exists if a check throws.
-        let probed = avformat_find_stream_info(format, nil)
-        guard probed >= 0 else {
-            throw MediaError.corrupt(path: path, reason: Self.explain(probed))
-        }
-        let index = av_find_best_stream(format, AVMEDIA_TYPE_VIDEO, -1, -1, nil, 0)
-        guard index >= 0, let stream = format.pointee.streams[Int(index)] else {
-            throw MediaError.noVideo(path: path)
-        }
-        streamIndex = index
-        // Audio, subtitles and other video streams are dropped by the demuxer itself.
-        for other in 0..<Int(format.pointee.nb_streams) where other != Int(index) {
-            format.pointee.streams[other]?.pointee.discard = AVDISCARD_ALL
-        }
-        let parameters = stream.pointee.codecpar!
+        let parameters = demuxer.parameters
         let codecName = String(cString: avcodec_get_name(parameters.pointee.codec_id))
         guard let codec = avcodec_find_decoder(parameters.pointee.codec_id) else {
             throw MediaError.unsupportedCodec(path: path, codec: codecName)
@@ -79,21 +53,20 @@ final class MediaDecoder {
         guard packet != nil, frame != nil else {
             throw MediaError.cannotRead(path: path, reason: "out of memory")
         }
-        self.info = Self.describe(format: format, stream: stream, codecName: codecName)
+        self.info = Self.describe(format: demuxer.format, stream: demuxer.stream, codecName: codecName)
     }
 
     deinit {
         av_frame_free(&frame)
         av_packet_free(&packet)
         avcodec_free_context(&decoder)
-        avformat_close_input(&format)
     }
 
     /// The next decoded picture in presentation order, or nil at the end. The frame
     /// belongs to the decoder and is overwritten by the next call.
     /// - Throws: `.corrupt` when demuxing or decoding fails (including truncation).
     func next() throws -> UnsafeMutablePointer<AVFrame>? {
-        guard let format, let decoder, let packet, let frame else { return nil }
+        guard let decoder, let packet, let frame else { return nil }
         while true {
             let received = avcodec_receive_frame(decoder, frame)
             if received >= 0 {
@@ -112,7 +85,8 @@ final class MediaDecoder {
                 return nil
             }
             guard received == LibAV.again else {
-                throw MediaError.corrupt(path: path, reason: "decoding frame \(decodedCount): \(Self.explain(received))")
+                throw MediaError.corrupt(
+                    path: path, reason: "decoding frame \(decodedCount): \(MediaDemuxer.explain(received))")
             }
             if draining {
                 guard decodedCount > 0 else {
@@ -120,40 +94,22 @@ final class MediaDecoder {
                 }
                 return nil
             }
-            try feed(format: format, decoder: decoder, packet: packet)
+            try feed(decoder: decoder, packet: packet)
         }
     }
 
     /// Sends the next packet of our stream to the decoder, or the flush signal at the end.
-    private func feed(
-        format: UnsafeMutablePointer<AVFormatContext>, decoder: UnsafeMutablePointer<AVCodecContext>,
-        packet: UnsafeMutablePointer<AVPacket>
-    ) throws {
-        while true {
-            let read = av_read_frame(format, packet)
-            if read == LibAV.eof {
-                draining = true
-                _ = avcodec_send_packet(decoder, nil)
-                return
-            }
-            guard read >= 0 else {
-                throw MediaError.corrupt(
-                    path: path, reason: "reading after frame \(decodedCount): \(Self.explain(read))")
-            }
-            defer { av_packet_unref(packet) }
-            guard packet.pointee.stream_index == streamIndex else { continue }
-            packetCount += 1
-            // The MP4 demuxer flags a packet whose bytes run past the end of the file.
-            if packet.pointee.flags & AV_PKT_FLAG_CORRUPT != 0 {
-                let total = info.frameCount.map { " of \($0)" } ?? ""
-                throw MediaError.corrupt(
-                    path: path, reason: "the data of packet \(packetCount)\(total) is incomplete (file truncated?)")
-            }
-            let sent = avcodec_send_packet(decoder, packet)
-            guard sent >= 0 else {
-                throw MediaError.corrupt(path: path, reason: "decoding frame \(decodedCount): \(Self.explain(sent))")
-            }
+    private func feed(decoder: UnsafeMutablePointer<AVCodecContext>, packet: UnsafeMutablePointer<AVPacket>) throws {
+        guard try demuxer.read(into: packet) else {
+            draining = true
+            _ = avcodec_send_packet(decoder, nil)
             return
+        }
+        defer { av_packet_unref(packet) }
+        let sent = avcodec_send_packet(decoder, packet)
+        guard sent >= 0 else {
+            throw MediaError.corrupt(
+                path: path, reason: "decoding frame \(decodedCount): \(MediaDemuxer.explain(sent))")
         }
     }
 
@@ -173,17 +129,5 @@ final class MediaDecoder {
             frameCount: stream.pointee.nb_frames > 0 ? Int(stream.pointee.nb_frames) : nil,
             duration: duration, codec: codecName, pixelFormat: LibAV.pixelFormatName(parameters.format),
             container: container, metadata: LibAV.dictionary(format.pointee.metadata))
-    }
-
-    /// libav's message plus what it usually means for a file we were asked to read.
-    static func explain(_ code: Int32) -> String {
-        let message = LibAV.errorString(code)
-        if code == LibAV.eof {
-            return message + " (the file ends too early: empty or truncated)"
-        }
-        if code == reel_averror_invaliddata() {
-            return message + " (not a media file libav recognizes, or damaged)"
-        }
-        return message
     }
 }

@@ -24,6 +24,9 @@ public enum MediaError: Error, Sendable, Equatable, CustomStringConvertible {
     case encoderFailed(path: String, reason: String)
     /// `append`/`finish` on a writer that already finished, was cancelled, or failed.
     case writerClosed(path: String)
+    /// A segment given to `VideoSegmentJoiner` that cannot be joined to the others
+    /// without re-encoding: `index` counts from 0, `reason` says what differs.
+    case incompatibleSegment(index: Int, path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -47,6 +50,8 @@ public enum MediaError: Error, Sendable, Equatable, CustomStringConvertible {
             return "encoding '\(path)' failed: \(reason)"
         case let .writerClosed(path):
             return "the writer for '\(path)' is already finished, cancelled or failed"
+        case let .incompatibleSegment(index, path, reason):
+            return "segment \(index) '\(path)' cannot be joined without re-encoding: \(reason)"
         }
     }
 }

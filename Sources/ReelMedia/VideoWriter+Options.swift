@@ -29,6 +29,11 @@ extension VideoWriter {
         public var keyframeInterval: Double
         /// Tags written into the container.
         public var metadata: VideoMetadata
+        /// Encode a segment that `VideoSegmentJoiner` can join to others made the same
+        /// way (see `VideoSegmentEncoder.configure`). Set only by `VideoSegmentEncoder`.
+        var joinableSegment = false
+        /// Tests only: x264 without its SIMD code (see `VideoSegmentEncoder`).
+        var x264WithoutSIMD = false
 
         /// All parameters default to the values documented on each property.
         public init(

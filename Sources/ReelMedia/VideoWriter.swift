@@ -28,9 +28,8 @@ public final class VideoWriter {
     private var state = State.open
     private let output: AtomicOutput
     private let frameRate: AVRational
-    private var format: UnsafeMutablePointer<AVFormatContext>? = nil
+    private var muxer: MP4Muxer? = nil
     private var encoder: UnsafeMutablePointer<AVCodecContext>? = nil
-    private var stream: UnsafeMutablePointer<AVStream>? = nil
     private var packet: UnsafeMutablePointer<AVPacket>? = nil
     /// RGB24 staging frame in libav-aligned memory (see `FrameScaler.avFrame`).
     private var staging: UnsafeMutablePointer<AVFrame>? = nil
@@ -57,6 +56,12 @@ public final class VideoWriter {
         else {
             throw MediaError.encoderFailed(
                 path: output.target, reason: "this libavcodec has neither the libx264 nor the mpeg4 encoder")
+        }
+        // A segment from another encoder could never be joined to the farm's other
+        // segments, so there is no fallback here.
+        if options.joinableSegment, choice.name != "libx264" {
+            throw MediaError.encoderFailed(
+                path: output.target, reason: "joinable H.264 segments need libx264, which this libavcodec lacks")
         }
         let rate = av_d2q(fps, 100_000)
         self.url = url
@@ -109,23 +114,14 @@ public final class VideoWriter {
     ///   written), `.cannotWrite`/`.encoderFailed` on I/O or encoder errors. After any
     ///   error nothing is left at `url` (an existing file there is untouched).
     public func finish() throws {
-        guard state == .open, let format else { throw MediaError.writerClosed(path: output.target) }
+        guard state == .open, let muxer else { throw MediaError.writerClosed(path: output.target) }
         do {
             guard frameCount > 0 else {
                 throw MediaError.invalidArgument("cannot finish '\(output.target)': no frames were appended")
             }
             try encode(nil)
-            let trailer = av_write_trailer(format)
-            guard trailer >= 0 else {
-                throw MediaError.cannotWrite(path: output.target, reason: LibAV.errorString(trailer))
-            }
-            // Closing flushes avio's buffer: a full disk shows up here, not earlier.
-            let closed = avio_closep(&format.pointee.pb)
-            guard closed >= 0 else {
-                throw MediaError.cannotWrite(path: output.target, reason: LibAV.errorString(closed))
-            }
+            try muxer.finish()
             release()
-            try output.commit()
             state = .finished
         } catch {
             abandon()
@@ -143,50 +139,21 @@ public final class VideoWriter {
 
     private func open(options: Options) throws {
         let target = output.target
-        guard avformat_alloc_output_context2(&format, nil, "mp4", LibAV.fileURL(output.temporary)) >= 0,
-              let format
-        else {
-            throw MediaError.encoderFailed(path: target, reason: "libavformat has no mp4 muxer")
+        // Segments are bit-exact so that their bytes do not depend on the libav build.
+        let muxer = try MP4Muxer(output: output, bitExact: options.joinableSegment)
+        self.muxer = muxer
+        try openEncoder(options: options, globalHeader: muxer.needsGlobalHeader)
+        guard let encoder else { throw MediaError.writerClosed(path: target) }
+        _ = try muxer.addVideoStream(timeBase: encoder.pointee.time_base, frameRate: frameRate) {
+            avcodec_parameters_from_context($0, encoder)
         }
-        // Creating the file is the real writability check (permissions, read-only
-        // filesystems, quotas), and it happens before any frame is encoded.
-        let opened = avio_open(&format.pointee.pb, LibAV.fileURL(output.temporary), AVIO_FLAG_WRITE)
-        guard opened >= 0 else {
-            let directory = (target as NSString).deletingLastPathComponent
-            throw MediaError.cannotWrite(
-                path: target, reason: "\(LibAV.errorString(opened)) (creating a file in '\(directory)')")
-        }
-
-        try openEncoder(options: options, globalHeader: format.pointee.oformat.pointee.flags & AVFMT_GLOBALHEADER != 0)
-        guard let encoder, let stream = avformat_new_stream(format, nil) else {
-            throw MediaError.encoderFailed(path: target, reason: "cannot add a video stream")
-        }
-        self.stream = stream
-        stream.pointee.time_base = encoder.pointee.time_base
-        stream.pointee.avg_frame_rate = frameRate
-        let copied = avcodec_parameters_from_context(stream.pointee.codecpar, encoder)
-        guard copied >= 0 else {
-            throw MediaError.encoderFailed(path: target, reason: LibAV.errorString(copied))
-        }
-
-        for (key, value) in options.metadata.tags {
-            av_dict_set(&format.pointee.metadata, key, value, 0)
-        }
-        // use_metadata_tags: keep custom keys such as ai_generated (see VideoMetadata).
-        // faststart: index first, so the video plays while it downloads and a
-        // truncated copy is detected as such instead of being unreadable.
-        var muxerOptions: OpaquePointer? = nil
-        defer { av_dict_free(&muxerOptions) }
-        av_dict_set(&muxerOptions, "movflags", "use_metadata_tags+faststart", 0)
-        let header = avformat_write_header(format, &muxerOptions)
-        guard header >= 0 else {
-            throw MediaError.cannotWrite(path: target, reason: "writing the header: \(LibAV.errorString(header))")
-        }
+        try muxer.writeHeader(metadata: options.metadata)
 
         packet = av_packet_alloc()
         staging = try FrameScaler.avFrame(from: RGBFrame(width: width, height: height))
         scaler = try FrameScaler(
-            width: width, height: height, format: AV_PIX_FMT_YUV420P, colorspace: SWS_CS_ITU709, fullRange: false)
+            width: width, height: height, format: AV_PIX_FMT_YUV420P, colorspace: SWS_CS_ITU709, fullRange: false,
+            bitExact: options.joinableSegment)
         guard packet != nil else {
             throw MediaError.encoderFailed(path: target, reason: "out of memory allocating a packet")
         }
@@ -220,6 +187,9 @@ public final class VideoWriter {
         if encoderName == "libx264" {
             av_dict_set(&codecOptions, "crf", String(options.crf), 0)
             av_dict_set(&codecOptions, "preset", options.preset, 0)
+            if options.joinableSegment {
+                VideoSegmentEncoder.configure(context, options: &codecOptions, withoutSIMD: options.x264WithoutSIMD)
+            }
         } else {
             // mpeg4 has no CRF; a fixed quantizer is its constant-quality mode.
             context.pointee.flags |= AV_CODEC_FLAG_QSCALE
@@ -241,7 +211,7 @@ public final class VideoWriter {
 
     /// Sends one frame (nil: flush) and writes every packet the encoder has ready.
     private func encode(_ frame: UnsafeMutablePointer<AVFrame>?) throws {
-        guard let encoder, let format, let stream, let packet else {
+        guard let encoder, let muxer, let stream = muxer.stream, let packet else {
             throw MediaError.writerClosed(path: output.target)
         }
         let sent = avcodec_send_frame(encoder, frame)
@@ -254,26 +224,17 @@ public final class VideoWriter {
             guard received >= 0 else {
                 throw MediaError.encoderFailed(path: output.target, reason: LibAV.errorString(received))
             }
-            packet.pointee.stream_index = stream.pointee.index
             // Encoders may leave the duration unset; MP4 then gives the last frame zero
             // length and the video reads back as N frames over N−1 frame periods.
             if packet.pointee.duration == 0 { packet.pointee.duration = 1 }
             av_packet_rescale_ts(packet, encoder.pointee.time_base, stream.pointee.time_base)
-            let written = av_interleaved_write_frame(format, packet)  // takes the packet's data
-            guard written >= 0 else {
-                throw MediaError.cannotWrite(path: output.target, reason: LibAV.errorString(written))
-            }
+            try muxer.write(packet)
         }
     }
 
     /// Frees every libav object; safe to call repeatedly and on a half-opened writer.
     private func release() {
-        if let format {
-            if format.pointee.pb != nil { avio_closep(&format.pointee.pb) }
-            avformat_free_context(format)
-            self.format = nil
-        }
-        stream = nil
+        muxer = nil
         avcodec_free_context(&encoder)
         av_packet_free(&packet)
         av_frame_free(&staging)
@@ -281,6 +242,7 @@ public final class VideoWriter {
     }
 
     private func abandon() {
+        muxer?.abandon()
         release()
         output.discard()
         state = .closed

@@ -85,3 +85,46 @@ func executableOnPath(_ name: String) -> String? {
     }
     return nil
 }
+
+/// Frames as one channel-major chunk (3, n, H, W) in [−1, 1], as a decode stage emits it.
+func planarClip(_ frames: [RGBFrame]) -> [Float] {
+    guard let first = frames.first else { return [] }
+    let plane = first.width * first.height
+    var clip = [Float](repeating: 0, count: 3 * frames.count * plane)
+    for (t, frame) in frames.enumerated() {
+        let chw = frame.planarSigned()
+        for c in 0..<3 {
+            let start = (c * frames.count + t) * plane
+            clip.replaceSubrange(start..<start + plane, with: chw[c * plane..<(c + 1) * plane])
+        }
+    }
+    return clip
+}
+
+/// Where two byte strings first differ (nil when equal): a readable failure, where
+/// `#expect(a == b)` would print both segments whole.
+func firstDifference(_ a: [UInt8], _ b: [UInt8]) -> Int? {
+    let mismatch = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+    return mismatch ?? (a.count == b.count ? nil : min(a.count, b.count))
+}
+
+/// Runs `executable` with `arguments`; returns its exit status and standard output
+/// (standard error passes through to the test log).
+func runTool(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: Data) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, data)
+}
+
+/// ffprobe's JSON for `arguments` plus the file, as a dictionary.
+func ffprobeJSON(_ ffprobe: String, _ arguments: [String], _ url: URL) throws -> [String: Any] {
+    let (status, data) = try runTool(ffprobe, ["-v", "error"] + arguments + ["-of", "json", url.path])
+    #expect(status == 0, "ffprobe failed on '\(url.path)'")
+    return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+}

@@ -115,17 +115,7 @@ import Testing
             let url = dir.appendingPathComponent("probe.mp4")
             let (_, encoder) = try Self.writePattern(to: url)
 
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Self.ffprobe!)
-            process.arguments = ["-v", "error", "-show_streams", "-show_format", "-of", "json", url.path]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            try process.run()
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0)
-
-            let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            let json = try ffprobeJSON(Self.ffprobe!, ["-show_streams", "-show_format"], url)
             let streams = try #require(json["streams"] as? [[String: Any]])
             let video = try #require(streams.first { $0["codec_type"] as? String == "video" })
             #expect(video["codec_name"] as? String == (encoder == "libx264" ? "h264" : "mpeg4"))
