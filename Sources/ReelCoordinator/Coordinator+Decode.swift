@@ -73,6 +73,8 @@ extension Coordinator {
             }
             job.decode = DecodeProgress(chunks: clip.chunks, latentsSHA: clip.latentsSHA, policy: config.policy)
             jobs[id] = job
+            // The finished latents are stored: the last block's outputs are not needed again.
+            collect(job: id, shards: job.plan.finalShards.compactMap { shard in job.shards[shard]?.outputSHA.map { (shard, $0) } })
             logger.info(
                 "job blended; decoding",
                 metadata: ["job": "\(id)", "latents_sha256": "\(clip.latentsSHA)", "chunks": "\(clip.chunks.count)",
@@ -281,6 +283,9 @@ extension Coordinator {
                 logger.warning("memory disagreed with a finished job", metadata: ["job": "\(id)", "why": "\(why)"])
             }
             jobs[id] = nil
+            if let decode = job.decode {
+                collect(job: id, chunks: decode.segments.enumerated().compactMap { index, sha in sha.map { (index, $0) } })
+            }
             logger.info(
                 "job succeeded",
                 metadata: ["job": "\(id)", "latents_sha256": "\(job.decode?.latentsSHA ?? "")", "video_sha256": "\(videoSHA)"])

@@ -201,8 +201,12 @@ extension Coordinator {
         let work = WorkRef.shard(job: id, shard)
         let token = Int(result.attempt)
         workers[peer]?.running[work] = nil
-        guard let job = jobs[id], let record = job.shards[shard] else {
-            reject(peer: peer, job: id, "result for job \(id) shard \(shard), which is not running here")
+        guard let job = jobs[id] else {
+            reject(peer: peer, "result for unknown job \(id) (not running here)")
+            return
+        }
+        guard let record = job.shards[shard] else {
+            reject(peer: peer, job: id, "result for unknown shard \(shard) of job \(id)")
             return
         }
         guard case .leased(let holder, _, _) = record.machine.state, holder == worker.name, token == record.token,
@@ -308,6 +312,7 @@ extension Coordinator {
             jobs[id] = job
             for peer in workers.keys where workers[peer]?.name == worker { workers[peer]?.shardsDone += 1 }
             statistics.shardsCompleted += 1
+            collectInputs(of: shard, job: id)
             if job.allShardsDone { startFinalBlend(id) }
         case .stale(let why):
             reject(peer: peer, job: id, shard: shard, "stale result from \(worker): \(why)")

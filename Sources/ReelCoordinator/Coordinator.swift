@@ -51,6 +51,7 @@ public final class Coordinator {
     var lastMaintenance: ContinuousClock.Instant
     var lastHeartbeat: ContinuousClock.Instant
     var lastReconcile: ContinuousClock.Instant
+    var lastPrune: ContinuousClock.Instant
     var lastTurn: ContinuousClock.Instant
     var rejections = RateLimitedLog(perInterval: 20, interval: .seconds(10))
     /// Loop health and throughput, for `reel bench farm` and `/v1/health`.
@@ -75,6 +76,7 @@ public final class Coordinator {
         lastMaintenance = now
         lastHeartbeat = now
         lastReconcile = now
+        lastPrune = now - .seconds(3600)
         lastTurn = now
         // The loop's statements are recoverable (see the type's documentation), so
         // they need not wait for the WAL flush; results commit on `recordStore`.
@@ -146,6 +148,10 @@ public final class Coordinator {
         if now - lastReconcile >= config.reconcileInterval {
             lastReconcile = now
             reconcileWithDatabase()
+        }
+        if now - lastPrune >= .seconds(3600) {
+            lastPrune = now
+            pruneEvents()
         }
         dispatch()
         statistics.busy += ContinuousClock.now - work

@@ -33,6 +33,11 @@ public struct CoordinatorConfig: Sendable {
     /// How long a finished result waits on disk for an unreachable database
     /// before it is given up (its shard then runs again, at no cost to tries).
     public var recordRetryWindow: Duration
+    /// Whether intermediate blobs (shard outputs once read, segments once joined)
+    /// are deleted; off only to inspect a job's intermediates.
+    public var collectBlobs: Bool
+    /// Events older than this many days are deleted.
+    public var eventRetentionDays: Int
 
     public init(
         listen: String = "tcp://127.0.0.1:5555", dataDirectory: String,
@@ -40,7 +45,7 @@ public struct CoordinatorConfig: Sendable {
         policy: RetryPolicy = RetryPolicy(maxAttempts: 3, leaseDuration: .seconds(60), baseBackoff: .seconds(1), maxBackoff: .seconds(30)),
         blocklistThreshold: Int = 2, maxMessageBytes: Int = 512 << 20, decodeChunkFrames: Int = 8, maxDecodeOverhead: Double = 0.3,
         decodeWarmup: Int = 2, crf: Double = 18, preset: String = "medium", reconcileInterval: Duration = .seconds(10),
-        recordRetryWindow: Duration = .seconds(600)
+        recordRetryWindow: Duration = .seconds(600), collectBlobs: Bool = true, eventRetentionDays: Int = 30
     ) {
         self.listen = listen
         self.dataDirectory = dataDirectory
@@ -56,5 +61,7 @@ public struct CoordinatorConfig: Sendable {
         self.preset = preset
         self.reconcileInterval = reconcileInterval
         self.recordRetryWindow = recordRetryWindow
+        self.collectBlobs = collectBlobs
+        self.eventRetentionDays = eventRetentionDays
     }
 }

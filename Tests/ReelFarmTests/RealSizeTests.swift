@@ -66,6 +66,15 @@ import Testing
         var frames = 0
         while try reader.nextFrame() != nil { frames += 1 }
         #expect(frames == 17, "the video has \(frames) of 17 frames")
+
+        // Intermediates are gone once read: shard outputs and segments. What stays is
+        // the prompt embeddings, the finished latents and the video.
+        let blobs = directory.appendingPathComponent("data/blobs")
+        let kept = try FileManager.default.subpathsOfDirectory(atPath: blobs.path)
+            .map { ($0 as NSString).lastPathComponent }.filter { $0.count == 64 }
+        let latents = try #require(status.latentsSha256), videoSHA = try #require(status.videoSha256)
+        #expect(Set(kept).isSuperset(of: [latents, videoSHA]))
+        #expect(kept.count == 3, "blobs left: \(kept.sorted())")
     }
 }
 

@@ -214,3 +214,25 @@ import Testing
         }
     }
 }
+
+/// Which blobs a row still needs, so the coordinator deletes only the last copy.
+@Suite struct BlobReferenceTests {
+    @Test func aBlobIsReferencedUntilItsLastRowIsLetGo() throws {
+        let (store, _) = try TestDatabase.freshFarm()
+        let a = try ClaimTests.makeJob(store, regions: 2, name: "a")
+        let b = try ClaimTests.makeJob(store, regions: 1, name: "b")
+        let claimed = try store.claimShards(worker: "w", limit: 3, now: t0, leaseDuration: .seconds(60), maxTries: 3)
+        #expect(claimed.count == 3)
+        for claim in claimed {
+            // Both shards of job a store the same bytes; job b's are its own.
+            let output = claim.job == a ? sha(9) : sha(8)
+            #expect(try store.completeShard(job: claim.job, shard: claim.shard, attempt: claim.attempt, worker: "w", outputSHA: output) != nil)
+        }
+        let r0 = ShardID(region: 0, block: 0), r1 = ShardID(region: 1, block: 0)
+        #expect(try store.blobIsReferenced(sha(9), besides: a, shards: [r0]), "the other shard of job a has it")
+        #expect(!(try store.blobIsReferenced(sha(9), besides: a, shards: [r0, r1])))
+        #expect(!(try store.blobIsReferenced(sha(8), besides: b, shards: [r0])))
+        #expect(try store.blobIsReferenced(sha(8), besides: a, shards: [r0, r1]), "job b has it")
+        #expect(try store.blobIsReferenced(sha(1), besides: a), "the jobs' prompt embeddings")
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import ReelPlan
+import ReelStore
+
+/// Blobs have a life: a block's outputs go once every shard that reads them is
+/// done, the last block's once the clip is blended, the segments once the video is
+/// stored. A finished job keeps its prompt embeddings, finished latents and video.
+/// So a running job's disk use is about two blocks of outputs, not every block.
+extension Coordinator {
+    /// After `shard` committed: each of its inputs whose readers are all done now.
+    func collectInputs(of shard: ShardID, job id: Int64) {
+        guard let job = jobs[id] else { return }
+        var garbage: [(ShardID, String)] = []
+        for input in job.plan.dependencies(of: shard) {
+            let readers = job.plan.dependents(of: input)
+            guard readers.allSatisfy({ job.shards[$0]?.machine.state.name == .done }), let sha = job.shards[input]?.outputSHA else { continue }
+            garbage.append((input, sha))
+        }
+        collect(job: id, shards: garbage)
+    }
+
+    /// Deletes, off the loop, the blobs of the given rows of job `id` that no
+    /// other row still names.
+    func collect(job id: Int64, shards: [(ShardID, String)] = [], chunks: [(Int, String)] = []) {
+        guard config.collectBlobs, !shards.isEmpty || !chunks.isEmpty else { return }
+        let store = recordStore, blobs = blobs, logger = logger
+        let shardIDs = shards.map(\.0), chunkIDs = chunks.map(\.0)
+        let shas = Set(shards.map(\.1) + chunks.map(\.1))
+        records.submit {
+            for sha in shas {
+                do {
+                    guard try !store.value.blobIsReferenced(sha, besides: id, shards: shardIDs, chunks: chunkIDs) else { continue }
+                    try blobs.remove(sha)
+                } catch {
+                    // Left on disk: wasted space, never a lost result.
+                    logger.warning("cannot delete a blob", metadata: ["job": "\(id)", "sha256": "\(sha)", "error": "\(error)"])
+                }
+            }
+            return .none
+        }
+    }
+
+    /// Events older than the retention go, once an hour, off the loop.
+    func pruneEvents() {
+        let store = recordStore, days = config.eventRetentionDays, logger = logger
+        records.submit {
+            do {
+                let pruned = try store.value.pruneEvents(olderThanDays: days)
+                if pruned > 0 { logger.info("pruned old events", metadata: ["count": "\(pruned)", "days": "\(days)"]) }
+            } catch {
+                logger.warning("cannot prune events", metadata: ["error": "\(error)"])
+            }
+            return .none
+        }
+    }
+}
