@@ -21,12 +21,15 @@ public struct CoordinatorConfig: Sendable {
     /// Latent frames decoded before each chunk to warm the VAE's causal caches,
     /// when the workers did not say how many their VAE needs.
     public var decodeWarmup: Int
+    /// The largest job `submit` accepts; a bigger one is a 400 naming the limit.
+    public var admission: AdmissionLimits
 
     public init(
         listen: String = "tcp://127.0.0.1:5555", dataDirectory: String,
         heartbeatInterval: Duration = .seconds(1), heartbeatTimeout: Duration = .seconds(5),
         policy: RetryPolicy = RetryPolicy(maxAttempts: 3, leaseDuration: .seconds(60), baseBackoff: .seconds(1), maxBackoff: .seconds(30)),
-        blocklistThreshold: Int = 2, maxMessageBytes: Int = 512 << 20, decodeChunkFrames: Int = 8, decodeWarmup: Int = 2
+        blocklistThreshold: Int = 2, maxMessageBytes: Int = 512 << 20, decodeChunkFrames: Int = 8, decodeWarmup: Int = 2,
+        admission: AdmissionLimits = .default
     ) {
         self.listen = listen
         self.dataDirectory = dataDirectory
@@ -37,5 +40,6 @@ public struct CoordinatorConfig: Sendable {
         self.maxMessageBytes = maxMessageBytes
         self.decodeChunkFrames = decodeChunkFrames
         self.decodeWarmup = decodeWarmup
+        self.admission = admission
     }
 }
