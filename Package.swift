@@ -1,11 +1,19 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// Imports point downward only:
-//   C shims → ReelTensor → ReelModel → ReelPlan → (store, wire) → (coordinator, worker) → media → ReelCLI
+// Imports point downward only (each line's modules import only those on lines above):
+//   ReelPlan (no dependencies); C shims (COpenBLAS, CZeroMQ, CPostgres, CLibAV)
+//   ReelTensor → COpenBLAS;  ReelMedia → CLibAV
+//   ReelModel → ReelTensor;  ReelStore → ReelPlan, ReelTensor, CPostgres;  ReelWire → ReelTensor, CZeroMQ
+//   ReelWorker → ReelModel, ReelPlan, ReelWire;  ReelCoordinator → the same and ReelStore
+//   ReelFarm → ReelCoordinator, ReelWorker, ReelStore, ReelMedia;  ReelBench → ReelModel, ReelMedia
+//   ReelCLI → all of them
+//
+// Linux only (built and tested on Debian 12): the code reads /proc, runs PostgreSQL
+// from /usr/lib/postgresql/<version>/bin and names apt packages. There is no
+// `platforms:` entry because SwiftPM's list only sets Apple minimum versions.
 let package = Package(
     name: "Reel",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "reel", targets: ["ReelCLI"]),
     ],

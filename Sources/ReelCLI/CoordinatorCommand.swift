@@ -16,6 +16,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
         var options = CoordinatorService.Options(
             database: server.db, dataDirectory: server.data, httpHost: host, httpPort: port, listen: server.listen)
         options.config.dataDirectory = server.data
+        options.config.admission = server.limits.admission
         let service = CoordinatorService(options: options, logger: Logger(label: "reel.coordinator"))
         try service.start()
         let endpoint = service.endpoint

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ReelCoordinator
+import ReelPlan
 
 /// Where the CLI finds a coordinator's HTTP API.
 struct CoordinatorAddress: ParsableArguments {
@@ -30,6 +31,9 @@ struct CoordinatorServerOptions: ParsableArguments {
     @Option(help: "ZeroMQ endpoint workers connect to (tcp://ADDR:PORT).")
     var listen: String = "tcp://127.0.0.1:5555"
 
+    @OptionGroup(title: "Admission limits (a bigger job is refused with a 400 that names the flag)")
+    var limits: AdmissionOptions
+
     func validate() throws {
         _ = try httpAddress()
         guard listen.hasPrefix("tcp://") || listen.hasPrefix("ipc://") || listen.hasPrefix("inproc://") else {
@@ -45,5 +49,36 @@ struct CoordinatorServerOptions: ParsableArguments {
             throw ValidationError("--http '\(http)' is not ADDR:PORT, e.g. 127.0.0.1:8787")
         }
         return (String(http[..<colon]), port)
+    }
+}
+
+/// The operator's ``AdmissionLimits``; every default is `AdmissionLimits.default`'s.
+struct AdmissionOptions: ParsableArguments {
+    @Option(help: "Most pixel frames per job.") var maxFrames = AdmissionLimits.default.maxFrames
+    @Option(help: "Largest frame width or height.") var maxSide = AdmissionLimits.default.maxSide
+    @Option(help: "Most pixels per frame.") var maxPixels = AdmissionLimits.default.maxPixels
+    @Option(help: "Most pixels per clip (frames × width × height).") var maxClipPixels = AdmissionLimits.default.maxClipPixels
+    @Option(help: "Most sampling steps.") var maxSteps = AdmissionLimits.default.maxSteps
+    @Option(help: "Most spatial tiles per frame.") var maxTiles = AdmissionLimits.default.maxTiles
+    @Option(help: "Most regions (windows × tiles).") var maxRegions = AdmissionLimits.default.maxRegions
+    @Option(help: "Most shards (regions × step blocks).") var maxShards = AdmissionLimits.default.maxShards
+    @Option(help: "Most characters in a prompt or negative prompt.") var maxPrompt = AdmissionLimits.default.maxPromptCharacters
+    @Option(help: "Priorities allowed: -N…N.") var maxPriority = AdmissionLimits.default.maxPriority
+
+    var admission: AdmissionLimits {
+        AdmissionLimits(
+            maxFrames: maxFrames, maxSide: maxSide, maxPixels: maxPixels, maxClipPixels: maxClipPixels, maxSteps: maxSteps,
+            maxTiles: maxTiles, maxRegions: maxRegions, maxShards: maxShards, maxPromptCharacters: maxPrompt,
+            maxPriority: maxPriority)
+    }
+
+    func validate() throws {
+        let counts = [
+            ("--max-frames", maxFrames), ("--max-side", maxSide), ("--max-pixels", maxPixels), ("--max-clip-pixels", maxClipPixels),
+            ("--max-steps", maxSteps), ("--max-tiles", maxTiles), ("--max-regions", maxRegions), ("--max-shards", maxShards),
+            ("--max-prompt", maxPrompt),
+        ]
+        for (flag, value) in counts where value < 1 { throw ValidationError("\(flag) must be at least 1, got \(value)") }
+        guard maxPriority >= 0 else { throw ValidationError("--max-priority must be 0 or more, got \(maxPriority)") }
     }
 }

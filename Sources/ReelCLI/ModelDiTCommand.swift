@@ -8,7 +8,8 @@ struct ModelDiTCommand: ParsableCommand {
         abstract: "Run one transformer forward.",
         discussion: """
             IN holds hidden_states [B,C,F,H,W], timestep [B] and encoder_hidden_states [B,L,D]; \
-            OUT receives sample [B,C_out,F,H,W]. All float32.
+            OUT receives sample [B,C_out,F,H,W]. All float32. The folder needs only transformer/ \
+            (a forward uses no scheduler or VAE).
             """)
 
     @OptionGroup var io: ModelIOOptions
@@ -16,7 +17,8 @@ struct ModelDiTCommand: ParsableCommand {
 
     func run() throws {
         if let t = compute.threads { Parallel.threads = t }
-        try ModelFolder(path: io.folder).runForward(inputs: io.inputs, output: io.output)
+        // Only the transformer: a forward needs no scheduler (nor VAE).
+        try TransformerFolder(path: io.folder).runForward(inputs: io.inputs, output: io.output)
         printErr("wrote sample to \(io.output)")
     }
 }

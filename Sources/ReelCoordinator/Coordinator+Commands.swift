@@ -39,6 +39,8 @@ extension Coordinator {
     /// Checks, plans, stores and queues a new job.
     func submit(_ submission: FarmAPI.SubmitRequest) throws -> Int64 {
         let request = submission.request
+        // Before anything is planned or stored: an oversized job must cost nothing.
+        do { try config.admission.check(request, model: knownModels()[request.model]) } catch { throw APIError.badRequest(error.description) }
         guard let model = knownModels()[request.model] else {
             let offered = knownModels().keys.sorted()
             throw APIError.badRequest(

@@ -38,6 +38,8 @@ public struct CoordinatorConfig: Sendable {
     public var collectBlobs: Bool
     /// Events older than this many days are deleted.
     public var eventRetentionDays: Int
+    /// The largest job `submit` accepts; a bigger one is a 400 naming the limit.
+    public var admission: AdmissionLimits
 
     public init(
         listen: String = "tcp://127.0.0.1:5555", dataDirectory: String,
@@ -45,7 +47,8 @@ public struct CoordinatorConfig: Sendable {
         policy: RetryPolicy = RetryPolicy(maxAttempts: 3, leaseDuration: .seconds(60), baseBackoff: .seconds(1), maxBackoff: .seconds(30)),
         blocklistThreshold: Int = 2, maxMessageBytes: Int = 512 << 20, decodeChunkFrames: Int = 8, maxDecodeOverhead: Double = 0.3,
         decodeWarmup: Int = 2, crf: Double = 18, preset: String = "medium", reconcileInterval: Duration = .seconds(10),
-        recordRetryWindow: Duration = .seconds(600), collectBlobs: Bool = true, eventRetentionDays: Int = 30
+        recordRetryWindow: Duration = .seconds(600), collectBlobs: Bool = true, eventRetentionDays: Int = 30,
+        admission: AdmissionLimits = .default
     ) {
         self.listen = listen
         self.dataDirectory = dataDirectory
@@ -63,5 +66,6 @@ public struct CoordinatorConfig: Sendable {
         self.recordRetryWindow = recordRetryWindow
         self.collectBlobs = collectBlobs
         self.eventRetentionDays = eventRetentionDays
+        self.admission = admission
     }
 }

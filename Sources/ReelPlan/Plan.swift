@@ -75,7 +75,21 @@ public struct Plan: Hashable, Sendable {
         frameWeights = AxisWeights(spans: windows, floor: config.blendFloor)
         rowWeights = AxisWeights(spans: tileRows, floor: config.blendFloor)
         columnWeights = AxisWeights(spans: tileColumns, floor: config.blendFloor)
-        neighbours = regions.map { r in regions.filter { $0.box.overlaps(r.box) }.map(\.index) }
+        // Boxes overlap when their frames, rows and columns all do, so a region's
+        // neighbours are its window's overlapping windows × its tile's overlapping
+        // tiles: linear in the regions, where comparing every pair hung planning
+        // for long clips. Window-major and row-major indices keep the lists ascending.
+        let windowLists = Span.overlapLists(windows)
+        let rowLists = Span.overlapLists(tileRows), columnLists = Span.overlapLists(tileColumns)
+        let columnCount = tileColumns.count
+        let tileLists = tiles.map { tile in
+            rowLists[tile.index / columnCount].flatMap { row in
+                columnLists[tile.index % columnCount].map { row * columnCount + $0 }
+            }
+        }
+        neighbours = regions.map { r in
+            windowLists[r.window].flatMap { w in tileLists[r.tile].map { w * tiles.count + $0 } }
+        }
     }
 
     /// The latent shape `[C, F_lat, H_lat, W_lat]`.

@@ -18,20 +18,29 @@ extension Span {
     public static func layout(
         axisLength: Int, size: Int, overlap: Int, cyclic: Bool = false, quantum: Int = 1
     ) -> [Span] {
-        precondition(size >= 1 && overlap >= 0 && overlap < size && quantum >= 1, "validate before layout")
+        precondition(quantum >= 1, "validate before layout")
+        let count = layoutCount(axisLength: axisLength, size: size, overlap: overlap, cyclic: cyclic)
         if size >= axisLength { return [.whole(axisLength, isCyclic: cyclic)] }
         let stride = size - overlap
         if cyclic {
             let units = axisLength / quantum
-            let count = (axisLength + stride - 1) / stride
             return (0..<count).map { k in
                 Span(start: (k * units / count) * quantum, length: size, axisLength: axisLength, isCyclic: true)
             }
         }
-        let count = (axisLength - size + stride - 1) / stride + 1
         return (0..<count).map { k in
             let start = k == count - 1 ? axisLength - size : k * stride
             return Span(start: start, length: size, axisLength: axisLength)
         }
+    }
+
+    /// How many spans ``layout(axisLength:size:overlap:cyclic:quantum:)`` makes, in
+    /// constant time: admission control counts a job's windows and tiles with it
+    /// before anything is laid out.
+    public static func layoutCount(axisLength: Int, size: Int, overlap: Int, cyclic: Bool = false) -> Int {
+        precondition(size >= 1 && overlap >= 0 && overlap < size, "validate before layout")
+        if size >= axisLength { return 1 }
+        let stride = size - overlap
+        return cyclic ? (axisLength + stride - 1) / stride : (axisLength - size + stride - 1) / stride + 1
     }
 }

@@ -53,4 +53,20 @@ import Testing
         #expect(throws: (any Error).self) { _ = try WorkerCommand.parse(["--models", "/tmp", "--coordinator", "127.0.0.1:5555"]) }
         #expect(throws: (any Error).self) { _ = try UpCommand.parse(["--workers", "99"]) }
     }
+
+    /// The admission flags reach the coordinator's limits, the rest keep their
+    /// defaults, and a limit below 1 is refused naming its flag.
+    @Test func admissionFlagsSetTheLimits() throws {
+        let limits = try UpCommand.parse(["--max-frames", "481", "--max-side", "1280", "--max-prompt", "500"]).server.limits
+        #expect(limits.admission.maxFrames == 481 && limits.admission.maxSide == 1280)
+        #expect(limits.admission.maxPromptCharacters == 500)
+        #expect(limits.admission.maxSteps == 1_000 && limits.admission.maxPriority == 1_000)
+        #expect(try CoordinatorCommand.parse(["--max-shards", "7"]).server.limits.admission.maxShards == 7)
+        do {
+            _ = try CoordinatorServerOptions.parse(["--max-pixels", "0"])
+            Issue.record("--max-pixels 0 was accepted")
+        } catch {
+            #expect(CoordinatorServerOptions.message(for: error).contains("--max-pixels"))
+        }
+    }
 }

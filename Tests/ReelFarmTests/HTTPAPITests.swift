@@ -33,6 +33,18 @@ import FoundationNetworking
         var unknownModel = TestFarm.request()
         unknownModel.model = "nope"
         await expectFailure(status: 400, containing: "tiny") { _ = try await client.submit(FarmAPI.SubmitRequest(request: unknownModel)) }
+        // Jobs that would hang planning or exhaust memory at dispatch are refused at
+        // once, naming the limit; the job below shows the coordinator is still up.
+        var long = TestFarm.request()
+        long.frames = 1_000_000_000
+        await expectFailure(status: 400, containing: "frames 1000000000 exceeds the limit 9601 (--max-frames)") {
+            _ = try await client.submit(FarmAPI.SubmitRequest(request: long))
+        }
+        var wide = TestFarm.request()
+        wide.width = 1_000_000
+        await expectFailure(status: 400, containing: "width 1000000 exceeds the limit 3840 (--max-side)") {
+            _ = try await client.submit(FarmAPI.SubmitRequest(request: wide))
+        }
         var request = URLRequest(url: base.appendingPathComponent("/v1/jobs"))
         request.httpMethod = "POST"
         request.httpBody = Data("{\"request\": 3}".utf8)

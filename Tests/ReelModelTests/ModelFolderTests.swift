@@ -132,7 +132,7 @@ import ReelTensor
     @Test func forwardAndSamplingThroughFilesMatchDiffusers() throws {
         let fixture = FixtureCase.all.first(where: \.hasSampling)!
         let folder = try ModelFolder(path: fixture.modelPath)
-        try folder.runForward(inputs: fixture.file("dit_inputs.safetensors"), output: dir + "/dit.safetensors")
+        try folder.transformer.runForward(inputs: fixture.file("dit_inputs.safetensors"), output: dir + "/dit.safetensors")
         let sample = try SafeTensorsFile(path: dir + "/dit.safetensors").tensor("sample")
         #expect(relativeMaxdiff("file forward", sample, try fixture.tensor("dit_outputs.safetensors", "sample")) <= 2e-5)
 
@@ -144,13 +144,29 @@ import ReelTensor
         #expect(relativeMaxdiff("file sampling", latents, try fixture.tensor("sample_outputs.safetensors", "latents")) <= 2e-5)
     }
 
+    /// A folder with only `transformer/` (as many checkpoints are shared) runs a
+    /// forward that matches diffusers; sampling still asks for the scheduler config.
+    @Test func forwardNeedsOnlyTheTransformerFolder() throws {
+        let fixture = FixtureCase.all[0]
+        let bare = dir + "/transformer-only"
+        try FileManager.default.createDirectory(atPath: bare, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(
+            atPath: bare + "/transformer", withDestinationPath: fixture.modelPath + "/transformer")
+        try TransformerFolder(path: bare).runForward(inputs: fixture.file("dit_inputs.safetensors"), output: dir + "/bare.safetensors")
+        let sample = try SafeTensorsFile(path: dir + "/bare.safetensors").tensor("sample")
+        #expect(relativeMaxdiff("transformer-only forward", sample, try fixture.tensor("dit_outputs.safetensors", "sample")) <= 2e-5)
+
+        let text = WeightFileEditing.message { _ = try ModelFolder(path: bare) }
+        #expect(text.contains("scheduler/scheduler_config.json"), "\(text)")
+    }
+
     @Test func missingInputTensorIsNamedWithTheFile() throws {
         let fixture = FixtureCase.all[0]
         let inputs = dir + "/partial.safetensors"
         let original = try SafeTensorsFile(path: fixture.file("dit_inputs.safetensors"))
         try SafeTensorsWriter.write([.init("hidden_states", try original.tensor("hidden_states"))], to: inputs)
         do {
-            try ModelFolder(path: fixture.modelPath).runForward(inputs: inputs, output: dir + "/out.safetensors")
+            try TransformerFolder(path: fixture.modelPath).runForward(inputs: inputs, output: dir + "/out.safetensors")
             Issue.record("accepted inputs without a timestep")
         } catch {
             #expect("\(error)".contains("'timestep'") && "\(error)".contains(inputs), "\(error)")
@@ -162,7 +178,7 @@ import ReelTensor
         let fixture = FixtureCase.all[0]
         // The inputs path does not exist either: the output check must come first.
         do {
-            try ModelFolder(path: fixture.modelPath).runForward(inputs: dir + "/absent.safetensors", output: dir + "/no/such/dir/out.safetensors")
+            try TransformerFolder(path: fixture.modelPath).runForward(inputs: dir + "/absent.safetensors", output: dir + "/no/such/dir/out.safetensors")
             Issue.record("accepted an output in a missing folder")
         } catch {
             #expect("\(error)".contains("does not exist") && "\(error)".contains("no/such/dir"), "\(error)")

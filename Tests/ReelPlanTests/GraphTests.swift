@@ -44,6 +44,28 @@ import ReelPlan
         }
     }
 
+    /// The neighbour lists come from the windows' and the tiles' own overlaps; they
+    /// must equal comparing every pair of regions, which is how they were built
+    /// before (quadratic in the regions), in loop mode too.
+    @Test func neighboursEqualTheAllPairsSearch() async {
+        await propertyCheck(input: PlanCase.generator) { c in
+            let plan = try c.plan()
+            let allPairs = plan.regions.map { r in plan.regions.filter { $0.box.overlaps(r.box) }.map(\.index) }
+            #expect(plan.neighbours == allPairs, "\(c)")
+        }
+    }
+
+    @Test func tenMinuteLoopingTiledClipHasTheAllPairsNeighbours() throws {
+        // 2401 latent frames in 151 looping windows, 104 × 60 latent in 3 × 2 tiles.
+        let clip = try ClipGeometry(job: JobSpec(frames: 9601, fps: 16, width: 832, height: 480), model: .wan21_1_3B)
+        let plan = try Plan(geometry: clip, config: PlanConfig(loop: true, tile: TileSpec(width: 56, height: 32)))
+        #expect(plan.windows.count == 151 && plan.tiles.count == 6)
+        let allPairs = plan.regions.map { r in plan.regions.filter { $0.box.overlaps(r.box) }.map(\.index) }
+        #expect(plan.neighbours == allPairs)
+        // The wrap: the first window's regions reach the last window's.
+        #expect(plan.neighbours[0].contains(150 * 6))
+    }
+
     @Test func dependenciesAreExactlyTheOverlappingRegionsOfThePreviousBlock() async {
         await propertyCheck(input: PlanCase.generator) { c in
             let plan = try c.plan()

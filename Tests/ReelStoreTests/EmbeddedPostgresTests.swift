@@ -66,6 +66,61 @@ import Testing
         }
     }
 
+    /// `reel demo` from root's home or a `mktemp -d` folder: a data directory inside
+    /// a 0700 parent. For anyone but root the server runs as the same user and
+    /// reaches it anyway; as root it runs as `postgres`, which cannot, so the
+    /// cluster must live elsewhere, owned by `postgres`, while the parent stays
+    /// exactly as private as it was.
+    @Test func startsAndStopsUnderAPrivateParent() throws {
+        try withDirectory("reel-pg-private") { parent in
+            try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            let cluster = try EmbeddedPostgres(dataDirectory: parent.appendingPathComponent("farm/postgres"))
+            defer { Self.removeOutside(parent, cluster) }
+            let connection = try PostgresConnection(url: try cluster.start())
+            #expect(try connection.execute("SELECT 1 AS one").first().get("one") == 1)
+            connection.close()
+            if getuid() == 0 {
+                #expect(!cluster.clusterDirectory.path.hasPrefix(parent.path + "/"))
+                let owner = try #require(getpwnam("postgres")).pointee.pw_uid
+                let attributes = try FileManager.default.attributesOfItem(atPath: cluster.clusterDirectory.path)
+                #expect((attributes[.ownerAccountID] as? NSNumber)?.uint32Value == owner)
+                #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o700)
+            }
+            try cluster.stop()
+            #expect(!FileManager.default.fileExists(atPath: cluster.clusterDirectory.appendingPathComponent("postmaster.pid").path))
+            let mode = try FileManager.default.attributesOfItem(atPath: parent.path)[.posixPermissions] as? NSNumber
+            #expect(mode?.intValue == 0o700, "the private parent's mode was changed")
+        }
+    }
+
+    /// Deleting the data directory and making it again starts from an empty
+    /// database, also when the cluster lives outside it.
+    @Test func aRecreatedPrivateDataDirectoryGetsAnEmptyCluster() throws {
+        try withDirectory("reel-pg-private") { parent in
+            try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            let data = parent.appendingPathComponent("farm/postgres")
+            let first = try EmbeddedPostgres(dataDirectory: data)
+            defer { Self.removeOutside(parent, first) }
+            try PostgresConnection(url: try first.start()).execute("CREATE TABLE leftover (n int)")
+            try first.stop()
+            try FileManager.default.removeItem(at: data)
+
+            let second = try EmbeddedPostgres(dataDirectory: data)
+            defer { Self.removeOutside(parent, second) }
+            let rows = try PostgresConnection(url: try second.start())
+                .execute("SELECT count(*) AS n FROM pg_tables WHERE tablename = $1", [.text("leftover")])
+            #expect(try rows.first().get("n") == 0)
+            try second.stop()
+        }
+    }
+
+    /// Removes a cluster kept outside the test's directory (in `postgres`'s home).
+    static func removeOutside(_ directory: URL, _ cluster: EmbeddedPostgres) {
+        try? cluster.stop()
+        let home = cluster.clusterDirectory.deletingLastPathComponent()
+        if !home.path.hasPrefix(directory.path + "/") { try? FileManager.default.removeItem(at: home) }
+    }
+
     @Test func longDataDirectoryGetsAShortSocketDirectory() throws {
         try withDirectory(String(repeating: "deep", count: 30)) { directory in
             let cluster = try EmbeddedPostgres(dataDirectory: directory)

@@ -1,21 +1,10 @@
 import Foundation
 import ReelTensor
 
-/// The single-checkpoint tools behind `reel model dit` and `reel model sample`:
+/// The single-checkpoint tool behind `reel model sample` (and the file helpers
+/// that `reel model dit`'s ``TransformerFolder/runForward(inputs:output:)`` shares):
 /// safetensors in, safetensors out, with every input checked by name.
 extension ModelFolder {
-    /// One forward: reads `hidden_states`, `timestep`, `encoder_hidden_states`
-    /// from `inputs`; writes `sample` to `output`.
-    public func runForward(inputs: String, output: String) throws(ModelError) {
-        try Self.checkWritable(output)
-        let file = try Self.open(inputs)
-        let hidden = try Self.read(file, "hidden_states"), timestep = try Self.read(file, "timestep")
-        let text = try Self.read(file, "encoder_hidden_states")
-        let model = try loadTransformer()
-        let sample = try model.forward(hiddenStates: hidden, timestep: timestep, encoderHiddenStates: text)
-        try Self.write([.init("sample", sample)], to: output)
-    }
-
     /// Sampling: reads `noise`, `prompt_embeds` and optionally `negative_prompt_embeds`;
     /// writes the denoised `latents` after steps `range` (default: all) of `steps`.
     public func runSampler(

@@ -8,45 +8,37 @@ import ReelTensor
 ///     DIR/scheduler/scheduler_config.json
 ///     DIR/vae/config.json, DIR/vae/diffusion_pytorch_model.safetensors   (optional; see ``WanVAE``)
 ///
-/// Opening reads and validates the configs; weights load on demand.
+/// What sampling needs, so the scheduler config is required; a forward alone needs
+/// only the ``transformer`` part (``TransformerFolder``). Opening reads and
+/// validates the configs; weights load on demand.
 public struct ModelFolder: Sendable {
     public static let weightsBaseName = "diffusion_pytorch_model"
 
     public let path: String
-    public let transformerConfig: WanTransformerConfig
+    /// The transformer's config and weights.
+    public let transformer: TransformerFolder
     public let schedulerConfig: SchedulerConfig
     /// Things worth telling the user (e.g. a scheduler that was adapted).
     public let notes: [String]
 
-    public var transformerDirectory: String { (path as NSString).appendingPathComponent("transformer") }
+    public var transformerConfig: WanTransformerConfig { transformer.config }
+    public var transformerDirectory: String { transformer.directory }
     public var schedulerConfigPath: String { (path as NSString).appendingPathComponent("scheduler/scheduler_config.json") }
     public var vaeDirectory: String { (path as NSString).appendingPathComponent("vae") }
     /// Whether the folder has a VAE (`vae/config.json`).
     public var hasVAE: Bool { FileManager.default.fileExists(atPath: (vaeDirectory as NSString).appendingPathComponent("config.json")) }
 
     public init(path: String) throws(ModelError) {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw .missingFolder(path: path)
-        }
+        transformer = try TransformerFolder(path: path)
         self.path = path
-        let transformerDirectory = (path as NSString).appendingPathComponent("transformer")
-        transformerConfig = try WanTransformerConfig.load(path: (transformerDirectory as NSString).appendingPathComponent("config.json"))
         (schedulerConfig, notes) = try SchedulerConfig.load(path: (path as NSString).appendingPathComponent("scheduler/scheduler_config.json"))
     }
 
     /// Opens the transformer's weights (not yet read).
-    public func checkpoint() throws(ModelError) -> Checkpoint {
-        do { return try Checkpoint(directory: transformerDirectory, baseName: Self.weightsBaseName) } catch { throw .weights(error) }
-    }
+    public func checkpoint() throws(ModelError) -> Checkpoint { try transformer.checkpoint() }
 
     /// Loads the transformer, checking every tensor's name and shape.
-    public func loadTransformer() throws(ModelError) -> WanTransformer3DModel {
-        var weights = CheckpointWeights(try checkpoint())
-        let model = try WanTransformer3DModel(config: transformerConfig, from: &weights)
-        try weights.finish()
-        return model
-    }
+    public func loadTransformer() throws(ModelError) -> WanTransformer3DModel { try transformer.load() }
 
     /// Writes a randomly initialised model folder that diffusers loads with
     /// `WanTransformer3DModel.from_pretrained(DIR, subfolder="transformer")` and, when

@@ -17,12 +17,20 @@ import Synchronization
 /// cleared. As root (CI, containers) PostgreSQL refuses to run, so the tools run as
 /// the `postgres` user that the Debian package creates, and the cluster is owned by
 /// it. ``stop()`` (also run on deinit) stops a server this object started.
+///
+/// As root in a private directory (root's home, a `mktemp -d` folder), `postgres`
+/// cannot get through a parent. Opening the user's directories to it would expose
+/// them, so the cluster lives in `postgres`'s own home instead (see
+/// ``clusterDirectory``); deleting the data directory leaves that cluster behind,
+/// unused, for the operator to remove.
 public final class EmbeddedPostgres: Sendable {
     /// The directory given to ``init(dataDirectory:database:binDirectory:)``.
     public let dataDirectory: URL
     /// The cluster (`PGDATA`): `<dataDirectory>/postgres`, or, as root when the
-    /// `postgres` user cannot reach the data directory, a directory under `/var/tmp`
-    /// keyed by the data directory's path.
+    /// `postgres` user cannot reach the data directory,
+    /// `~postgres/reel-clusters/<id>/postgres` (`/var/lib/postgresql/…` on Debian),
+    /// where `<id>` is a random name kept in `<dataDirectory>/cluster-id`: a
+    /// recreated data directory gets a new, empty cluster, not its predecessor's.
     public let clusterDirectory: URL
     /// Where the server's unix socket lives: next to the cluster, or under `/tmp`
     /// when that path is too long for a socket address (about 107 bytes).
@@ -37,6 +45,9 @@ public final class EmbeddedPostgres: Sendable {
     /// Whether this object started the server (and so stops it).
     private let started = Mutex(false)
     let tools: PostgresTools
+    /// Directories above the cluster that must exist and belong to `postgres` (a
+    /// cluster kept in its home), outermost first.
+    private let ownedParents: [String]
 
     /// Prepares (but does not start) a cluster under `dataDirectory`. Throws
     /// ``StoreError/postgresNotInstalled(searched:package:)`` if no PostgreSQL server
@@ -62,7 +73,12 @@ public final class EmbeddedPostgres: Sendable {
         tools = try PostgresTools(binDirectory: self.binDirectory)
         var base = dataDirectory
         if tools.asPostgresUser, !tools.postgresUserCanReach(dataDirectory.path) {
-            base = URL(fileURLWithPath: "/var/tmp/reel-postgres-\(key)", isDirectory: true)
+            let clusters = URL(fileURLWithPath: try tools.privateHome(), isDirectory: true)
+                .appendingPathComponent("reel-clusters", isDirectory: true)
+            base = clusters.appendingPathComponent(try Self.clusterID(in: dataDirectory), isDirectory: true)
+            ownedParents = [clusters.path, base.path]
+        } else {
+            ownedParents = []
         }
         clusterDirectory = base.appendingPathComponent("postgres", isDirectory: true)
         let natural = base.appendingPathComponent("postgres-socket").path
@@ -92,6 +108,9 @@ public final class EmbeddedPostgres: Sendable {
     /// process that was killed) becomes this object's to stop, as if it had started it.
     @discardableResult
     public func start(adopt: Bool = false) throws(StoreError) -> PostgresURL {
+        // One at a time, so that each is created 0700 and handed over before the next
+        // goes inside it (created together, the outer ones would stay root's).
+        for parent in ownedParents { try tools.makeOwnedDirectory(parent) }
         if !FileManager.default.fileExists(atPath: clusterDirectory.appendingPathComponent("PG_VERSION").path) {
             try tools.makeOwnedDirectory(clusterDirectory.path)
             try tools.run("initdb", [
@@ -118,6 +137,35 @@ public final class EmbeddedPostgres: Sendable {
         // must not stop a server someone else has started on the cluster since.
         guard started.withLock({ let was = $0; $0 = false; return was }) else { return }
         try tools.run("pg_ctl", ["stop", "-D", clusterDirectory.path, "-m", "fast", "-w", "-t", "60"])
+    }
+
+    /// The random name of `directory`'s cluster in the `postgres` user's home: made
+    /// on first use and kept in `<directory>/cluster-id`.
+    private static func clusterID(in directory: URL) throws(StoreError) -> String {
+        let path = directory.appendingPathComponent("cluster-id").path
+        if !FileManager.default.fileExists(atPath: path) {
+            // Written aside and linked into place, so a concurrent start reads a whole
+            // id (its own or the winner's), never a half-written one.
+            let id = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+            let aside = path + ".\(id)"
+            defer { unlink(aside) }
+            do {
+                try Data((id + "\n").utf8).write(to: URL(fileURLWithPath: aside))
+            } catch {
+                throw .fileSystem(path: aside, reason: "cannot write the cluster id: \(error.localizedDescription)")
+            }
+            guard link(aside, path) == 0 || errno == EEXIST else {
+                throw .fileSystem(path: path, reason: "cannot create: \(String(cString: strerror(errno)))")
+            }
+        }
+        let text = ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard text.range(of: "^[0-9a-f]{32}$", options: .regularExpression) != nil else {
+            throw .fileSystem(
+                path: path,
+                reason: "holds '\(text.prefix(40))', expected 32 lowercase hex digits naming this data directory's cluster "
+                    + "in the postgres user's home")
+        }
+        return text
     }
 
     /// Whether a live server runs on the cluster. A `postmaster.pid` whose process

@@ -14,6 +14,9 @@ struct PostgresTools: Sendable {
     private let runuser: String
     private let postgresUID: uid_t
     private let postgresGID: gid_t
+    /// The `postgres` user's home directory (`/var/lib/postgresql` on Debian); nil
+    /// when tools run as this process's own user.
+    let postgresHome: String?
 
     init(binDirectory: URL) throws(StoreError) {
         self.binDirectory = binDirectory
@@ -23,6 +26,7 @@ struct PostgresTools: Sendable {
         guard asPostgresUser else {
             postgresUID = geteuid()
             postgresGID = getegid()
+            postgresHome = nil
             return
         }
         guard let entry = getpwnam("postgres") else {
@@ -32,6 +36,7 @@ struct PostgresTools: Sendable {
         }
         postgresUID = entry.pointee.pw_uid
         postgresGID = entry.pointee.pw_gid
+        postgresHome = String(cString: entry.pointee.pw_dir)
     }
 
     /// The `bin` directory of the highest PostgreSQL version under `searchRoot`.
@@ -69,6 +74,33 @@ struct PostgresTools: Sendable {
         let status = try? execute(runuser, ["-u", "postgres", "--", "/usr/bin/test", "-x", path], tool: "runuser",
                                   allowFailure: true).status
         return status == 0
+    }
+
+    /// A directory that only root and `postgres` can write and that `postgres` can
+    /// reach: its home directory, if it is one owned by either and writable by no
+    /// one else. Clusters for data directories that `postgres` cannot reach live
+    /// under it, so nobody else can plant files or links on their path.
+    func privateHome() throws(StoreError) -> String {
+        guard let home = postgresHome, home.hasPrefix("/") else {
+            throw .fileSystem(path: "~postgres", reason: "the postgres user has no home directory to keep the cluster in")
+        }
+        var info = stat()
+        guard lstat(home, &info) == 0 else {
+            throw .fileSystem(path: home, reason: "the postgres user's home directory, needed for the cluster, cannot be read: "
+                + String(cString: strerror(errno)))
+        }
+        let isDirectory = info.st_mode & S_IFMT == S_IFDIR
+        let trustedOwner = info.st_uid == postgresUID || info.st_uid == 0
+        guard isDirectory, trustedOwner, info.st_mode & (S_IWGRP | S_IWOTH) == 0 else {
+            throw .fileSystem(
+                path: home,
+                reason: "expected the postgres user's home to be a directory owned by postgres or root and writable by no one else "
+                    + "(mode \(String(info.st_mode & 0o7777, radix: 8)), owner uid \(info.st_uid)); the cluster will not be kept there")
+        }
+        guard postgresUserCanReach(home) else {
+            throw .fileSystem(path: home, reason: "the postgres user cannot reach its own home directory")
+        }
+        return home
     }
 
     /// Creates `path` (mode 0700) if needed and, as root, hands it to `postgres`.
