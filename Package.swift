@@ -31,30 +31,33 @@ let package = Package(
         // libzmq's .pc carries a flag SwiftPM rejects, so no pkgConfig here.
         .systemLibrary(name: "CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // libcrypto (libssl-dev, a dependency of libpq-dev) for its SHA-256 only.
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(
             name: "CLibAV", pkgConfig: "libavformat",
             providers: [.apt(["libavcodec-dev", "libavformat-dev", "libavutil-dev", "libswscale-dev"])]),
 
         // MARK: engine
-        .target(name: "ReelTensor", dependencies: ["COpenBLAS"], swiftSettings: optimized),
-        .target(name: "ReelModel", dependencies: ["ReelTensor"], swiftSettings: optimized),
+        .target(name: "ReelHash", dependencies: ["CCrypto"]),
+        .target(name: "ReelTensor", dependencies: ["COpenBLAS", "ReelHash"], swiftSettings: optimized),
+        .target(name: "ReelModel", dependencies: ["ReelTensor", "ReelHash"], swiftSettings: optimized),
 
         // MARK: long-video plan (pure)
         .target(name: "ReelPlan", dependencies: []),
 
         // MARK: farm state (PostgreSQL) and blobs
-        .target(name: "ReelStore", dependencies: ["CPostgres", "ReelPlan", "ReelTensor"]),
+        .target(name: "ReelStore", dependencies: ["CPostgres", "ReelPlan", "ReelTensor", "ReelHash"]),
 
         // MARK: farm wire (protobuf envelopes + raw tensor frames over ZeroMQ)
         .target(
             name: "ReelWire",
-            dependencies: ["CZeroMQ", "ReelTensor", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+            dependencies: ["CZeroMQ", "ReelTensor", "ReelHash", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
 
         // MARK: farm
         .target(
             name: "ReelWorker",
             dependencies: [
-                "ReelModel", "ReelPlan", "ReelTensor", "ReelWire",
+                "ReelModel", "ReelPlan", "ReelTensor", "ReelWire", "ReelHash",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .target(
@@ -88,7 +91,7 @@ let package = Package(
             swiftSettings: haswell ? [.define("REEL_HASWELL")] : []),
 
         // MARK: tests
-        .testTarget(name: "ReelTensorTests", dependencies: ["ReelTensor"]),
+        .testTarget(name: "ReelTensorTests", dependencies: ["ReelTensor", "ReelHash"]),
         .testTarget(
             name: "ReelModelTests", dependencies: ["ReelModel", "ReelTensor"],
             resources: [.copy("Fixtures")]),
@@ -96,17 +99,17 @@ let package = Package(
             name: "ReelPlanTests",
             dependencies: ["ReelPlan", .product(name: "PropertyBased", package: "swift-property-based")],
             exclude: ["philox_reference.py"]),
-        .testTarget(name: "ReelStoreTests", dependencies: ["ReelStore", "ReelPlan"]),
+        .testTarget(name: "ReelStoreTests", dependencies: ["ReelStore", "ReelPlan", "ReelHash"]),
         .testTarget(name: "ReelMediaTests", dependencies: ["ReelMedia"]),
         .testTarget(
             name: "ReelWireTests",
-            dependencies: ["ReelWire", "ReelTensor", "CZeroMQ", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+            dependencies: ["ReelWire", "ReelTensor", "ReelHash", "CZeroMQ", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .testTarget(name: "ReelCLITests", dependencies: ["ReelCLI"]),
         .testTarget(name: "ReelCoordinatorTests", dependencies: ["ReelCoordinator", "ReelPlan", "ReelStore"]),
         .testTarget(
             name: "ReelFarmTests",
             dependencies: [
-                "ReelFarm", "ReelCoordinator", "ReelWorker", "ReelModel", "ReelPlan", "ReelStore", "ReelTensor", "ReelWire", "ReelMedia",
+                "ReelFarm", "ReelCoordinator", "ReelWorker", "ReelModel", "ReelPlan", "ReelStore", "ReelTensor", "ReelWire", "ReelMedia", "ReelHash",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

@@ -1,3 +1,4 @@
+import ReelHash
 import ReelTensor
 
 /// The routing id a ROUTER socket gives each connected peer: the first frame of

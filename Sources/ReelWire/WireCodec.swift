@@ -1,4 +1,5 @@
 import Foundation
+import ReelHash
 import ReelTensor
 import SwiftProtobuf
 

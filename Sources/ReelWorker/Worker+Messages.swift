@@ -1,4 +1,5 @@
 import Foundation
+import ReelHash
 import ReelPlan
 import ReelTensor
 import ReelWire

@@ -1,5 +1,6 @@
 import Foundation
 import ReelCoordinator
+import ReelHash
 import ReelModel
 import ReelPlan
 import ReelTensor
@@ -26,6 +27,11 @@ import Testing
         let together = try await two.run(request)
         #expect(together.state == "succeeded", "\(together.reason ?? "")")
         #expect(together.latentsSha256 == sha)
+        // The video too: every worker encodes its segments to the same bytes, and
+        // joining copies packets.
+        #expect(together.videoSha256 != nil && together.videoSha256 == alone.videoSha256)
+        let busy = try await two.workerStatuses().filter { $0.shardsDone > 0 }.map(\.name)
+        #expect(busy.sorted() == ["a", "b"], "both workers must have denoised shards")
 
         // A `reel worker` process killed with SIGKILL mid-job loses its lease after
         // the heartbeat timeout; the survivor redoes the shard, nothing changes.

@@ -136,6 +136,12 @@ final class TestFarm: @unchecked Sendable {
         throw APIError.unavailable("job \(id) did not finish within \(timeout)")
     }
 
+    /// The workers as `GET /v1/workers` lists them.
+    func workerStatuses() async throws -> [FarmAPI.WorkerStatus] {
+        guard case .workers(let workers) = try await service.mailbox.send(.workers).get() else { return [] }
+        return workers
+    }
+
     func stop() {
         for worker in workers { worker.stop.set() }
         for process in processes where process.isRunning {

@@ -1,3 +1,4 @@
+import ReelHash
 import Testing
 
 @testable import ReelTensor
@@ -44,6 +45,29 @@ import Testing
             }
             #expect(hasher.finalize() == expected, "pieces of \(piece) bytes")
         }
+    }
+
+    /// libcrypto's SHA-256 equals the portable reference on messages of every
+    /// length around the block and padding boundaries, one-shot and in pieces.
+    @Test func fastHashEqualsTheNaiveReference() {
+        var random = SeededRandom(seed: 11)
+        let message = (0..<5000).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+        for length in [0, 1, 55, 56, 63, 64, 65, 119, 128, 1000, 4999] {
+            var naive = NaiveSHA256()
+            naive.update(Array(message[0..<length]))
+            #expect(SHA256.hash(Array(message[0..<length])) == naive.finalize(), "\(length) bytes")
+        }
+        var naive = NaiveSHA256()
+        var fast = SHA256()
+        for start in stride(from: 0, to: 5000, by: 77) {
+            let piece = Array(message[start..<min(start + 77, 5000)])
+            naive.update(piece)
+            fast.update(piece)
+        }
+        #expect(fast.finalize() == naive.finalize())
+        var published = NaiveSHA256()
+        published.update(Array("abc".utf8))
+        #expect(SHA256.hex(published.finalize()) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 
     @Test func hexDigestRecognition() {

@@ -1,3 +1,4 @@
+import ReelHash
 import ReelTensor
 
 /// **Stand-in** for a text encoder: turns a prompt into embeddings of a model's

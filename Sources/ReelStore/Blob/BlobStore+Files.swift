@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import ReelHash
 import ReelTensor
 
 /// Blobs too large to hold in memory: written to a temporary file piece by

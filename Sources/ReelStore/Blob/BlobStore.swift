@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import ReelHash
 import ReelTensor
 
 /// Content-addressed files: each blob is stored once under its SHA-256 at

@@ -1,3 +1,4 @@
+import ReelHash
 import ReelTensor
 
 /// One numbered schema change. Migrations are append-only: once applied, a

@@ -1,0 +1,267 @@
+import Foundation
+import ReelCoordinator
+import ReelPlan
+import ReelStore
+import ReelWorker
+import Testing
+
+/// Faults injected into a running farm of real processes: the coordinator killed
+/// with SIGKILL in each phase, a worker stopped past its heartbeat timeout, a
+/// cancel in the middle of a shard, and many jobs with distinct prompts at once.
+/// Each ends with the `latents_sha256` of an undisturbed run and the status
+/// telling the truth.
+@Suite(.serialized) struct FaultInjectionTests {
+    /// The job every fault runs: 97 frames (25 latent) at 128×128 in windows of 6
+    /// latent frames, so denoising and decoding each last long enough to hit.
+    static func request(seed: UInt64 = 21) -> JobRequest {
+        JobRequest(
+            name: "fault", model: "tiny", prompt: "a kite over dunes", negativePrompt: "blurry", frames: 97, fps: 16,
+            width: 128, height: 128, seed: seed, guidance: 5, plan: PlanConfig(window: 6, overlap: 2, steps: 4, blendEvery: 2))
+    }
+
+    /// The undisturbed run's latents, computed once.
+    static let reference = ReferenceLatents()
+
+    @Test(arguments: ["denoising", "decoding"])
+    func coordinatorKilledMidJobResumesToTheSameLatents(phase: String) async throws {
+        let expected = try await Self.reference.sha(Self.request())
+        let farm = try ProcessFarm()
+        defer { farm.stop() }
+        try await farm.startCoordinator()
+        try farm.startWorker("w1")
+        try await farm.waitForWorkers(1)
+        let id = try await farm.client.submit(FarmAPI.SubmitRequest(request: Self.request()))
+        try await farm.waitUntil(timeout: .seconds(300)) {
+            let status = try await farm.client.job(id)
+            return phase == "denoising" ? (status.shards["done"] ?? 0) >= 2 : status.state == "decoding"
+        }
+        farm.killCoordinator()
+        try await farm.startCoordinator()
+        let status = try await farm.waitForEnd(id)
+        #expect(status.state == "succeeded", "\(status.reason ?? "")")
+        #expect(status.latentsSha256 == expected)
+        #expect(status.progress == 1 && status.shards["done"] == status.shardTotal)
+    }
+
+    /// The crash window between the last shard's commit and the move to decoding:
+    /// the database holds a running job whose shards are all done. (Made by hand
+    /// from a finished run, since the window is too short to hit with a signal.)
+    /// A restarted coordinator blends and decodes it; nothing is stuck at 100 %.
+    @Test func runningJobWithEveryShardDoneGoesOnToDecode() async throws {
+        let expected = try await Self.reference.sha(Self.request())
+        let farm = try ProcessFarm()
+        defer { farm.stop() }
+        try await farm.startCoordinator()
+        try farm.startWorker("w1")
+        try await farm.waitForWorkers(1)
+        let id = try await farm.client.submit(FarmAPI.SubmitRequest(request: Self.request()))
+        let first = try await farm.waitForEnd(id)
+        #expect(first.state == "succeeded")
+        farm.killCoordinator()
+        // Back to the state a crash before `startDecoding` committed leaves.
+        let store = try farm.store()
+        try store.connection.execute("DELETE FROM decode_chunks WHERE job_id = $1", [.int64(id)])
+        try store.connection.execute(
+            "UPDATE jobs SET state = 'running', latents_sha256 = NULL, output_sha256 = NULL, finished_at = NULL WHERE id = $1",
+            [.int64(id)])
+        try await farm.startCoordinator()
+        let status = try await farm.waitForEnd(id)
+        #expect(status.state == "succeeded", "\(status.reason ?? "")")
+        #expect(status.latentsSha256 == expected)
+    }
+
+    /// A worker stopped (SIGSTOP) past the heartbeat timeout is lost and its shard
+    /// runs elsewhere; resumed (SIGCONT), its late result is rejected as stale. It is
+    /// not blocklisted for being slow.
+    @Test func stoppedWorkerIsReplacedAndItsLateResultRejected() async throws {
+        let expected = try await Self.reference.sha(Self.request())
+        let farm = try ProcessFarm()
+        defer { farm.stop() }
+        try await farm.startCoordinator()
+        let sleeper = try farm.startWorker("sleeper")
+        try await farm.waitForWorkers(1)
+        let id = try await farm.client.submit(FarmAPI.SubmitRequest(request: Self.request()))
+        try await farm.waitUntil(timeout: .seconds(120)) { try await farm.client.workers().contains { !$0.running.isEmpty } }
+        kill(sleeper.process.processIdentifier, SIGSTOP)
+        try farm.startWorker("steady")
+        try await Task.sleep(for: .seconds(8))  // past the 5 s heartbeat timeout
+        kill(sleeper.process.processIdentifier, SIGCONT)
+        let status = try await farm.waitForEnd(id)
+        #expect(status.state == "succeeded", "\(status.reason ?? "")")
+        #expect(status.latentsSha256 == expected)
+        let store = try farm.store()
+        #expect(try store.blocklisted(job: id, threshold: 1).isEmpty)
+        let events = try store.events(job: nil, limit: 1000).map { "\($0.kind.rawValue) \($0.detail ?? "")" }
+        #expect(events.contains { $0.contains("worker_lost") || $0.contains("no heartbeat") })
+    }
+
+    /// Many jobs with distinct prompts at once, interleaved by priority, on two
+    /// workers: more prompts than a worker caches, so embeddings are evicted and sent
+    /// again, and none of that is ever a failure.
+    @Test func twentyConcurrentJobsWithDistinctPrompts() async throws {
+        let farm = try ProcessFarm()
+        defer { farm.stop() }
+        try await farm.startCoordinator()
+        try farm.startWorker("a")
+        try farm.startWorker("b")
+        try await farm.waitForWorkers(2)
+        var ids: [Int64] = []
+        for n in 0 ..< 20 {
+            let request = JobRequest(
+                name: "many \(n)", model: "tiny", prompt: "prompt number \(n) of twenty", frames: 17, fps: 16, width: 64,
+                height: 64, seed: UInt64(100 + n), guidance: 1, plan: PlanConfig(window: 4, overlap: 2, steps: 2, blendEvery: 1),
+                priority: n % 3)
+            ids.append(try await farm.client.submit(FarmAPI.SubmitRequest(request: request)))
+        }
+        for id in ids {
+            let status = try await farm.waitForEnd(id)
+            #expect(status.state == "succeeded", "job \(id): \(status.reason ?? "")")
+        }
+        let store = try farm.store()
+        for id in ids { #expect(try store.blocklisted(job: id, threshold: 1).isEmpty, "job \(id)") }
+        let health = try await farm.client.health()
+        #expect(health.reregistrations == 0)
+    }
+
+    /// A cancel reaches the sampler between steps: the worker stops within about a
+    /// step, its slot is free again, and the next job runs at once.
+    @Test func cancelStopsAShardWithinAStep() async throws {
+        let farm = try TestFarm()
+        defer { farm.stop() }
+        try farm.addWorker(name: "sim", executor: SimulatedExecutor(stepTime: .milliseconds(500)))
+        try await farm.service.waitForWorkers(1, timeout: .seconds(60))
+        let request = JobRequest(
+            name: "slow", model: SimulatedExecutor.modelName, prompt: "slow", frames: 17, fps: 16, width: 64, height: 64, seed: 1,
+            guidance: 1, plan: PlanConfig(window: 5, overlap: 1, steps: 20, blendEvery: 20))
+        let id = try await farm.service.submit(FarmAPI.SubmitRequest(request: request))
+        try await farm.waitUntil(timeout: .seconds(30)) { try await farm.workerStatuses().contains { !$0.running.isEmpty } }
+        guard case .job(let cancelled) = try await farm.service.mailbox.send(.cancel(id)).get() else {
+            Issue.record("cancel did not answer with the job")
+            return
+        }
+        #expect(cancelled.state == "cancelled")
+        // A shard of 20 steps × 0.5 s would hold the slot for 10 s; the cancel frees it within a step.
+        let next = try await farm.service.submit(FarmAPI.SubmitRequest(request: request))
+        let started = ContinuousClock.now
+        try await farm.waitUntil(timeout: .seconds(30)) {
+            try await farm.workerStatuses().contains { $0.running.contains { $0.hasPrefix("job \(next) ") } }
+        }
+        #expect(ContinuousClock.now - started < .seconds(4), "the next job waited \(ContinuousClock.now - started)")
+    }
+}
+
+/// The latents of an undisturbed in-process run of a request, computed once.
+actor ReferenceLatents {
+    private var known: [UInt64: String] = [:]
+
+    func sha(_ request: JobRequest) async throws -> String {
+        if let sha = known[request.seed] { return sha }
+        let farm = try TestFarm()
+        defer { farm.stop() }
+        try farm.addWorker(name: "reference")
+        let status = try await farm.run(request)
+        let sha = try #require(status.latentsSha256, "the reference run failed: \(status.reason ?? "")")
+        known[request.seed] = sha
+        return sha
+    }
+}
+
+/// A farm of processes: `reel coordinator` on fixed ports (so it can be killed and
+/// started again where the workers reconnect) and `reel worker`s.
+final class ProcessFarm: @unchecked Sendable {
+    let directory: URL
+    let models: String
+    let zmqPort: Int
+    let httpPort: Int
+    private(set) var coordinator: ChildProcess?
+    private var workers: [ChildProcess] = []
+    private var starts = 0
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("reel-faults-\(UUID().uuidString.prefix(8))")
+        models = directory.appendingPathComponent("models").path
+        try TestFarm.ensureModel(at: models)
+        zmqPort = try Self.freePort()
+        httpPort = try Self.freePort()
+    }
+
+    var client: CoordinatorClient { CoordinatorClient(baseURL: URL(string: "http://127.0.0.1:\(httpPort)")!) }
+    var dataDirectory: String { directory.appendingPathComponent("data").path }
+
+    func startCoordinator() async throws {
+        starts += 1
+        let process = try ChildProcess(
+            TestFarm.reelBinary,
+            ["coordinator", "--data", dataDirectory, "--http", "127.0.0.1:\(httpPort)", "--listen", "tcp://127.0.0.1:\(zmqPort)"],
+            log: directory.appendingPathComponent("coordinator-\(starts).log"))
+        coordinator = process
+        _ = try await process.waitForLine(containing: "the CLI to http://", timeout: .seconds(60))
+    }
+
+    @discardableResult
+    func startWorker(_ name: String) throws -> ChildProcess {
+        let worker = try ChildProcess(
+            TestFarm.reelBinary,
+            ["worker", "--coordinator", "tcp://127.0.0.1:\(zmqPort)", "--models", models, "--name", name, "--threads", "1"],
+            log: directory.appendingPathComponent("\(name).log"))
+        workers.append(worker)
+        return worker
+    }
+
+    func killCoordinator() {
+        guard let coordinator, coordinator.process.isRunning else { return }
+        kill(coordinator.process.processIdentifier, SIGKILL)
+        coordinator.process.waitUntilExit()
+    }
+
+    func waitForWorkers(_ count: Int) async throws {
+        try await waitUntil(timeout: .seconds(60)) { try await self.client.health().workers >= count }
+    }
+
+    func waitUntil(timeout: Duration, _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if (try? await condition()) == true { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw APIError.unavailable("condition not met within \(timeout); logs in \(directory.path)")
+    }
+
+    func waitForEnd(_ id: Int64, timeout: Duration = .seconds(600)) async throws -> FarmAPI.JobStatus {
+        var status: FarmAPI.JobStatus?
+        try await waitUntil(timeout: timeout) {
+            status = try await self.client.job(id)
+            return ["succeeded", "failed", "cancelled"].contains(status?.state ?? "")
+        }
+        return status!
+    }
+
+    /// A connection to the farm's embedded PostgreSQL.
+    func store() throws -> FarmStore {
+        let cluster = try EmbeddedPostgres(dataDirectory: URL(fileURLWithPath: dataDirectory).appendingPathComponent("postgres"))
+        return FarmStore(connection: try PostgresConnection(url: cluster.url))
+    }
+
+    func stop() {
+        for worker in workers { worker.stop() }
+        coordinator?.stop()
+        // A coordinator killed with SIGKILL left its PostgreSQL running; the last one stopped it.
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw APIError.unavailable("no socket") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw APIError.unavailable("cannot find a free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
