@@ -33,6 +33,10 @@ public final class CoordinatorService: @unchecked Sendable {
     let logger: Logger
     public let mailbox = CoordinatorMailbox()
     private let stopFlag = StopFlag()
+    /// Held from the start of ``start()`` to the end of ``stop()``.
+    private var directoryLock: DataDirectoryLock?
+    /// The coordinator's connection, which holds the ``CoordinatorLock``.
+    private var connection: PostgresConnection?
     private var embedded: EmbeddedPostgres?
     private var loopThread: Thread?
     private let loopDone = DispatchSemaphore(value: 0)
@@ -89,22 +93,49 @@ public final class CoordinatorService: @unchecked Sendable {
     }
 
     /// Starts the database and the event loop; returns once the loop is listening.
+    ///
+    /// Refuses, having started and stopped nothing, when another coordinator runs
+    /// on the same data directory (``StoreError/dataDirectoryInUse(directory:pid:)``)
+    /// or dispatches from the same database (``StoreError/databaseInUse(url:holder:)``).
     public func start() throws {
         let data = URL(fileURLWithPath: options.dataDirectory)
-        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        // Before the database is touched: a second coordinator here must not adopt,
+        // and later stop, the first one's PostgreSQL.
+        let lock = try DataDirectoryLock(directory: data)
+        directoryLock = lock
+        do {
+            try startHoldingTheLock(lock, data: data)
+        } catch {
+            // Undo this start only: the database first, the lock last, so nobody
+            // adopts a server that is being stopped.
+            connection?.close()
+            connection = nil
+            if let embedded { try? embedded.stop() }
+            embedded = nil
+            lock.release()
+            directoryLock = nil
+            throw error
+        }
+    }
+
+    private func startHoldingTheLock(_ lock: DataDirectoryLock, data: URL) throws {
         let url: PostgresURL
         if let database = options.database {
             url = try PostgresURL(database)
             logger.info("using PostgreSQL", metadata: ["url": "\(url.redacted)"])
         } else {
             let cluster = try EmbeddedPostgres(dataDirectory: data.appendingPathComponent("postgres"))
-            // The cluster under the data directory is this coordinator's: one left
-            // running by a killed predecessor is adopted and stopped on exit.
-            url = try cluster.start(adopt: true)
             embedded = cluster
+            // A server still running on the cluster was started by a coordinator that
+            // held this lock and is gone: it is ours to stop now.
+            url = try cluster.start(owner: lock)
             logger.info("started the embedded PostgreSQL", metadata: ["cluster": "\(cluster.clusterDirectory.path)"])
         }
         let connection = try PostgresConnection(url: url)
+        self.connection = connection
+        // Also for a shared --db: one coordinator dispatches from a database.
+        try CoordinatorLock.hold(
+            on: connection, name: "reel coordinator pid \(getpid()) on \(ProcessInfo.processInfo.hostName)")
         let applied = try Migrator().migrate(connection)
         if !applied.isEmpty { logger.info("applied migrations", metadata: ["versions": "\(applied)"]) }
         let blobs = try BlobStore(directory: data.appendingPathComponent("blobs"))
@@ -135,16 +166,23 @@ public final class CoordinatorService: @unchecked Sendable {
         try await server.run(logger: logger, stop: stopFlag, onListening: onListening)
     }
 
-    /// Stops the loop and the embedded database (idempotent).
+    /// Stops the loop and the embedded database (idempotent), then lets the data
+    /// directory and the database go to the next coordinator.
     public func stop() {
         guard !stopFlag.isSet else { return }
         stopFlag.set()
         if loopThread != nil { loopDone.wait() }
         loopThread = nil
+        // The loop is done with the connection; closing it ends the session and so
+        // its coordinator lock (the coordinator object lives on for its statistics).
+        connection?.close()
+        connection = nil
         if let embedded {
             do { try embedded.stop() } catch { logger.error("cannot stop PostgreSQL", metadata: ["error": "\(error)"]) }
             self.embedded = nil
         }
+        directoryLock?.release()
+        directoryLock = nil
     }
 }
 

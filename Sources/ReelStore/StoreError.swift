@@ -40,6 +40,12 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case blobNotFound(sha256: String, path: String)
     /// A stored blob's content no longer hashes to its key.
     case blobCorrupt(path: String, expected: String, actual: String)
+    /// Another process (pid if it wrote one) holds the data directory's lock: a
+    /// coordinator runs on it. Nothing was started or stopped.
+    case dataDirectoryInUse(directory: String, pid: Int32?)
+    /// Another session holds the coordinator lock on this database (`holder`
+    /// describes it as far as it is visible): a coordinator dispatches from it.
+    case databaseInUse(url: String, holder: String?)
 
     /// The SQLSTATE of a server error, `nil` for every other case.
     public var sqlState: String? {
@@ -90,6 +96,14 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             return "no blob \(sha) (expected at '\(path)')"
         case let .blobCorrupt(path, expected, actual):
             return "blob '\(path)' is corrupt: its content hashes to \(actual), not \(expected)"
+        case let .dataDirectoryInUse(directory, pid):
+            return "the data directory '\(directory)' is in use by another coordinator (\(pid.map { "pid \($0)" } ?? "pid unknown"), "
+                + "holding \(directory)/\(DataDirectoryLock.fileName)); nothing was started or stopped: "
+                + "stop that coordinator first, or give this one another data directory"
+        case let .databaseInUse(url, holder):
+            return "another coordinator is dispatching from the PostgreSQL database at \(url) "
+                + "(it holds advisory lock \(CoordinatorLock.key)\(holder.map { ": \($0)" } ?? "")); "
+                + "stop it first, or give this coordinator its own database"
         }
     }
 }

@@ -17,7 +17,8 @@ import Synchronization
 /// a `postmaster.pid` left by a killed server is detected with `pg_ctl status` and
 /// cleared. As root (CI, containers) PostgreSQL refuses to run, so the tools run as
 /// the `postgres` user that the Debian package creates, and the cluster is owned by
-/// it. ``stop()`` (also run on deinit) stops a server this object started.
+/// it. ``stop()`` (also run on deinit) stops a server this object started (or
+/// adopted: see ``start(owner:)``).
 ///
 /// As root in a private directory (root's home, a `mktemp -d` folder), `postgres`
 /// cannot get through a parent. Opening the user's directories to it would expose
@@ -105,10 +106,20 @@ public final class EmbeddedPostgres: Sendable {
     /// Creates the cluster if needed, starts the server unless one already runs on
     /// it, creates the database, and returns ``url``.
     ///
-    /// With `adopt`, a server already running on the cluster (left behind by a
-    /// process that was killed) becomes this object's to stop, as if it had started it.
+    /// A server already running on the cluster is used but not stopped: it is not
+    /// this object's. With `owner`, the lock on the data directory (or one above
+    /// it) that every process starting a server here holds, such a server was left
+    /// by a holder that died, and it becomes this object's to stop.
+    ///
+    /// - Throws: ``StoreError/invalidArgument(_:)`` if `owner` locks a directory
+    ///   that does not contain ``dataDirectory``.
     @discardableResult
-    public func start(adopt: Bool = false) throws(StoreError) -> PostgresURL {
+    public func start(owner: DataDirectoryLock? = nil) throws(StoreError) -> PostgresURL {
+        if let owner, dataDirectory.path != owner.directory.path, !dataDirectory.path.hasPrefix(owner.directory.path + "/") {
+            throw .invalidArgument(
+                "the lock on \(owner.directory.path) does not cover the cluster under \(dataDirectory.path): "
+                    + "a server running there may still have a live owner, so it cannot be adopted")
+        }
         // One at a time, so that each is created 0700 and handed over before the next
         // goes inside it (created together, the outer ones would stay root's).
         for parent in ownedParents { try tools.makeOwnedDirectory(parent) }
@@ -125,7 +136,7 @@ public final class EmbeddedPostgres: Sendable {
         if try !serverIsRunning() {
             try startServer()
             started.withLock { $0 = true }
-        } else if adopt {
+        } else if owner != nil {
             started.withLock { $0 = true }
         }
         try createDatabase()

@@ -9,11 +9,15 @@ import CPostgres
 ///
 /// If the server drops the connection (a restart), the statement that finds out
 /// fails with ``StoreError/connectionLost(statement:reason:)``, and the next one
-/// outside a transaction reconnects first. Nothing is retried automatically: the
-/// lost statement may or may not have committed.
+/// outside a transaction reconnects first (and runs ``onReconnect``). Nothing is
+/// retried automatically: the lost statement may or may not have committed.
 public final class PostgresConnection {
     /// Where this connection goes (print it freely: its description hides the password).
     public let url: PostgresURL
+    /// Runs on each new session after a reconnect, before the statement that
+    /// reconnected, to restore what the old session held (a session lock). If it
+    /// throws, the connection closes and the statement fails with its error.
+    public var onReconnect: ((PostgresConnection) throws(StoreError) -> Void)?
     private var handle: OpaquePointer?
     private var transactionDepth = 0
 
@@ -56,7 +60,17 @@ public final class PostgresConnection {
     {
         let statement = name ?? Self.summary(of: sql)
         guard let handle else { throw .connectionLost(statement: statement, reason: "the connection is closed") }
-        if PQstatus(handle) != CONNECTION_OK && transactionDepth == 0 { PQreset(handle) }
+        if PQstatus(handle) != CONNECTION_OK && transactionDepth == 0 {
+            PQreset(handle)
+            if PQstatus(handle) == CONNECTION_OK, let onReconnect {
+                // Going on without what the hook restores could be unsafe (two
+                // coordinators dispatching): without it, no statement runs at all.
+                do throws(StoreError) { try onReconnect(self) } catch {
+                    close()
+                    throw error
+                }
+            }
+        }
 
         let wires = parameters.map(\.wire)
         for (index, wire) in wires.enumerated() where wire?.binary == false && wire?.bytes.contains(0) == true {
