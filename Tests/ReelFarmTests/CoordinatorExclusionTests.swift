@@ -12,7 +12,7 @@ import Testing
     func service(_ options: CoordinatorService.Options) -> CoordinatorService {
         var logger = Logger(label: "reel.test.exclusion")
         logger.logLevel = .critical
-        return CoordinatorService(options: options, logger: logger, videoSink: { NullSink($0) })
+        return CoordinatorService(options: options, logger: logger)
     }
 
     /// The first farm still answers a request that reads its database.
