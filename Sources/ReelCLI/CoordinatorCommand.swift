@@ -17,6 +17,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
             database: server.db, dataDirectory: server.data, httpHost: host, httpPort: port, listen: server.listen)
         options.config.dataDirectory = server.data
         options.config.admission = server.limits.admission
+        options.config.collectBlobs = !server.keepIntermediates
         let service = CoordinatorService(options: options, logger: Logger(label: "reel.coordinator"))
         try service.start()
         let endpoint = service.endpoint

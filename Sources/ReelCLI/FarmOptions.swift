@@ -31,6 +31,9 @@ struct CoordinatorServerOptions: ParsableArguments {
     @Option(help: "ZeroMQ endpoint workers connect to (tcp://ADDR:PORT).")
     var listen: String = "tcp://127.0.0.1:5555"
 
+    @Flag(help: "Keep intermediate blobs (shard outputs, segments) instead of deleting them once read, to inspect a job.")
+    var keepIntermediates = false
+
     @OptionGroup(title: "Admission limits (a bigger job is refused with a 400 that names the flag)")
     var limits: AdmissionOptions
 

@@ -50,6 +50,7 @@ struct LocalFarmLauncher {
         var service = CoordinatorService.Options(
             database: server.db, dataDirectory: server.data, httpHost: host, httpPort: port, listen: server.listen)
         service.config.admission = server.limits.admission
+        service.config.collectBlobs = !server.keepIntermediates
         let options = LocalFarm.Options(
             service: service,
             workers: workers, modelsDirectory: modelsDirectory, threads: threads ?? max(1, cores / max(workers, 1)),

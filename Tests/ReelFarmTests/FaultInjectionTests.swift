@@ -51,7 +51,9 @@ import Testing
         let expected = try await Self.reference.sha(Self.request())
         let farm = try ProcessFarm()
         defer { farm.stop() }
-        try await farm.startCoordinator()
+        // Intermediates kept: in a real crash before decoding, the last block's
+        // outputs are still there (they go only once the clip is blended).
+        try await farm.startCoordinator(keepIntermediates: true)
         try farm.startWorker("w1")
         try await farm.waitForWorkers(1)
         let id = try await farm.client.submit(FarmAPI.SubmitRequest(request: Self.request()))
@@ -82,10 +84,10 @@ import Testing
         try await farm.waitForWorkers(1)
         let id = try await farm.client.submit(FarmAPI.SubmitRequest(request: Self.request()))
         try await farm.waitUntil(timeout: .seconds(120)) { try await farm.client.workers().contains { !$0.running.isEmpty } }
-        kill(sleeper.process.processIdentifier, SIGSTOP)
+        sleeper.signal(SIGSTOP)
         try farm.startWorker("steady")
         try await Task.sleep(for: .seconds(8))  // past the 5 s heartbeat timeout
-        kill(sleeper.process.processIdentifier, SIGCONT)
+        sleeper.signal(SIGCONT)
         let status = try await farm.waitForEnd(id)
         #expect(status.state == "succeeded", "\(status.reason ?? "")")
         #expect(status.latentsSha256 == expected)
@@ -188,11 +190,12 @@ final class ProcessFarm: @unchecked Sendable {
     var client: CoordinatorClient { CoordinatorClient(baseURL: URL(string: "http://127.0.0.1:\(httpPort)")!) }
     var dataDirectory: String { directory.appendingPathComponent("data").path }
 
-    func startCoordinator() async throws {
+    func startCoordinator(keepIntermediates: Bool = false) async throws {
         starts += 1
         let process = try ChildProcess(
             TestFarm.reelBinary,
-            ["coordinator", "--data", dataDirectory, "--http", "127.0.0.1:\(httpPort)", "--listen", "tcp://127.0.0.1:\(zmqPort)"],
+            ["coordinator", "--data", dataDirectory, "--http", "127.0.0.1:\(httpPort)", "--listen", "tcp://127.0.0.1:\(zmqPort)"]
+                + (keepIntermediates ? ["--keep-intermediates"] : []),
             log: directory.appendingPathComponent("coordinator-\(starts).log"))
         coordinator = process
         _ = try await process.waitForLine(containing: "the CLI to http://", timeout: .seconds(60))
@@ -209,9 +212,9 @@ final class ProcessFarm: @unchecked Sendable {
     }
 
     func killCoordinator() {
-        guard let coordinator, coordinator.process.isRunning else { return }
-        kill(coordinator.process.processIdentifier, SIGKILL)
-        coordinator.process.waitUntilExit()
+        guard let coordinator else { return }
+        coordinator.signal(SIGKILL)
+        coordinator.wait(timeout: .seconds(10))
     }
 
     func waitForWorkers(_ count: Int) async throws {
@@ -244,8 +247,9 @@ final class ProcessFarm: @unchecked Sendable {
 
     func stop() {
         for worker in workers { worker.stop() }
+        // The last coordinator stops the PostgreSQL (it adopted the one a killed
+        // predecessor left running).
         coordinator?.stop()
-        // A coordinator killed with SIGKILL left its PostgreSQL running; the last one stopped it.
         try? FileManager.default.removeItem(at: directory)
     }
 

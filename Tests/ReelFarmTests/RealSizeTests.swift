@@ -78,20 +78,42 @@ import Testing
     }
 }
 
-/// A child process with its output in a log file.
+/// A child process with its output in a log file, spawned with `posix_spawn` and
+/// reaped with `waitpid` by this type alone. (Foundation's `Process` learns of a
+/// child's end from a descriptor the child inherits; a `reel coordinator` passes it
+/// on to the PostgreSQL it starts, which outlives a SIGKILL of the coordinator, so
+/// `Process` would never see that coordinator end.)
 final class ChildProcess: @unchecked Sendable {
-    let process = Process()
+    let pid: pid_t
     let log: URL
+    private let lock = NSLock()
+    private var exited = false
 
     init(_ executable: String, _ arguments: [String], log: URL) throws {
         self.log = log
         FileManager.default.createFile(atPath: log.path, contents: nil)
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let handle = try FileHandle(forWritingTo: log)
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log.path, O_WRONLY | O_APPEND, 0)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { for arg in argv { free(arg) } }
+        var child: pid_t = 0
+        let status = posix_spawn(&child, executable, &actions, nil, argv, environ)
+        guard status == 0 else { throw APIError.unavailable("cannot start \(executable): \(String(cString: strerror(status)))") }
+        pid = child
+    }
+
+    /// Whether the child still runs (reaping it if it ended).
+    var isRunning: Bool {
+        lock.withLock {
+            guard !exited else { return false }
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid { exited = true }
+            return !exited
+        }
     }
 
     /// The first line of the log that contains `text`.
@@ -100,7 +122,7 @@ final class ChildProcess: @unchecked Sendable {
         while ContinuousClock.now < deadline {
             let content = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
             if let line = content.split(separator: "\n").first(where: { $0.contains(text) }) { return String(line) }
-            guard process.isRunning else { throw APIError.unavailable("the process exited: \(content.suffix(2000))") }
+            guard isRunning else { throw APIError.unavailable("the process exited: \(content.suffix(2000))") }
             try await Task.sleep(for: .milliseconds(100))
         }
         throw APIError.unavailable("no line with '\(text)' in \(log.path) within \(timeout)")
@@ -108,20 +130,35 @@ final class ChildProcess: @unchecked Sendable {
 
     /// Peak resident memory (VmHWM) while running.
     var peakResidentBytes: Int? {
-        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
             let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
             let kib = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
         else { return nil }
         return kib * 1024
     }
 
+    /// Sends `signal` if the child still runs.
+    func signal(_ signal: Int32) {
+        if isRunning { kill(pid, signal) }
+    }
+
+    /// Waits up to `timeout` for the child to end; whether it did.
+    @discardableResult
+    func wait(timeout: Duration) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while isRunning {
+            guard ContinuousClock.now < deadline else { return false }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        return true
+    }
+
     /// SIGTERM, then SIGKILL after 30 s.
     func stop() {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGTERM)
-        let deadline = Date().addingTimeInterval(30)
-        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        signal(SIGTERM)
+        if !wait(timeout: .seconds(30)) {
+            signal(SIGKILL)
+            wait(timeout: .seconds(10))
+        }
     }
 }
