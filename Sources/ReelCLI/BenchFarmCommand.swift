@@ -22,6 +22,8 @@ struct BenchFarmCommand: AsyncParsableCommand {
     var seconds = 60.0
     @Option(help: "Simulated milliseconds per step (5 steps per shard, 4 blocks).")
     var stepMs = 50
+    @Option(help: "MiB of recent shard outputs the coordinator keeps in memory (as `reel coordinator --output-cache-mb`).")
+    var outputCacheMb = 0
     @Flag(help: "Print JSON.")
     var json = false
 
@@ -29,6 +31,7 @@ struct BenchFarmCommand: AsyncParsableCommand {
         guard (1 ... 64).contains(workers) else { throw ValidationError("--workers must be 1…64") }
         guard (0.1 ... 3600).contains(seconds) else { throw ValidationError("--seconds must be 0.1…3600") }
         guard (1 ... 10000).contains(stepMs) else { throw ValidationError("--step-ms must be 1…10000") }
+        guard (0 ... 65536).contains(outputCacheMb) else { throw ValidationError("--output-cache-mb must be 0…65536") }
         _ = try dimensions()
     }
 
@@ -49,7 +52,8 @@ struct BenchFarmCommand: AsyncParsableCommand {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("reel-bench-farm-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let (width, height) = try dimensions()
-        let bench = FarmBenchmark(workers: workers, width: width, height: height, seconds: seconds, stepTime: .milliseconds(stepMs))
+        var bench = FarmBenchmark(workers: workers, width: width, height: height, seconds: seconds, stepTime: .milliseconds(stepMs))
+        bench.outputCacheBytes = outputCacheMb << 20
         let report = try await bench.run(dataDirectory: directory, logger: Logger(label: "reel.bench.farm"))
         if json { return print(try CLIJSON.text(report)) }
         print("model        \(report.model)")

@@ -13,7 +13,7 @@ import ReelTensor
 enum ClipBlend {
     /// Blends `outputs` (region → the blob of its last-block output) over the
     /// clip into a `[C, F, H, W]` float32 little-endian blob; returns its SHA-256.
-    static func blend(plan: Plan, outputs: [Int: String], blobs: BlobStore, spanFrames: Int) throws -> String {
+    static func blend(plan: Plan, outputs: [Int: String], blobs: BlobStore, cache: OutputCache? = nil, spanFrames: Int) throws -> String {
         let latent = plan.latent
         let frames = latent.frames, plane = latent.height * latent.width
         let file = try blobs.temporaryFile()
@@ -34,7 +34,7 @@ enum ClipBlend {
             for region in Array(loaded.keys) where !needed.contains(region) { loaded[region] = nil }
             for region in needed where loaded[region] == nil {
                 guard let sha = outputs[region] else { throw PlanError.missingOutput(region: region) }
-                loaded[region] = try blobs.getFloats(sha)
+                loaded[region] = try cache?[sha] ?? blobs.getFloats(sha)
             }
             let values = try plan.blend(outputs: loaded, into: box)
             let run = count * plane

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ReelPlan
+import ReelHash
 import ReelStore
 import ReelTensor
 import ReelWire
@@ -14,6 +15,9 @@ extension Coordinator {
         let shardsReady = jobs.values.contains { $0.machine.state.name == .running && $0.hasReadyShard(now: now) }
         let chunksReady = jobs.values.contains { $0.decode?.hasReadyChunk(now: now) ?? false }
         guard shardsReady || chunksReady else { return }
+        // Back-pressure: while the lanes are behind, new work would only queue up
+        // (each queued result holds a region's latents).
+        guard inputs.backlog < config.maxLaneBacklog, records.backlog < config.maxLaneBacklog else { return }
         let ready = workers.values.filter { $0.freeSlots > 0 }.sorted { $0.freeSlots > $1.freeSlots }
         for worker in ready {
             var free = worker.freeSlots
@@ -87,7 +91,7 @@ extension Coordinator {
         let withEmbeds = !worker.embeddings.use(job.embedsID)
         worker.running[work] = .now
         workers[peer] = worker
-        let plan = job.plan, request = job.request, blobs = blobs
+        let plan = job.plan, request = job.request, blobs = blobs, cache = outputs
         let embeds = (id: job.embedsID, prompt: job.promptSHA, negative: job.negativeSHA, width: job.model.textDim)
         inputs.submit {
             do {
@@ -97,7 +101,15 @@ extension Coordinator {
                     input = plan.noise(seed: seed).values(in: box)
                 case .blend(let box, let outputs):
                     var loaded: [Int: [Float]] = [:]
-                    for (region, sha) in outputs { loaded[region] = try blobs.getFloats(sha) }
+                    for (region, sha) in outputs {
+                        if let cached = cache[sha] {
+                            loaded[region] = cached
+                        } else {
+                            let values = try blobs.getFloats(sha)
+                            cache.insert(values, sha: sha)
+                            loaded[region] = values
+                        }
+                    }
                     input = try plan.blend(outputs: loaded, into: box)
                 }
                 let frames = try Self.assignmentFrames(
@@ -220,7 +232,7 @@ extension Coordinator {
         let expected = [box.channels, box.frames.length, box.rows.length, box.columns.length]
         let dependents = job.dependentsWithInputs(of: shard)
         let name = worker.name, limits = WireLimits(maxMessageBytes: config.maxMessageBytes)
-        let blobs = blobs, store = recordStore, window = config.recordRetryWindow, logger = logger
+        let blobs = blobs, store = recordStore, window = config.recordRetryWindow, logger = logger, cache = outputs
         records.submit {
             let outcome: RecordOutcome
             do {
@@ -238,7 +250,10 @@ extension Coordinator {
                 }
                 // Durable before acknowledged: the output is fsync'd, then its address
                 // and the dependents' readiness commit in one transaction.
-                let sha = try blobs.putFloats(tensor.values)
+                // The codec checked the frame against its SHA-256: store those bytes under it.
+                let sha = SHA256.hex(Array(result.latents.sha256))
+                try blobs.put([UInt8](frames[Int(result.latents.frameIndex)]), sha256: sha)
+                cache.insert(tensor.values, sha: sha)
                 let item = WorkItem.shard(shard)
                 outcome = Self.recordWithRetry(store: store.value, window: window, logger: logger, item: item, job: id, sha: sha) {
                     try store.value.completeShard(job: id, shard: shard, attempt: token, worker: name, outputSHA: sha, dependents: dependents)

@@ -39,6 +39,8 @@ public final class Coordinator {
     let inputs = OffLoopLane(name: "reel-coordinator-inputs")
     let records = OffLoopLane(name: "reel-coordinator-records")
     let clock: FarmClock
+    /// Recent shard outputs, so blends rarely read them back from disk.
+    let outputs: OutputCache
 
     var workers: [PeerID: ConnectedWorker] = [:]
     var jobs: [Int64: JobRuntime] = [:]
@@ -71,6 +73,7 @@ public final class Coordinator {
         self.videoJoiner = videoJoiner
         self.logger = logger
         clock = FarmClock()
+        outputs = OutputCache(capacityBytes: config.outputCacheBytes)
         let now = ContinuousClock.now
         startedAt = now
         lastMaintenance = now

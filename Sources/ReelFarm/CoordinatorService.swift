@@ -98,6 +98,7 @@ public final class CoordinatorService: @unchecked Sendable {
     /// on the same data directory (``StoreError/dataDirectoryInUse(directory:pid:)``)
     /// or dispatches from the same database (``StoreError/databaseInUse(url:holder:)``).
     public func start() throws {
+        MemoryPolicy.returnLargeBuffersToTheSystem()
         let data = URL(fileURLWithPath: options.dataDirectory)
         // Before the database is touched: a second coordinator here must not adopt,
         // and later stop, the first one's PostgreSQL.

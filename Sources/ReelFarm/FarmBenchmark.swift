@@ -22,6 +22,8 @@ public struct FarmBenchmark: Sendable {
     public var blocks: Int
     /// The `reel` executable the worker processes run.
     public var executable: String
+    /// The coordinator's output cache (``CoordinatorConfig/outputCacheBytes``).
+    public var outputCacheBytes = 0
 
     public init(
         workers: Int = 8, width: Int = 832, height: Int = 480, seconds: Double = 60, stepTime: Duration = .milliseconds(50),
@@ -76,6 +78,7 @@ public struct FarmBenchmark: Sendable {
         var options = CoordinatorService.Options(dataDirectory: dataDirectory, httpPort: 0, listen: "tcp://127.0.0.1:*")
         options.config.dataDirectory = dataDirectory
         options.config.preset = "ultrafast"
+        options.config.outputCacheBytes = outputCacheBytes
         let service = CoordinatorService(options: options, logger: logger)
         try service.start()
         defer { service.stop() }
@@ -113,7 +116,8 @@ public struct FarmBenchmark: Sendable {
                 chunks = status.decodeChunkStates?.values.reduce(0, +) ?? 0
                 break
             }
-            try await Task.sleep(for: .milliseconds(5))
+            // Each status is three queries on the loop's connection: poll gently.
+            try await Task.sleep(for: .milliseconds(100))
         }
         let finished = ContinuousClock.now
         for child in children where child.isRunning { kill(child.processIdentifier, SIGTERM) }

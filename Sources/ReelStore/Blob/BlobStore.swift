@@ -32,7 +32,13 @@ public struct BlobStore: Sendable {
     /// back. Storing the same bytes again does nothing.
     @discardableResult
     public func put(_ bytes: [UInt8]) throws(StoreError) -> String {
-        let sha = SHA256.hex(SHA256.hash(bytes))
+        try put(bytes, sha256: SHA256.hex(SHA256.hash(bytes)))
+    }
+
+    /// Stores `bytes` under `sha256`, a digest the caller has just checked them
+    /// against (a wire tensor's verified checksum), so they are not hashed twice.
+    @discardableResult
+    public func put(_ bytes: [UInt8], sha256 sha: String) throws(StoreError) -> String {
         let final = try path(of: sha)
         if let size = Self.fileSize(final.path), size == bytes.count { return sha }
         let shelf = final.deletingLastPathComponent()
