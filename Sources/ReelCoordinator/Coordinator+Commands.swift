@@ -115,8 +115,19 @@ extension Coordinator {
     }
 
     func status(_ row: JobRow) throws -> FarmAPI.JobStatus {
-        let counts = try store.shardCounts(job: row.id)
-        let chunks = try store.decodeChunkCounts(job: row.id)
+        // An active job's counts come from memory, which follows every commit within
+        // a turn: a client polling progress costs the loop no queries beyond the row.
+        let counts: [ShardState.Name: Int]
+        let chunks: [ShardState.Name: Int]
+        if let job = jobs[row.id], job.machine.state.name == row.state {
+            counts = job.shardCounts
+            var decoded: [ShardState.Name: Int] = [:]
+            for machine in job.decode?.machines ?? [] { decoded[machine.state.name, default: 0] += 1 }
+            chunks = decoded
+        } else {
+            counts = try store.shardCounts(job: row.id)
+            chunks = try store.decodeChunkCounts(job: row.id)
+        }
         // A running job's plan is in memory; finished ones are planned again from their spec.
         let plan = jobs[row.id]?.plan ?? (try? StoredJob.decode(row.spec)).flatMap { try? $0.request.makePlan(model: $0.model) }
         let total = counts.values.reduce(0, +)

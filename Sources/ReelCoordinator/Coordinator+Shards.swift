@@ -252,7 +252,11 @@ extension Coordinator {
                 // and the dependents' readiness commit in one transaction.
                 // The codec checked the frame against its SHA-256: store those bytes under it.
                 let sha = SHA256.hex(Array(result.latents.sha256))
-                try blobs.put([UInt8](frames[Int(result.latents.frameIndex)]), sha256: sha)
+                var failure: (any Error)?
+                frames[Int(result.latents.frameIndex)].withUnsafeBytes { raw in
+                    do { try blobs.put(raw, sha256: sha) } catch { failure = error }
+                }
+                if let failure { throw failure }
                 cache.insert(tensor.values, sha: sha)
                 let item = WorkItem.shard(shard)
                 outcome = Self.recordWithRetry(store: store.value, window: window, logger: logger, item: item, job: id, sha: sha) {

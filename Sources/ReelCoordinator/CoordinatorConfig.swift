@@ -57,7 +57,7 @@ public struct CoordinatorConfig: Sendable {
         blocklistThreshold: Int = 2, maxMessageBytes: Int = 512 << 20, decodeChunkFrames: Int = 8, maxDecodeOverhead: Double = 0.3,
         decodeWarmup: Int = 2, crf: Double = 18, preset: String = "medium", reconcileInterval: Duration = .seconds(10),
         recordRetryWindow: Duration = .seconds(600), collectBlobs: Bool = true, eventRetentionDays: Int = 30,
-        outputCacheBytes: Int = 0, maxLaneBacklog: Int = 8,
+        outputCacheBytes: Int = 0, maxLaneBacklog: Int = 4,
         admission: AdmissionLimits = .default
     ) {
         self.listen = listen

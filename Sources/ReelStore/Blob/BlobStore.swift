@@ -39,6 +39,21 @@ public struct BlobStore: Sendable {
     /// against (a wire tensor's verified checksum), so they are not hashed twice.
     @discardableResult
     public func put(_ bytes: [UInt8], sha256 sha: String) throws(StoreError) -> String {
+        var failure: StoreError?
+        let stored = bytes.withUnsafeBytes { raw -> String? in
+            do throws(StoreError) { return try put(raw, sha256: sha) } catch {
+                failure = error
+                return nil
+            }
+        }
+        if let failure { throw failure }
+        return stored ?? sha
+    }
+
+    /// Stores `bytes` (a received frame, without copying it first) under `sha256`,
+    /// a digest the caller has just checked them against.
+    @discardableResult
+    public func put(_ bytes: UnsafeRawBufferPointer, sha256 sha: String) throws(StoreError) -> String {
         let final = try path(of: sha)
         if let size = Self.fileSize(final.path), size == bytes.count { return sha }
         let shelf = final.deletingLastPathComponent()
@@ -110,13 +125,13 @@ public struct BlobStore: Sendable {
             .appendingPathComponent(sha256, isDirectory: false)
     }
 
-    private static func writeSynced(_ bytes: [UInt8], to path: String) throws(StoreError) {
+    private static func writeSynced(_ bytes: UnsafeRawBufferPointer, to path: String) throws(StoreError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .fileSystem(path: path, reason: "cannot create: \(lastError())") }
         defer { close(fd) }
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { throw .fileSystem(path: path, reason: "cannot write: \(lastError())") }
             offset += n
