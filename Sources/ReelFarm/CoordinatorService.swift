@@ -40,6 +40,10 @@ public final class CoordinatorService: @unchecked Sendable {
     private var embedded: EmbeddedPostgres?
     private var loopThread: Thread?
     private let loopDone = DispatchSemaphore(value: 0)
+    /// Signalled when the database supervisor has ended (it must not start the
+    /// server again while `stop()` stops it).
+    private let supervisorDone = DispatchSemaphore(value: 0)
+    private var supervising = false
     /// The ROUTER endpoint, once bound.
     public private(set) var endpoint = ""
     private var coordinator: UncheckedBox<Coordinator>?
@@ -132,7 +136,8 @@ public final class CoordinatorService: @unchecked Sendable {
             url = try cluster.start(owner: lock)
             logger.info("started the embedded PostgreSQL", metadata: ["cluster": "\(cluster.clusterDirectory.path)"])
         }
-        let connection = try PostgresConnection(url: url)
+        let guarded = url.withFaultTimeouts()
+        let connection = try PostgresConnection(url: guarded)
         self.connection = connection
         // Also for a shared --db: one coordinator dispatches from a database.
         try CoordinatorLock.hold(
@@ -141,7 +146,7 @@ public final class CoordinatorService: @unchecked Sendable {
         if !applied.isEmpty { logger.info("applied migrations", metadata: ["versions": "\(applied)"]) }
         let blobs = try BlobStore(directory: data.appendingPathComponent("blobs"))
         // Results commit on a connection of their own, off the event loop.
-        let records = try PostgresConnection(url: url)
+        let records = try PostgresConnection(url: guarded)
         let coordinator = try Coordinator(
             config: options.config, store: FarmStore(connection: connection), recordStore: FarmStore(connection: records),
             blobs: blobs, mailbox: mailbox, videoJoiner: videoJoiner, logger: logger)
@@ -158,6 +163,33 @@ public final class CoordinatorService: @unchecked Sendable {
         thread.stackSize = 8 << 20
         thread.start()
         loopThread = thread
+        if let embedded { superviseDatabase(embedded, lock: lock) }
+    }
+
+    /// The embedded PostgreSQL is this coordinator's to keep alive: checked every
+    /// 2 s and started again if it died (killed, crashed). Meanwhile the coordinator
+    /// keeps its workers and their results (`/v1/health` says the database is
+    /// unreachable); its connections reconnect on their next statement.
+    private func superviseDatabase(_ cluster: EmbeddedPostgres, lock: DataDirectoryLock) {
+        let stop = stopFlag, logger = logger, done = supervisorDone
+        let box = UncheckedBox(cluster)
+        supervising = true
+        let thread = Thread {
+            defer { done.signal() }
+            while !stop.isSet {
+                for _ in 0 ..< 20 where !stop.isSet { Thread.sleep(forTimeInterval: 0.1) }
+                do {
+                    guard !stop.isSet, try !box.value.isRunning(), !stop.isSet else { continue }
+                    logger.error("the embedded PostgreSQL is not running; starting it again")
+                    _ = try box.value.start(owner: lock)
+                    logger.info("the embedded PostgreSQL is running again")
+                } catch {
+                    logger.error("cannot restart the embedded PostgreSQL", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        thread.name = "reel-database-supervisor"
+        thread.start()
     }
 
     /// Serves the HTTP API until SIGINT/SIGTERM (or `stop()`), then stops everything.
@@ -174,6 +206,10 @@ public final class CoordinatorService: @unchecked Sendable {
         stopFlag.set()
         if loopThread != nil { loopDone.wait() }
         loopThread = nil
+        if supervising {
+            supervisorDone.wait()
+            supervising = false
+        }
         // The loop is done with the connection; closing it ends the session and so
         // its coordinator lock (the coordinator object lives on for its statistics).
         connection?.close()

@@ -43,6 +43,27 @@ import Testing
         #expect(status.progress == 1 && status.shards["done"] == status.shardTotal)
     }
 
+    /// PostgreSQL killed with SIGKILL in the middle of a job: the coordinator's
+    /// supervisor starts it again, results wait on disk and commit once it is back,
+    /// and the job ends with the undisturbed latents.
+    @Test func databaseKilledMidJobIsRestartedAndNothingIsLost() async throws {
+        let expected = try await Self.reference.sha(Self.request())
+        let farm = try ProcessFarm()
+        defer { farm.stop() }
+        try await farm.startCoordinator()
+        try farm.startWorker("w1")
+        try await farm.waitForWorkers(1)
+        let id = try await farm.client.submit(FarmAPI.SubmitRequest(request: Self.request()))
+        try await farm.waitUntil(timeout: .seconds(300)) { (try await farm.client.job(id).shards["done"] ?? 0) >= 2 }
+        let postmaster = try farm.postmasterPID()
+        kill(postmaster, SIGKILL)
+        let status = try await farm.waitForEnd(id)
+        #expect(status.state == "succeeded", "\(status.reason ?? "")")
+        #expect(status.latentsSha256 == expected)
+        #expect(try farm.postmasterPID() != postmaster, "the supervisor started a new server")
+        #expect(try await farm.client.health().database == "ok")
+    }
+
     /// The crash window between the last shard's commit and the move to decoding:
     /// the database holds a running job whose shards are all done. (Made by hand
     /// from a finished run, since the window is too short to hit with a signal.)
@@ -237,6 +258,14 @@ final class ProcessFarm: @unchecked Sendable {
             return ["succeeded", "failed", "cancelled"].contains(status?.state ?? "")
         }
         return status!
+    }
+
+    /// The embedded PostgreSQL's postmaster, from its lock file.
+    func postmasterPID() throws -> pid_t {
+        let cluster = try EmbeddedPostgres(dataDirectory: URL(fileURLWithPath: dataDirectory).appendingPathComponent("postgres"))
+        let file = cluster.clusterDirectory.appendingPathComponent("postmaster.pid")
+        let first = try String(contentsOf: file, encoding: .utf8).split(separator: "\n").first ?? ""
+        return try #require(pid_t(first.trimmingCharacters(in: .whitespaces)), "no pid in \(file.path)")
     }
 
     /// A connection to the farm's embedded PostgreSQL.

@@ -64,4 +64,18 @@ import Testing
             #expect(!"\(error)".contains("hunter2"), "\(error)")
         }
     }
+
+    /// The farm's fault timeouts are added where the URL is silent and never
+    /// override what the operator wrote; a statement timeout joins their options.
+    @Test func faultTimeoutsFillOnlyWhatIsUnset() throws {
+        let plain = try PostgresURL("postgres://reel@db.example:5432/farm").withFaultTimeouts()
+        #expect(plain["connect_timeout"] == "5" && plain["keepalives"] == "1" && plain["tcp_user_timeout"] == "30000")
+        #expect(plain["options"] == "-c statement_timeout=60000")
+        #expect(plain["host"] == "db.example" && plain.database == "farm")
+        let tuned = try PostgresURL("postgres://reel@db/farm?connect_timeout=20&options=-c%20search_path%3Dreel").withFaultTimeouts()
+        #expect(tuned["connect_timeout"] == "20")
+        #expect(tuned["options"] == "-c search_path=reel -c statement_timeout=60000")
+        let explicit = try PostgresURL("postgres://reel@db/farm?options=-c%20statement_timeout%3D5000").withFaultTimeouts()
+        #expect(explicit["options"] == "-c statement_timeout=5000")
+    }
 }

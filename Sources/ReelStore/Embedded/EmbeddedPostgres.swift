@@ -183,6 +183,9 @@ public final class EmbeddedPostgres: Sendable {
     /// Whether a live server runs on the cluster. A `postmaster.pid` whose process
     /// is gone (or is not this cluster's postmaster: its pid was reused) is stale
     /// and removed, so the server can start again after a crash or a SIGKILL.
+    /// Whether a postmaster runs on the cluster now (what a supervisor checks).
+    public func isRunning() throws(StoreError) -> Bool { try serverIsRunning() }
+
     private func serverIsRunning() throws(StoreError) -> Bool {
         let pidFile = clusterDirectory.appendingPathComponent("postmaster.pid").path
         guard let contents = try? String(contentsOfFile: pidFile, encoding: .utf8) else { return false }

@@ -51,6 +51,30 @@ public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
     /// Whether the string carries a password.
     public var hasPassword: Bool { options.contains { $0.keyword == "password" } }
 
+    /// This URL with the settings a farm needs to survive network faults, where the
+    /// URL does not set them itself: a 5 s connect timeout, TCP keepalives that notice
+    /// a dead peer within about 25 s, a 30 s limit on unacknowledged data, and a 60 s
+    /// statement timeout. Without them a partition blocks a statement inside libpq
+    /// until the kernel gives up, which takes minutes. (Keepalives and the TCP
+    /// timeout do nothing on a unix socket, where a dead server closes it at once.)
+    public func withFaultTimeouts() -> PostgresURL {
+        let defaults: [(String, String)] = [
+            ("connect_timeout", "5"), ("keepalives", "1"), ("keepalives_idle", "10"), ("keepalives_interval", "5"),
+            ("keepalives_count", "3"), ("tcp_user_timeout", "30000"),
+        ]
+        var options = self.options
+        for (keyword, value) in defaults where !options.contains(where: { $0.keyword == keyword }) {
+            options.append((keyword, value))
+        }
+        let timeout = "-c statement_timeout=60000"
+        if let index = options.firstIndex(where: { $0.keyword == "options" }) {
+            if !options[index].value.contains("statement_timeout") { options[index].value += " " + timeout }
+        } else {
+            options.append(("options", timeout))
+        }
+        return PostgresURL(options: options)
+    }
+
     /// The same server and credentials, another database.
     public func with(database: String) -> PostgresURL {
         PostgresURL(options: options.filter { $0.keyword != "dbname" } + [("dbname", database)])
