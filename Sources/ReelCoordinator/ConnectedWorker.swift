@@ -15,6 +15,8 @@ struct ConnectedWorker: Sendable {
     var models: [String: ModelGeometry]
     /// Per model, the warm-up frames its decode chunks need.
     var decodeWarmup: [String: Int] = [:]
+    /// Per model, the digest of its weights and configs (empty: not told).
+    var modelDigests: [String: String] = [:]
     var canDenoise: Bool
     var canDecode: Bool
     /// When the coordinator last heard from it (monotonic: a wall-clock step must

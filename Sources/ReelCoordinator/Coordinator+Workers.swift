@@ -41,6 +41,7 @@ extension Coordinator {
         }
         var models: [String: ModelGeometry] = [:]
         var warmups: [String: Int] = [:]
+        var digests: [String: String] = [:]
         for info in hello.modelInfos {
             guard let geometry = Self.geometry(info), (try? geometry.validate()) != nil else {
                 reject(peer: peer, "worker \(name) offers model '\(info.name.prefix(80))' with an invalid geometry; ignored")
@@ -48,6 +49,19 @@ extension Coordinator {
             }
             models[info.name] = geometry
             warmups[info.name] = Int(min(info.decodeWarmupFrames, 4096))
+            digests[info.name] = String(info.digest.prefix(64))
+        }
+        // A model is its name and its digest: a worker holding another checkpoint
+        // under a name the farm already renders with would mix two models in a clip.
+        for (model, digest) in digests where !digest.isEmpty {
+            if let other = workers.values.first(where: { $0.name != name && !($0.modelDigests[model] ?? "").isEmpty && $0.modelDigests[model] != digest }) {
+                let theirs = other.modelDigests[model] ?? ""
+                refuse(
+                    peer, .invalid,
+                    "model '\(model)' on this worker has digest \(digest), but worker '\(other.name)' serves it with digest \(theirs): give the two checkpoints different folder names, or copy the same folder to both")
+                reject(peer: peer, "worker \(name): model '\(model)' digest \(digest) differs from \(other.name)'s \(theirs)")
+                return
+            }
         }
         let kinds = Set(hello.kinds)
         let slots = Int(hello.slots)
@@ -58,6 +72,7 @@ extension Coordinator {
             canDecode: (kinds.isEmpty || kinds.contains(.decode)) && warmups.values.contains { $0 > 0 },
             lastSeen: now, leasesExtended: now)
         worker.decodeWarmup = warmups
+        worker.modelDigests = digests
         if let previous, previous.bootID == bootID, !bootID.isEmpty {
             // The same process saying hello again (it thought us silent): it keeps
             // what it runs and the embeddings it holds, and nothing is re-recorded.

@@ -15,6 +15,7 @@ public final class ModelExecutor: ShardExecutor, @unchecked Sendable {
     private var vaes: [String: WanVAE] = [:]
     private var folders: [String: ModelFolder] = [:]
     private var contexts: [String: WanTransformer3DModel.TextContext] = [:]
+    private var digests: [String: String] = [:]
     private var contextOrder: [String] = []
     /// Prompts a worker keeps prepared; a farm runs few prompts at a time.
     private let contextCapacity = 8
@@ -70,6 +71,16 @@ public final class ModelExecutor: ShardExecutor, @unchecked Sendable {
         } catch {
             throw WorkerError(.internalError, "\(error)")
         }
+    }
+
+    /// The folder's ``ModelDigest``, computed once (it reads every weight file).
+    public func digest(model: String) -> String {
+        (try? cached(\.digests, model) { () throws(WorkerError) in
+            let folder = try folder(model)
+            do { return try ModelDigest.of(folder: folder.path) } catch let error as WorkerError { throw error } catch {
+                throw WorkerError(.modelNotFound, "\(error)")
+            }
+        }) ?? ""
     }
 
     /// The VAE decoder's receptive field, read from its config (no weights loaded).

@@ -11,7 +11,15 @@ public protocol ShardExecutor: Sendable {
     func denoise(_ task: DenoiseTask) throws(WorkerError) -> Tensor
     /// Warm-up latent frames a decode chunk of `model` needs to match the sequential decode.
     func decodeWarmup(model: String) -> Int
+    /// What identifies `model`'s weights and configs (the same on every worker that
+    /// holds the same checkpoint); empty if it cannot be told.
+    func digest(model: String) -> String
     /// Decodes one chunk, handing its pixel frames `(3, n, H, W)` in [−1, 1] to
     /// `emit` as the decoder produces them (a long chunk is never whole in memory).
     func decode(_ task: DecodeTask, emit: (Tensor) throws(WorkerError) -> Void) throws(WorkerError)
+}
+
+extension ShardExecutor {
+    /// Executors that cannot tell their weights apart say nothing.
+    public func digest(model: String) -> String { "" }
 }

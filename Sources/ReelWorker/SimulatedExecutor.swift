@@ -29,6 +29,9 @@ public struct SimulatedExecutor: ShardExecutor {
 
     public func decodeWarmup(model: String) -> Int { 1 }
 
+    /// The stand-in has no weights: every simulated worker is the same model.
+    public func digest(model: String) -> String { "simulated-stand-in" }
+
     public func denoise(_ task: DenoiseTask) throws(WorkerError) -> Tensor {
         guard task.model == Self.modelName else {
             throw WorkerError(.modelNotFound, "the simulated worker only has model '\(Self.modelName)', not '\(task.model)'")

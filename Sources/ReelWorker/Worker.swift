@@ -154,6 +154,7 @@ public final class Worker {
             hello.modelInfos = models.map { model in
                 var info = Self.info(model)
                 info.decodeWarmupFrames = UInt32(executor.decodeWarmup(model: model.name))
+                info.digest = executor.digest(model: model.name)
                 if info.decodeWarmupFrames > 0 { canDecode = true }
                 return info
             }

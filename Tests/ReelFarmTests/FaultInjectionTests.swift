@@ -1,5 +1,6 @@
 import Foundation
 import ReelCoordinator
+import ReelModel
 import ReelPlan
 import ReelStore
 import ReelWorker
@@ -296,5 +297,28 @@ final class ProcessFarm: @unchecked Sendable {
         }
         guard bound else { throw APIError.unavailable("cannot find a free port") }
         return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// A model is its name and its digest.
+@Suite(.serialized) struct ModelIdentityTests {
+    /// A second worker holding another checkpoint under the same folder name is
+    /// refused at hello, with both digests in the reason; the first keeps working.
+    @Test func aWorkerWithAnotherCheckpointUnderTheSameNameIsRefused() async throws {
+        let farm = try TestFarm()
+        defer { farm.stop() }
+        try farm.addWorker(name: "first")
+        try await farm.service.waitForWorkers(1, timeout: .seconds(60))
+        let other = farm.directory.appendingPathComponent("other-models").path
+        let preset = ModelPreset.tiny
+        try ModelFolder.create(at: other + "/tiny", transformer: preset.transformer, scheduler: preset.scheduler, vae: preset.vae, seed: 1)
+        try farm.addWorker(name: "impostor", executor: ModelExecutor(directory: other))
+        try await Task.sleep(for: .seconds(3))
+        #expect(try await farm.workerStatuses().filter { $0.state == "active" }.map(\.name) == ["first"])
+        let events = try FarmResilienceTests.store(farm.service).events(job: nil, limit: 100).compactMap(\.detail)
+        #expect(events.contains { $0.contains("impostor") && $0.contains("digest") })
+        let id = try await farm.service.submit(FarmAPI.SubmitRequest(request: TestFarm.request(seed: 4)))
+        let status = try await farm.wait(id)
+        #expect(status.state == "succeeded", "\(status.reason ?? "")")
     }
 }

@@ -519,6 +519,11 @@ public nonisolated struct Reel_V1_ModelInfo: Sendable {
   /// apart join seamlessly (the VAE decoder's receptive field); 0 without a VAE.
   public var decodeWarmupFrames: UInt32 = 0
 
+  /// Lowercase hex SHA-256 over the model folder's configs and weight files: two
+  /// workers offer the same model only if their digests match, so one clip is
+  /// never rendered by two different checkpoints that share a folder name.
+  public var digest: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1500,7 +1505,7 @@ nonisolated extension Reel_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._Messa
 
 nonisolated extension Reel_V1_ModelInfo: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ModelInfo"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{3}latent_channels\0\u{3}temporal_stride\0\u{3}spatial_stride\0\u{3}patch_frames\0\u{3}patch_height\0\u{3}patch_width\0\u{1}layers\0\u{1}width\0\u{3}ffn_width\0\u{1}heads\0\u{3}text_tokens\0\u{3}text_dim\0\u{3}decode_warmup_frames\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{3}latent_channels\0\u{3}temporal_stride\0\u{3}spatial_stride\0\u{3}patch_frames\0\u{3}patch_height\0\u{3}patch_width\0\u{1}layers\0\u{1}width\0\u{3}ffn_width\0\u{1}heads\0\u{3}text_tokens\0\u{3}text_dim\0\u{3}decode_warmup_frames\0\u{1}digest\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1522,6 +1527,7 @@ nonisolated extension Reel_V1_ModelInfo: SwiftProtobuf.Message, SwiftProtobuf._M
       case 12: try { try decoder.decodeSingularUInt32Field(value: &self.textTokens) }()
       case 13: try { try decoder.decodeSingularUInt32Field(value: &self.textDim) }()
       case 14: try { try decoder.decodeSingularUInt32Field(value: &self.decodeWarmupFrames) }()
+      case 15: try { try decoder.decodeSingularStringField(value: &self.digest) }()
       default: break
       }
     }
@@ -1570,6 +1576,9 @@ nonisolated extension Reel_V1_ModelInfo: SwiftProtobuf.Message, SwiftProtobuf._M
     if self.decodeWarmupFrames != 0 {
       try visitor.visitSingularUInt32Field(value: self.decodeWarmupFrames, fieldNumber: 14)
     }
+    if !self.digest.isEmpty {
+      try visitor.visitSingularStringField(value: self.digest, fieldNumber: 15)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1588,6 +1597,7 @@ nonisolated extension Reel_V1_ModelInfo: SwiftProtobuf.Message, SwiftProtobuf._M
     if lhs.textTokens != rhs.textTokens {return false}
     if lhs.textDim != rhs.textDim {return false}
     if lhs.decodeWarmupFrames != rhs.decodeWarmupFrames {return false}
+    if lhs.digest != rhs.digest {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
