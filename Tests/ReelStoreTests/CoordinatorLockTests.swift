@@ -17,6 +17,16 @@ import Testing
         }
     }
 
+    /// Takes the lock, waiting up to 5 s for a session a previous test closed: the
+    /// server ends a closed session's backend, and so its locks, asynchronously.
+    func holdEventually(_ connection: PostgresConnection, name: String) throws {
+        for _ in 0 ..< 200 {
+            if refusal(connection, name: name) == nil { return }
+            usleep(25_000)
+        }
+        try CoordinatorLock.hold(on: connection, name: name)
+    }
+
     /// Ends `name`'s session from outside, as a restart or a network cut would,
     /// and waits until the server has let go of it.
     func terminate(_ name: String) throws {
@@ -34,20 +44,26 @@ import Testing
 
     @Test func aSecondCoordinatorIsRefusedNamingTheHolder() throws {
         let first = try connect(), second = try connect()
-        try CoordinatorLock.hold(on: first, name: "reel coordinator test-first")
+        try holdEventually(first, name: "reel coordinator test-first")
         let error = try #require(refusal(second, name: "reel coordinator test-second"))
         guard case .databaseInUse(_, let holder) = error else { Issue.record("\(error)"); return }
         #expect(holder?.contains("'reel coordinator test-first'") == true, "\(error)")
         #expect("\(error)".contains("another coordinator is dispatching") && "\(error)".contains("8243106209170681714"))
-        // Closing the session lets the lock go.
+        // Closing the session lets the lock go, once the server has ended its
+        // backend (asynchronous, so a loaded machine may take a moment).
         first.close()
-        #expect(refusal(second, name: "reel coordinator test-second") == nil)
+        var taken = false
+        for _ in 0 ..< 200 where !taken {
+            taken = refusal(second, name: "reel coordinator test-second") == nil
+            if !taken { usleep(25_000) }
+        }
+        #expect(taken, "the lock was not released within 5 s of closing its session")
         second.close()
     }
 
     @Test func theLockIsTakenAgainAfterAReconnect() throws {
         let first = try connect(), second = try connect()
-        try CoordinatorLock.hold(on: first, name: "reel coordinator test-reconnect")
+        try holdEventually(first, name: "reel coordinator test-reconnect")
         try terminate("reel coordinator test-reconnect")
         #expect(throws: StoreError.self) { try first.execute("SELECT 1") }
         try first.execute("SELECT 1")
@@ -60,7 +76,7 @@ import Testing
     /// reconnected one must not go on without it.
     @Test func aReconnectThatFindsTheLockTakenCloses() throws {
         let first = try connect(), second = try connect()
-        try CoordinatorLock.hold(on: first, name: "reel coordinator test-late")
+        try holdEventually(first, name: "reel coordinator test-late")
         try terminate("reel coordinator test-late")
         #expect(refusal(second, name: "reel coordinator test-early") == nil)
         #expect(throws: StoreError.self) { try first.execute("SELECT 1") }
