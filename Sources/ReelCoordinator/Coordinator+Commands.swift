@@ -6,10 +6,24 @@ import ReelTensor
 
 /// The API's requests, answered on the loop.
 extension Coordinator {
+    /// Answers a request from the API: at once, or, for a submission (which
+    /// writes blobs and a transaction), when the `records` lane has stored it.
+    func receive(_ entry: CoordinatorMailbox.Entry) {
+        guard case .submit(let submission) = entry.command else { return entry.reply(answer(entry.command)) }
+        do {
+            try submit(submission, reply: entry.reply)
+        } catch let error as APIError {
+            entry.reply(.failure(error))
+        } catch {
+            entry.reply(.failure(.internalError("the coordinator failed: \(error)")))
+        }
+    }
+
     func answer(_ command: CoordinatorMailbox.Command) -> Result<CoordinatorMailbox.Reply, APIError> {
         do {
             switch command {
-            case .submit(let request): return .success(.submitted(try submit(request)))
+            case .submit:
+                return .failure(.internalError("a submission is answered by `receive(_:)`"))
             case .jobs: return .success(.jobs(try store.jobs().map(status)))
             case .job(let id): return .success(.job(try status(of: id)))
             case .workers: return .success(.workers(try workerStatuses()))
@@ -36,8 +50,11 @@ extension Coordinator {
             rejectedMessages: statistics.rejected, shardsCompleted: statistics.shardsCompleted, recordBacklog: records.backlog)
     }
 
-    /// Checks, plans, stores and queues a new job.
-    func submit(_ submission: FarmAPI.SubmitRequest) throws -> Int64 {
+    /// Checks and plans a new job here (cheap, and refused at once if wrong), then
+    /// stores its embeddings and rows on the `records` lane, whose fsyncs and
+    /// transaction would otherwise hold up the loop; `reply` answers the client once
+    /// the job is stored (``jobStored(_:reply:)``).
+    func submit(_ submission: FarmAPI.SubmitRequest, reply: @escaping @Sendable (Result<CoordinatorMailbox.Reply, APIError>) -> Void) throws {
         let request = submission.request
         // Before anything is planned or stored: an oversized job must cost nothing.
         do { try config.admission.check(request, model: knownModels()[request.model]) } catch { throw APIError.badRequest(error.description) }
@@ -56,33 +73,53 @@ extension Coordinator {
             request.usesGuidance
             ? try embeddings(submission.negativePromptEmbeds, text: request.negativePrompt ?? "", name: "negative_prompt_embeds", model: model)
             : nil
-        let promptSHA = try blobs.putFloats(prompt)
-        let negativeSHA = try negative.map { try blobs.putFloats($0) }
         let warmup = workers.values.compactMap { $0.decodeWarmup[request.model] }.max()
         let stored = StoredJob(request: request, model: model, decodeWarmup: warmup)
-        let shards = plan.shards
-        let ready = Set(shards.filter { $0.block == 0 })
-        let id = try store.createJob(
-            name: request.name ?? "", model: request.model, spec: try stored.json(), promptEmbedsSHA: promptSHA,
-            negativeEmbedsSHA: negativeSHA, priority: request.priority, shards: shards, readyShards: ready)
-        var machine = JobStateMachine()
-        _ = machine.start()
-        var records: [ShardID: ShardRecord] = [:]
-        for shard in shards {
-            var shardMachine = ShardStateMachine(policy: config.policy)
-            if ready.contains(shard) { _ = shardMachine.dependenciesMet() }
-            records[shard] = ShardRecord(machine: shardMachine, token: 0, outputSHA: nil)
+        let spec = try stored.json()
+        let blobs = blobs, store = recordStore, policy = config.policy
+        records.submit {
+            do {
+                let promptSHA = try blobs.putFloats(prompt)
+                let negativeSHA = try negative.map { values throws(StoreError) in try blobs.putFloats(values) }
+                let shards = plan.shards
+                let ready = Set(shards.filter { $0.block == 0 })
+                let id = try store.value.createJob(
+                    name: request.name ?? "", model: request.model, spec: spec, promptEmbedsSHA: promptSHA,
+                    negativeEmbedsSHA: negativeSHA, priority: request.priority, shards: shards, readyShards: ready)
+                var machine = JobStateMachine()
+                _ = machine.start()
+                var records: [ShardID: ShardRecord] = [:]
+                for shard in shards {
+                    var shardMachine = ShardStateMachine(policy: policy)
+                    if ready.contains(shard) { _ = shardMachine.dependenciesMet() }
+                    records[shard] = ShardRecord(machine: shardMachine, token: 0, outputSHA: nil)
+                }
+                let job = JobRuntime(
+                    id: id, request: request, model: model, plan: plan, promptSHA: promptSHA, negativeSHA: negativeSHA,
+                    decodeWarmup: warmup, machine: machine, shards: records)
+                return .jobStored(.success(job), reply: reply)
+            } catch {
+                return .jobStored(.failure(OffLoopFailure("the coordinator could not store the job: \(error)", transient: true)), reply: reply)
+            }
         }
-        jobs[id] = JobRuntime(
-            id: id, request: request, model: model, plan: plan, promptSHA: promptSHA, negativeSHA: negativeSHA,
-            decodeWarmup: warmup, machine: machine, shards: records)
-        logger.info(
-            "job submitted",
-            metadata: [
-                "job": "\(id)", "model": "\(request.model)", "latent": "\(plan.latent.dimensions)",
-                "windows": "\(plan.windows.count)", "shards": "\(shards.count)",
-            ])
-        return id
+    }
+
+    /// The `records` lane stored a submitted job: it runs from now on.
+    func jobStored(_ outcome: Result<JobRuntime, OffLoopFailure>, reply: @Sendable (Result<CoordinatorMailbox.Reply, APIError>) -> Void) {
+        switch outcome {
+        case .success(let job):
+            jobs[job.id] = job
+            logger.info(
+                "job submitted",
+                metadata: [
+                    "job": "\(job.id)", "model": "\(job.request.model)", "latent": "\(job.plan.latent.dimensions)",
+                    "windows": "\(job.plan.windows.count)", "shards": "\(job.plan.shardCount)",
+                ])
+            reply(.success(.submitted(job.id)))
+        case .failure(let failure):
+            logger.error("cannot store a submitted job", metadata: ["error": "\(failure)"])
+            reply(.failure(.unavailable(failure.description)))
+        }
     }
 
     /// Given embeddings (checked against the model's text width) or the stand-in

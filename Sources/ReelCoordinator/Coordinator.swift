@@ -136,7 +136,7 @@ public final class Coordinator {
         }
         let work = ContinuousClock.now
         for event in inputs.drain() + records.drain() { apply(event) }
-        for entry in mailbox.drain() { entry.reply(answer(entry.command)) }
+        for entry in mailbox.drain() { receive(entry) }
         let now = ContinuousClock.now
         if now - lastMaintenance >= .milliseconds(100) {
             lastMaintenance = now
@@ -201,6 +201,8 @@ public final class Coordinator {
             clipBlended(job, outcome)
         case .videoJoined(let job, let outcome):
             videoJoined(job, outcome)
+        case .jobStored(let outcome, let reply):
+            jobStored(outcome, reply: reply)
         case .none:
             break
         }

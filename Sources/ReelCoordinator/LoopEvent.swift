@@ -18,6 +18,9 @@ enum LoopEvent: Sendable {
     case clipBlended(job: Int64, outcome: Result<BlendedClip, OffLoopFailure>)
     /// The segments were joined into the video and the job recorded as succeeded.
     case videoJoined(job: Int64, outcome: Result<String, OffLoopFailure>)
+    /// A submitted job's embeddings and rows are stored (or could not be); the
+    /// client's request is answered now.
+    case jobStored(Result<JobRuntime, OffLoopFailure>, reply: @Sendable (Result<CoordinatorMailbox.Reply, APIError>) -> Void)
     /// Nothing for the loop to do (an event log write, say).
     case none
 }
