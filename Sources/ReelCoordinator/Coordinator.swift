@@ -38,6 +38,11 @@ public final class Coordinator {
     public let endpoint: String
     let inputs = OffLoopLane(name: "reel-coordinator-inputs")
     let records = OffLoopLane(name: "reel-coordinator-records")
+    /// Parses envelopes too large to parse on the loop (a decode result carries
+    /// its H.264 segment, tens of megabytes at 1920×1088).
+    let parser = OffLoopLane(name: "reel-coordinator-parse")
+    /// Frame 0 sizes above which the envelope is parsed off the loop.
+    static let largeEnvelope = 256 << 10
     let clock: FarmClock
     /// Recent shard outputs, so blends rarely read them back from disk.
     let outputs: OutputCache
@@ -47,6 +52,10 @@ public final class Coordinator {
     /// Results handed to the `records` lane and not yet answered: neither lease
     /// expiry nor a lost worker may requeue these, since their output may commit.
     var persisting: Set<WorkRef> = []
+    /// Peers whose large message is being parsed off the loop, with the messages
+    /// that came from them since: handled after it, so each peer's messages keep
+    /// their order (a heartbeat never overtakes the result it follows).
+    var parsing: [PeerID: [[Data]]] = [:]
     /// When this process started: leases held by workers that never re-register
     /// after a restart are released one heartbeat timeout later.
     let startedAt: ContinuousClock.Instant
@@ -135,7 +144,7 @@ public final class Coordinator {
             handle(peer: peer, frames: frames)
         }
         let work = ContinuousClock.now
-        for event in inputs.drain() + records.drain() { apply(event) }
+        for event in parser.drain() + inputs.drain() + records.drain() { apply(event) }
         for entry in mailbox.drain() { receive(entry) }
         let now = ContinuousClock.now
         if now - lastMaintenance >= .milliseconds(100) {
@@ -165,11 +174,41 @@ public final class Coordinator {
     /// Results carry tensors or segments whose checksums take time to verify, so
     /// only their envelope is read here; the `records` lane checks the rest.
     func handle(peer: PeerID, frames: [Data]) {
+        if parsing[peer] != nil {
+            parsing[peer]?.append(frames)
+            return
+        }
         let limits = WireLimits(maxMessageBytes: config.maxMessageBytes)
+        if let first = frames.first, first.count > Self.largeEnvelope {
+            parsing[peer] = []
+            parser.submit {
+                let envelope = Result { () throws(WireError) in try WireCodec.decodeEnvelope(frames, limits: limits) }
+                return .envelopeParsed(peer: peer, frames: frames, envelope: envelope)
+            }
+            return
+        }
+        route(peer: peer, frames: frames, envelope: Result { () throws(WireError) in try WireCodec.decodeEnvelope(frames, limits: limits) })
+    }
+
+    /// A large envelope is parsed: route it, then the peer's messages that waited.
+    func envelopeParsed(peer: PeerID, frames: [Data], envelope: Result<Reel_V1_Envelope, WireError>) {
+        route(peer: peer, frames: frames, envelope: envelope)
+        let waiting = parsing.removeValue(forKey: peer) ?? []
+        for (index, message) in waiting.enumerated() {
+            handle(peer: peer, frames: message)
+            if parsing[peer] != nil {
+                // Another large one: the rest wait behind it, still in order.
+                parsing[peer]?.append(contentsOf: waiting[(index + 1)...])
+                return
+            }
+        }
+    }
+
+    func route(peer: PeerID, frames: [Data], envelope decoded: Result<Reel_V1_Envelope, WireError>) {
         let envelope: Reel_V1_Envelope
-        do {
-            envelope = try WireCodec.decodeEnvelope(frames, limits: limits)
-        } catch {
+        switch decoded {
+        case .success(let parsed): envelope = parsed
+        case .failure(let error):
             reject(peer: peer, "malformed message: \(error)")
             if case .protocolVersionMismatch = error { refuse(peer, .protocolVersion, "\(error)") }
             return
@@ -203,6 +242,8 @@ public final class Coordinator {
             videoJoined(job, outcome)
         case .jobStored(let outcome, let reply):
             jobStored(outcome, reply: reply)
+        case .envelopeParsed(let peer, let frames, let envelope):
+            envelopeParsed(peer: peer, frames: frames, envelope: envelope)
         case .none:
             break
         }
@@ -278,6 +319,7 @@ public final class Coordinator {
         var envelope = Reel_V1_Envelope()
         envelope.body = .goodbye(goodbye)
         for peer in workers.keys { send(envelope, to: peer) }
+        parser.stop()
         inputs.stop()
         records.stop()
         for event in records.drain() { apply(event) }

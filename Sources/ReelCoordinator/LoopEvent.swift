@@ -21,6 +21,8 @@ enum LoopEvent: Sendable {
     /// A submitted job's embeddings and rows are stored (or could not be); the
     /// client's request is answered now.
     case jobStored(Result<JobRuntime, OffLoopFailure>, reply: @Sendable (Result<CoordinatorMailbox.Reply, APIError>) -> Void)
+    /// A large message's envelope, parsed off the loop (or why it is malformed).
+    case envelopeParsed(peer: PeerID, frames: [Data], envelope: Result<Reel_V1_Envelope, WireError>)
     /// Nothing for the loop to do (an event log write, say).
     case none
 }
