@@ -7,13 +7,15 @@ import ReelWire
 /// The farm's event loop: one thread that owns the ZeroMQ ROUTER workers connect
 /// to and every running job's state machines.
 ///
-/// The loop never does heavy work. It decides; two off-loop lanes carry out what
+/// The loop never does heavy work. It decides; off-loop lanes carry out what
 /// takes time and report the outcome back as a ``LoopEvent``:
 /// - `inputs` builds assignments (reads and blends the neighbours' outputs from the
 ///   blob store, makes noise, encodes the frames);
 /// - `records` checks, stores and commits results (fsync'd blobs, one transaction
 ///   per result on its own PostgreSQL connection), blends the finished clip to
-///   disk, and joins the video.
+///   disk, and joins the video;
+/// - `parser` parses envelopes too large to parse on the loop (a decode result
+///   carrying its segment).
 ///
 /// PostgreSQL decides every transition that matters: a result counts once its
 /// transaction commits, and memory follows the database's answer — committed,
