@@ -44,4 +44,17 @@ import Testing
         #expect(try store.events(limit: 1).map(\.kind) == ["farm"])
         #expect(try store.events().count == 7)
     }
+
+    /// Events older than the retention go; newer ones stay. (Until this test, the
+    /// prune's SQL passed a bigint where make_interval takes an int, and every
+    /// hourly prune failed.)
+    @Test func pruneRemovesOnlyEventsOlderThanTheRetention() throws {
+        let (store, _) = try TestDatabase.freshFarm()
+        try store.appendEvent(kind: "farm", detail: "recent")
+        try store.connection.execute(
+            "INSERT INTO events (at, kind, detail) VALUES (now() - interval '40 days', 'farm', 'old')", name: "oldEvent")
+        #expect(try store.pruneEvents(olderThanDays: 30) == 1)
+        #expect(try store.events().map(\.detail) == ["recent"])
+        #expect(try store.pruneEvents(olderThanDays: 30) == 0)
+    }
 }

@@ -33,7 +33,7 @@ extension FarmStore {
     public func pruneEvents(olderThanDays days: Int) throws(StoreError) -> Int {
         try require(days >= 1, "pruneEvents: days must be at least 1, got \(days)")
         return try connection.execute(
-            "DELETE FROM events WHERE at < now() - make_interval(days => $1)", [.int(days)], name: "pruneEvents"
+            "DELETE FROM events WHERE at < now() - make_interval(days => $1::int)", [.int(days)], name: "pruneEvents"
         ).affectedRows
     }
 }
