@@ -22,8 +22,6 @@ struct BenchFarmCommand: AsyncParsableCommand {
     var seconds = 60.0
     @Option(help: "Simulated milliseconds per step (5 steps per shard, 4 blocks).")
     var stepMs = 50
-    @Option(help: "MiB of recent shard outputs the coordinator keeps in memory (as `reel coordinator --output-cache-mb`).")
-    var outputCacheMb = 0
     @Flag(help: "Print JSON.")
     var json = false
 
@@ -31,7 +29,6 @@ struct BenchFarmCommand: AsyncParsableCommand {
         guard (1 ... 64).contains(workers) else { throw ValidationError("--workers must be 1…64") }
         guard (0.1 ... 3600).contains(seconds) else { throw ValidationError("--seconds must be 0.1…3600") }
         guard (1 ... 10000).contains(stepMs) else { throw ValidationError("--step-ms must be 1…10000") }
-        guard (0 ... 65536).contains(outputCacheMb) else { throw ValidationError("--output-cache-mb must be 0…65536") }
         _ = try dimensions()
     }
 
@@ -52,8 +49,7 @@ struct BenchFarmCommand: AsyncParsableCommand {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("reel-bench-farm-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let (width, height) = try dimensions()
-        var bench = FarmBenchmark(workers: workers, width: width, height: height, seconds: seconds, stepTime: .milliseconds(stepMs))
-        bench.outputCacheBytes = outputCacheMb << 20
+        let bench = FarmBenchmark(workers: workers, width: width, height: height, seconds: seconds, stepTime: .milliseconds(stepMs))
         let report = try await bench.run(dataDirectory: directory, logger: Logger(label: "reel.bench.farm"))
         if json { return print(try CLIJSON.text(report)) }
         print("model        \(report.model)")
@@ -62,7 +58,8 @@ struct BenchFarmCommand: AsyncParsableCommand {
         print(String(format: "ideal        %.2f s  (shards × %.0f ms ÷ workers, or the dependency chain if longer)", report.idealSeconds, report.shardSeconds * 1000))
         print(String(format: "actual       %.2f s to the last shard, %.2f s to the stored video", report.actualSeconds, report.totalSeconds))
         print(String(format: "efficiency   %.3f", report.efficiency))
-        print(String(format: "coordinator  %.2f ms per shard on its loop; longest loop pause %.1f ms", report.coordinatorMsPerShard, report.longestLoopGapMs))
+        print(String(format: "coordinator  %.2f ms CPU per shard (all threads), %.2f ms CPU on its loop (%.2f ms wall)", report.coordinatorCPUMsPerShard, report.loopCpuMsPerShard, report.coordinatorMsPerShard))
+        print(String(format: "loop         longest pause %.1f ms", report.longestLoopGapMs))
         print(String(format: "memory       %.0f MiB peak RSS (coordinator process)", report.coordinatorPeakRSSMiB))
         print(String(format: "traffic      %.2f MB per shard", report.bytesPerShard / 1e6))
     }

@@ -18,7 +18,6 @@ struct CoordinatorCommand: AsyncParsableCommand {
         options.config.dataDirectory = server.data
         options.config.admission = server.limits.admission
         options.config.collectBlobs = !server.keepIntermediates
-        options.config.outputCacheBytes = server.outputCacheMb << 20
         let service = CoordinatorService(options: options, logger: Logger(label: "reel.coordinator"))
         try service.start()
         let endpoint = service.endpoint

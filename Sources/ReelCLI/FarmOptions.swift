@@ -34,15 +34,11 @@ struct CoordinatorServerOptions: ParsableArguments {
     @Flag(help: "Keep intermediate blobs (shard outputs, segments) instead of deleting them once read, to inspect a job.")
     var keepIntermediates = false
 
-    @Option(help: "MiB of recent shard outputs kept in memory for blending (0: read them back from disk). A fixed cap; helps when shards take well under a second.")
-    var outputCacheMb = 0
-
     @OptionGroup(title: "Admission limits (a bigger job is refused with a 400 that names the flag)")
     var limits: AdmissionOptions
 
     func validate() throws {
         _ = try httpAddress()
-        guard (0 ... 65536).contains(outputCacheMb) else { throw ValidationError("--output-cache-mb must be 0…65536") }
         guard listen.hasPrefix("tcp://") || listen.hasPrefix("ipc://") || listen.hasPrefix("inproc://") else {
             throw ValidationError("--listen '\(listen)' is not a ZeroMQ endpoint like tcp://0.0.0.0:5555")
         }

@@ -51,7 +51,6 @@ struct LocalFarmLauncher {
             database: server.db, dataDirectory: server.data, httpHost: host, httpPort: port, listen: server.listen)
         service.config.admission = server.limits.admission
         service.config.collectBlobs = !server.keepIntermediates
-        service.config.outputCacheBytes = server.outputCacheMb << 20
         let options = LocalFarm.Options(
             service: service,
             workers: workers, modelsDirectory: modelsDirectory, threads: threads ?? max(1, cores / max(workers, 1)),

@@ -13,7 +13,7 @@ import ReelTensor
 enum ClipBlend {
     /// Blends `outputs` (region → the blob of its last-block output) over the
     /// clip into a `[C, F, H, W]` float32 little-endian blob; returns its SHA-256.
-    static func blend(plan: Plan, outputs: [Int: String], blobs: BlobStore, cache: OutputCache? = nil, spanFrames: Int) throws -> String {
+    static func blend(plan: Plan, outputs: [Int: String], blobs: BlobStore, spanFrames: Int) throws -> String {
         let latent = plan.latent
         let frames = latent.frames, plane = latent.height * latent.width
         let file = try blobs.temporaryFile()
@@ -22,7 +22,7 @@ enum ClipBlend {
         let fd = open(file.path, O_WRONLY | O_CLOEXEC)
         guard fd >= 0 else { throw StoreError.fileSystem(path: file.path, reason: "cannot open: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
-        var loaded: [Int: [Float]] = [:]
+        var loaded: [Int: MappedBlob] = [:]
         let step = max(1, spanFrames)
         for start in stride(from: 0, to: frames, by: step) {
             let count = min(step, frames - start)
@@ -34,9 +34,14 @@ enum ClipBlend {
             for region in Array(loaded.keys) where !needed.contains(region) { loaded[region] = nil }
             for region in needed where loaded[region] == nil {
                 guard let sha = outputs[region] else { throw PlanError.missingOutput(region: region) }
-                loaded[region] = try cache?[sha] ?? blobs.getFloats(sha)
+                loaded[region] = try blobs.map(sha)
             }
-            let values = try plan.blend(outputs: loaded, into: box)
+            var values = [Float](repeating: 0, count: box.count)
+            try withExtendedLifetime(loaded) {
+                try values.withUnsafeMutableBufferPointer { output in
+                    try plan.blend(sources: loaded.mapValues(\.floats), into: box, output: output)
+                }
+            }
             let run = count * plane
             var failure: (any Error)?
             values.withUnsafeBytes { raw in

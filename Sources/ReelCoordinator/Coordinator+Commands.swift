@@ -46,7 +46,8 @@ extension Coordinator {
         do { try store.connection.execute("SELECT 1", name: "health") } catch { database = "unreachable: \(error)" }
         return FarmAPI.Health(
             ok: database == "ok", database: database, workers: workers.count, activeJobs: jobs.count,
-            longestLoopGapMs: statistics.longestGap.realSeconds * 1000, reregistrations: statistics.reregistrations,
+            longestLoopGapMs: statistics.longestGap.realSeconds * 1000, loopCpuMs: statistics.loopCPU.realSeconds * 1000,
+            reregistrations: statistics.reregistrations,
             rejectedMessages: statistics.rejected, shardsCompleted: statistics.shardsCompleted, recordBacklog: records.backlog)
     }
 

@@ -24,12 +24,12 @@ extension Coordinator {
         let size = DecodeChunk.size(warmup: warmup, minimum: config.decodeChunkFrames, maxOverhead: config.maxDecodeOverhead)
         let chunks = DecodeChunk.layout(
             latentFrames: job.plan.latent.frames, size: size, warmup: warmup, temporalStride: job.model.temporalStride)
-        let plan = job.plan, blobs = blobs, store = recordStore, window = config.recordRetryWindow, logger = logger, cache = self.outputs
+        let plan = job.plan, blobs = blobs, store = recordStore, window = config.recordRetryWindow, logger = logger
         let span = max(1, min(plan.config.window, plan.latent.frames))
         records.submit {
             let sha: String
             do {
-                sha = try ClipBlend.blend(plan: plan, outputs: outputs, blobs: blobs, cache: cache, spanFrames: span)
+                sha = try ClipBlend.blend(plan: plan, outputs: outputs, blobs: blobs, spanFrames: span)
             } catch {
                 return .clipBlended(job: id, outcome: .failure(OffLoopFailure("cannot blend the finished latents: \(error)")))
             }

@@ -23,14 +23,13 @@ extension Coordinator {
     /// other row still names.
     func collect(job id: Int64, shards: [(ShardID, String)] = [], chunks: [(Int, String)] = []) {
         guard config.collectBlobs, !shards.isEmpty || !chunks.isEmpty else { return }
-        let store = recordStore, blobs = blobs, logger = logger, cache = outputs
+        let store = recordStore, blobs = blobs, logger = logger
         let shardIDs = shards.map(\.0), chunkIDs = chunks.map(\.0)
         let shas = Set(shards.map(\.1) + chunks.map(\.1))
         records.submit {
             for sha in shas {
                 do {
                     guard try !store.value.blobIsReferenced(sha, besides: id, shards: shardIDs, chunks: chunkIDs) else { continue }
-                    cache.remove(sha)
                     try blobs.remove(sha)
                 } catch {
                     // Left on disk: wasted space, never a lost result.

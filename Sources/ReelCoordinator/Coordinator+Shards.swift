@@ -91,26 +91,25 @@ extension Coordinator {
         let withEmbeds = !worker.embeddings.use(job.embedsID)
         worker.running[work] = .now
         workers[peer] = worker
-        let plan = job.plan, request = job.request, blobs = blobs, cache = outputs
+        let plan = job.plan, request = job.request, blobs = blobs
         let embeds = (id: job.embedsID, prompt: job.promptSHA, negative: job.negativeSHA, width: job.model.textDim)
         inputs.submit {
             do {
-                let input: [Float]
+                let input: Data
                 switch recipe {
                 case .noise(let seed, let box):
-                    input = plan.noise(seed: seed).values(in: box)
+                    input = plan.noise(seed: seed).values(in: box).withUnsafeBytes { Data($0) }
                 case .blend(let box, let outputs):
-                    var loaded: [Int: [Float]] = [:]
-                    for (region, sha) in outputs {
-                        if let cached = cache[sha] {
-                            loaded[region] = cached
-                        } else {
-                            let values = try blobs.getFloats(sha)
-                            cache.insert(values, sha: sha)
-                            loaded[region] = values
+                    // Neighbours' outputs are read in place from their mapped blobs and
+                    // blended straight into the bytes that are sent: no copy of either.
+                    let mapped = try outputs.mapValues { sha throws(StoreError) in try blobs.map(sha) }
+                    var bytes = Data(count: box.count * MemoryLayout<Float>.stride)
+                    try withExtendedLifetime(mapped) {
+                        try bytes.withUnsafeMutableBytes { raw in
+                            try plan.blend(sources: mapped.mapValues(\.floats), into: box, output: raw.bindMemory(to: Float.self))
                         }
                     }
-                    input = try plan.blend(outputs: loaded, into: box)
+                    input = bytes
                 }
                 let frames = try Self.assignmentFrames(
                     job: id, shard: shard, token: token, plan: plan, request: request, input: input,
@@ -125,7 +124,7 @@ extension Coordinator {
 
     /// The ZeroMQ frames of a shard assignment.
     private static func assignmentFrames(
-        job id: Int64, shard: ShardID, token: Int, plan: Plan, request: JobRequest, input: [Float],
+        job id: Int64, shard: ShardID, token: Int, plan: Plan, request: JobRequest, input: Data,
         embeds: (id: String, prompt: String, negative: String?, width: Int), withEmbeds: Bool, blobs: BlobStore
     ) throws -> [Data] {
         let region = plan.regions[shard.region]
@@ -150,7 +149,7 @@ extension Coordinator {
         assignment.latents = latents
         let box = region.box
         var tensors = [
-            try WireTensor(name: "latents", shape: [box.channels, box.frames.length, box.rows.length, box.columns.length], values: input)
+            try WireTensor(name: "latents", shape: [box.channels, box.frames.length, box.rows.length, box.columns.length], littleEndianBytes: input)
         ]
         var wireEmbeds = Reel_V1_PromptEmbeds()
         wireEmbeds.embedsID = embeds.id
@@ -232,7 +231,7 @@ extension Coordinator {
         let expected = [box.channels, box.frames.length, box.rows.length, box.columns.length]
         let dependents = job.dependentsWithInputs(of: shard)
         let name = worker.name, limits = WireLimits(maxMessageBytes: config.maxMessageBytes)
-        let blobs = blobs, store = recordStore, window = config.recordRetryWindow, logger = logger, cache = outputs
+        let blobs = blobs, store = recordStore, window = config.recordRetryWindow, logger = logger
         records.submit {
             let outcome: RecordOutcome
             do {
@@ -245,7 +244,7 @@ extension Coordinator {
                         peer: peer, worker: name, job: id, shard: shard, attempt: token,
                         outcome: .invalid("worker returned latents of shape \(tensor.shape), expected \(expected)"))
                 }
-                guard tensor.values.allSatisfy(\.isFinite) else {
+                guard tensor.isFinite else {
                     return .shardRecorded(peer: peer, worker: name, job: id, shard: shard, attempt: token, outcome: .invalid("non-finite output"))
                 }
                 // Durable before acknowledged: the output is fsync'd, then its address
@@ -257,7 +256,6 @@ extension Coordinator {
                     do { try blobs.put(raw, sha256: sha) } catch { failure = error }
                 }
                 if let failure { throw failure }
-                cache.insert(tensor.values, sha: sha)
                 let item = WorkItem.shard(shard)
                 outcome = Self.recordWithRetry(store: store.value, window: window, logger: logger, item: item, job: id, sha: sha) {
                     try store.value.completeShard(job: id, shard: shard, attempt: token, worker: name, outputSHA: sha, dependents: dependents)

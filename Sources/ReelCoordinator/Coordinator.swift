@@ -47,7 +47,6 @@ public final class Coordinator {
     static let largeEnvelope = 256 << 10
     let clock: FarmClock
     /// Recent shard outputs, so blends rarely read them back from disk.
-    let outputs: OutputCache
 
     var workers: [PeerID: ConnectedWorker] = [:]
     var jobs: [Int64: JobRuntime] = [:]
@@ -84,7 +83,6 @@ public final class Coordinator {
         self.videoJoiner = videoJoiner
         self.logger = logger
         clock = FarmClock()
-        outputs = OutputCache(capacityBytes: config.outputCacheBytes)
         let now = ContinuousClock.now
         startedAt = now
         lastMaintenance = now
@@ -121,6 +119,8 @@ public final class Coordinator {
     /// lanes finished, commands, timers and dispatch.
     func turn(timeout: Duration) {
         let begin = ContinuousClock.now
+        let cpu = CPUTime.thread
+        defer { statistics.loopCPU += CPUTime.thread - cpu }
         let gap = begin - lastTurn
         lastTurn = begin
         statistics.noteGap(gap)

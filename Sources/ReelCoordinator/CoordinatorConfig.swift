@@ -38,12 +38,6 @@ public struct CoordinatorConfig: Sendable {
     public var collectBlobs: Bool
     /// Events older than this many days are deleted.
     public var eventRetentionDays: Int
-    /// Bytes of recent shard outputs kept in memory for blending, so inputs are not
-    /// read and hashed back from disk: a fixed cap, off by default, since a long
-    /// clip fills it where a short one does not (at 832×480 with 8 simulated
-    /// workers and 250 ms shards, 64 MiB gave 0.37 efficiency instead of 0.30 for
-    /// 55 MiB more memory; with real shard times the reads do not matter).
-    public var outputCacheBytes: Int
     /// Results and assignments waiting on the lanes beyond which nothing new is
     /// dispatched (back-pressure instead of an unbounded queue).
     public var maxLaneBacklog: Int
@@ -57,7 +51,7 @@ public struct CoordinatorConfig: Sendable {
         blocklistThreshold: Int = 2, maxMessageBytes: Int = 512 << 20, decodeChunkFrames: Int = 8, maxDecodeOverhead: Double = 0.3,
         decodeWarmup: Int = 2, crf: Double = 18, preset: String = "medium", reconcileInterval: Duration = .seconds(10),
         recordRetryWindow: Duration = .seconds(600), collectBlobs: Bool = true, eventRetentionDays: Int = 30,
-        outputCacheBytes: Int = 0, maxLaneBacklog: Int = 4,
+        maxLaneBacklog: Int = 4,
         admission: AdmissionLimits = .default
     ) {
         self.listen = listen
@@ -76,7 +70,6 @@ public struct CoordinatorConfig: Sendable {
         self.recordRetryWindow = recordRetryWindow
         self.collectBlobs = collectBlobs
         self.eventRetentionDays = eventRetentionDays
-        self.outputCacheBytes = outputCacheBytes
         self.maxLaneBacklog = maxLaneBacklog
         self.admission = admission
     }

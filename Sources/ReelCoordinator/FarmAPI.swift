@@ -97,6 +97,8 @@ public enum FarmAPI {
         public var activeJobs: Int
         /// The longest pause between two turns of the loop since it started.
         public var longestLoopGapMs: Double
+        /// CPU time the loop's thread has used since it started.
+        public var loopCpuMs: Double
         /// Hellos from workers that were already registered (0 on a healthy farm).
         public var reregistrations: Int
         public var rejectedMessages: Int

@@ -8,6 +8,8 @@ public struct LoopStatistics: Sendable {
     public internal(set) var longestGap: Duration = .zero
     /// Time spent in turns outside the socket wait.
     public internal(set) var busy: Duration = .zero
+    /// CPU time of the loop's thread, socket work included (waiting costs none).
+    public internal(set) var loopCPU: Duration = .zero
     /// Shards whose results were committed.
     public internal(set) var shardsCompleted = 0
     /// Bytes received from and sent to workers.

@@ -76,6 +76,12 @@ public final class CoordinatorService: @unchecked Sendable {
         return status
     }
 
+    /// The loop's health through the mailbox.
+    public func health() async throws -> FarmAPI.Health {
+        guard case .health(let health) = try await mailbox.send(.health).get() else { throw APIError.internalError("unexpected reply") }
+        return health
+    }
+
     /// Retries a failed job through the mailbox.
     public func retry(_ id: Int64) async throws -> FarmAPI.JobStatus {
         guard case .job(let status) = try await mailbox.send(.retry(id)).get() else { throw APIError.internalError("unexpected reply") }

@@ -22,8 +22,6 @@ public struct FarmBenchmark: Sendable {
     public var blocks: Int
     /// The `reel` executable the worker processes run.
     public var executable: String
-    /// The coordinator's output cache (``CoordinatorConfig/outputCacheBytes``).
-    public var outputCacheBytes = 0
 
     public init(
         workers: Int = 8, width: Int = 832, height: Int = 480, seconds: Double = 60, stepTime: Duration = .milliseconds(50),
@@ -54,8 +52,14 @@ public struct FarmBenchmark: Sendable {
         /// From submission until the video is stored.
         public var totalSeconds: Double
         public var efficiency: Double
-        /// The coordinator loop's own time per shard, in milliseconds.
+        /// The coordinator loop's own time per shard, in milliseconds (wall time
+        /// outside the socket wait: on a shared machine it includes waiting for a core).
         public var coordinatorMsPerShard: Double
+        /// CPU time of the loop's thread per shard, in milliseconds, until the last shard.
+        public var loopCpuMsPerShard: Double
+        /// CPU time of the whole coordinator (loop, lanes, ZeroMQ's I/O thread) per
+        /// shard, in milliseconds, from submission until the last shard.
+        public var coordinatorCPUMsPerShard: Double
         /// The longest gap between two turns of the coordinator's loop.
         public var longestLoopGapMs: Double
         /// This process's peak resident memory: the coordinator, its lanes and the HTTP API.
@@ -78,7 +82,6 @@ public struct FarmBenchmark: Sendable {
         var options = CoordinatorService.Options(dataDirectory: dataDirectory, httpPort: 0, listen: "tcp://127.0.0.1:*")
         options.config.dataDirectory = dataDirectory
         options.config.preset = "ultrafast"
-        options.config.outputCacheBytes = outputCacheBytes
         let service = CoordinatorService(options: options, logger: logger)
         try service.start()
         defer { service.stop() }
@@ -103,15 +106,21 @@ public struct FarmBenchmark: Sendable {
         let geometry = SimulatedExecutor(stepTime: stepTime).geometry
         let plan = try request.makePlan(model: geometry)
         let started = ContinuousClock.now
+        let startCPU = CPUTime.process, startLoopCPU = try await service.health().loopCpuMs
         let id = try await service.submit(FarmAPI.SubmitRequest(request: request))
         var shardsDone: ContinuousClock.Instant?
+        var shardsCPU = Duration.zero, shardsLoopCPUMs = 0.0
         var chunks = 0
         while true {
             let status = try await service.status(id)
             if status.state == "failed" || status.state == "cancelled" {
                 throw CoordinatorError.storedJob(id: id, reason: "the benchmark job \(status.state): \(status.reason ?? "")")
             }
-            if shardsDone == nil, (status.shards["done"] ?? 0) == plan.shardCount { shardsDone = .now }
+            if shardsDone == nil, (status.shards["done"] ?? 0) == plan.shardCount {
+                shardsDone = .now
+                shardsCPU = CPUTime.process - startCPU
+                shardsLoopCPUMs = try await service.health().loopCpuMs - startLoopCPU
+            }
             if status.state == "succeeded" {
                 chunks = status.decodeChunkStates?.values.reduce(0, +) ?? 0
                 break
@@ -136,6 +145,8 @@ public struct FarmBenchmark: Sendable {
             actualSeconds: actual, totalSeconds: (finished - started).realSeconds, efficiency: ideal / actual,
             coordinatorMsPerShard: statistics.shardsCompleted > 0
                 ? statistics.busy.realSeconds * 1000 / Double(statistics.shardsCompleted) : 0,
+            loopCpuMsPerShard: shardsLoopCPUMs / Double(max(plan.shardCount, 1)),
+            coordinatorCPUMsPerShard: shardsCPU.realSeconds * 1000 / Double(max(plan.shardCount, 1)),
             longestLoopGapMs: statistics.longestGap.realSeconds * 1000,
             coordinatorPeakRSSMiB: Double(peakResidentBytes()) / 1_048_576,
             bytesPerShard: Double(statistics.bytesIn + statistics.bytesOut) / Double(max(plan.shardCount, 1)))

@@ -24,4 +24,25 @@ public enum LittleEndianFloats {
             initialized = count
         }
     }
+
+    /// Whether every float32 in `bytes` is finite: its exponent bits are not all
+    /// ones. Reads the bits, so it needs no copy; branch-free so it vectorises.
+    public static func allFinite(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let count = bytes.count / 4
+        guard count > 0, let base = bytes.baseAddress else { return true }
+        // (bits & exponent) + one exponent step carries into the sign bit exactly
+        // when every exponent bit is set (infinity or NaN).
+        let exponent: UInt32 = 0x7f80_0000, step: UInt32 = 0x0080_0000, sign: UInt32 = 0x8000_0000
+        var flagged: UInt32 = 0
+        if Int(bitPattern: base) % MemoryLayout<UInt32>.alignment == 0 {
+            let words = UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt32.self), count: count)
+            for word in words { flagged |= ((UInt32(littleEndian: word) & exponent) &+ step) & sign }
+        } else {
+            for index in 0 ..< count {
+                let word = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * index, as: UInt32.self))
+                flagged |= ((word & exponent) &+ step) & sign
+            }
+        }
+        return flagged == 0
+    }
 }

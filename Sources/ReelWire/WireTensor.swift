@@ -3,17 +3,34 @@ import ReelTensor
 
 /// A float32 tensor as it travels: a name, a C-order shape, and values that are
 /// sent as little-endian IEEE-754 bytes in a frame of their own.
+///
+/// The tensor holds those bytes, not a `[Float]`: at 832×480 a shard's latents are
+/// 8 MB, and the coordinator forwards, checks and stores them without ever needing
+/// them as numbers, so each conversion would be a copy (and fresh pages) for
+/// nothing. ``values`` converts when a caller does need numbers.
 public struct WireTensor: Sendable, Equatable {
     /// Matches the `name` of the ``Reel_V1_TensorHeader`` describing it.
     public let name: String
     /// Dimensions, outermost first; rank 1 to ``WireProtocol/maxTensorRank``, all ≥ 1.
     public let shape: [Int]
-    /// product(shape) values in C order.
-    public let values: [Float]
+    /// The values as little-endian float32 bytes, as they go on the wire: product(shape) × 4.
+    public let littleEndianBytes: Data
 
     /// A tensor; throws ``WireError/invalidTensor(name:reason:)`` when the shape is
     /// not a valid wire shape or `values` does not fill it exactly.
     public init(name: String, shape: [Int], values: [Float]) throws(WireError) {
+        #if _endian(little)
+        let bytes = values.withUnsafeBytes { Data($0) }
+        #else
+        let bytes = Data(LittleEndianFloats.bytes(values))
+        #endif
+        try self.init(name: name, shape: shape, littleEndianBytes: bytes)
+    }
+
+    /// A tensor from its little-endian float32 bytes (no copy); throws
+    /// ``WireError/invalidTensor(name:reason:)`` when the shape is not a valid wire
+    /// shape or the bytes do not fill it exactly.
+    public init(name: String, shape: [Int], littleEndianBytes bytes: Data) throws(WireError) {
         guard shape.allSatisfy({ $0 >= 1 }) else {
             throw .invalidTensor(name: name, reason: "shape \(shape) has a dimension below 1")
         }
@@ -24,23 +41,24 @@ public struct WireTensor: Sendable, Equatable {
         } catch {
             throw .invalidTensor(name: name, reason: error.description)
         }
-        guard count == UInt64(values.count) else {
-            throw .invalidTensor(name: name, reason: "shape \(shape) holds \(count) values, got \(values.count)")
+        guard count * 4 == UInt64(bytes.count) else {
+            throw .invalidTensor(name: name, reason: "shape \(shape) holds \(count) values, got \(bytes.count) bytes")
         }
-        self.name = name
-        self.shape = shape
-        self.values = values
+        self.init(name: name, checkedShape: shape, littleEndianBytes: bytes)
     }
 
     /// A tensor whose shape the codec has already checked against `bytes`.
     init(name: String, checkedShape: [Int], littleEndianBytes bytes: Data) {
         self.name = name
         self.shape = checkedShape
-        self.values = bytes.withUnsafeBytes { LittleEndianFloats.values($0) }
+        self.littleEndianBytes = bytes
     }
 
-    /// The values as little-endian float32 bytes, as they go on the wire.
-    public var littleEndianBytes: Data { Data(LittleEndianFloats.bytes(values)) }
+    /// product(shape) values in C order (a copy of the bytes, converted).
+    public var values: [Float] { littleEndianBytes.withUnsafeBytes { LittleEndianFloats.values($0) } }
+
+    /// Whether every value is finite (no NaN or infinity), read from the bytes.
+    public var isFinite: Bool { littleEndianBytes.withUnsafeBytes { LittleEndianFloats.allFinite($0) } }
 
     /// Elements in `shape`, checked without overflow: rank 1...``WireProtocol/maxTensorRank``,
     /// every dimension ≥ 1, and at most `maxElements` in all.

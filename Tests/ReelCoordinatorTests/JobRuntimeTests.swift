@@ -120,22 +120,4 @@ import Testing
         #expect(log.admit(now: t0 + .seconds(1)) == nil)
         #expect(log.admit(now: t0 + .seconds(11)) == 2)
     }
-
-    /// The output cache holds at most its byte cap, evicting the least recently used.
-    @Test func outputCacheKeepsItsCapLeastRecentlyUsedFirst() {
-        let cache = OutputCache(capacityBytes: 3 * 4 * 10)  // three outputs of 10 floats
-        for n in 0 ..< 3 { cache.insert([Float](repeating: Float(n), count: 10), sha: "s\(n)") }
-        #expect(cache["s0"] != nil)  // now the most recent
-        cache.insert([Float](repeating: 3, count: 10), sha: "s3")  // evicts s1
-        #expect(cache["s1"] == nil)
-        #expect(cache["s0"] == [Float](repeating: 0, count: 10))
-        #expect(cache["s2"] != nil && cache["s3"] != nil)
-        cache.insert([Float](repeating: 9, count: 40), sha: "big")  // over the cap: not kept
-        #expect(cache["big"] == nil && cache["s3"] != nil)
-        cache.remove("s3")
-        #expect(cache["s3"] == nil)
-        let empty = OutputCache(capacityBytes: 0)
-        empty.insert([1], sha: "x")
-        #expect(empty["x"] == nil)
-    }
 }

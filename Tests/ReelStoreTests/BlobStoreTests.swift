@@ -46,6 +46,33 @@ import Testing
         }
     }
 
+    /// A mapped blob reads the stored bytes in place; one this process did not
+    /// write is hash-checked on its first mapping, so damage is reported.
+    @Test func mappingReadsInPlaceAndChecksBlobsFromElsewhere() throws {
+        try withStore { store in
+            let values: [Float] = (0 ..< 50_000).map { Float($0) * 0.5 - 7 }
+            let key = try store.putFloats(values)
+            let mapped = try store.map(key)
+            withExtendedLifetime(mapped) { #expect(Array(mapped.floats) == values) }
+            let empty = try store.map(try store.put([]))
+            withExtendedLifetime(empty) { #expect(empty.bytes.isEmpty) }
+            // Another store over the same directory (a restarted coordinator) has
+            // not checked the blob: damage is found before any byte is used.
+            let file = try store.path(of: key)
+            var bytes = try Data(contentsOf: file)
+            bytes[100] ^= 0xff
+            try bytes.write(to: file)
+            let restarted = try BlobStore(directory: store.directory)
+            do throws(StoreError) {
+                _ = try restarted.map(key)
+                Issue.record("a damaged blob was mapped")
+            } catch {
+                guard case .blobCorrupt(let path, let expected, _) = error else { Issue.record("\(error)"); return }
+                #expect(path == file.path && expected == key)
+            }
+        }
+    }
+
     @Test func missingRemovedAndInvalidKeys() throws {
         try withStore { store in
             let key = try store.put([1, 2, 3])

@@ -59,6 +59,31 @@ struct ZMQTransportTests {
         #expect(try WireCodec.decode(back).tensors == replyTensors)
     }
 
+    /// Frames of 64 KiB and more are lent to libzmq and adopted from it without a
+    /// copy: the bytes must arrive intact, and both the sent `Data` and the
+    /// received one must stay valid after the sockets are gone.
+    @Test("large frames cross without a copy and outlive their sockets")
+    func zeroCopyFrames() throws {
+        let sizes = [ZMQSocket.zeroCopyBytes - 1, ZMQSocket.zeroCopyBytes, 9 << 20]
+        let frames = sizes.enumerated().map { index, size in
+            Data((0 ..< size).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ index) })
+        }
+        var received: [Data] = []
+        var echoed: [Data] = []
+        do {
+            let (router, endpoint) = try router()
+            let worker = try dealer(endpoint)
+            try worker.send([Data("head".utf8)] + frames)
+            let message = try #require(try router.receive(timeout: arrival))
+            received = message.frames
+            try router.send(to: message.peer, frames: received)
+            echoed = try #require(try worker.receive(timeout: arrival))
+        }
+        #expect(received.map(\.count) == [4] + sizes)
+        #expect(Array(received.dropFirst()) == frames)
+        #expect(Array(echoed.dropFirst()) == frames)
+    }
+
     @Test("replies go to the dealer that asked")
     func peerRouting() throws {
         let (router, endpoint) = try router()

@@ -54,6 +54,7 @@ extension BlobStore {
         }
         try Self.syncDirectoryAt(shelf.path)
         try Self.syncDirectoryAt(directory.path)
+        verified.insert(sha)
         return sha
     }
 
@@ -61,12 +62,7 @@ extension BlobStore {
     /// not hash-checked (that needs the whole blob): use it for blobs written by
     /// this process's own ``adopt(_:)``, such as a job's finished latents.
     public func readRange(_ sha256: String, bytes range: Range<Int>) throws(StoreError) -> [UInt8] {
-        let file = try path(of: sha256).path
-        let fd = open(file, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            if errno == ENOENT { throw .blobNotFound(sha256: sha256, path: file) }
-            throw .fileSystem(path: file, reason: "cannot open: \(Self.errorText())")
-        }
+        let (fd, file) = try openForReading(sha256)
         defer { close(fd) }
         var bytes = [UInt8](repeating: 0, count: range.count)
         var done = 0

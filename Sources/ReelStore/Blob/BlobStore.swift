@@ -13,10 +13,13 @@ import ReelTensor
 /// Writes are crash-safe: the bytes go to a temporary file in the same directory,
 /// are fsync'd, renamed into place, and the directory is fsync'd, so after `put`
 /// returns the blob survives a power cut and a reader never sees half a blob.
-/// Reads verify the hash, so silent corruption is reported, never returned.
+/// Reads verify the hash, so silent corruption is reported, never returned
+/// (``map(_:)`` once per blob and process: see ``VerifiedBlobs``).
 public struct BlobStore: Sendable {
     /// The root directory.
     public let directory: URL
+    /// Blobs this process wrote or has already checked (shared by copies of this store).
+    let verified = VerifiedBlobs()
 
     /// Uses (and creates if needed) `directory`.
     public init(directory: URL) throws(StoreError) {
@@ -73,27 +76,31 @@ public struct BlobStore: Sendable {
             unlink(temporary)
             throw error
         }
+        verified.insert(sha)
         return sha
     }
 
     /// The bytes stored under `sha256`, after checking that they still hash to it.
     public func get(_ sha256: String) throws(StoreError) -> [UInt8] {
-        let file = try path(of: sha256).path
-        let fd = open(file, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            if errno == ENOENT { throw .blobNotFound(sha256: sha256, path: file) }
-            throw .fileSystem(path: file, reason: "cannot open: \(Self.lastError())")
-        }
+        let (fd, file) = try openForReading(sha256)
         defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { throw .fileSystem(path: file, reason: "cannot read: \(Self.lastError())") }
-            if n == 0 { break }
-            bytes.append(contentsOf: chunk[0..<n])
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .fileSystem(path: file, reason: "cannot stat: \(Self.lastError())") }
+        // One read into a buffer of the file's size: no growing array, no second copy.
+        let size = Int(info.st_size)
+        var failure: StoreError?
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            while initialized < size {
+                let n = read(fd, buffer.baseAddress! + initialized, size - initialized)
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else {
+                    failure = .fileSystem(path: file, reason: n == 0 ? "blob ends before byte \(size)" : "cannot read: \(Self.lastError())")
+                    return
+                }
+                initialized += n
+            }
         }
+        if let failure { throw failure }
         let actual = SHA256.hex(SHA256.hash(bytes))
         guard actual == sha256 else { throw .blobCorrupt(path: file, expected: sha256, actual: actual) }
         return bytes
@@ -113,6 +120,7 @@ public struct BlobStore: Sendable {
             if errno == ENOENT { return false }
             throw .fileSystem(path: file.path, reason: "cannot remove: \(Self.lastError())")
         }
+        verified.remove(sha256)
         try Self.syncDirectory(file.deletingLastPathComponent().path)
         return true
     }

@@ -115,7 +115,9 @@ public final class ZMQSocket {
             let flags = index + 1 < frames.count ? ZMQ_SNDMORE : 0
             var rc: Int32
             repeat {
-                rc = frame.withUnsafeBytes { zmq_send(socket, $0.baseAddress, $0.count, flags) }
+                rc = frame.count >= Self.zeroCopyBytes
+                    ? Self.sendInPlace(frame, socket: socket, flags: flags)
+                    : frame.withUnsafeBytes { zmq_send(socket, $0.baseAddress, $0.count, flags) }
             } while rc == -1 && zmq_errno() == EINTR
             guard rc == -1 else { continue }
             let code = zmq_errno()
@@ -171,8 +173,13 @@ public final class ZMQSocket {
                 throw ZMQCall.error("receive", endpoint: endpointDescription, code: code)
             }
             let size = zmq_msg_size(&message)
-            frames.append(size == 0 ? Data() : Data(bytes: zmq_msg_data(&message), count: size))
-            if zmq_msg_more(&message) == 0 { return frames }
+            let more = zmq_msg_more(&message) != 0
+            if size >= Self.zeroCopyBytes {
+                frames.append(Self.adopt(&message, size: size))
+            } else {
+                frames.append(size == 0 ? Data() : Data(bytes: zmq_msg_data(&message), count: size))
+            }
+            if !more { return frames }
         }
     }
 
