@@ -91,9 +91,12 @@ let package = Package(
             swiftSettings: haswell ? [.define("REEL_HASWELL")] : []),
 
         // MARK: tests
-        .testTarget(name: "ReelTensorTests", dependencies: ["ReelTensor", "ReelHash"]),
+        // The fuzz loop and input mutations shared by the decoders' fuzz tests; only
+        // test targets depend on it, so it is never part of `reel`.
+        .target(name: "ReelFuzzing", dependencies: ["ReelTensor"], path: "Tests/ReelFuzzing"),
+        .testTarget(name: "ReelTensorTests", dependencies: ["ReelTensor", "ReelHash", "ReelFuzzing"]),
         .testTarget(
-            name: "ReelModelTests", dependencies: ["ReelModel", "ReelTensor"],
+            name: "ReelModelTests", dependencies: ["ReelModel", "ReelTensor", "ReelFuzzing"],
             resources: [.copy("Fixtures")]),
         .testTarget(
             name: "ReelPlanTests",
@@ -103,9 +106,11 @@ let package = Package(
         .testTarget(name: "ReelMediaTests", dependencies: ["ReelMedia"]),
         .testTarget(
             name: "ReelWireTests",
-            dependencies: ["ReelWire", "ReelTensor", "ReelHash", "CZeroMQ", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+            dependencies: [
+                "ReelWire", "ReelTensor", "ReelHash", "CZeroMQ", "ReelFuzzing", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]),
         .testTarget(name: "ReelCLITests", dependencies: ["ReelCLI"]),
-        .testTarget(name: "ReelCoordinatorTests", dependencies: ["ReelCoordinator", "ReelPlan", "ReelStore"]),
+        .testTarget(name: "ReelCoordinatorTests", dependencies: ["ReelCoordinator", "ReelPlan", "ReelStore", "ReelFuzzing"]),
         .testTarget(
             name: "ReelFarmTests",
             dependencies: [
