@@ -128,6 +128,19 @@ let package = Package(
 /// AMD since Zen), so an eight-lane SIMD operation is one instruction instead of
 /// two SSE ones; `reel` refuses to start on a CPU without them, and
 /// `REEL_GENERIC_X86_64=1 swift build` builds for any x86-64 CPU instead.
+///
+/// `-Ounchecked` removes every `precondition`, array bounds check and overflow trap
+/// in these three modules, and they also parse untrusted input: safetensors headers
+/// (ReelTensor), model configs and checkpoint shapes (ReelModel), and video files
+/// (ReelMedia). The flag stays module-wide, because the kernels are most of each
+/// module and splitting them out would cut the modules in two along no other line;
+/// instead, no parsing path relies on a precondition or on trapping arithmetic.
+/// Every size, count and shape from a file or a peer is checked by code that throws
+/// (`if … { throw }`, which `-Ounchecked` keeps), with overflow-checked products
+/// (`Tensor.elementCount(of:)`, `multipliedReportingOverflow`) and upper bounds on
+/// config values, so that the preconditions left are kernel-internal ones on
+/// inputs already validated. The fuzz tests (`swift test --filter Fuzz`) feed the
+/// parsers damaged and hostile inputs to hold this.
 var optimized: [SwiftSetting] {
     haswell ? [.unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"])] : [.unsafeFlags(["-Ounchecked"])]
 }
