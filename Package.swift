@@ -110,7 +110,7 @@ let package = Package(
                 "ReelWire", "ReelTensor", "ReelHash", "CZeroMQ", "ReelFuzzing", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]),
         .testTarget(name: "ReelCLITests", dependencies: ["ReelCLI"]),
-        .testTarget(name: "ReelCoordinatorTests", dependencies: ["ReelCoordinator", "ReelPlan", "ReelStore", "ReelFuzzing"]),
+        .testTarget(name: "ReelCoordinatorTests", dependencies: ["ReelCoordinator", "ReelPlan", "ReelStore", "ReelWire", "ReelFuzzing"]),
         .testTarget(
             name: "ReelFarmTests",
             dependencies: [
