@@ -91,9 +91,12 @@ let package = Package(
             swiftSettings: haswell ? [.define("REEL_HASWELL")] : []),
 
         // MARK: tests
-        .testTarget(name: "ReelTensorTests", dependencies: ["ReelTensor", "ReelHash"]),
+        // The fuzz loop and input mutations shared by the decoders' fuzz tests; only
+        // test targets depend on it, so it is never part of `reel`.
+        .target(name: "ReelFuzzing", dependencies: ["ReelTensor"], path: "Tests/ReelFuzzing"),
+        .testTarget(name: "ReelTensorTests", dependencies: ["ReelTensor", "ReelHash", "ReelFuzzing"]),
         .testTarget(
-            name: "ReelModelTests", dependencies: ["ReelModel", "ReelTensor"],
+            name: "ReelModelTests", dependencies: ["ReelModel", "ReelTensor", "ReelFuzzing"],
             resources: [.copy("Fixtures")]),
         .testTarget(
             name: "ReelPlanTests",
@@ -103,9 +106,11 @@ let package = Package(
         .testTarget(name: "ReelMediaTests", dependencies: ["ReelMedia"]),
         .testTarget(
             name: "ReelWireTests",
-            dependencies: ["ReelWire", "ReelTensor", "ReelHash", "CZeroMQ", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+            dependencies: [
+                "ReelWire", "ReelTensor", "ReelHash", "CZeroMQ", "ReelFuzzing", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]),
         .testTarget(name: "ReelCLITests", dependencies: ["ReelCLI"]),
-        .testTarget(name: "ReelCoordinatorTests", dependencies: ["ReelCoordinator", "ReelPlan", "ReelStore"]),
+        .testTarget(name: "ReelCoordinatorTests", dependencies: ["ReelCoordinator", "ReelPlan", "ReelStore", "ReelWire", "ReelFuzzing"]),
         .testTarget(
             name: "ReelFarmTests",
             dependencies: [
@@ -123,6 +128,19 @@ let package = Package(
 /// AMD since Zen), so an eight-lane SIMD operation is one instruction instead of
 /// two SSE ones; `reel` refuses to start on a CPU without them, and
 /// `REEL_GENERIC_X86_64=1 swift build` builds for any x86-64 CPU instead.
+///
+/// `-Ounchecked` removes every `precondition`, array bounds check and overflow trap
+/// in these three modules, and they also parse untrusted input: safetensors headers
+/// (ReelTensor), model configs and checkpoint shapes (ReelModel), and video files
+/// (ReelMedia). The flag stays module-wide, because the kernels are most of each
+/// module and splitting them out would cut the modules in two along no other line;
+/// instead, no parsing path relies on a precondition or on trapping arithmetic.
+/// Every size, count and shape from a file or a peer is checked by code that throws
+/// (`if … { throw }`, which `-Ounchecked` keeps), with overflow-checked products
+/// (`Tensor.elementCount(of:)`, `multipliedReportingOverflow`) and upper bounds on
+/// config values, so that the preconditions left are kernel-internal ones on
+/// inputs already validated. The fuzz tests (`swift test --filter Fuzz`) feed the
+/// parsers damaged and hostile inputs to hold this.
 var optimized: [SwiftSetting] {
     haswell ? [.unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"])] : [.unsafeFlags(["-Ounchecked"])]
 }

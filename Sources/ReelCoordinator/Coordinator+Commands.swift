@@ -56,24 +56,8 @@ extension Coordinator {
     /// transaction would otherwise hold up the loop; `reply` answers the client once
     /// the job is stored (``jobStored(_:reply:)``).
     func submit(_ submission: FarmAPI.SubmitRequest, reply: @escaping @Sendable (Result<CoordinatorMailbox.Reply, APIError>) -> Void) throws {
-        let request = submission.request
-        // Before anything is planned or stored: an oversized job must cost nothing.
-        do { try config.admission.check(request, model: knownModels()[request.model]) } catch { throw APIError.badRequest(error.description) }
-        guard let model = knownModels()[request.model] else {
-            let offered = knownModels().keys.sorted()
-            throw APIError.badRequest(
-                offered.isEmpty
-                    ? "no worker is connected yet, so model '\(request.model)' is unknown; start workers (`reel worker` or `reel up --workers N`) and submit again"
-                    : "no connected worker offers model '\(request.model)'; available: \(offered.joined(separator: ", "))")
-        }
-        if let name = request.name, name.count > 200 { throw APIError.badRequest("job name is longer than 200 characters") }
-        let plan: Plan
-        do { plan = try request.makePlan(model: model) } catch { throw APIError.badRequest(error.description) }
-        let prompt = try embeddings(submission.promptEmbeds, text: request.prompt, name: "prompt_embeds", model: model)
-        let negative =
-            request.usesGuidance
-            ? try embeddings(submission.negativePromptEmbeds, text: request.negativePrompt ?? "", name: "negative_prompt_embeds", model: model)
-            : nil
+        let admitted = try AdmittedJob(submission, limits: config.admission, models: knownModels())
+        let (request, model, plan, prompt, negative) = (admitted.request, admitted.model, admitted.plan, admitted.prompt, admitted.negative)
         let warmup = workers.values.compactMap { $0.decodeWarmup[request.model] }.max()
         let stored = StoredJob(request: request, model: model, decodeWarmup: warmup)
         let spec = try stored.json()
@@ -121,23 +105,6 @@ extension Coordinator {
             logger.error("cannot store a submitted job", metadata: ["error": "\(failure)"])
             reply(.failure(.unavailable(failure.description)))
         }
-    }
-
-    /// Given embeddings (checked against the model's text width) or the stand-in
-    /// embedder's rows for `text`.
-    private func embeddings(_ given: FarmAPI.EncodedTensor?, text: String?, name: String, model: ModelGeometry) throws -> [Float] {
-        if let given {
-            let values = try given.values(name: name)
-            guard given.shape.count == 2, given.shape[1] == model.textDim, given.shape[0] <= 4096 else {
-                throw APIError.badRequest("\(name) has shape \(given.shape); model '\(model.name)' expects (L ≤ 4096, \(model.textDim))")
-            }
-            guard values.allSatisfy(\.isFinite) else { throw APIError.badRequest("\(name) contains NaN or Inf") }
-            return values
-        }
-        guard let text else {
-            throw APIError.badRequest("give a prompt (--prompt TEXT) or its embeddings (--prompt-embeds FILE)")
-        }
-        return StandInTextEmbedder(width: model.textDim, tokens: model.textTokens).embed(text).storage
     }
 
     /// Models offered by connected workers, by name.

@@ -236,6 +236,10 @@ extension Coordinator {
             info.layers, info.width, info.ffnWidth, info.heads, info.textTokens, info.textDim,
         ]
         guard values.allSatisfy({ $0 >= 1 && $0 <= 1 << 20 }) else { return nil }
+        // Products the coordinator allocates: the stand-in embedder's textTokens × textDim
+        // floats per prompt, and latentChannels floats per latent pixel of a whole clip
+        // (the final blend). A worker's claim must not make a submission exhaust memory.
+        guard UInt64(info.textTokens) * UInt64(info.textDim) <= 1 << 24, info.latentChannels <= 1 << 10 else { return nil }
         return ModelGeometry(
             name: info.name, latentChannels: Int(info.latentChannels), temporalStride: Int(info.temporalStride),
             spatialStride: Int(info.spatialStride),

@@ -29,13 +29,19 @@ public enum FarmAPI {
             data = Data(LittleEndianFloats.bytes(values))
         }
 
+        /// The most elements a submitted tensor may have (1 GiB of float32).
+        public static let maxElements = 1 << 28
+
         /// The values, after checking that the byte count matches the shape.
         public func values(name: String) throws(APIError) -> [Float] {
             guard !shape.isEmpty, shape.allSatisfy({ $0 > 0 && $0 <= 1 << 24 }) else {
                 throw .badRequest("\(name) has shape \(shape); expected positive dimensions")
             }
-            let count = shape.reduce(1, *)
-            guard count <= 1 << 28, data.count == count * 4 else {
+            // Three extents of 2²⁴ already overflow an Int: the product is checked.
+            guard let count = Tensor.elementCount(of: shape), count <= Self.maxElements else {
+                throw .badRequest("\(name) has shape \(shape); at most \(Self.maxElements) elements are accepted")
+            }
+            guard data.count == count * 4 else {
                 throw .badRequest("\(name) has \(data.count) bytes; shape \(shape) needs \(count * 4)")
             }
             return data.withUnsafeBytes { LittleEndianFloats.values($0) }

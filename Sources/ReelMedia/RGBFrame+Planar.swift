@@ -7,8 +7,7 @@ extension RGBFrame {
     /// - Parameter planarSigned: `3 · height · width` floats: all R, then all G, then all B.
     /// - Throws: `MediaError.invalidSize` / `.invalidArgument` when the count does not match.
     public init(planarSigned values: [Float], width: Int, height: Int) throws {
-        try Self.checkSize(width: width, height: height)
-        let plane = width * height
+        let plane = try Self.checkSize(width: width, height: height)
         guard values.count == 3 * plane else {
             throw MediaError.invalidArgument(
                 "a planar RGB frame of \(width)×\(height) needs 3·\(height)·\(width) = \(3 * plane) floats, "

@@ -14,10 +14,10 @@ public struct RGBFrame: Sendable, Equatable {
     /// - Throws: `MediaError.invalidSize` for a non-positive size,
     ///   `MediaError.invalidArgument` when `pixels.count != width · height · 3`.
     public init(width: Int, height: Int, pixels: [UInt8]) throws {
-        try Self.checkSize(width: width, height: height)
-        guard pixels.count == width * height * 3 else {
+        let count = try Self.checkSize(width: width, height: height) * 3
+        guard pixels.count == count else {
             throw MediaError.invalidArgument(
-                "an RGB frame of \(width)×\(height) needs \(width * height * 3) bytes, got \(pixels.count)")
+                "an RGB frame of \(width)×\(height) needs \(count) bytes, got \(pixels.count)")
         }
         self.width = width
         self.height = height
@@ -27,8 +27,7 @@ public struct RGBFrame: Sendable, Equatable {
     /// A frame filled with one colour (black by default).
     /// - Throws: `MediaError.invalidSize` for a non-positive size.
     public init(width: Int, height: Int, red: UInt8 = 0, green: UInt8 = 0, blue: UInt8 = 0) throws {
-        try Self.checkSize(width: width, height: height)
-        var pixels = [UInt8](repeating: 0, count: width * height * 3)
+        var pixels = [UInt8](repeating: 0, count: try Self.checkSize(width: width, height: height) * 3)
         for i in stride(from: 0, to: pixels.count, by: 3) {
             pixels[i] = red
             pixels[i + 1] = green
@@ -62,9 +61,21 @@ public struct RGBFrame: Sendable, Equatable {
         }
     }
 
-    static func checkSize(width: Int, height: Int) throws {
+    /// The longest side a frame may have. libav takes sizes as `Int32` (and refuses
+    /// frames far beyond 16,384² anyway), and the bound keeps `width × height × 3`
+    /// and every buffer size derived from it far from overflowing: ReelMedia is built
+    /// with `-Ounchecked`, where an overflowing product would wrap, not trap.
+    public static let maxSide = 1 << 16
+
+    /// The frame's pixel count, once both sides are in `1...maxSide`.
+    @discardableResult
+    static func checkSize(width: Int, height: Int) throws -> Int {
         guard width > 0, height > 0 else {
             throw MediaError.invalidSize(width: width, height: height, reason: "width and height must be positive")
         }
+        guard width <= maxSide, height <= maxSide else {
+            throw MediaError.invalidSize(width: width, height: height, reason: "at most \(maxSide) per side")
+        }
+        return width * height
     }
 }

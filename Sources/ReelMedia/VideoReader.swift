@@ -62,9 +62,17 @@ public final class VideoReader {
         return frames
     }
 
+    /// The largest frame side a reader scales to.
+    static let maxSide = 16384
+
     static func outputSize(
         sourceWidth: Int, sourceHeight: Int, width: Int?, height: Int?
     ) throws -> (width: Int, height: Int) {
+        // A requested side is checked before it scales the other: converting a huge
+        // product back from Double traps (under -Ounchecked: is undefined).
+        for side in [width, height].compactMap({ $0 }) where !(1 ... maxSide).contains(side) {
+            throw MediaError.invalidSize(width: width ?? side, height: height ?? side, reason: "each side must be in 1...\(maxSide)")
+        }
         let size: (width: Int, height: Int)
         switch (width, height) {
         case let (w?, h?): size = (w, h)
@@ -73,8 +81,8 @@ public final class VideoReader {
         case (nil, nil): size = (sourceWidth, sourceHeight)
         }
         try RGBFrame.checkSize(width: size.width, height: size.height)
-        guard size.width <= 16384, size.height <= 16384 else {
-            throw MediaError.invalidSize(width: size.width, height: size.height, reason: "at most 16384 per side")
+        guard size.width <= maxSide, size.height <= maxSide else {
+            throw MediaError.invalidSize(width: size.width, height: size.height, reason: "at most \(maxSide) per side")
         }
         return size
     }

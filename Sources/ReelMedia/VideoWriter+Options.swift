@@ -83,9 +83,8 @@ extension VideoWriter {
     /// yuv420p stores chroma at half resolution, so both dimensions must be even.
     /// - Throws: `MediaError.invalidSize` naming the offending value and the nearest valid sizes.
     static func validateSize(width: Int, height: Int) throws {
-        guard width > 0, height > 0 else {
-            throw MediaError.invalidSize(width: width, height: height, reason: "width and height must be positive")
-        }
+        // Positive, and small enough for libav's Int32 sizes (and `width + 1` below).
+        try RGBFrame.checkSize(width: width, height: height)
         var problems: [String] = []
         if width % 2 != 0 { problems.append("width \(width) is odd") }
         if height % 2 != 0 { problems.append("height \(height) is odd") }

@@ -5,11 +5,14 @@ extension VideoWriter {
     /// - Throws: `MediaError.invalidArgument` when the count is not `3 · frames · height · width`
     ///   (nothing is appended then); otherwise what `append` throws.
     public func append(planarClip values: [Float], frames: Int) throws {
+        // The size was checked when the writer opened (sides of at most 2¹⁶); `frames` is the
+        // caller's, e.g. a count a peer reported, so its product is checked here.
         let plane = width * height
-        guard frames >= 0, values.count == 3 * frames * plane else {
+        let (count, overflow) = (3 * plane).multipliedReportingOverflow(by: frames)
+        guard frames >= 0, !overflow, values.count == count else {
             throw MediaError.invalidArgument(
                 "a planar clip of \(frames) frame(s) of \(width)×\(height) needs 3·\(frames)·\(height)·\(width) = "
-                    + "\(3 * frames * plane) floats, got \(values.count)")
+                    + "\(overflow ? "more than Int.max" : "\(count)") floats, got \(values.count)")
         }
         var frame = [Float](repeating: 0, count: 3 * plane)
         for j in 0..<frames {

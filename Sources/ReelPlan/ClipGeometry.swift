@@ -53,12 +53,17 @@ public struct ClipGeometry: Hashable, Sendable, Codable {
     static func nearestFrames(_ frames: Int, model: ModelGeometry) -> [Int] {
         let stride = model.temporalStride
         let pf = model.patch.frames
-        func pixels(_ latent: Int) -> Int { (latent - 1) * stride + 1 }
+        // Checked: `frames` is whatever a job asked for, and the count above a frame
+        // count near Int.max does not exist (it is left out, not trapped on).
+        func pixels(_ latent: Int) -> Int? {
+            let (scaled, overflow) = (latent - 1).multipliedReportingOverflow(by: stride)
+            return overflow || scaled == .max ? nil : scaled + 1
+        }
         let latentBelow = ((frames - 1) / stride + 1) / pf * pf
         var result: [Int] = []
-        if latentBelow >= pf { result.append(pixels(latentBelow)) }
-        let latentAbove = latentBelow + pf
-        if pixels(latentAbove) != frames { result.append(pixels(latentAbove)) }
+        if latentBelow >= pf, let below = pixels(latentBelow) { result.append(below) }
+        let (latentAbove, overflow) = latentBelow.addingReportingOverflow(pf)
+        if !overflow, let above = pixels(latentAbove), above != frames { result.append(above) }
         return result.filter { $0 != frames }
     }
 

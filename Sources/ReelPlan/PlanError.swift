@@ -63,11 +63,13 @@ public enum PlanError: Error, Hashable, Sendable {
     }
 
     /// The multiples of `quantum` on either side of `value`, leaving out one below
-    /// `minimum` (sizes start at one quantum, overlaps at 0).
+    /// `minimum` (sizes start at one quantum, overlaps at 0) and one above `Int.max`:
+    /// `value` comes from a submitted job, and a tile width near `Int.max` must get
+    /// an error message, not an overflow trap.
     static func nearestMultiples(of quantum: Int, around value: Int, minimum: Int? = nil) -> [Int] {
         let below = (max(value, 0) / quantum) * quantum
-        let above = below + quantum
-        return below >= (minimum ?? quantum) ? [below, above] : [above]
+        let (above, overflow) = below.addingReportingOverflow(quantum)
+        return (below >= (minimum ?? quantum) ? [below] : []) + (overflow ? [] : [above])
     }
 }
 

@@ -17,13 +17,34 @@ public struct Tensor: Sendable, Equatable {
     }
 
     /// Wraps `storage` as a tensor of `shape`; throws when the element count differs.
+    ///
+    /// Shapes arrive from files and peers, so the product is computed with overflow
+    /// checks: in the `-Ounchecked` kernel modules an overflowing `reduce(1, *)` would
+    /// not trap but wrap, and a wrapped count could match a small storage.
     public init(shape: [Int], storage: [Float]) throws(TensorError) {
-        guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == storage.count else {
+        guard let count = Self.elementCount(of: shape) else {
+            throw .invalidArgument("shape \(shape) has a negative extent or more than Int.max elements")
+        }
+        guard count == storage.count else {
             throw .shapeMismatch(
                 what: "storage", expected: shape, actual: [storage.count])
         }
         self.shape = shape
         self.storage = storage
+    }
+
+    /// The number of elements in `shape`, or nil when an extent is negative or the
+    /// product does not fit in an `Int`. An extent of 0 does not hide the others: a
+    /// shape like `[0, 2⁶², 2⁶²]` is refused, because code that multiplies some of its
+    /// extents (a plane, a row) would overflow.
+    public static func elementCount(of shape: [Int]) -> Int? {
+        var bound = 1, overflow = false
+        for extent in shape {
+            guard extent >= 0 else { return nil }
+            (bound, overflow) = bound.multipliedReportingOverflow(by: max(extent, 1))
+            if overflow { return nil }
+        }
+        return shape.contains(0) ? 0 : bound
     }
 
     /// Number of elements.

@@ -1,5 +1,5 @@
 import Testing
-import ReelMedia
+@testable import ReelMedia
 
 @Suite struct RGBFrameTests {
     @Test func planarSignedMapsRangeWithRoundingAndClamping() throws {
@@ -23,5 +23,17 @@ import ReelMedia
         }
         #expect(throws: MediaError.self) { try RGBFrame(width: 0, height: 2, pixels: []) }
         #expect(throws: MediaError.self) { try RGBFrame(width: 2, height: 2, pixels: [1, 2, 3]) }
+    }
+
+    /// Sizes whose byte counts used to overflow `width * height * 3` (a trap, or under
+    /// ReelMedia's `-Ounchecked` a wrapped buffer size) are refused by value.
+    @Test func hugeSizesAreRefusedNotWrapped() throws {
+        let huge = MediaError.invalidSize(width: Int.max, height: 2, reason: "at most \(RGBFrame.maxSide) per side")
+        #expect(throws: huge) { try RGBFrame(width: Int.max, height: 2, pixels: []) }
+        #expect(throws: huge) { try RGBFrame(planarSigned: [], width: Int.max, height: 2) }
+        #expect(throws: MediaError.self) { try RGBFrame(width: 1 << 32, height: 1 << 32) }
+        #expect(throws: MediaError.self) { try VideoReader.outputSize(sourceWidth: 4, sourceHeight: 3, width: Int.max, height: nil) }
+        #expect(throws: MediaError.self) { try VideoReader.outputSize(sourceWidth: 4, sourceHeight: 3, width: nil, height: -5) }
+        #expect(try VideoReader.outputSize(sourceWidth: 4, sourceHeight: 3, width: 8, height: nil) == (8, 6))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ReelFuzzing
 import ReelHash
 import ReelTensor
 @testable import ReelWire
@@ -33,13 +34,13 @@ struct WireCodecFuzzTests {
         #expect(message.envelope.body != nil, sourceLocation: sourceLocation)
     }
 
-    func randomBytes(_ count: Int, _ random: inout SplitMix) -> Data {
+    func randomBytes(_ count: Int, _ random: inout FuzzRandom) -> Data {
         Data((0..<count).map { _ in UInt8.random(in: 0...255, using: &random) })
     }
 
     @Test("random frames never crash the decoder")
     func randomFrames() {
-        var random = SplitMix(state: 1)
+        var random = FuzzRandom(seed: 1)
         var accepted = 0
         for _ in 0..<1000 {
             let frames = (0..<Int.random(in: 0...4, using: &random)).map { _ in
@@ -58,7 +59,7 @@ struct WireCodecFuzzTests {
     func mutatedMessages() throws {
         let (envelope, tensors) = try WireSamples.assignment()
         let valid = try WireCodec.encode(envelope, tensors: tensors)
-        var random = SplitMix(state: 2)
+        var random = FuzzRandom(seed: 2)
         var rejected = 0
         let rounds = 2000
         for _ in 0..<rounds {
@@ -90,7 +91,7 @@ struct WireCodecFuzzTests {
     }
 
     /// One random change to a message's frames.
-    func mutate(_ frames: inout [Data], _ random: inout SplitMix) {
+    func mutate(_ frames: inout [Data], _ random: inout FuzzRandom) {
         let target = frames.isEmpty ? 0 : Int.random(in: 0..<frames.count, using: &random)
         switch Int.random(in: 0..<8, using: &random) {
         case 0 where !frames.isEmpty && !frames[target].isEmpty:

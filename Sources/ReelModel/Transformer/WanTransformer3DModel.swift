@@ -25,6 +25,8 @@ public struct WanTransformer3DModel: Sendable {
 
     /// Builds the model from `source`, asking for every parameter by its checkpoint name.
     public init(config c: WanTransformerConfig, from source: inout some WeightSource) throws(ModelError) {
+        // A config built in code skips `load(path:)`; the shapes below rely on its bounds.
+        try c.validate(path: "(config)")
         var counted = CountingWeights(base: source)
         defer { source = counted.base }
         config = c

@@ -23,6 +23,14 @@ public struct WanTransformerConfig: Sendable, Equatable, Codable {
 
     public init() {}
 
+    /// The largest width, count or length a config may give (Wan 2.1 14B's largest is
+    /// `ffn_dim` 13,824). The bound is what makes the shapes computed from a config
+    /// safe to multiply: a weight's extents are at most three of these and a patch,
+    /// so its element count fits in an `Int` with room to spare.
+    public static let maxExtent = 1 << 20
+    /// The largest patch extent (Wan uses 1 × 2 × 2).
+    public static let maxPatch = 64
+
     /// `num_attention_heads × attention_head_dim`.
     public var inner_dim: Int { num_attention_heads * attention_head_dim }
 
@@ -57,7 +65,9 @@ public struct WanTransformerConfig: Sendable, Equatable, Codable {
     /// Checks the values this engine can run, naming the first that it cannot.
     public func validate(path: String) throws(ModelError) {
         func positive(_ key: String, _ value: Int) throws(ModelError) {
-            guard value > 0 else { throw .invalidConfig(path: path, key: key, reason: "must be positive, got \(value)") }
+            guard value > 0, value <= Self.maxExtent else {
+                throw .invalidConfig(path: path, key: key, reason: "must be in 1...\(Self.maxExtent), got \(value)")
+            }
         }
         if let image_dim {
             throw .unsupportedOption(
@@ -77,14 +87,21 @@ public struct WanTransformerConfig: Sendable, Equatable, Codable {
                 path: path, key: "qk_norm", value: qk_norm.map { "'\($0)'" } ?? "null",
                 supported: "Reel implements 'rms_norm_across_heads', as Wan 2.1 ships")
         }
-        guard patch_size.count == 3, patch_size.allSatisfy({ $0 > 0 }) else {
-            throw .invalidConfig(path: path, key: "patch_size", reason: "must be three positive integers, got \(patch_size)")
+        guard patch_size.count == 3, patch_size.allSatisfy({ $0 > 0 && $0 <= Self.maxPatch }) else {
+            throw .invalidConfig(
+                path: path, key: "patch_size", reason: "must be three integers in 1...\(Self.maxPatch), got \(patch_size)")
         }
         for (key, value) in [
             ("num_attention_heads", num_attention_heads), ("attention_head_dim", attention_head_dim),
             ("in_channels", in_channels), ("out_channels", out_channels), ("text_dim", text_dim),
             ("freq_dim", freq_dim), ("ffn_dim", ffn_dim), ("num_layers", num_layers), ("rope_max_seq_len", rope_max_seq_len),
         ] { try positive(key, value) }
+        // Both factors are at most maxExtent here, so the product cannot overflow.
+        guard inner_dim <= Self.maxExtent else {
+            throw .invalidConfig(
+                path: path, key: "num_attention_heads",
+                reason: "× attention_head_dim = \(num_attention_heads) × \(attention_head_dim) must be at most \(Self.maxExtent)")
+        }
         guard freq_dim % 2 == 0 else { throw .invalidConfig(path: path, key: "freq_dim", reason: "must be even, got \(freq_dim)") }
         // The rotary split gives t/h/w sub-dimensions; each must hold whole (cos, sin) pairs.
         guard attention_head_dim % 2 == 0, attention_head_dim >= 6 else {

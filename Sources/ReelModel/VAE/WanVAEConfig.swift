@@ -38,6 +38,15 @@ public struct WanVAEConfig: Sendable, Equatable {
 
     public init() {}
 
+    /// The widest channel count a level may have (Wan 2.1's widest is 384); with it a
+    /// convolution weight's extents multiply to well within an `Int`.
+    public static let maxWidth = 1 << 16
+    /// The most levels `dim_mult` may list (Wan 2.1 has 4): each halves the frame,
+    /// and the spatial stride `2^(levels − 1)` must stay a small positive number.
+    public static let maxLevels = 8
+    /// The most residual blocks per level (Wan 2.1 has 2).
+    public static let maxResBlocks = 64
+
     /// The decoder's temporal layout: the encoder's, reversed.
     public var temperal_upsample: [Bool] { temperal_downsample.reversed() }
     /// Pixel frames per latent frame after the first: 2 per temporal level.
@@ -133,14 +142,27 @@ public struct WanVAEConfig: Sendable, Equatable {
                 path: path, key: "attn_scales", value: "\(attn_scales)",
                 supported: "encoder attention blocks are not implemented; Wan 2.1 ships []")
         }
-        for (key, value) in [
-            ("base_dim", base_dim), ("z_dim", z_dim), ("num_res_blocks", num_res_blocks),
-            ("in_channels", in_channels), ("out_channels", out_channels), ("decoder_base_dim", decoderBaseDim),
-        ] where value <= 0 {
-            throw .invalidConfig(path: path, key: key, reason: "must be positive, got \(value)")
+        for (key, value, limit) in [
+            ("base_dim", base_dim, Self.maxWidth), ("z_dim", z_dim, Self.maxWidth), ("num_res_blocks", num_res_blocks, Self.maxResBlocks),
+            ("in_channels", in_channels, Self.maxWidth), ("out_channels", out_channels, Self.maxWidth),
+            ("decoder_base_dim", decoderBaseDim, Self.maxWidth),
+        ] where value <= 0 || value > limit {
+            throw .invalidConfig(path: path, key: key, reason: "must be in 1...\(limit), got \(value)")
         }
-        guard !dim_mult.isEmpty, dim_mult.allSatisfy({ $0 > 0 }) else {
-            throw .invalidConfig(path: path, key: "dim_mult", reason: "must be a non-empty list of positive integers, got \(dim_mult)")
+        guard (1 ... Self.maxLevels).contains(dim_mult.count), dim_mult.allSatisfy({ $0 > 0 }) else {
+            throw .invalidConfig(
+                path: path, key: "dim_mult", reason: "must be 1 to \(Self.maxLevels) positive integers, got \(dim_mult)")
+        }
+        // Every level's width is a base times a multiplier; both are bounded only by
+        // the JSON, so the product is checked before any shape is built from it.
+        for (key, base) in [("base_dim", base_dim), ("decoder_base_dim", decoderBaseDim)] {
+            for mult in dim_mult {
+                let (width, overflow) = base.multipliedReportingOverflow(by: mult)
+                guard !overflow, width <= Self.maxWidth else {
+                    throw .invalidConfig(
+                        path: path, key: "dim_mult", reason: "× \(key) \(base) gives a width above \(Self.maxWidth) (multiplier \(mult))")
+                }
+            }
         }
         guard temperal_downsample.count == dim_mult.count - 1 else {
             throw .invalidConfig(

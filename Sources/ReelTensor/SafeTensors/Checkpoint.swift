@@ -20,18 +20,19 @@ public final class Checkpoint: Sendable {
             location = Dictionary(uniqueKeysWithValues: file.entries.keys.map { ($0, 0) })
         } else if FileManager.default.fileExists(atPath: index) {
             let map = try Self.readIndex(index)
-            let shardNames = Array(Set(map.values)).sorted()
+            // Shards in name order, each with the tensors the index puts in it.
+            let tensorsByShard = Dictionary(grouping: map, by: \.value).sorted { $0.key < $1.key }
             var opened = [SafeTensorsFile]()
-            for name in shardNames {
-                opened.append(try SafeTensorsFile(path: (directory as NSString).appendingPathComponent(name)))
-            }
             var location = [String: Int]()
-            for (tensor, shard) in map {
-                let i = shardNames.firstIndex(of: shard)!
-                guard opened[i].entry(tensor) != nil else {
-                    throw .malformedHeader(path: index, reason: "weight_map puts '\(tensor)' in '\(shard)', which has no such tensor")
+            for (i, (shard, tensors)) in tensorsByShard.enumerated() {
+                let file = try SafeTensorsFile(path: (directory as NSString).appendingPathComponent(shard))
+                for (tensor, _) in tensors {
+                    guard file.entry(tensor) != nil else {
+                        throw .malformedHeader(path: index, reason: "weight_map puts '\(tensor)' in '\(shard)', which has no such tensor")
+                    }
+                    location[tensor] = i
                 }
-                location[tensor] = i
+                opened.append(file)
             }
             shards = opened
             files = opened.map(\.path)

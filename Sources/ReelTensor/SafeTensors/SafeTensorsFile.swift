@@ -104,14 +104,18 @@ public final class SafeTensorsFile: Sendable {
                 throw .malformedHeader(
                     path: path, reason: "tensor '\(name)' bytes \(range) run past the \(dataSize)-byte data area (truncated?)")
             }
-            var bytes = dtype.size, overflow = false
-            for extent in raw.shape where !overflow {
-                (bytes, overflow) = bytes.multipliedReportingOverflow(by: extent)
-            }
-            guard !overflow, bytes == range.count else {
+            // The byte count as the element count of the shape with the element size as
+            // one more axis: checked so that no product of some of the extents can
+            // overflow later (see `Tensor.elementCount(of:)`), zero extents included.
+            guard let bytes = Tensor.elementCount(of: raw.shape + [dtype.size]) else {
                 throw .malformedHeader(
                     path: path,
-                    reason: "tensor '\(name)' of shape \(raw.shape) and dtype \(dtype.rawValue) needs \(overflow ? "more than Int.max" : "\(bytes)") bytes but data_offsets span \(range.count)")
+                    reason: "tensor '\(name)' of shape \(raw.shape) and dtype \(dtype.rawValue) has more than Int.max bytes (counting each 0 extent as 1)")
+            }
+            guard bytes == range.count else {
+                throw .malformedHeader(
+                    path: path,
+                    reason: "tensor '\(name)' of shape \(raw.shape) and dtype \(dtype.rawValue) needs \(bytes) bytes but data_offsets span \(range.count)")
             }
             entries[name] = Entry(dtype: dtype, shape: raw.shape, range: range)
         }
