@@ -95,10 +95,11 @@ extension Coordinator {
         let embeds = (id: job.embedsID, prompt: job.promptSHA, negative: job.negativeSHA, width: job.model.textDim)
         inputs.submit {
             do {
-                let input: Data
+                let input: Data?
                 switch recipe {
-                case .noise(let seed, let box):
-                    input = plan.noise(seed: seed).values(in: box).withUnsafeBytes { Data($0) }
+                case .noise:
+                    // The worker draws the initial noise itself (`initial_noise`).
+                    input = nil
                 case .blend(let box, let outputs):
                     // Neighbours' outputs are read in place from their mapped blobs and
                     // blended straight into the bytes that are sent: no copy of either.
@@ -124,7 +125,7 @@ extension Coordinator {
 
     /// The ZeroMQ frames of a shard assignment.
     private static func assignmentFrames(
-        job id: Int64, shard: ShardID, token: Int, plan: Plan, request: JobRequest, input: Data,
+        job id: Int64, shard: ShardID, token: Int, plan: Plan, request: JobRequest, input: Data?,
         embeds: (id: String, prompt: String, negative: String?, width: Int), withEmbeds: Bool, blobs: BlobStore
     ) throws -> [Data] {
         let region = plan.regions[shard.region]
@@ -144,13 +145,17 @@ extension Coordinator {
         sampler.shift = request.shift ?? 0
         assignment.sampler = sampler
         assignment.box = wireBox(region.box, latent: plan.latent)
-        var latents = Reel_V1_TensorHeader()
-        latents.name = "latents"
-        assignment.latents = latents
-        let box = region.box
-        var tensors = [
-            try WireTensor(name: "latents", shape: [box.channels, box.frames.length, box.rows.length, box.columns.length], littleEndianBytes: input)
-        ]
+        var tensors: [WireTensor] = []
+        if let input {
+            var latents = Reel_V1_TensorHeader()
+            latents.name = "latents"
+            assignment.latents = latents
+            let box = region.box
+            tensors.append(
+                try WireTensor(name: "latents", shape: [box.channels, box.frames.length, box.rows.length, box.columns.length], littleEndianBytes: input))
+        } else {
+            assignment.initialNoise = true
+        }
         var wireEmbeds = Reel_V1_PromptEmbeds()
         wireEmbeds.embedsID = embeds.id
         if withEmbeds {

@@ -12,7 +12,9 @@ extension Reel_V1_Envelope {
     mutating func visitTensorHeaders(_ visit: TensorHeaderVisitor) throws(WireError) {
         switch body {
         case .shardAssignment(var message)?:
-            try Self.visit(&message, \.latents, \.hasLatents, "shard_assignment.latents", required: true, visit)
+            // A shard that starts from the initial noise draws it on the worker.
+            if message.initialNoise, message.hasLatents { throw .invalidTensor(name: "shard_assignment.latents", reason: "present although initial_noise is set") }
+            try Self.visit(&message, \.latents, \.hasLatents, "shard_assignment.latents", required: !message.initialNoise, visit)
             if message.hasEmbeds {
                 var embeds = message.embeds
                 // A negative prompt is only meaningful beside its positive one.

@@ -77,8 +77,16 @@ extension Worker {
             sendFailure(key, WorkerError(.cancelled, "worker \(config.name) has no free slot (draining or full)"))
             return
         }
-        guard let latents = message.tensor(for: a.latents) else {
-            sendFailure(key, WorkerError(.invalidInput, "the assignment has no latents"))
+        let start: LatentStart
+        if a.initialNoise {
+            do { start = .noise(try InitialNoise(seed: a.seed, box: a.box)) } catch {
+                sendFailure(key, error)
+                return
+            }
+        } else if let latents = message.tensor(for: a.latents) {
+            start = .latents(Self.tensor(latents))
+        } else {
+            sendFailure(key, WorkerError(.invalidInput, "the assignment has no latents and does not start from initial noise"))
             return
         }
         guard let prompt else {
@@ -91,12 +99,13 @@ extension Worker {
             return
         }
         let task = DenoiseTask(
-            model: a.model, latents: Self.tensor(latents), totalSteps: Int(s.totalSteps),
+            model: a.model, latents: start.placeholder, totalSteps: Int(s.totalSteps),
             steps: Int(s.stepBegin) ..< Int(s.stepEnd), guidance: s.guidance, shift: s.shift > 0 ? s.shift : nil,
             prompt: .init(id: a.embeds.embedsID, tensor: prompt.positive),
             negativePrompt: s.guidance > 1 ? prompt.negative.map { .init(id: a.embeds.embedsID + "-", tensor: $0) } : nil)
-        start(key) { executor, running throws(WorkerError) in
+        self.start(key) { executor, running throws(WorkerError) in
             var task = task
+            if case .noise(let noise) = start { task.latents = try noise.latents() }
             task.isCancelled = { running.cancelled }
             return .latents(try executor.denoise(task))
         }

@@ -124,6 +124,25 @@ struct WireCodecTests {
         }, matches: { $0 == .missingTensor(field: "shard_assignment.latents") })
     }
 
+    /// A shard that starts from the initial noise carries no latents: the header
+    /// is then not required, and one that is present anyway is refused.
+    @Test("initial_noise makes the latents optional, and present ones an error")
+    func initialNoiseAssignment() throws {
+        let (envelope, tensors) = try WireSamples.assignment()
+        var noisy = envelope
+        noisy.shardAssignment.clearLatents()
+        noisy.shardAssignment.initialNoise = true
+        let frames = try WireCodec.encode(noisy, tensors: Array(tensors.dropFirst()))
+        let message = try WireCodec.decode(frames)
+        #expect(message.envelope.shardAssignment.initialNoise && !message.envelope.shardAssignment.hasLatents)
+        #expect(message.tensors.map(\.name) == tensors.dropFirst().map(\.name))
+        var both = envelope
+        both.shardAssignment.initialNoise = true
+        expectWireError("latents beside initial_noise", { () throws(WireError) in
+            try WireCodec.encode(both, tensors: tensors)
+        }, matches: { if case .invalidTensor(let name, _) = $0 { name == "shard_assignment.latents" } else { false } })
+    }
+
     @Test("a protocol version other than 1 is rejected, naming both versions")
     func protocolVersion() throws {
         for version: UInt32 in [0, 2, 99] {

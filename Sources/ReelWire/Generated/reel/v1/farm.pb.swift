@@ -864,7 +864,8 @@ public nonisolated struct Reel_V1_ShardAssignment: @unchecked Sendable {
   public mutating func clearBox() {_uniqueStorage()._box = nil}
 
   /// The window's latents at step_begin, [channels, frames, rows, columns] (or with
-  /// a leading batch dimension of 1). Required.
+  /// a leading batch dimension of 1). Required unless `initial_noise` is set, and
+  /// absent when it is.
   public var latents: Reel_V1_TensorHeader {
     get {_storage._latents ?? Reel_V1_TensorHeader()}
     set {_uniqueStorage()._latents = newValue}
@@ -882,6 +883,20 @@ public nonisolated struct Reel_V1_ShardAssignment: @unchecked Sendable {
   public var hasEmbeds: Bool {_storage._embeds != nil}
   /// Clears the value of `embeds`. Subsequent reads from it will return its default value.
   public mutating func clearEmbeds() {_uniqueStorage()._embeds = nil}
+
+  /// The shard starts from the job's initial noise (the first step block of a
+  /// generation): the worker draws it itself over `box` from `seed` and the whole
+  /// latent's shape, so megabytes of noise need not cross the wire. Element e (the
+  /// C-order index in the whole latent [channels, latent_frames, latent_rows,
+  /// latent_columns]) is lane e mod 4 of Philox4x32-10 at counter
+  /// (n mod 2^32, n >> 32, 0, 0), n = e >> 2, key (seed mod 2^32, seed >> 32),
+  /// through binary64 Box-Muller on the pairs (x0, x1) and (x2, x3) with
+  /// u1 = (xa + 1) * 2^-32, u2 = xb * 2^-32, lanes cos, sin, cos, sin, rounded to
+  /// binary32 (ReelPlan's LatentNoise and its NOISE.md give a worked example).
+  public var initialNoise: Bool {
+    get {_storage._initialNoise}
+    set {_uniqueStorage()._initialNoise = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -2108,7 +2123,7 @@ nonisolated extension Reel_V1_PromptEmbeds: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Reel_V1_ShardAssignment: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ShardAssignment"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{1}region\0\u{1}block\0\u{1}attempt\0\u{1}model\0\u{1}sampler\0\u{1}seed\0\u{1}box\0\u{1}latents\0\u{1}embeds\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{1}region\0\u{1}block\0\u{1}attempt\0\u{1}model\0\u{1}sampler\0\u{1}seed\0\u{1}box\0\u{1}latents\0\u{1}embeds\0\u{3}initial_noise\0")
 
   fileprivate class _StorageClass {
     var _jobID: UInt64 = 0
@@ -2121,6 +2136,7 @@ nonisolated extension Reel_V1_ShardAssignment: SwiftProtobuf.Message, SwiftProto
     var _box: Reel_V1_LatentBox? = nil
     var _latents: Reel_V1_TensorHeader? = nil
     var _embeds: Reel_V1_PromptEmbeds? = nil
+    var _initialNoise: Bool = false
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -2141,6 +2157,7 @@ nonisolated extension Reel_V1_ShardAssignment: SwiftProtobuf.Message, SwiftProto
       _box = source._box
       _latents = source._latents
       _embeds = source._embeds
+      _initialNoise = source._initialNoise
     }
   }
 
@@ -2169,6 +2186,7 @@ nonisolated extension Reel_V1_ShardAssignment: SwiftProtobuf.Message, SwiftProto
         case 8: try { try decoder.decodeSingularMessageField(value: &_storage._box) }()
         case 9: try { try decoder.decodeSingularMessageField(value: &_storage._latents) }()
         case 10: try { try decoder.decodeSingularMessageField(value: &_storage._embeds) }()
+        case 11: try { try decoder.decodeSingularBoolField(value: &_storage._initialNoise) }()
         default: break
         }
       }
@@ -2211,6 +2229,9 @@ nonisolated extension Reel_V1_ShardAssignment: SwiftProtobuf.Message, SwiftProto
       try { if let v = _storage._embeds {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
       } }()
+      if _storage._initialNoise != false {
+        try visitor.visitSingularBoolField(value: _storage._initialNoise, fieldNumber: 11)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -2230,6 +2251,7 @@ nonisolated extension Reel_V1_ShardAssignment: SwiftProtobuf.Message, SwiftProto
         if _storage._box != rhs_storage._box {return false}
         if _storage._latents != rhs_storage._latents {return false}
         if _storage._embeds != rhs_storage._embeds {return false}
+        if _storage._initialNoise != rhs_storage._initialNoise {return false}
         return true
       }
       if !storagesAreEqual {return false}
