@@ -67,20 +67,6 @@ extension FarmStore {
         try failForGood(.decodeChunk(chunk), job: job, attempt: attempt, worker: worker, reason: reason)
     }
 
-    /// Puts every decode chunk of `job` back to ready with no tries (the attempt,
-    /// a fencing token, is kept): decoded frames are streamed, not stored, so a
-    /// restarted coordinator decodes the whole clip again. Returns how many changed.
-    @discardableResult
-    public func resetDecodeChunks(job: Int64) throws(StoreError) -> Int {
-        try connection.execute(
-            """
-            UPDATE decode_chunks SET state = 'ready', tries = 0, worker = NULL, lease_expires_at_ms = NULL,
-                not_before_ms = NULL, output_sha256 = NULL
-            WHERE job_id = $1 AND state <> 'cancelled'
-            """, [.int64(job)], name: "resetDecodeChunks"
-        ).affectedRows
-    }
-
     /// Every decode chunk of `job`, in chunk order.
     public func decodeChunks(job: Int64) throws(StoreError) -> [DecodeChunkRow] {
         try connection.execute(
