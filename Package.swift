@@ -93,7 +93,8 @@ let package = Package(
         // MARK: tests
         .testTarget(name: "ReelTensorTests", dependencies: ["ReelTensor", "ReelHash"]),
         .testTarget(
-            name: "ReelModelTests", dependencies: ["ReelModel", "ReelTensor"],
+            // ReelPlan for the farm's decode chunk layout, which the VAE's exactness tests decode.
+            name: "ReelModelTests", dependencies: ["ReelModel", "ReelTensor", "ReelPlan"],
             resources: [.copy("Fixtures")]),
         .testTarget(
             name: "ReelPlanTests",

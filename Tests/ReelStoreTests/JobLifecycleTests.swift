@@ -145,7 +145,7 @@ import Testing
     @Test func decodeChunksThenSuccess() throws {
         let (store, _) = try TestDatabase.freshFarm()
         let id = try ClaimTests.makeJob(store, regions: 1)
-        let chunks = [DecodeChunk(index: 0, frames: 0..<41, warmup: 0), DecodeChunk(index: 1, frames: 41..<81, warmup: 8)]
+        let chunks = DecodeChunk.layout(latentFrames: 81, size: 41, warmup: 8, temporalStride: 4)
         #expect(!(try store.startDecoding(job: 987_654, latentsSHA: sha(10), chunks: chunks)))
         #expect(try store.claimDecodeChunks(worker: "w1", limit: 4, now: t0, leaseDuration: lease, maxTries: 3).isEmpty)
         let shard = try #require(try claim(store, "w1"))
@@ -154,12 +154,13 @@ import Testing
         #expect(try store.startDecoding(job: id, latentsSHA: sha(10), chunks: chunks))
         #expect(try store.job(id: id)?.state == .decoding)
         let claimed = try store.claimDecodeChunks(worker: "w1", limit: 4, now: t0, leaseDuration: lease, maxTries: 3)
-        #expect(claimed.map(\.chunk) == chunks)
+        #expect(claimed.map(\.chunk) == [0, 1])
+        #expect(try store.decodeChunks(job: id).map { $0.decodeChunk(temporalStride: 4) } == chunks)
         #expect(!(try store.completeDecodeChunk(job: id, chunk: 0, attempt: 2, worker: "w1", outputSHA: sha(11))))
         #expect(try store.completeDecodeChunk(job: id, chunk: 0, attempt: 1, worker: "w1", outputSHA: sha(11)))
         #expect(try store.failDecodeChunk(job: id, chunk: 1, attempt: 1, worker: "w1", reason: "oom", notBefore: t0))
         let retry = try store.claimDecodeChunks(worker: "w2", limit: 4, now: t0, leaseDuration: lease, maxTries: 3)
-        #expect(retry.map(\.chunk.index) == [1] && retry.first?.attempt == 2)
+        #expect(retry.map(\.chunk) == [1] && retry.first?.attempt == 2)
         #expect(try store.completeDecodeChunk(job: id, chunk: 1, attempt: 2, worker: "w2", outputSHA: sha(12)))
         #expect(try store.decodeChunkCounts(job: id)[.done] == 2)
         #expect(try store.decodeChunks(job: id).map(\.status.outputSHA) == [sha(11), sha(12)])
@@ -176,7 +177,7 @@ import Testing
         let id = try ClaimTests.makeJob(store, regions: 1)
         let shard = try #require(try claim(store, "w1"))
         #expect(try store.completeShard(job: id, shard: shard.shard, attempt: 1, worker: "w1", outputSHA: sha(2)) != nil)
-        let chunks = [DecodeChunk(index: 0, frames: 0..<5, warmup: 0), DecodeChunk(index: 1, frames: 5..<9, warmup: 1)]
+        let chunks = DecodeChunk.layout(latentFrames: 9, size: 5, warmup: 1, temporalStride: 4)
         #expect(try store.startDecoding(job: id, latentsSHA: sha(10), chunks: chunks))
         _ = try store.claimDecodeChunks(worker: "w1", limit: 2, now: t0, leaseDuration: lease, maxTries: 3)
         #expect(try store.completeDecodeChunk(job: id, chunk: 0, attempt: 1, worker: "w1", outputSHA: sha(11)))

@@ -143,7 +143,7 @@ import Testing
                 "illegal state transition on shards: job_id \(id), region 0, block 0 may not go from done to leased"))
         #expect(try store.shards(job: id)[0].status.state == .done)
 
-        #expect(try store.startDecoding(job: id, latentsSHA: sha(6), chunks: [DecodeChunk(index: 0, frames: 0 ..< 2, warmup: 0)]))
+        #expect(try store.startDecoding(job: id, latentsSHA: sha(6), chunks: [DecodeChunk(index: 0, frames: 0 ..< 2, warmup: 0, temporalStride: 4)]))
         #expect(try store.finishJob(id: id, latentsSHA: sha(6), outputSHA: sha(7)))
         let rerun = expectServerError("23514") { () throws(StoreError) in
             try store.connection.execute("UPDATE jobs SET state = 'running', finished_at = NULL WHERE id = $1", [.int64(id)])
