@@ -196,7 +196,8 @@ public final class CoordinatorService: @unchecked Sendable {
     public func serve(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let server = CoordinatorHTTPServer(mailbox: mailbox, host: options.httpHost, port: options.httpPort)
         defer { stop() }
-        try await server.run(logger: logger, stop: stopFlag, onListening: onListening)
+        let flag = stopFlag
+        try await server.run(logger: logger, until: { flag.isSet }, onListening: onListening)
     }
 
     /// Stops the loop and the embedded database (idempotent), then lets the data

@@ -44,6 +44,23 @@ import Testing
         #expect(status.progress == 1 && status.shards["done"] == status.shardTotal)
     }
 
+    /// SIGTERM stops `reel coordinator` in order: the HTTP server ends, then the
+    /// loop, then the embedded PostgreSQL it started (which once outlived it).
+    @Test func aTerminatedCoordinatorStopsItsPostgreSQL() async throws {
+        let farm = try ProcessFarm()
+        defer { farm.stop() }
+        try await farm.startCoordinator()
+        let postmaster = try farm.postmasterPID()
+        #expect(kill(postmaster, 0) == 0)
+        let coordinator = try #require(farm.coordinator)
+        coordinator.signal(SIGTERM)
+        #expect(coordinator.wait(timeout: .seconds(30)), "the coordinator exits on SIGTERM")
+        // pg_ctl returns once the pid file is gone, a moment before the process is.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while kill(postmaster, 0) == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(kill(postmaster, 0) == -1 && errno == ESRCH, "PostgreSQL \(postmaster) still runs")
+    }
+
     /// PostgreSQL killed with SIGKILL in the middle of a job: the coordinator's
     /// supervisor starts it again, results wait on disk and commit once it is back,
     /// and the job ends with the undisturbed latents.
