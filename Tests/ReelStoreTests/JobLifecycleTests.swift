@@ -34,7 +34,7 @@ import Testing
         #expect(running.state == .running && running.run == 2 && running.finishedAt == nil)
         let reset = try store.shards(job: id)[0].status
         #expect(reset.state == .pending && reset.tries == 0 && reset.attempt == 2)
-        #expect(try store.markShardsReady(job: id, shards: [shard]) == 1)
+        #expect(try store.markReadyIfInputsDone(job: id, candidates: [(shard, [])]) == [shard])
         // The blocklist was cleared: w1, with two failures, may work on the job again.
         let retried = try #require(try claim(store, "w1"))
         #expect(retried.shard == shard && retried.attempt == 3 && retried.tries == 1)
@@ -91,38 +91,6 @@ import Testing
             }
         }
         #expect(try store.jobs().isEmpty)
-    }
-
-    @Test func expiredLeasesRetryThenFailTheJob() throws {
-        let (store, _) = try TestDatabase.freshFarm()
-        let id = try ClaimTests.makeJob(store, regions: 1)
-        let policy = RetryPolicy(maxAttempts: 2, leaseDuration: lease, baseBackoff: .seconds(5))
-        let first = try #require(try claim(store, "w1"))
-        #expect(try store.expireLeases(now: first.leaseExpiresAt.advanced(by: .milliseconds(-1)), policy: policy).isEmpty)
-        let expiry = first.leaseExpiresAt
-        let lost = try store.expireLeases(now: expiry, policy: policy)
-        let notBefore = expiry.advanced(by: policy.backoff(afterAttempt: 1))
-        #expect(lost.map(\.outcome) == [.retry(notBefore: notBefore)])
-        #expect(lost.first?.lease.worker == "w1" && lost.first?.reason.contains("w1") == true)
-
-        let second = try #require(try claim(store, "w2", now: notBefore))
-        let final = try store.expireLeases(now: second.leaseExpiresAt, policy: policy)
-        #expect(final.map(\.outcome) == [.failed])
-        let job = try #require(try store.job(id: id))
-        #expect(job.state == .failed && job.reason?.contains("after 2 tries") == true)
-    }
-
-    @Test func lostWorkerReleasesItsLeasesOnly() throws {
-        let (store, _) = try TestDatabase.freshFarm()
-        let id = try ClaimTests.makeJob(store, regions: 3)
-        _ = try claim(store, "w1")
-        _ = try claim(store, "w1")
-        let kept = try #require(try claim(store, "w2"))
-        let released = try store.releaseWorkerLeases(worker: "w1", now: t0, policy: .default)
-        #expect(released.count == 2 && released.allSatisfy { $0.lease.worker == "w1" })
-        #expect(try store.leases().map(\.item) == [.shard(kept.shard)])
-        #expect(try store.leases(worker: "w1").isEmpty)
-        #expect(try store.shardCounts(job: id)[.ready] == 2)
     }
 
     @Test func heartbeatsExtendOnlyLiveLeases() throws {
