@@ -25,5 +25,6 @@ public struct Migration: Sendable, Hashable {
     public static let farm: [Migration] = [
         .farmSchema,
         .stateTransitions,
+        .workerStates,
     ]
 }
