@@ -5,7 +5,7 @@ import PackageDescription
 //   ReelPlan (no dependencies); C shims (COpenBLAS, CZeroMQ, CPostgres, CLibAV)
 //   ReelTensor → COpenBLAS;  ReelMedia → CLibAV
 //   ReelModel → ReelTensor;  ReelStore → ReelPlan, ReelTensor, CPostgres;  ReelWire → ReelTensor, CZeroMQ
-//   ReelWorker → ReelModel, ReelPlan, ReelWire;  ReelCoordinator → the same and ReelStore
+//   ReelWorker → ReelModel, ReelPlan, ReelWire;  ReelCoordinator → ReelPlan, ReelStore, ReelWire (not the engine)
 //   ReelFarm → ReelCoordinator, ReelWorker, ReelStore, ReelMedia;  ReelBench → ReelModel, ReelMedia
 //   ReelCLI → all of them
 //
@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "ReelCoordinator",
             dependencies: [
-                "ReelModel", "ReelPlan", "ReelStore", "ReelTensor", "ReelWire",
+                "ReelPlan", "ReelStore", "ReelTensor", "ReelWire",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -96,7 +96,8 @@ let package = Package(
         .target(name: "ReelFuzzing", dependencies: ["ReelTensor"], path: "Tests/ReelFuzzing"),
         .testTarget(name: "ReelTensorTests", dependencies: ["ReelTensor", "ReelHash", "ReelFuzzing"]),
         .testTarget(
-            name: "ReelModelTests", dependencies: ["ReelModel", "ReelTensor", "ReelFuzzing"],
+            // ReelPlan for the farm's decode chunk layout, which the VAE's exactness tests decode.
+            name: "ReelModelTests", dependencies: ["ReelModel", "ReelTensor", "ReelPlan", "ReelFuzzing"],
             resources: [.copy("Fixtures")]),
         .testTarget(
             name: "ReelPlanTests",

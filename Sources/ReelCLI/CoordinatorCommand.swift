@@ -20,6 +20,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
         options.config.collectBlobs = !server.keepIntermediates
         let service = CoordinatorService(options: options, logger: Logger(label: "reel.coordinator"))
         try service.start()
+        defer { service.stop() }
         let endpoint = service.endpoint
         try await service.serve { bound in
             printErr("coordinator: workers connect to \(endpoint); the CLI to http://\(host):\(bound)")

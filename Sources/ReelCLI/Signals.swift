@@ -1,6 +1,6 @@
 import Dispatch
 import Foundation
-import ReelCoordinator
+import ReelFarm
 
 #if canImport(Glibc)
 import Glibc

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Logging
-import ReelCoordinator
 import ReelFarm
 import ReelWorker
 

@@ -1,5 +1,4 @@
 import Foundation
-import ReelModel
 import ReelPlan
 import ReelStore
 import ReelTensor

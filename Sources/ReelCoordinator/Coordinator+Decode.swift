@@ -34,9 +34,7 @@ extension Coordinator {
                 return .clipBlended(job: id, outcome: .failure(OffLoopFailure("cannot blend the finished latents: \(error)")))
             }
             let moved = Self.retrying(window: window, logger: logger, what: "start decoding job \(id)") {
-                try store.value.startDecoding(job: id, latentsSHA: sha, chunks: chunks.map {
-                    ReelStore.DecodeChunk(index: $0.index, frames: $0.frames, warmup: $0.warmup)
-                })
+                try store.value.startDecoding(job: id, latentsSHA: sha, chunks: chunks)
             }
             switch moved {
             case .success(true): return .clipBlended(job: id, outcome: .success(BlendedClip(latentsSHA: sha, chunks: chunks)))
@@ -103,7 +101,7 @@ extension Coordinator {
             return
         }
         for claim in claimed {
-            let index = claim.chunk.index
+            let index = claim.chunk
             guard var job = jobs[claim.job], var decode = job.decode, decode.chunks.indices.contains(index) else {
                 release(.decodeChunk(index), job: claim.job, attempt: claim.attempt, worker: worker.name, why: "its job is not decoding here")
                 continue

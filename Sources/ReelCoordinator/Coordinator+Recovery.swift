@@ -63,9 +63,7 @@ extension Coordinator {
                 throw CoordinatorError.storedJob(id: row.id, reason: "it is decoding without finished latents")
             }
             let rows = try store.decodeChunks(job: row.id)
-            let chunks = rows.map {
-                DecodeChunk(index: $0.chunk.index, frames: $0.chunk.frames, warmup: $0.chunk.warmup, temporalStride: stored.model.temporalStride)
-            }
+            let chunks = rows.map { $0.decodeChunk(temporalStride: stored.model.temporalStride) }
             guard !chunks.isEmpty, chunks.map(\.index) == Array(chunks.indices) else {
                 throw CoordinatorError.storedJob(id: row.id, reason: "its decode chunks are not numbered 0..<\(chunks.count)")
             }
@@ -190,8 +188,8 @@ extension Coordinator {
                     }
                 }
                 if let decode = job.decode {
-                    for chunk in try store.decodeChunks(job: row.id) where decode.chunks.indices.contains(chunk.chunk.index) {
-                        let index = chunk.chunk.index
+                    for chunk in try store.decodeChunks(job: row.id) where decode.chunks.indices.contains(chunk.chunk) {
+                        let index = chunk.chunk
                         guard !persisting.contains(.chunk(job: row.id, index)) else { continue }
                         if decode.machines[index].state.name != chunk.status.state || decode.tokens[index] != chunk.status.attempt {
                             logger.warning("repaired: decode chunk state differs", metadata: ["job": "\(row.id)", "chunk": "\(index)"])

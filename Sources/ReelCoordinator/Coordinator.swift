@@ -222,7 +222,7 @@ public final class Coordinator {
         case .heartbeat(let heartbeat)?: handleHeartbeat(peer: peer, heartbeat)
         case .shardFailure(let failure)?: handleFailure(peer: peer, failure)
         case .goodbye(let goodbye)?: handleGoodbye(peer: peer, goodbye)
-        case .welcome?, .refusal?, .shardAssignment?, .decodeAssignment?, .cancel?, .drain?:
+        case .welcome?, .refusal?, .shardAssignment?, .decodeAssignment?, .cancel?:
             reject(peer: peer, "a worker may not send \(Self.bodyName(envelope))")
         case nil:
             reject(peer: peer, "message without a body")

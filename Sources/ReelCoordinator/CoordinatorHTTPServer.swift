@@ -30,24 +30,31 @@ public struct CoordinatorHTTPServer: Sendable {
         self.port = port
     }
 
-    /// Serves until SIGINT or SIGTERM arrives or `stop` is set. `onListening` gets
-    /// the bound port (useful with port 0).
-    public func run(logger: Logger, stop: StopFlag, onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+    /// Serves until SIGINT or SIGTERM arrives or `stop` returns true (polled every
+    /// 100 ms). `onListening` gets the bound port (useful with port 0). Stopping
+    /// anything else is the caller's, once this returns.
+    public func run(
+        logger: Logger, until stop: @escaping @Sendable () -> Bool, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws {
         let app = Application(
             router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "reel"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) }, logger: logger)
         let services = ServiceGroup(
             configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await services.run() }
+        // Each child returns whether it was the service group.
+        try await withThrowingTaskGroup(of: Bool.self) { group in
             group.addTask {
-                while !stop.isSet { try await Task.sleep(for: .milliseconds(100)) }
-                await services.triggerGracefulShutdown()
+                try await services.run()
+                return true
             }
-            // Either a signal ended the service group (then the flag releases the
-            // poller) or the flag triggered a graceful shutdown; wait for both.
-            _ = try await group.next()
-            stop.set()
+            group.addTask {
+                while !stop(), !Task.isCancelled { try? await Task.sleep(for: .milliseconds(100)) }
+                if !Task.isCancelled { await services.triggerGracefulShutdown() }
+                return false
+            }
+            // A signal ends the service group first: the poller is cancelled. Otherwise
+            // `stop` ended the poller, which asked the group to shut down: wait for it.
+            if try await group.next() == true { group.cancelAll() }
             try await group.waitForAll()
         }
     }

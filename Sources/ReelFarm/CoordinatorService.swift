@@ -198,11 +198,13 @@ public final class CoordinatorService: @unchecked Sendable {
         thread.start()
     }
 
-    /// Serves the HTTP API until SIGINT/SIGTERM (or `stop()`), then stops everything.
+    /// Serves the HTTP API until SIGINT/SIGTERM or ``stop()``. The loop keeps
+    /// running after a signal, so a local farm can stop its workers first while
+    /// the coordinator still takes their hand-backs; the caller then calls ``stop()``.
     public func serve(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let server = CoordinatorHTTPServer(mailbox: mailbox, host: options.httpHost, port: options.httpPort)
-        defer { stop() }
-        try await server.run(logger: logger, stop: stopFlag, onListening: onListening)
+        let flag = stopFlag
+        try await server.run(logger: logger, until: { flag.isSet }, onListening: onListening)
     }
 
     /// Stops the loop and the embedded database (idempotent), then lets the data

@@ -53,8 +53,6 @@ extension Worker {
                 sendFailure(key, WorkerError(.cancelled, "cancelled by the coordinator before it started"))
             }
             queued.removeAll { $0.key.matches(cancel.item) }
-        case .drain?:
-            draining = true
         case .goodbye?:
             logger.info("the coordinator is leaving; will register with the next one")
             registered = false

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ReelModel
+import ReelPlan
 import ReelTensor
 
 /// Streaming, tiled and chunked decoding on the tiny preset's VAE (random weights).
@@ -50,17 +51,6 @@ import ReelTensor
         #expect(throws: ModelError.self) { try Self.vae.decodeStream(z.slice(0), frames: 0 ..< 1) { _ in } }
     }
 
-    @Test func chunkPlanCoversEveryPixelFrameOnce() {
-        let chunks = VAEDecodeChunk.plan(latentFrames: 21, chunkSize: 5, warmup: 2, temporalStride: 4)
-        #expect(chunks.map(\.latentFrames) == [0 ..< 5, 5 ..< 10, 10 ..< 15, 15 ..< 20, 20 ..< 21])
-        #expect(chunks.map(\.warmup) == [0, 2, 2, 2, 2])
-        #expect(chunks.first?.pixelFrames.lowerBound == 0 && chunks.last?.pixelFrames.upperBound == 81)
-        for (a, b) in zip(chunks, chunks.dropFirst()) { #expect(a.pixelFrames.upperBound == b.pixelFrames.lowerBound) }
-        // Latent frame 0 is one pixel frame, every later one four.
-        #expect(chunks.map(\.pixelFrames.count) == [17, 20, 20, 20, 4])
-        #expect(VAEDecodeChunk.plan(latentFrames: 3, chunkSize: 1, warmup: 5, temporalStride: 2).map(\.warmup) == [0, 1, 2])
-    }
-
     @Test func receptiveFieldFollowsTheLayout() {
         #expect(ModelPreset.tiny.vae.decoderReceptiveField == 30)
         #expect(ModelPreset.small.vae.decoderReceptiveField == 38)
@@ -81,7 +71,10 @@ import ReelTensor
     }
 
     /// Chunks decoded on their own, after w warm-up frames, against one sequential decode.
-    /// The last chunk starts past the receptive field, so its warm-up does not reach frame 0.
+    /// The chunks are the farm's (`DecodeChunk.layout`, which gives every chunk but
+    /// the first at least one warm-up frame), so this checks the layout the
+    /// coordinator hands out. The last chunk starts past the receptive field, so its
+    /// warm-up does not reach frame 0.
     @Test func warmupOverTheReceptiveFieldMakesChunkedDecodeExact() throws {
         let frames = 40
         let z = try Self.latents(frames: frames, height: 2, width: 2, seed: 4)
@@ -92,9 +85,9 @@ import ReelTensor
         var deviation = [Int: Float]()
         for w in [0, 1, 2, 3, 10, 20, exact, exact + 6] {
             var pieces = [Tensor]()
-            for chunk in VAEDecodeChunk.plan(latentFrames: frames, chunkSize: 16, warmup: w, temporalStride: 4) {
+            for chunk in DecodeChunk.layout(latentFrames: frames, size: 16, warmup: w, temporalStride: Self.vae.config.temporalStride) {
                 var batches = [Tensor]()
-                try Self.vae.decodeStream(z, frames: chunk.latentFrames, warmup: chunk.warmup) { batches.append($0) }
+                try Self.vae.decodeStream(z, frames: chunk.frames, warmup: chunk.warmup) { batches.append($0) }
                 let piece = try Self.join(batches)
                 #expect(piece.shape[1] == chunk.pixelFrames.count)
                 pieces.append(piece)

@@ -22,6 +22,18 @@ import Testing
         }
     }
 
+    /// Latent frame 0 is one pixel frame, every later one `temporalStride`; warm-up
+    /// is capped by the frames before a chunk and is at least one after the first.
+    @Test func pixelFramesAndWarmupOfASmallLayout() {
+        let chunks = DecodeChunk.layout(latentFrames: 21, size: 5, warmup: 2, temporalStride: 4)
+        #expect(chunks.map(\.frames) == [0 ..< 5, 5 ..< 10, 10 ..< 15, 15 ..< 20, 20 ..< 21])
+        #expect(chunks.map(\.warmup) == [0, 2, 2, 2, 2])
+        #expect(chunks.map(\.pixelFrames.count) == [17, 20, 20, 20, 4])
+        #expect(chunks.last?.pixelFrames.upperBound == 81)
+        #expect(DecodeChunk.layout(latentFrames: 3, size: 1, warmup: 5, temporalStride: 2).map(\.warmup) == [0, 1, 2])
+        #expect(DecodeChunk.layout(latentFrames: 3, size: 1, warmup: 0, temporalStride: 2).map(\.warmup) == [0, 1, 1])
+    }
+
     @Test func jobRequestChecksGuidanceShiftAndLength() throws {
         let model = ModelGeometry.wan21_1_3B
         var request = JobRequest(model: "tiny", seconds: 10, width: 832, height: 480)

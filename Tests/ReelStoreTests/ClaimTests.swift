@@ -97,9 +97,11 @@ import Testing
         let id = try Self.makeJob(store, regions: 1, blocks: 2)
         let shard = ShardID(region: 0, block: 0)
         let first = try #require(try claim(store, "w1").first)
-        // w1's lease expires; w2 takes the shard as attempt 2.
-        let lost = try store.expireLeases(now: first.leaseExpiresAt, policy: RetryPolicy(baseBackoff: .zero))
-        #expect(lost.map(\.lease.attempt) == [1])
+        // w1's lease expires (the coordinator requeues it); w2 takes the shard as attempt 2.
+        #expect(
+            try store.failShard(
+                job: id, shard: shard, attempt: first.attempt, worker: "w1", reason: "lease of w1 expired",
+                notBefore: first.leaseExpiresAt))
         let second = try #require(try claim(store, "w2", now: first.leaseExpiresAt).first)
         #expect(second.attempt == 2 && second.tries == 2)
         let before = try store.shards(job: id)

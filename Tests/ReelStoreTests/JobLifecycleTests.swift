@@ -34,7 +34,7 @@ import Testing
         #expect(running.state == .running && running.run == 2 && running.finishedAt == nil)
         let reset = try store.shards(job: id)[0].status
         #expect(reset.state == .pending && reset.tries == 0 && reset.attempt == 2)
-        #expect(try store.markShardsReady(job: id, shards: [shard]) == 1)
+        #expect(try store.markReadyIfInputsDone(job: id, candidates: [(shard, [])]) == [shard])
         // The blocklist was cleared: w1, with two failures, may work on the job again.
         let retried = try #require(try claim(store, "w1"))
         #expect(retried.shard == shard && retried.attempt == 3 && retried.tries == 1)
@@ -93,38 +93,6 @@ import Testing
         #expect(try store.jobs().isEmpty)
     }
 
-    @Test func expiredLeasesRetryThenFailTheJob() throws {
-        let (store, _) = try TestDatabase.freshFarm()
-        let id = try ClaimTests.makeJob(store, regions: 1)
-        let policy = RetryPolicy(maxAttempts: 2, leaseDuration: lease, baseBackoff: .seconds(5))
-        let first = try #require(try claim(store, "w1"))
-        #expect(try store.expireLeases(now: first.leaseExpiresAt.advanced(by: .milliseconds(-1)), policy: policy).isEmpty)
-        let expiry = first.leaseExpiresAt
-        let lost = try store.expireLeases(now: expiry, policy: policy)
-        let notBefore = expiry.advanced(by: policy.backoff(afterAttempt: 1))
-        #expect(lost.map(\.outcome) == [.retry(notBefore: notBefore)])
-        #expect(lost.first?.lease.worker == "w1" && lost.first?.reason.contains("w1") == true)
-
-        let second = try #require(try claim(store, "w2", now: notBefore))
-        let final = try store.expireLeases(now: second.leaseExpiresAt, policy: policy)
-        #expect(final.map(\.outcome) == [.failed])
-        let job = try #require(try store.job(id: id))
-        #expect(job.state == .failed && job.reason?.contains("after 2 tries") == true)
-    }
-
-    @Test func lostWorkerReleasesItsLeasesOnly() throws {
-        let (store, _) = try TestDatabase.freshFarm()
-        let id = try ClaimTests.makeJob(store, regions: 3)
-        _ = try claim(store, "w1")
-        _ = try claim(store, "w1")
-        let kept = try #require(try claim(store, "w2"))
-        let released = try store.releaseWorkerLeases(worker: "w1", now: t0, policy: .default)
-        #expect(released.count == 2 && released.allSatisfy { $0.lease.worker == "w1" })
-        #expect(try store.leases().map(\.item) == [.shard(kept.shard)])
-        #expect(try store.leases(worker: "w1").isEmpty)
-        #expect(try store.shardCounts(job: id)[.ready] == 2)
-    }
-
     @Test func heartbeatsExtendOnlyLiveLeases() throws {
         let (store, _) = try TestDatabase.freshFarm()
         let id = try ClaimTests.makeJob(store, regions: 2)
@@ -145,7 +113,7 @@ import Testing
     @Test func decodeChunksThenSuccess() throws {
         let (store, _) = try TestDatabase.freshFarm()
         let id = try ClaimTests.makeJob(store, regions: 1)
-        let chunks = [DecodeChunk(index: 0, frames: 0..<41, warmup: 0), DecodeChunk(index: 1, frames: 41..<81, warmup: 8)]
+        let chunks = DecodeChunk.layout(latentFrames: 81, size: 41, warmup: 8, temporalStride: 4)
         #expect(!(try store.startDecoding(job: 987_654, latentsSHA: sha(10), chunks: chunks)))
         #expect(try store.claimDecodeChunks(worker: "w1", limit: 4, now: t0, leaseDuration: lease, maxTries: 3).isEmpty)
         let shard = try #require(try claim(store, "w1"))
@@ -154,12 +122,13 @@ import Testing
         #expect(try store.startDecoding(job: id, latentsSHA: sha(10), chunks: chunks))
         #expect(try store.job(id: id)?.state == .decoding)
         let claimed = try store.claimDecodeChunks(worker: "w1", limit: 4, now: t0, leaseDuration: lease, maxTries: 3)
-        #expect(claimed.map(\.chunk) == chunks)
+        #expect(claimed.map(\.chunk) == [0, 1])
+        #expect(try store.decodeChunks(job: id).map { $0.decodeChunk(temporalStride: 4) } == chunks)
         #expect(!(try store.completeDecodeChunk(job: id, chunk: 0, attempt: 2, worker: "w1", outputSHA: sha(11))))
         #expect(try store.completeDecodeChunk(job: id, chunk: 0, attempt: 1, worker: "w1", outputSHA: sha(11)))
         #expect(try store.failDecodeChunk(job: id, chunk: 1, attempt: 1, worker: "w1", reason: "oom", notBefore: t0))
         let retry = try store.claimDecodeChunks(worker: "w2", limit: 4, now: t0, leaseDuration: lease, maxTries: 3)
-        #expect(retry.map(\.chunk.index) == [1] && retry.first?.attempt == 2)
+        #expect(retry.map(\.chunk) == [1] && retry.first?.attempt == 2)
         #expect(try store.completeDecodeChunk(job: id, chunk: 1, attempt: 2, worker: "w2", outputSHA: sha(12)))
         #expect(try store.decodeChunkCounts(job: id)[.done] == 2)
         #expect(try store.decodeChunks(job: id).map(\.status.outputSHA) == [sha(11), sha(12)])
@@ -176,7 +145,7 @@ import Testing
         let id = try ClaimTests.makeJob(store, regions: 1)
         let shard = try #require(try claim(store, "w1"))
         #expect(try store.completeShard(job: id, shard: shard.shard, attempt: 1, worker: "w1", outputSHA: sha(2)) != nil)
-        let chunks = [DecodeChunk(index: 0, frames: 0..<5, warmup: 0), DecodeChunk(index: 1, frames: 5..<9, warmup: 1)]
+        let chunks = DecodeChunk.layout(latentFrames: 9, size: 5, warmup: 1, temporalStride: 4)
         #expect(try store.startDecoding(job: id, latentsSHA: sha(10), chunks: chunks))
         _ = try store.claimDecodeChunks(worker: "w1", limit: 2, now: t0, leaseDuration: lease, maxTries: 3)
         #expect(try store.completeDecodeChunk(job: id, chunk: 0, attempt: 1, worker: "w1", outputSHA: sha(11)))

@@ -17,6 +17,25 @@ import Testing
         }
     }
 
+    /// Migration 3 makes the worker state type again without `draining`; a row
+    /// that held it (only by hand) becomes lost, and the others keep theirs.
+    @Test func workerStatesLoseDrainingAndKeepTheirRows() throws {
+        let connection = try PostgresConnection(url: TestDatabase.freshSchema())
+        try Migrator(migrations: Array(Migration.farm.prefix(2))).migrate(connection)
+        for (name, state) in [("a", "active"), ("d", "draining"), ("g", "gone")] {
+            try connection.execute(
+                "INSERT INTO workers (name, host, cores, threads, slots, state) VALUES ($1, 'h', 1, 1, 1, $2::reel_worker_state)",
+                [.text(name), .text(state)])
+        }
+        #expect(try Migrator().migrate(connection) == [3])
+        let states = try connection.execute("SELECT name, state::text AS state FROM workers ORDER BY name").map {
+            row throws(StoreError) in "\(try row.get("name", as: String.self))=\(try row.get("state", as: String.self))"
+        }
+        #expect(states == ["a=active", "d=lost", "g=gone"])
+        try connection.execute("INSERT INTO workers (name, host, cores, threads, slots) VALUES ('n', 'h', 1, 1, 1)")
+        #expect(try FarmStore(connection: connection).workers().first { $0.name == "n" }?.state == .active)
+    }
+
     @Test func concurrentMigratorsApplyEachMigrationOnce() throws {
         let url = try TestDatabase.freshSchema()
         let results = Mutex<[Result<[Int], StoreError>]>([])

@@ -95,7 +95,7 @@ public struct WanVAEConfig: Sendable, Equatable {
     }
 
     /// Pixel frames that `latentFrames` latent frames decode to: `1 + stride·(F − 1)`.
-    public func pixelFrames(latentFrames f: Int) -> Int { VAEDecodeChunk.firstPixelFrame(ofLatentFrame: f, temporalStride: temporalStride) }
+    public func pixelFrames(latentFrames f: Int) -> Int { f <= 0 ? 0 : 1 + temporalStride * (f - 1) }
 
     /// Reads and validates `path`.
     public static func load(path: String) throws(ModelError) -> WanVAEConfig {

@@ -1,11 +1,12 @@
 import ReelPlan
 
-/// A decode chunk a worker just leased: what to send it.
+/// A decode chunk a worker just leased. Its frames are the job's ``DecodeChunk``
+/// layout's, which the coordinator holds.
 public struct ClaimedDecodeChunk: Hashable, Sendable {
     /// The job's id.
     public var job: Int64
-    /// Which frames.
-    public var chunk: DecodeChunk
+    /// The chunk's position in the clip, from 0.
+    public var chunk: Int
     /// The fencing token (see ``ClaimedShard/attempt``).
     public var attempt: Int
     /// Leases of this chunk in the job's current run, this one included.
@@ -15,7 +16,7 @@ public struct ClaimedDecodeChunk: Hashable, Sendable {
 
     init(row: PostgresRow) throws(StoreError) {
         job = try row.get("job_id")
-        chunk = try DecodeChunk(row: row)
+        chunk = try row.get("chunk")
         attempt = try row.get("attempt")
         tries = try row.get("tries")
         leaseExpiresAt = try row.get("lease_expires_at_ms")

@@ -2,7 +2,7 @@ import ReelPlan
 
 extension FarmStore {
     /// Moves a running job to decoding with its blended latents and creates its
-    /// decode chunks (ready), in one transaction. Chunks that already exist (a job
+    /// decode chunks (ready; their frames and warm-up from the layout), in one transaction. Chunks that already exist (a job
     /// retried after a decode failure) are kept, so done chunks are not redone.
     /// `false`, changing nothing, if the job is not running.
     public func startDecoding(job: Int64, latentsSHA: String, chunks: [DecodeChunk]) throws(StoreError) -> Bool {
@@ -42,7 +42,7 @@ extension FarmStore {
             .decodeChunks, worker: worker, models: models, limit: limit, now: now, leaseDuration: leaseDuration, maxTries: maxTries,
             blocklistThreshold: blocklistThreshold
         ).map { row throws(StoreError) in try ClaimedDecodeChunk(row: row) }
-            .sorted { ($0.job, $0.chunk.index) < ($1.job, $1.chunk.index) }
+            .sorted { ($0.job, $0.chunk) < ($1.job, $1.chunk) }
     }
 
     /// Stores `worker`'s frames for `chunk` if it holds the current lease as
@@ -65,20 +65,6 @@ extension FarmStore {
         throws(StoreError) -> Bool
     {
         try failForGood(.decodeChunk(chunk), job: job, attempt: attempt, worker: worker, reason: reason)
-    }
-
-    /// Puts every decode chunk of `job` back to ready with no tries (the attempt,
-    /// a fencing token, is kept): decoded frames are streamed, not stored, so a
-    /// restarted coordinator decodes the whole clip again. Returns how many changed.
-    @discardableResult
-    public func resetDecodeChunks(job: Int64) throws(StoreError) -> Int {
-        try connection.execute(
-            """
-            UPDATE decode_chunks SET state = 'ready', tries = 0, worker = NULL, lease_expires_at_ms = NULL,
-                not_before_ms = NULL, output_sha256 = NULL
-            WHERE job_id = $1 AND state <> 'cancelled'
-            """, [.int64(job)], name: "resetDecodeChunks"
-        ).affectedRows
     }
 
     /// Every decode chunk of `job`, in chunk order.

@@ -136,7 +136,7 @@ extension FarmStore {
     /// ready; every shard and chunk not leased or done starts the run with 0 tries
     /// (`attempt`, the fencing token, is kept); the job's blocklist is cleared.
     /// Returns the shards that were reset (pending: make those whose inputs are done
-    /// ready with ``markShardsReady(job:shards:)``), or `nil` if the job is not failed.
+    /// ready with ``markReadyIfInputsDone(job:candidates:)``), or `nil` if the job is not failed.
     public func retryJob(id: Int64) throws(StoreError) -> [ShardID]? {
         try connection.transaction { () throws(StoreError) -> [ShardID]? in
             let retried = try connection.execute(

@@ -177,55 +177,6 @@ extension FarmStore {
             detail: "\(report) of attempt \(attempt) rejected: \(now)")
     }
 
-    /// Ends the leases a query selects: each is requeued with `policy`'s backoff or,
-    /// out of tries, failed for good (failing its job). One transaction.
-    private func loseLeases(
-        matching condition: String, _ value: PostgresValue, reason: (String) -> String,
-        now: Timestamp, policy: RetryPolicy
-    ) throws(StoreError) -> [LostLease] {
-        try connection.transaction { () throws(StoreError) -> [LostLease] in
-            var lost: [LostLease] = []
-            for table in LeaseTable.all {
-                let rows = try connection.execute(
-                    """
-                    SELECT * FROM \(table.table) WHERE state = 'leased' AND \(condition)
-                    ORDER BY job_id, \(table.keyColumns.joined(separator: ", ")) FOR UPDATE
-                    """, [value], name: "select lost \(table.table) leases")
-                for row in rows {
-                    let lease = try table.lease(row)
-                    let why = reason(lease.worker)
-                    let outcome: LostLease.Outcome
-                    if lease.tries >= policy.maxAttempts {
-                        _ = try failForGood(lease.item, job: lease.job, attempt: lease.attempt, worker: lease.worker, reason: why)
-                        outcome = .failed
-                    } else {
-                        let notBefore = now.advanced(by: policy.backoff(afterAttempt: lease.tries))
-                        _ = try requeue(
-                            lease.item, job: lease.job, attempt: lease.attempt, worker: lease.worker,
-                            reason: why, notBefore: notBefore)
-                        outcome = .retry(notBefore: notBefore)
-                    }
-                    lost.append(LostLease(lease: lease, reason: why, outcome: outcome))
-                }
-            }
-            return lost
-        }
-    }
-
-    /// Ends every lease (shards and decode chunks) whose expiry is at or before
-    /// `now`: requeued after `policy`'s backoff, or failed for good (and the job
-    /// with it) once its tries reach `policy.maxAttempts`.
-    public func expireLeases(now: Timestamp, policy: RetryPolicy) throws(StoreError) -> [LostLease] {
-        try loseLeases(
-            matching: "lease_expires_at_ms <= $1", .int64(now.milliseconds), reason: { "lease of \($0) expired" },
-            now: now, policy: policy)
-    }
-
-    /// Ends every lease `worker` holds (it was lost), like ``expireLeases(now:policy:)``.
-    public func releaseWorkerLeases(worker: String, now: Timestamp, policy: RetryPolicy) throws(StoreError) -> [LostLease] {
-        try loseLeases(matching: "worker = $1", .text(worker), reason: { "worker \($0) lost" }, now: now, policy: policy)
-    }
-
     /// Extends `worker`'s unexpired leases to `until` (never shortening one); returns
     /// how many. A heartbeat after expiry extends nothing: expiry decides.
     @discardableResult

@@ -79,19 +79,6 @@ extension FarmStore {
         try failForGood(.shard(shard), job: job, attempt: attempt, worker: worker, reason: reason)
     }
 
-    /// Makes the pending shards among `shards` ready; returns how many changed.
-    @discardableResult
-    public func markShardsReady(job: Int64, shards: [ShardID]) throws(StoreError) -> Int {
-        guard !shards.isEmpty else { return 0 }
-        return try connection.execute(
-            """
-            UPDATE shards s SET state = 'ready'
-            FROM jsonb_to_recordset($2) AS x(region int, block int, ready boolean)
-            WHERE s.job_id = $1 AND s.region = x.region AND s.block = x.block AND s.state = 'pending'
-            """, [.int64(job), shardRecords(shards)], name: "markShardsReady"
-        ).affectedRows
-    }
-
     /// Every shard of `job`, in block then region order.
     public func shards(job: Int64) throws(StoreError) -> [ShardRow] {
         try connection.execute("SELECT * FROM shards WHERE job_id = $1 ORDER BY block, region", [.int64(job)], name: "shards")

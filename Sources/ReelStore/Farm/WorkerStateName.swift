@@ -1,9 +1,9 @@
-/// Where a worker is in its life; the labels of the `reel_worker_state` enum.
+/// Where a worker is in its life; the labels of the `reel_worker_state` enum
+/// (migration 3 dropped `draining`, which nothing entered: a worker drains on its
+/// own and says goodbye).
 public enum WorkerStateName: String, Hashable, Sendable, CaseIterable, Codable, PostgresDecodable {
     /// Registered and heartbeating; gets work.
     case active
-    /// Finishing its leases; gets no new work.
-    case draining
     /// Stopped heartbeating; its leases were released.
     case lost
     /// Deregistered on purpose.

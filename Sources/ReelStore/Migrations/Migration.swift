@@ -23,6 +23,8 @@ public struct Migration: Sendable, Hashable {
 
     /// Reel's farm schema, oldest first.
     public static let farm: [Migration] = [
-        .farmSchema
+        .farmSchema,
+        .stateTransitions,
+        .workerStates,
     ]
 }

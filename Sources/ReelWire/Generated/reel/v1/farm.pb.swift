@@ -203,7 +203,7 @@ public nonisolated enum Reel_V1_FailureClass: SwiftProtobuf.Enum, Swift.CaseIter
   /// Anything else inside the worker.
   case `internal` // = 5
 
-  /// Stopped by a Cancel or Drain.
+  /// Stopped by a Cancel, or handed back by a worker that is full or stopping.
   case cancelled // = 6
 
   /// The assignment referenced prompt embeddings the worker no longer holds (its
@@ -385,14 +385,6 @@ public nonisolated struct Reel_V1_Envelope: Sendable {
     set {body = .cancel(newValue)}
   }
 
-  public var drain: Reel_V1_Drain {
-    get {
-      if case .drain(let v)? = body {return v}
-      return Reel_V1_Drain()
-    }
-    set {body = .drain(newValue)}
-  }
-
   public var goodbye: Reel_V1_Goodbye {
     get {
       if case .goodbye(let v)? = body {return v}
@@ -416,7 +408,6 @@ public nonisolated struct Reel_V1_Envelope: Sendable {
     case decodeAssignment(Reel_V1_DecodeAssignment)
     case decodeResult(Reel_V1_DecodeResult)
     case cancel(Reel_V1_Cancel)
-    case drain(Reel_V1_Drain)
     case goodbye(Reel_V1_Goodbye)
 
   }
@@ -672,22 +663,8 @@ public nonisolated struct Reel_V1_Cancel: Sendable {
   fileprivate var _item: Reel_V1_WorkItem? = nil
 }
 
-/// Coordinator -> worker: finish what you hold, accept nothing new, then say
-/// Goodbye.
-public nonisolated struct Reel_V1_Drain: Sendable {
-  // SwiftProtobuf.Message conformance is added in an extension below. See the
-  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
-  // methods supported on all messages.
-
-  public var reason: String = String()
-
-  public var unknownFields = SwiftProtobuf.UnknownStorage()
-
-  public init() {}
-}
-
-/// Either way: the sender is leaving (worker shutting down or drained; coordinator
-/// shutting down). The receiver forgets the peer without waiting for a timeout.
+/// Either way: the sender is leaving (worker shutting down after its drain;
+/// coordinator shutting down). The receiver forgets the peer without waiting for a timeout.
 public nonisolated struct Reel_V1_Goodbye: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -1193,7 +1170,7 @@ nonisolated extension Reel_V1_TensorHeader: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Reel_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Envelope"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{1}sequence\0\u{2}\u{8}hello\0\u{1}welcome\0\u{1}refusal\0\u{1}heartbeat\0\u{4}\u{7}shard_assignment\0\u{3}shard_result\0\u{3}shard_failure\0\u{4}\u{8}decode_assignment\0\u{3}decode_result\0\u{2}\u{9}cancel\0\u{1}drain\0\u{1}goodbye\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{1}sequence\0\u{2}\u{8}hello\0\u{1}welcome\0\u{1}refusal\0\u{1}heartbeat\0\u{4}\u{7}shard_assignment\0\u{3}shard_result\0\u{3}shard_failure\0\u{4}\u{8}decode_assignment\0\u{3}decode_result\0\u{2}\u{9}cancel\0\u{2}\u{2}goodbye\0\u{b}drain\0\u{c})\u{1}")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1333,19 +1310,6 @@ nonisolated extension Reel_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._Me
           self.body = .cancel(v)
         }
       }()
-      case 41: try {
-        var v: Reel_V1_Drain?
-        var hadOneofValue = false
-        if let current = self.body {
-          hadOneofValue = true
-          if case .drain(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.body = .drain(v)
-        }
-      }()
       case 42: try {
         var v: Reel_V1_Goodbye?
         var hadOneofValue = false
@@ -1415,10 +1379,6 @@ nonisolated extension Reel_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._Me
     case .cancel?: try {
       guard case .cancel(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 40)
-    }()
-    case .drain?: try {
-      guard case .drain(let v)? = self.body else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 41)
     }()
     case .goodbye?: try {
       guard case .goodbye(let v)? = self.body else { preconditionFailure() }
@@ -1876,36 +1836,6 @@ nonisolated extension Reel_V1_Cancel: SwiftProtobuf.Message, SwiftProtobuf._Mess
 
   public static func ==(lhs: Reel_V1_Cancel, rhs: Reel_V1_Cancel) -> Bool {
     if lhs._item != rhs._item {return false}
-    if lhs.reason != rhs.reason {return false}
-    if lhs.unknownFields != rhs.unknownFields {return false}
-    return true
-  }
-}
-
-nonisolated extension Reel_V1_Drain: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".Drain"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}reason\0")
-
-  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.reason) }()
-      default: break
-      }
-    }
-  }
-
-  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    if !self.reason.isEmpty {
-      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 1)
-    }
-    try unknownFields.traverse(visitor: &visitor)
-  }
-
-  public static func ==(lhs: Reel_V1_Drain, rhs: Reel_V1_Drain) -> Bool {
     if lhs.reason != rhs.reason {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true

@@ -1,5 +1,4 @@
 import ReelHash
-import ReelTensor
 
 /// **Stand-in** for a text encoder: turns a prompt into embeddings of a model's
 /// text width deterministically, for models shipped without one (the tiny and
@@ -11,6 +10,10 @@ import ReelTensor
 /// a unit-variance vector seeded by the SHA-256 of its lowercase text, so equal
 /// prompts give equal embeddings on every machine and the same word always maps to
 /// the same row value.
+///
+/// It lives beside ``SeededRandom`` rather than in ReelModel so that the
+/// coordinator, which embeds prompts at submission, does not link the inference
+/// engine.
 public struct StandInTextEmbedder: Sendable {
     /// The transformer's `text_dim`.
     public let width: Int

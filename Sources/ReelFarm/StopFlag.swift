@@ -1,6 +1,8 @@
 import Foundation
 
-/// A flag set once from any thread (a signal handler's task, the HTTP server's end).
+/// A flag set once from any thread: what the CLI's signal handlers, the local
+/// farm and the tests stop coordinators and workers with (their loops take a plain
+/// `() -> Bool`, so the flag lives here, above them).
 public final class StopFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var value = false
