@@ -1,5 +1,5 @@
-import ReelModel
 import ReelPlan
+import ReelTensor
 
 /// A submission that passed every check the coordinator makes before storing it:
 /// the admission limits, a model some worker offers, a plan, and embeddings that
