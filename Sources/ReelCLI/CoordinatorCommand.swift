@@ -13,11 +13,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (host, port) = try server.httpAddress()
-        var options = CoordinatorService.Options(
-            database: server.db, dataDirectory: server.data, httpHost: host, httpPort: port, listen: server.listen)
-        options.config.dataDirectory = server.data
-        options.config.admission = server.limits.admission
-        options.config.collectBlobs = !server.keepIntermediates
+        let options = try server.serviceOptions()
         let service = CoordinatorService(options: options, logger: Logger(label: "reel.coordinator"))
         try service.start()
         defer { service.stop() }

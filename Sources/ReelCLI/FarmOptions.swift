@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ReelCoordinator
+import ReelFarm
 import ReelPlan
 
 /// Where the CLI finds a coordinator's HTTP API.
@@ -34,11 +35,21 @@ struct CoordinatorServerOptions: ParsableArguments {
     @Flag(help: "Keep intermediate blobs (shard outputs, segments) instead of deleting them once read, to inspect a job.")
     var keepIntermediates = false
 
+    @Option(help: "Delete a finished job's embeddings, latents and video this many days after it finished (its record stays and says so); default: keep them.")
+    var keepResultsDays: Int?
+
+    @Option(help: "Delete farm events older than this many days.")
+    var keepEventsDays = 30
+
     @OptionGroup(title: "Admission limits (a bigger job is refused with a 400 that names the flag)")
     var limits: AdmissionOptions
 
     func validate() throws {
         _ = try httpAddress()
+        if let days = keepResultsDays, !(1 ... 36_500).contains(days) {
+            throw ValidationError("--keep-results-days must be 1…36500 (leave it out to keep results for good), got \(days)")
+        }
+        guard (1 ... 36_500).contains(keepEventsDays) else { throw ValidationError("--keep-events-days must be 1…36500, got \(keepEventsDays)") }
         guard listen.hasPrefix("tcp://") || listen.hasPrefix("ipc://") || listen.hasPrefix("inproc://") else {
             throw ValidationError("--listen '\(listen)' is not a ZeroMQ endpoint like tcp://0.0.0.0:5555")
         }
@@ -52,6 +63,18 @@ struct CoordinatorServerOptions: ParsableArguments {
             throw ValidationError("--http '\(http)' is not ADDR:PORT, e.g. 127.0.0.1:8787")
         }
         return (String(http[..<colon]), port)
+    }
+
+    /// The coordinator service these options describe.
+    func serviceOptions() throws -> CoordinatorService.Options {
+        let (host, port) = try httpAddress()
+        var options = CoordinatorService.Options(database: db, dataDirectory: data, httpHost: host, httpPort: port, listen: listen)
+        options.config.dataDirectory = data
+        options.config.admission = limits.admission
+        options.config.collectBlobs = !keepIntermediates
+        options.config.resultRetentionDays = keepResultsDays
+        options.config.eventRetentionDays = keepEventsDays
+        return options
     }
 }
 

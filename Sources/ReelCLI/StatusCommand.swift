@@ -21,7 +21,11 @@ struct StatusCommand: AsyncParsableCommand {
             print("  model \(status.model), \(status.frames) frames at \(status.width)x\(status.height), \(status.fps) fps, \(status.windows) windows, run \(status.run)")
             if let reason = status.reason { print("  reason: \(reason)") }
             print("  latents_sha256 \(status.latentsSha256 ?? "-")")
-            if status.videoSha256 != nil { print("  video ready: reel fetch \(job) --output clip.mp4") }
+            if let expired = status.expiredAt {
+                print("  results deleted \(expired) under the coordinator's --keep-results-days; submit the job again to render it")
+            } else if status.videoSha256 != nil {
+                print("  video ready: reel fetch \(job) --output clip.mp4")
+            }
         } else {
             let jobs = try await client.jobs()
             if json { return print(try CLIJSON.text(jobs)) }

@@ -43,16 +43,11 @@ struct LocalFarmLauncher {
     var threads: Int?
 
     func farm() throws -> LocalFarm {
-        let (host, port) = try server.httpAddress()
         let modelsDirectory = models ?? (server.data as NSString).appendingPathComponent("models")
         try FileManager.default.createDirectory(atPath: modelsDirectory, withIntermediateDirectories: true)
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        var service = CoordinatorService.Options(
-            database: server.db, dataDirectory: server.data, httpHost: host, httpPort: port, listen: server.listen)
-        service.config.admission = server.limits.admission
-        service.config.collectBlobs = !server.keepIntermediates
         let options = LocalFarm.Options(
-            service: service,
+            service: try server.serviceOptions(),
             workers: workers, modelsDirectory: modelsDirectory, threads: threads ?? max(1, cores / max(workers, 1)),
             executable: LocalFarm.currentExecutable)
         return LocalFarm(options: options, logger: Logger(label: "reel.farm"))

@@ -151,7 +151,7 @@ extension Coordinator {
             progress: row.state == .succeeded ? 1 : denominator > 0 ? done / denominator : 0,
             frames: plan?.geometry.job.frames ?? 0, fps: plan?.geometry.job.fps ?? 0, width: plan?.geometry.job.width ?? 0,
             height: plan?.geometry.job.height ?? 0, windows: plan?.windows.count ?? 0, latentsSha256: row.latentsSHA,
-            videoSha256: row.outputSHA, createdAt: row.createdAt.date, finishedAt: row.finishedAt?.date)
+            videoSha256: row.outputSHA, createdAt: row.createdAt.date, finishedAt: row.finishedAt?.date, expiredAt: row.expiredAt?.date)
     }
 
     func workerStatuses() throws -> [FarmAPI.WorkerStatus] {
@@ -169,6 +169,9 @@ extension Coordinator {
         guard let row = try store.job(id: id) else { throw APIError.notFound("there is no job \(id)") }
         guard row.state == .failed else {
             throw APIError.conflict("job \(id) is \(row.state.rawValue); only a failed job can be retried")
+        }
+        if let expired = row.expiredAt {
+            throw APIError.gone("job \(id)'s stored inputs and outputs were deleted on \(expired.date) under the result retention policy (--keep-results-days); submit it again")
         }
         guard let reset = try store.retryJob(id: id) else { throw APIError.conflict("job \(id) is no longer failed") }
         // Rebuild from the database: the simplest way to agree with what the retry
@@ -196,6 +199,9 @@ extension Coordinator {
         guard let row = try store.job(id: id) else { throw APIError.notFound("there is no job \(id)") }
         guard row.state == .succeeded, let sha = row.outputSHA else {
             throw APIError.conflict("job \(id) is \(row.state.rawValue); its video exists once it has succeeded (`reel status \(id)`)")
+        }
+        if let expired = row.expiredAt {
+            throw APIError.gone("job \(id)'s video was deleted on \(expired.date) under the result retention policy (--keep-results-days)")
         }
         return try blobs.path(of: sha).path
     }

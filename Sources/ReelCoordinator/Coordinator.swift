@@ -166,6 +166,7 @@ public final class Coordinator {
         if now - lastPrune >= .seconds(3600) {
             lastPrune = now
             pruneEvents()
+            expireResults()
         }
         dispatch()
         statistics.busy += ContinuousClock.now - work

@@ -38,6 +38,10 @@ public struct CoordinatorConfig: Sendable {
     public var collectBlobs: Bool
     /// Events older than this many days are deleted.
     public var eventRetentionDays: Int
+    /// Finished jobs' blobs (embeddings, latents, video, a failed job's outputs)
+    /// are deleted this many days after the job finished; nil keeps them for good.
+    /// The job's row stays and says when they went.
+    public var resultRetentionDays: Int?
     /// Results and assignments waiting on the lanes beyond which nothing new is
     /// dispatched (back-pressure instead of an unbounded queue).
     public var maxLaneBacklog: Int

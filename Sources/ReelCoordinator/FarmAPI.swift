@@ -77,6 +77,9 @@ public enum FarmAPI {
         public var videoSha256: String?
         public var createdAt: Date?
         public var finishedAt: Date?
+        /// When the job's embeddings, latents and video were deleted under the
+        /// result retention policy (`--keep-results-days`); absent while kept.
+        public var expiredAt: Date?
     }
 
     /// One line of `GET /v1/workers`.
@@ -141,12 +144,14 @@ public enum APIError: Error, CustomStringConvertible, Sendable, Equatable {
     case badRequest(String)
     case notFound(String)
     case conflict(String)
+    /// What was asked for existed and was deleted (a video under the retention policy).
+    case gone(String)
     case unavailable(String)
     case internalError(String)
 
     public var description: String {
         switch self {
-        case .badRequest(let m), .notFound(let m), .conflict(let m), .unavailable(let m), .internalError(let m): return m
+        case .badRequest(let m), .notFound(let m), .conflict(let m), .gone(let m), .unavailable(let m), .internalError(let m): return m
         }
     }
 
@@ -156,6 +161,7 @@ public enum APIError: Error, CustomStringConvertible, Sendable, Equatable {
         case .badRequest: return 400
         case .notFound: return 404
         case .conflict: return 409
+        case .gone: return 410
         case .unavailable: return 503
         case .internalError: return 500
         }

@@ -82,6 +82,12 @@ public final class CoordinatorService: @unchecked Sendable {
         return health
     }
 
+    /// The stored video's path through the mailbox (what `GET /v1/jobs/ID/video` sends).
+    public func videoPath(_ id: Int64) async throws -> String {
+        guard case .video(let path) = try await mailbox.send(.video(id)).get() else { throw APIError.internalError("unexpected reply") }
+        return path
+    }
+
     /// Retries a failed job through the mailbox.
     public func retry(_ id: Int64) async throws -> FarmAPI.JobStatus {
         guard case .job(let status) = try await mailbox.send(.retry(id)).get() else { throw APIError.internalError("unexpected reply") }

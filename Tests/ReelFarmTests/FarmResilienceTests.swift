@@ -115,6 +115,44 @@ import Testing
         oversized.close()
     }
 
+    /// Under `--keep-results-days`, a job finished longer ago loses its blobs (the
+    /// pass runs when a coordinator starts, then hourly): its row stays and says
+    /// when, its video is a 410 that names the policy, and a blob a newer job
+    /// shares (the same prompt's embeddings) stays, as does everything of that job.
+    @Test func finishedJobsExpireUnderTheResultRetention() async throws {
+        let farm = try TestFarm()
+        defer { farm.stop() }
+        let endpoint = farm.service.endpoint
+        try farm.addWorker(name: "keeper")
+        let old = try await farm.run(TestFarm.request(seed: 31))
+        let recent = try await farm.run(TestFarm.request(seed: 32))
+        #expect(old.state == "succeeded" && recent.state == "succeeded")
+        let store = try Self.store(farm.service)
+        try store.connection.execute(
+            "UPDATE jobs SET finished_at = now() - interval '40 days' WHERE id = $1", [.int64(old.id)], name: "age the job")
+        let oldRow = try #require(try store.job(id: old.id))
+        let recentRow = try #require(try store.job(id: recent.id))
+        let blobs = try BlobStore(directory: URL(fileURLWithPath: farm.service.options.dataDirectory).appendingPathComponent("blobs"))
+        let oldOnly = [oldRow.latentsSHA, oldRow.outputSHA].compactMap { $0 }
+        let shared = try #require(oldRow.promptEmbedsSHA)
+        #expect(oldOnly.count == 2 && oldOnly.allSatisfy(blobs.contains) && shared == recentRow.promptEmbedsSHA)
+
+        farm.service.stop()
+        let second = try farm.restartService(listen: endpoint) { $0.config.resultRetentionDays = 30 }
+        try await farm.waitUntil(timeout: .seconds(60)) { !oldOnly.contains(where: blobs.contains) }
+        let expired = try await second.status(old.id)
+        #expect(expired.state == "succeeded" && expired.expiredAt != nil && expired.latentsSha256 == old.latentsSha256)
+        do {
+            _ = try await second.videoPath(old.id)
+            Issue.record("an expired job's video was served")
+        } catch let error as APIError {
+            #expect(error.status == 410 && error.description.contains("--keep-results-days"))
+        }
+        #expect(blobs.contains(shared), "the embeddings a newer job shares were deleted")
+        #expect(try await second.status(recent.id).expiredAt == nil)
+        #expect(try FileManager.default.fileExists(atPath: await second.videoPath(recent.id)))
+    }
+
     static func store(_ service: CoordinatorService) throws -> FarmStore {
         let cluster = try EmbeddedPostgres(dataDirectory: URL(fileURLWithPath: service.options.dataDirectory).appendingPathComponent("postgres"))
         return FarmStore(connection: try PostgresConnection(url: cluster.url))

@@ -36,9 +36,10 @@ final class TestFarm: @unchecked Sendable {
 
     /// A new coordinator on the same data directory (and database), bound to `listen`
     /// so the running workers reconnect to it.
-    func restartService(listen: String) throws -> CoordinatorService {
+    func restartService(listen: String, configure: (inout CoordinatorService.Options) -> Void = { _ in }) throws -> CoordinatorService {
         var options = self.options
         options.config.listen = listen
+        configure(&options)
         var logger = Logger(label: "reel.test.farm")
         logger.logLevel = .error
         service = CoordinatorService(options: options, logger: logger)

@@ -27,7 +27,7 @@ import Testing
                 "INSERT INTO workers (name, host, cores, threads, slots, state) VALUES ($1, 'h', 1, 1, 1, $2::reel_worker_state)",
                 [.text(name), .text(state)])
         }
-        #expect(try Migrator().migrate(connection) == [3])
+        #expect(try Migrator(migrations: Array(Migration.farm.prefix(3))).migrate(connection) == [3])
         let states = try connection.execute("SELECT name, state::text AS state FROM workers ORDER BY name").map {
             row throws(StoreError) in "\(try row.get("name", as: String.self))=\(try row.get("state", as: String.self))"
         }

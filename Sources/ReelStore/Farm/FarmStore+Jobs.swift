@@ -136,13 +136,14 @@ extension FarmStore {
     /// ready; every shard and chunk not leased or done starts the run with 0 tries
     /// (`attempt`, the fencing token, is kept); the job's blocklist is cleared.
     /// Returns the shards that were reset (pending: make those whose inputs are done
-    /// ready with ``markReadyIfInputsDone(job:candidates:)``), or `nil` if the job is not failed.
+    /// ready with ``markReadyIfInputsDone(job:candidates:)``), or `nil` if the job is
+    /// not failed or has expired (its stored inputs and outputs are gone).
     public func retryJob(id: Int64) throws(StoreError) -> [ShardID]? {
         try connection.transaction { () throws(StoreError) -> [ShardID]? in
             let retried = try connection.execute(
                 """
                 UPDATE jobs SET state = 'running', run = run + 1, finished_at = NULL, updated_at = now()
-                WHERE id = $1 AND state = 'failed' RETURNING run
+                WHERE id = $1 AND state = 'failed' AND expired_at IS NULL RETURNING run
                 """, [.int64(id)], name: "retryJob")
             guard let run: Int = try retried.first?.get("run") else { return nil }
             let reset = try connection.execute(

@@ -29,13 +29,17 @@ public struct JobRow: Hashable, Sendable {
     public var updatedAt: Timestamp
     /// When it succeeded, failed or was cancelled.
     public var finishedAt: Timestamp?
+    /// When its blobs (embeddings, outputs, latents, video) were deleted under the
+    /// result retention policy; nil while they are kept.
+    public var expiredAt: Timestamp?
 
     /// The select list that ``init(row:)`` reads.
     static let columns = """
         id, name, model, spec, prompt_embeds_sha256, negative_embeds_sha256, state, run, priority, reason,
         latents_sha256, output_sha256, (extract(epoch FROM created_at) * 1000)::bigint AS created_at_ms,
         (extract(epoch FROM updated_at) * 1000)::bigint AS updated_at_ms,
-        (extract(epoch FROM finished_at) * 1000)::bigint AS finished_at_ms
+        (extract(epoch FROM finished_at) * 1000)::bigint AS finished_at_ms,
+        (extract(epoch FROM expired_at) * 1000)::bigint AS expired_at_ms
         """
 
     init(row: PostgresRow) throws(StoreError) {
@@ -54,5 +58,6 @@ public struct JobRow: Hashable, Sendable {
         createdAt = try row.get("created_at_ms")
         updatedAt = try row.get("updated_at_ms")
         finishedAt = try row.get("finished_at_ms")
+        expiredAt = try row.get("expired_at_ms")
     }
 }

@@ -26,5 +26,6 @@ public struct Migration: Sendable, Hashable {
         .farmSchema,
         .stateTransitions,
         .workerStates,
+        .resultRetention,
     ]
 }
