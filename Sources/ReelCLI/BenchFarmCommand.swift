@@ -43,7 +43,8 @@ struct BenchFarmCommand: AsyncParsableCommand {
     func run() async throws {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .error
+            // REEL_LOG=warning shows the coordinator's slow-turn breakdowns during a run.
+            handler.logLevel = ProcessInfo.processInfo.environment["REEL_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .error
             return handler
         }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("reel-bench-farm-\(getpid())").path

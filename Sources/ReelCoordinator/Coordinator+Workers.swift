@@ -203,8 +203,12 @@ extension Coordinator {
         envelope.body = .heartbeat(heartbeat)
         guard let frames = try? WireCodec.encode(envelope, tensors: []) else { return }
         for peer in workers.keys { send(frames: frames, to: peer) }
-        do { _ = try store.touchWorkers(names: workers.values.map(\.name), at: clock.now) } catch {
-            logger.error("cannot record heartbeats", metadata: ["error": "\(error)"])
+        let names = workers.values.map(\.name), now = clock.now, store = queryStore, logger = logger
+        queries.submit {
+            do { _ = try store.value.touchWorkers(names: names, at: now) } catch {
+                logger.error("cannot record heartbeats", metadata: ["error": "\(error)"])
+            }
+            return .none
         }
     }
 

@@ -26,10 +26,12 @@ import ReelWire
 /// API whatever the jobs' sizes.
 public final class Coordinator {
     let config: CoordinatorConfig
-    /// The loop's connection: claims, lease changes, job state, API reads.
+    /// The loop's connection: claims, lease changes, job state.
     let store: FarmStore
     /// The `records` lane's connection, used on that lane's thread only.
     let recordStore: LaneBound<FarmStore>
+    /// The `queries` lane's connection: the API's reads and heartbeat stamps.
+    let queryStore: LaneBound<FarmStore>
     let blobs: BlobStore
     let mailbox: CoordinatorMailbox
     let videoJoiner: VideoJoiner
@@ -43,6 +45,10 @@ public final class Coordinator {
     /// Parses envelopes too large to parse on the loop (a decode result carries
     /// its H.264 segment, tens of megabytes at 1920×1088).
     let parser = OffLoopLane(name: "reel-coordinator-parse")
+    /// Answers the API's reads (job and worker status, video paths, the database
+    /// check) and stamps heartbeats, on its own connection: when PostgreSQL is
+    /// slow to answer, only these answers wait, not the loop.
+    let queries = OffLoopLane(name: "reel-coordinator-queries")
     /// Frame 0 sizes above which the envelope is parsed off the loop.
     static let largeEnvelope = 256 << 10
     let clock: FarmClock
@@ -66,18 +72,21 @@ public final class Coordinator {
     var lastPrune: ContinuousClock.Instant
     var lastTurn: ContinuousClock.Instant
     var rejections = RateLimitedLog(perInterval: 20, interval: .seconds(10))
+    /// Slow turns are logged with their phases, a few per interval.
+    var slowTurnLog = RateLimitedLog(perInterval: 5, interval: .seconds(10))
     /// Loop health and throughput, for `reel bench farm` and `/v1/health`.
     public internal(set) var statistics = LoopStatistics()
 
     /// Binds the ROUTER and rebuilds running jobs from the database (migrated by
-    /// the caller). `store` and `recordStore` must be two connections.
+    /// the caller). `store`, `recordStore` and `queryStore` must be three connections.
     public init(
-        config: CoordinatorConfig, store: FarmStore, recordStore: FarmStore, blobs: BlobStore, mailbox: CoordinatorMailbox,
+        config: CoordinatorConfig, store: FarmStore, recordStore: FarmStore, queryStore: FarmStore, blobs: BlobStore, mailbox: CoordinatorMailbox,
         videoJoiner: @escaping VideoJoiner, logger: Logger
     ) throws {
         self.config = config
         self.store = store
         self.recordStore = LaneBound(recordStore)
+        self.queryStore = LaneBound(queryStore)
         self.blobs = blobs
         self.mailbox = mailbox
         self.videoJoiner = videoJoiner
@@ -130,6 +139,7 @@ public final class Coordinator {
             for peer in workers.keys { workers[peer]?.lastSeen = begin }
             logger.warning("event loop paused", metadata: ["ms": "\(gap.milliseconds)"])
         }
+        var profile = TurnProfile()
         var wait: Duration? = timeout
         // Drain what is queued, but bounded so timers still run under load.
         for _ in 0 ..< 256 {
@@ -140,28 +150,35 @@ public final class Coordinator {
                 logger.error("receive failed", metadata: ["error": "\(error)"])
                 break
             }
+            profile.mark("socket")
             guard let (peer, frames) = received else { break }
             wait = .zero
             statistics.bytesIn += frames.reduce(0) { $0 + $1.count }
             handle(peer: peer, frames: frames)
+            profile.mark("messages")
         }
         let work = ContinuousClock.now
-        for event in parser.drain() + inputs.drain() + records.drain() { apply(event) }
+        for event in parser.drain() + inputs.drain() + records.drain() + queries.drain() { apply(event) }
+        profile.mark("lane outcomes")
         for entry in mailbox.drain() { receive(entry) }
+        profile.mark("API")
         let now = ContinuousClock.now
         if now - lastMaintenance >= .milliseconds(100) {
             lastMaintenance = now
             checkWorkers(now: now)
             checkLeases()
             checkStarvation()
+            profile.mark("timeouts")
         }
         if now - lastHeartbeat >= config.heartbeatInterval {
             lastHeartbeat = now
             sendHeartbeats()
+            profile.mark("heartbeats")
         }
         if now - lastReconcile >= config.reconcileInterval {
             lastReconcile = now
             reconcileWithDatabase()
+            profile.mark("reconcile")
         }
         if now - lastPrune >= .seconds(3600) {
             lastPrune = now
@@ -169,7 +186,11 @@ public final class Coordinator {
             expireResults()
         }
         dispatch()
+        profile.mark("dispatch")
         statistics.busy += ContinuousClock.now - work
+        if profile.wall > TurnProfile.slow, let dropped = slowTurnLog.admit(now: .now) {
+            logger.warning("slow loop turn", metadata: ["ms": "\(profile.wall.milliseconds)", "phases": "\(profile.summary)", "unlogged_before": "\(dropped)"])
+        }
     }
 
     /// Decodes and routes one message; anything malformed is logged and dropped.
@@ -325,6 +346,7 @@ public final class Coordinator {
         parser.stop()
         inputs.stop()
         records.stop()
+        queries.stop()
         for event in records.drain() { apply(event) }
         router.close()
         logger.info("coordinator stopped", metadata: ["longest_loop_gap_ms": "\(statistics.longestGap.milliseconds)"])

@@ -159,8 +159,12 @@ public final class CoordinatorService: @unchecked Sendable {
         let blobs = try BlobStore(directory: data.appendingPathComponent("blobs"))
         // Results commit on a connection of their own, off the event loop.
         let records = try PostgresConnection(url: guarded)
+        // And the API's reads and heartbeat stamps on a third, so a slow answer from
+        // PostgreSQL (a busy machine) never holds up the loop.
+        let queries = try PostgresConnection(url: guarded)
         let coordinator = try Coordinator(
             config: options.config, store: FarmStore(connection: connection), recordStore: FarmStore(connection: records),
+            queryStore: FarmStore(connection: queries),
             blobs: blobs, mailbox: mailbox, videoJoiner: videoJoiner, logger: logger)
         endpoint = coordinator.endpoint
         let stop = stopFlag
