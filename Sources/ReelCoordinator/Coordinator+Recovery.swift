@@ -179,6 +179,11 @@ extension Coordinator {
                 for shard in try store.shards(job: row.id) {
                     let work = WorkRef.shard(job: row.id, shard.shard)
                     guard !persisting.contains(work), let record = job.shards[shard.shard] else { continue }
+                    // An input still being recorded may have made this shard ready in the
+                    // database already; memory learns both at once (`shardRecorded`).
+                    // Adopted before that, it would be leased with its input's output
+                    // unknown, and its job failed for want of it.
+                    if job.plan.dependencies(of: shard.shard).contains(where: { persisting.contains(.shard(job: row.id, $0)) }) { continue }
                     if record.machine.state.name != shard.status.state || record.token != shard.status.attempt {
                         logger.warning(
                             "repaired: shard state differs",

@@ -153,6 +153,21 @@ import Testing
         #expect(try FileManager.default.fileExists(atPath: await second.videoPath(recent.id)))
     }
 
+    /// The reconciler compares memory with the database while results are being
+    /// recorded: a result committed but not yet heard by the loop has already made
+    /// its dependents ready in the database. Run constantly, it must not hand out
+    /// such a dependent before its input's output is known (which failed the job:
+    /// "blend needs the output of region 1").
+    @Test func aConstantReconcilerNeverRunsAheadOfResultsBeingRecorded() async throws {
+        let farm = try TestFarm { $0.config.reconcileInterval = .milliseconds(5) }
+        defer { farm.stop() }
+        try farm.addWorker(name: "steady")
+        for seed: UInt64 in 8 ..< 12 {
+            let status = try await farm.run(TestFarm.request(seed: seed))
+            #expect(status.state == "succeeded", "seed \(seed): \(status.reason ?? "")")
+        }
+    }
+
     static func store(_ service: CoordinatorService) throws -> FarmStore {
         let cluster = try EmbeddedPostgres(dataDirectory: URL(fileURLWithPath: service.options.dataDirectory).appendingPathComponent("postgres"))
         return FarmStore(connection: try PostgresConnection(url: cluster.url))

@@ -220,11 +220,15 @@ final class ProcessFarm: @unchecked Sendable {
     let models: String
     let zmqPort: Int
     let httpPort: Int
+    let listenHost: String
     private(set) var coordinator: ChildProcess?
     private var workers: [ChildProcess] = []
     private var starts = 0
 
-    init() throws {
+    /// `listenHost`: the address workers reach the coordinator at (another
+    /// namespace's workers cannot reach loopback).
+    init(listenHost: String = "127.0.0.1") throws {
+        self.listenHost = listenHost
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("reel-faults-\(UUID().uuidString.prefix(8))")
         models = directory.appendingPathComponent("models").path
         try TestFarm.ensureModel(at: models)
@@ -234,26 +238,46 @@ final class ProcessFarm: @unchecked Sendable {
 
     var client: CoordinatorClient { CoordinatorClient(baseURL: URL(string: "http://127.0.0.1:\(httpPort)")!) }
     var dataDirectory: String { directory.appendingPathComponent("data").path }
+    var endpoint: String { "tcp://\(listenHost):\(zmqPort)" }
 
     func startCoordinator(keepIntermediates: Bool = false) async throws {
         starts += 1
         let process = try ChildProcess(
             TestFarm.reelBinary,
-            ["coordinator", "--data", dataDirectory, "--http", "127.0.0.1:\(httpPort)", "--listen", "tcp://127.0.0.1:\(zmqPort)"]
+            ["coordinator", "--data", dataDirectory, "--http", "127.0.0.1:\(httpPort)", "--listen", endpoint]
                 + (keepIntermediates ? ["--keep-intermediates"] : []),
             log: directory.appendingPathComponent("coordinator-\(starts).log"))
         coordinator = process
         _ = try await process.waitForLine(containing: "the CLI to http://", timeout: .seconds(60))
     }
 
+    /// A `reel worker`; `wrapper` runs it inside another command (`ip netns exec NS`),
+    /// which must exec it so that signals reach the worker itself.
     @discardableResult
-    func startWorker(_ name: String) throws -> ChildProcess {
+    func startWorker(_ name: String, wrapper: [String] = []) throws -> ChildProcess {
+        let command = wrapper + [TestFarm.reelBinary]
         let worker = try ChildProcess(
-            TestFarm.reelBinary,
-            ["worker", "--coordinator", "tcp://127.0.0.1:\(zmqPort)", "--models", models, "--name", name, "--threads", "1"],
+            command[0],
+            Array(command.dropFirst()) + ["worker", "--coordinator", endpoint, "--models", models, "--name", name, "--threads", "1"],
             log: directory.appendingPathComponent("\(name).log"))
         workers.append(worker)
         return worker
+    }
+
+    /// A worker as `GET /v1/workers` lists it.
+    func worker(_ name: String) async throws -> FarmAPI.WorkerStatus? {
+        try await client.workers().first { $0.name == name }
+    }
+
+    /// Runs the `reel` CLI against this farm's API; what it printed.
+    func cli(_ arguments: [String]) throws -> String {
+        let log = directory.appendingPathComponent("cli-\(UUID().uuidString.prefix(8)).log")
+        let process = try ChildProcess(TestFarm.reelBinary, arguments + ["--coordinator", "http://127.0.0.1:\(httpPort)"], log: log)
+        guard process.wait(timeout: .seconds(30)) else {
+            process.signal(SIGKILL)
+            throw APIError.unavailable("`reel \(arguments.joined(separator: " "))` did not finish within 30 s")
+        }
+        return try String(contentsOf: log, encoding: .utf8)
     }
 
     func killCoordinator() {

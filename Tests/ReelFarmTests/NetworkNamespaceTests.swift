@@ -1,6 +1,8 @@
 import Foundation
 import ReelCoordinator
 import ReelFarm
+import ReelPlan
+import ReelStore
 import Testing
 
 /// A worker on another host joins over TCP: here a `reel worker` process in its
@@ -21,6 +23,77 @@ import Testing
         #expect(status.state == "succeeded", "\(status.reason ?? "")")
         #expect(status.shards["done"] == status.shardTotal && status.shardTotal > 0)
     }
+
+    /// The remote worker's link cut while it holds a lease, for longer than the
+    /// heartbeat timeout, then restored. Its leases go to the local worker; what it
+    /// sends late for them is rejected as stale, not recorded; it comes back under
+    /// its own name (its routing identity), active and not blocklisted; and the job
+    /// ends with the undisturbed latents, which `reel status` reports.
+    @Test(.enabled(if: getuid() == 0, "needs root: it cuts a worker's link in its own network namespace (CI runs as root)"))
+    func workerCutOffPastTheHeartbeatTimeoutIsReplacedAndComesBack() async throws {
+        let request = FaultInjectionTests.request()
+        let expected = try await FaultInjectionTests.reference.sha(request)
+        let link = try VethLink()
+        defer { link.remove() }
+        let farm = try ProcessFarm(listenHost: link.hostAddress)
+        defer { farm.stop() }
+        try await farm.startCoordinator()
+        try farm.startWorker("remote", wrapper: [VethLink.ip, "netns", "exec", link.namespace])
+        try await farm.waitForWorkers(1)
+        let id = try await farm.client.submit(FarmAPI.SubmitRequest(request: request))
+        // Alone on the job, it holds leases from its first one until the work runs out.
+        try await farm.waitUntil(timeout: .seconds(120)) { try await farm.worker("remote")?.running.isEmpty == false }
+        try link.cut()
+        // The local worker finishes the job while the remote one is cut off.
+        try farm.startWorker("local")
+        // The coordinator (5 s heartbeat timeout) hears nothing and loses it.
+        try await farm.waitUntil(timeout: .seconds(30)) { try await farm.worker("remote")?.state == "lost" }
+        // What it held then can only be answered late. (A result already on its way
+        // when the link went down was recorded as usual, and is not among these.)
+        let store = try farm.store()
+        let cutOff = try store.events(job: id, limit: 1000).compactMap { event -> (shard: ShardID, attempt: Int)? in
+            guard event.kind.rawValue == "shard.retry", event.worker == "remote", let detail = event.detail,
+                detail.contains("no heartbeat"), let shard = event.shard, let attempt = detail.firstMatch(of: #/^attempt (\d+) /#)
+            else { return nil }
+            return (shard, Int(attempt.1)!)
+        }
+        try #require(!cutOff.isEmpty, "the remote worker held no lease when it was lost")
+        try link.restore()
+        // Back under its own name: a refusal as a duplicate would keep it out.
+        try await farm.waitUntil(timeout: .seconds(60)) { try await farm.worker("remote")?.state == "active" }
+
+        let status = try await farm.waitForEnd(id)
+        #expect(status.state == "succeeded", "\(status.reason ?? "")")
+        #expect(status.latentsSha256 == expected)
+        #expect(status.progress == 1 && status.shards["done"] == status.shardTotal)
+        // The late result reaches the coordinator once TCP retransmits, or when the
+        // worker sends its recent results again after registering: rejected either way.
+        try await farm.waitUntil(timeout: .seconds(30)) {
+            try store.events(job: nil, limit: 1000).contains { event in
+                event.kind.rawValue == "rejected" && event.worker == "remote"
+                    && ["stale result", "unknown job"].contains { (event.detail ?? "").contains($0) }
+            }
+        }
+        let shards = Dictionary(uniqueKeysWithValues: try store.shards(job: id).map { ($0.shard, $0.status) })
+        let done = try store.events(job: id, limit: 1000).filter { $0.kind.rawValue == "shard.done" && $0.worker == "remote" }
+        for (shard, attempt) in cutOff {
+            #expect(shards[shard]?.state == .done && (shards[shard]?.attempt ?? 0) > attempt, "shard \(shard): \(String(describing: shards[shard]))")
+            #expect(
+                !done.contains { $0.shard == shard && ($0.detail ?? "").hasPrefix("attempt \(attempt) ") },
+                "shard \(shard): the result of the cut-off attempt \(attempt) was recorded")
+        }
+        let remote = try #require(try await farm.worker("remote"))
+        #expect(remote.state == "active")
+        #expect(try store.blocklisted(job: id, threshold: 1).isEmpty)
+        #expect(try await farm.client.health().rejectedMessages > 0)
+        let events = try store.events(job: nil, limit: 1000).compactMap(\.detail)
+        #expect(!events.contains { $0.contains("duplicate worker name") })
+        #expect(events.contains { $0.contains("no heartbeat") })
+
+        let printed = try farm.cli(["status", "\(id)"])
+        #expect(printed.contains("job \(id) succeeded 100.0%  shards: \(status.shardTotal) done"), "\(printed)")
+        #expect(printed.contains("latents_sha256 \(expected)"), "\(printed)")
+    }
 }
 
 /// A namespace and a veth pair on a private /24, removed by `remove()`.
@@ -28,6 +101,8 @@ struct VethLink {
     static let ip = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "ip"
     let namespace: String
     let hostInterface: String
+    /// The pair's end inside the namespace: the worker's only way out.
+    let namespaceInterface: String
     let hostAddress: String
     let namespaceAddress: String
 
@@ -36,6 +111,7 @@ struct VethLink {
         namespace = "reel-test-\(getpid())"
         hostInterface = "rt\(getpid() % 100_000)h"
         let peer = "rt\(getpid() % 100_000)n"
+        namespaceInterface = peer
         hostAddress = "10.231.\(tag).1"
         namespaceAddress = "10.231.\(tag).2"
         try Self.run(["netns", "add", namespace])
@@ -46,6 +122,17 @@ struct VethLink {
         try Self.run(["netns", "exec", namespace, Self.ip, "addr", "add", "\(namespaceAddress)/24", "dev", peer])
         try Self.run(["netns", "exec", namespace, Self.ip, "link", "set", peer, "up"])
         try Self.run(["netns", "exec", namespace, Self.ip, "link", "set", "lo", "up"])
+    }
+
+    /// The namespace's end goes down, as a host losing its network would: the
+    /// TCP connection stays open but nothing crosses it, in either direction.
+    func cut() throws {
+        try Self.run(["netns", "exec", namespace, Self.ip, "link", "set", namespaceInterface, "down"])
+    }
+
+    /// The link is back (with its route); the same TCP connection carries on.
+    func restore() throws {
+        try Self.run(["netns", "exec", namespace, Self.ip, "link", "set", namespaceInterface, "up"])
     }
 
     func remove() {

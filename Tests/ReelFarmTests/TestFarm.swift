@@ -64,13 +64,15 @@ final class TestFarm: @unchecked Sendable {
         try FileManager.default.createSymbolicLink(atPath: models + "/tiny", withDestinationPath: shared + "/tiny")
     }
 
-    /// Starts a worker loop on its own thread; `executor` defaults to the real engine.
+    /// Starts a worker loop on its own thread; `executor` defaults to the real engine,
+    /// `coordinator` to this farm's endpoint (another one: a proxy in between).
     @discardableResult
-    func addWorker(name: String, executor: (any ShardExecutor)? = nil) throws -> StopFlag {
+    func addWorker(name: String, executor: (any ShardExecutor)? = nil, slots: Int = 1, coordinator: String? = nil) throws -> StopFlag {
         let stop = StopFlag()
         var logger = Logger(label: "reel.test.worker")
         logger.logLevel = Self.logLevel
-        let config = WorkerConfig(coordinator: service.endpoint, name: name, slots: 1, threads: 1, heartbeatTimeout: .seconds(2))
+        let config = WorkerConfig(
+            coordinator: coordinator ?? service.endpoint, name: name, slots: slots, threads: 1, heartbeatTimeout: .seconds(2))
         let worker = Box(
             try Worker(config: config, executor: executor ?? ModelExecutor(directory: models), encoder: MediaChunkEncoder(), logger: logger))
         let thread = Thread { try? worker.value.run { stop.isSet } }
