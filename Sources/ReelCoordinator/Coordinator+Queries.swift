@@ -81,7 +81,8 @@ extension Coordinator {
             ok: database == "ok", database: database, workers: workers.count, activeJobs: jobs.count,
             longestLoopGapMs: statistics.longestGap.realSeconds * 1000, loopCpuMs: statistics.loopCPU.realSeconds * 1000,
             reregistrations: statistics.reregistrations,
-            rejectedMessages: statistics.rejected, shardsCompleted: statistics.shardsCompleted, recordBacklog: records.backlog)
+            rejectedMessages: statistics.rejected, shardsCompleted: statistics.shardsCompleted, recordBacklog: records.backlog,
+            resultsSpilled: statistics.resultsSpilled)
     }
 
     /// A job's status from its row, with the loop's live counts when it is running
