@@ -25,17 +25,25 @@ import Testing
 
     @Test(arguments: ["denoising", "decoding"])
     func coordinatorKilledMidJobResumesToTheSameLatents(phase: String) async throws {
-        let expected = try await Self.reference.sha(Self.request())
+        try await Self.killCoordinatorAndResume(Self.request(), workers: 1) { status in
+            phase == "denoising" ? (status.shards["done"] ?? 0) >= 2 : status.state == "decoding"
+        }
+    }
+
+    /// Runs `request` on `workers` worker processes, kills the coordinator with
+    /// SIGKILL once `moment` holds, starts it again, and checks that the job ends
+    /// with the undisturbed latents and every shard done.
+    static func killCoordinatorAndResume(
+        _ request: JobRequest, workers: Int, at moment: @escaping @Sendable (FarmAPI.JobStatus) -> Bool
+    ) async throws {
+        let expected = try await reference.sha(request)
         let farm = try ProcessFarm()
         defer { farm.stop() }
         try await farm.startCoordinator()
-        try farm.startWorker("w1")
-        try await farm.waitForWorkers(1)
-        let id = try await farm.client.submit(FarmAPI.SubmitRequest(request: Self.request()))
-        try await farm.waitUntil(timeout: .seconds(300)) {
-            let status = try await farm.client.job(id)
-            return phase == "denoising" ? (status.shards["done"] ?? 0) >= 2 : status.state == "decoding"
-        }
+        for index in 1 ... workers { try farm.startWorker("w\(index)") }
+        try await farm.waitForWorkers(workers)
+        let id = try await farm.client.submit(FarmAPI.SubmitRequest(request: request))
+        try await farm.waitUntil(timeout: .seconds(300)) { moment(try await farm.client.job(id)) }
         farm.killCoordinator()
         try await farm.startCoordinator()
         let status = try await farm.waitForEnd(id)
@@ -59,6 +67,16 @@ import Testing
         let deadline = ContinuousClock.now + .seconds(10)
         while kill(postmaster, 0) == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
         #expect(kill(postmaster, 0) == -1 && errno == ESRCH, "PostgreSQL \(postmaster) still runs")
+    }
+
+    /// The same fault at the size users render: an 832×480 job on two worker
+    /// processes, the coordinator killed with SIGKILL once a shard is done. The
+    /// restarted coordinator finishes it with the undisturbed latents.
+    @Test func coordinatorKilledAt832x480ResumesToTheSameLatents() async throws {
+        let request = JobRequest(
+            name: "real size fault", model: "tiny", prompt: "a harbour at dusk", frames: 17, fps: 16, width: 832, height: 480, seed: 83,
+            guidance: 1, plan: PlanConfig(window: 4, overlap: 2, steps: 2, blendEvery: 1))
+        try await Self.killCoordinatorAndResume(request, workers: 2) { ($0.shards["done"] ?? 0) >= 1 }
     }
 
     /// PostgreSQL killed with SIGKILL in the middle of a job: the coordinator's
