@@ -18,7 +18,9 @@ import FoundationNetworking
         let service = farm.service
         let serving = Task { try await service.serve { port.value = $0 } }
         defer { serving.cancel() }
-        try await farm.waitUntil(timeout: .seconds(30)) { port.value != nil }
+        // Generous: the server starts on Swift's cooperative pool (two threads
+        // here), which the suite's other farm tests keep busy starting PostgreSQL.
+        try await farm.waitUntil(timeout: .seconds(120)) { port.value != nil }
         let base = URL(string: "http://127.0.0.1:\(port.value!)")!
         let client = CoordinatorClient(baseURL: base)
         let health = try await client.health()
