@@ -61,12 +61,12 @@ extension Coordinator {
                 let id = try store.value.createJob(
                     name: request.name ?? "", model: request.model, spec: spec, promptEmbedsSHA: promptSHA,
                     negativeEmbedsSHA: negativeSHA, priority: request.priority, shards: shards, readyShards: ready)
-                var machine = JobStateMachine()
-                _ = machine.start()
+                // createJob stored the job running with its block-0 shards ready:
+                // what `start()`'s `startShards` asks for, already carried out.
+                let machine = JobStateMachine(state: .running(attempt: 1))
                 var records: [ShardID: ShardRecord] = [:]
                 for shard in shards {
-                    var shardMachine = ShardStateMachine(policy: policy)
-                    if ready.contains(shard) { _ = shardMachine.dependenciesMet() }
+                    let shardMachine = ready.contains(shard) ? ShardStateMachine.ready(policy: policy) : ShardStateMachine(policy: policy)
                     records[shard] = ShardRecord(machine: shardMachine, token: 0, outputSHA: nil)
                 }
                 let job = JobRuntime(
@@ -111,8 +111,10 @@ extension Coordinator {
 
     func retry(_ id: Int64) throws -> FarmAPI.JobStatus {
         guard let row = try store.job(id: id) else { throw APIError.notFound("there is no job \(id)") }
-        guard row.state == .failed else {
-            throw APIError.conflict("job \(id) is \(row.state.rawValue); only a failed job can be retried")
+        // The job's state machine decides, from the state the database holds.
+        var machine = JobStateMachine(state: JobState(row))
+        if case .rejected(let rejection) = machine.retry() {
+            throw APIError.conflict("job \(id) is \(row.state.rawValue): \(rejection.reason); only a failed job can be retried")
         }
         if let expired = row.expiredAt {
             throw APIError.gone("job \(id)'s stored inputs and outputs were deleted on \(expired.date) under the result retention policy (--keep-results-days); submit it again")
@@ -129,7 +131,13 @@ extension Coordinator {
     }
 
     func cancel(_ id: Int64) throws -> FarmAPI.JobStatus {
-        guard try store.job(id: id) != nil else { throw APIError.notFound("there is no job \(id)") }
+        guard let row = try store.job(id: id) else { throw APIError.notFound("there is no job \(id)") }
+        var machine = jobs[id]?.machine ?? JobStateMachine(state: JobState(row))
+        if case .rejected(let rejection) = machine.cancel() {
+            throw APIError.conflict("job \(id) has already finished (\(rejection.reason)); nothing to cancel")
+        }
+        // `cancelShards`: the store cancels the job and its unfinished rows in one
+        // transaction, and the leases still out are revoked.
         guard try store.cancelJob(id: id) != nil else {
             throw APIError.conflict("job \(id) has already finished; nothing to cancel")
         }

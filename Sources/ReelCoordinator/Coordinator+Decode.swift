@@ -46,12 +46,18 @@ extension Coordinator {
         }
     }
 
-    /// Runs `body` until it succeeds or `window` passes, backing off between tries.
-    static func retrying<T>(window: Duration, logger: Logger, what: String, _ body: () throws -> T) -> Result<T, any Error> {
+    /// Runs `body` until it succeeds, `settle` answers for a failure (it may read
+    /// back what a lost commit did), or `window` has passed; the pause between
+    /// tries doubles from 100 ms to 5 s. For work on a lane whose database may be
+    /// away for a while: the result waits on disk meanwhile.
+    static func retrying<T>(
+        window: Duration, logger: Logger, what: String, _ body: () throws -> T, settle: (any Error) -> T? = { _ in nil }
+    ) -> Result<T, any Error> {
         let deadline = ContinuousClock.now + window
         var pause = Duration.milliseconds(100)
         while true {
             do { return .success(try body()) } catch {
+                if let settled = settle(error) { return .success(settled) }
                 guard ContinuousClock.now < deadline else { return .failure(error) }
                 logger.warning("cannot \(what) yet; retrying", metadata: ["error": "\(error)"])
                 Thread.sleep(forTimeInterval: pause.realSeconds)

@@ -98,7 +98,12 @@ extension Coordinator {
             guard !candidates.isEmpty else { return }
             do {
                 let ready = try store.markReadyIfInputsDone(job: id, candidates: candidates)
-                for shard in ready { _ = jobs[id]?.shards[shard]?.machine.dependenciesMet() }
+                for shard in ready {
+                    // `enqueue` needs nothing more: dispatch takes ready machines from memory.
+                    if case .rejected(let rejection)? = jobs[id]?.shards[shard]?.machine.dependenciesMet() {
+                        logger.warning("repair refused by the shard's state machine", metadata: ["job": "\(id)", "shard": "\(shard)", "reason": "\(rejection.reason)"])
+                    }
+                }
                 if !ready.isEmpty { logger.warning("repaired: shards with every input done were pending", metadata: ["job": "\(id)", "shards": "\(ready)"]) }
             } catch {
                 logger.error("cannot make ready shards ready", metadata: ["job": "\(id)", "error": "\(error)"])
@@ -225,6 +230,18 @@ extension Coordinator {
 }
 
 extension JobState {
+    /// The state a `jobs` row holds.
+    init(_ row: JobRow) {
+        switch row.state {
+        case .queued: self = .queued
+        case .running: self = .running(attempt: row.run)
+        case .decoding: self = .decoding(attempt: row.run)
+        case .succeeded: self = .succeeded
+        case .failed: self = .failed(attempt: row.run, reason: row.reason ?? "")
+        case .cancelled: self = .cancelled
+        }
+    }
+
     /// The run number, where the state has one.
     var run: Int {
         switch self {

@@ -15,29 +15,22 @@ extension Coordinator {
         store: FarmStore, window: Duration, logger: Logger, item: WorkItem, job: Int64, sha: String,
         commit: () throws -> [ShardID]?, settle: (WorkStatus) throws -> [ShardID]?
     ) -> RecordOutcome {
-        let deadline = ContinuousClock.now + window
-        var pause = Duration.milliseconds(100)
-        while true {
-            do {
-                guard let ready = try commit() else {
-                    let now = try? store.status(of: item, job: job)
-                    return .stale("the database holds \(now.map { "\($0.state.rawValue) at attempt \($0.attempt)" } ?? "no such item")")
-                }
-                return .committed(sha: sha, ready: ready)
-            } catch {
-                if let status = try? store.status(of: item, job: job) {
-                    if let ready = try? settle(status) { return .committed(sha: sha, ready: ready) }
-                    if status.state != .leased {
-                        return .stale("the database holds \(status.state.rawValue) at attempt \(status.attempt)")
-                    }
-                }
-                guard ContinuousClock.now < deadline else {
-                    return .unrecorded("the database did not take the result within \(window): \(error)")
-                }
-                logger.warning("cannot record a result yet; retrying", metadata: ["job": "\(job)", "item": "\(item)", "error": "\(error)"])
-                Thread.sleep(forTimeInterval: pause.realSeconds)
-                pause = min(pause * 2, .seconds(5))
+        let attempt = retrying(window: window, logger: logger, what: "record the result of \(item) of job \(job)") { () throws -> RecordOutcome in
+            guard let ready = try commit() else {
+                let now = try? store.status(of: item, job: job)
+                return .stale("the database holds \(now.map { "\($0.state.rawValue) at attempt \($0.attempt)" } ?? "no such item")")
             }
+            return .committed(sha: sha, ready: ready)
+        } settle: { _ in
+            // The commit's answer was lost, or the database is away: the row, if it
+            // can be read, says whether to stop.
+            guard let status = try? store.status(of: item, job: job) else { return nil }
+            if let ready = try? settle(status) { return .committed(sha: sha, ready: ready) }
+            return status.state != .leased ? .stale("the database holds \(status.state.rawValue) at attempt \(status.attempt)") : nil
+        }
+        switch attempt {
+        case .success(let outcome): return outcome
+        case .failure(let error): return .unrecorded("the database did not take the result within \(window): \(error)")
         }
     }
 

@@ -17,11 +17,7 @@ struct DecodeProgress: Sendable {
     init(chunks: [DecodeChunk], latentsSHA: String, policy: RetryPolicy) {
         self.chunks = chunks
         self.latentsSHA = latentsSHA
-        machines = chunks.map { _ in
-            var machine = ShardStateMachine(policy: policy)
-            _ = machine.dependenciesMet()
-            return machine
-        }
+        machines = chunks.map { _ in ShardStateMachine.ready(policy: policy) }
         tokens = chunks.map { _ in 0 }
         segments = chunks.map { _ in nil }
     }

@@ -44,6 +44,15 @@ public struct ShardStateMachine: Hashable, Sendable {
     }
 
     /// The previous block's overlapping shards are done (or this is block 0).
+    /// A work item whose inputs exist from the start (a block-0 shard, a decode
+    /// chunk): the state ``dependenciesMet()`` leaves a new machine in, for rows the
+    /// store creates ready, where its `enqueue` is already carried out.
+    public static func ready(policy: RetryPolicy) -> ShardStateMachine {
+        var machine = ShardStateMachine(policy: policy)
+        machine.state = .ready(attempts: 0, notBefore: nil)
+        return machine
+    }
+
     public mutating func dependenciesMet() -> Action {
         guard case .pending = state else { return reject("dependenciesMet", "only a pending shard waits for dependencies") }
         state = .ready(attempts: 0, notBefore: nil)
