@@ -26,10 +26,11 @@ struct InitialNoise: Sendable {
         guard within else {
             throw WorkerError(.invalidInput, "initial noise: box \(Self.describe(wire)) is not inside its latent")
         }
-        let count = [wire.channels, wire.frameLength, wire.rowLength, wire.columnLength].reduce(UInt64(1)) { $0 * UInt64($1) }
-        let whole = [wire.channels, wire.latentFrames, wire.latentRows, wire.latentColumns].reduce(UInt64(1)) { $0 * UInt64($1) }
-        guard count <= UInt64(Self.maxValues), whole <= UInt64(Int.max / 4) else {
-            throw WorkerError(.invalidInput, "initial noise: box of \(count) values (latent of \(whole)) exceeds \(Self.maxValues)")
+        // Four extents of up to 2^20 overflow 64 bits: multiply with checks.
+        let count = Tensor.elementCount(of: [wire.channels, wire.frameLength, wire.rowLength, wire.columnLength].map(Int.init))
+        let whole = Tensor.elementCount(of: [wire.channels, wire.latentFrames, wire.latentRows, wire.latentColumns].map(Int.init))
+        guard let count, let whole, count <= Self.maxValues, whole <= Int.max / 4 else {
+            throw WorkerError(.invalidInput, "initial noise: box \(Self.describe(wire)) holds more than \(Self.maxValues) values")
         }
         let channels = Int(wire.channels)
         box = LatentBox(
