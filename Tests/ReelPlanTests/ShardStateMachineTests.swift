@@ -17,6 +17,15 @@ import ReelPlan
         #expect(shard.state.isFinal && shard.state.name == .done)
     }
 
+    /// A machine made ready is the one `dependenciesMet()` leaves, and takes a lease.
+    @Test func readyIsWhereDependenciesMetLeavesANewMachine() {
+        var met = ShardStateMachine(policy: policy)
+        #expect(met.dependenciesMet() == .enqueue(notBefore: nil))
+        var ready = ShardStateMachine.ready(policy: policy)
+        #expect(ready == met && ready.state == .ready(attempts: 0, notBefore: nil))
+        #expect(ready.lease(to: "w1", now: t0) == .dispatch(worker: "w1", attempt: 1, expiresAt: Timestamp(seconds: 1_060)))
+    }
+
     @Test func lostAttemptsRetryAfterBackoffThenFailTheJob() {
         var shard = ShardStateMachine(state: .ready(attempts: 0, notBefore: nil), policy: policy)
         _ = shard.lease(to: "w1", now: t0)
