@@ -216,6 +216,7 @@ extension Coordinator {
     func segmentRecorded(peer: PeerID, worker: String, job id: Int64, chunk index: Int, attempt: Int, outcome: RecordOutcome) {
         let work = WorkRef.chunk(job: id, index)
         persisting.remove(work)
+        pull(intake.settled(work, now: .now))
         guard var job = jobs[id], var decode = job.decode, decode.chunks.indices.contains(index) else { return }
         switch outcome {
         case .committed(let sha, _):
@@ -330,21 +331,8 @@ extension Coordinator {
     func revokeWork(of id: Int64, reason: String) {
         for (peer, worker) in workers {
             for work in worker.running.keys where work.job == id {
-                var item = Reel_V1_WorkItem()
-                item.jobID = UInt64(id)
-                switch work {
-                case .shard(_, let shard):
-                    item.kind = .denoise
-                    item.region = UInt32(shard.region)
-                    item.block = UInt32(shard.block)
-                    item.attempt = UInt32(token(of: work) ?? 0)
-                case .chunk(_, let chunk):
-                    item.kind = .decode
-                    item.chunk = UInt32(chunk)
-                    item.attempt = UInt32(token(of: work) ?? 0)
-                }
                 var cancel = Reel_V1_Cancel()
-                cancel.item = item
+                cancel.item = Self.wireItem(work, attempt: token(of: work) ?? 0)
                 cancel.reason = reason
                 var envelope = Reel_V1_Envelope()
                 envelope.body = .cancel(cancel)

@@ -82,7 +82,7 @@ extension Coordinator {
             longestLoopGapMs: statistics.longestGap.realSeconds * 1000, loopCpuMs: statistics.loopCPU.realSeconds * 1000,
             reregistrations: statistics.reregistrations,
             rejectedMessages: statistics.rejected, shardsCompleted: statistics.shardsCompleted, recordBacklog: records.backlog,
-            resultsSpilled: statistics.resultsSpilled)
+            resultsWaiting: statistics.resultsWaiting)
     }
 
     /// A job's status from its row, with the loop's live counts when it is running

@@ -37,6 +37,7 @@ extension Coordinator {
     /// What the `records` lane says became of a shard result.
     func shardRecorded(peer: PeerID, worker: String, job id: Int64, shard: ShardID, attempt: Int, outcome: RecordOutcome) {
         persisting.remove(.shard(job: id, shard))
+        pull(intake.settled(.shard(job: id, shard), now: .now))
         guard var job = jobs[id], var record = job.shards[shard] else { return }
         switch outcome {
         case .committed(let sha, let ready):

@@ -237,7 +237,7 @@ extension Coordinator {
         let dependents = job.dependentsWithInputs(of: shard)
         let name = worker.name, limits = WireLimits(maxMessageBytes: config.maxMessageBytes)
         let blobs = blobs, store = recordStore, window = config.recordRetryWindow, logger = logger
-        submitRecording(frames) { frames in
+        records.submit {
             let outcome: RecordOutcome
             do {
                 let message = try WireCodec.decode(frames, limits: limits)

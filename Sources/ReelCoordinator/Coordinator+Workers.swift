@@ -164,6 +164,7 @@ extension Coordinator {
     /// Workers silent for the heartbeat timeout are lost; so are leases of workers
     /// that never came back after a coordinator restart.
     func checkWorkers(now: ContinuousClock.Instant) {
+        pull(intake.expire(now: now))
         for (peer, worker) in workers where now - worker.lastSeen > config.heartbeatTimeout {
             logger.warning("worker lost", metadata: ["worker": "\(worker.name)"])
             workerLost(peer, reason: "no heartbeat for \(config.heartbeatTimeout)")
@@ -189,6 +190,7 @@ extension Coordinator {
     /// Everything `peer` held goes back to the queue (or fails its job when out of attempts).
     func workerLost(_ peer: PeerID, reason: String, state: WorkerStateName = .lost) {
         guard let worker = workers.removeValue(forKey: peer) else { return }
+        pull(intake.peerGone(peer, now: .now))
         for work in worker.running.keys { loseWork(work, worker: worker.name, reason: reason) }
         do { _ = try store.setWorkerState(name: worker.name, to: state) } catch {
             logger.error("cannot record worker state", metadata: ["worker": "\(worker.name)", "error": "\(error)"])

@@ -52,7 +52,8 @@ public final class Coordinator {
     /// Frame 0 sizes above which the envelope is parsed off the loop.
     static let largeEnvelope = 256 << 10
     let clock: FarmClock
-    /// Recent shard outputs, so blends rarely read them back from disk.
+    /// Which offered results to pull, and when (bounds the results in memory).
+    var intake: ResultIntake
 
     var workers: [PeerID: ConnectedWorker] = [:]
     var jobs: [Int64: JobRuntime] = [:]
@@ -92,6 +93,7 @@ public final class Coordinator {
         self.videoJoiner = videoJoiner
         self.logger = logger
         clock = FarmClock()
+        intake = ResultIntake(capacity: config.resultsPulledAtOnce, arrivalTimeout: config.heartbeatTimeout)
         let now = ContinuousClock.now
         startedAt = now
         lastMaintenance = now
@@ -238,13 +240,22 @@ public final class Coordinator {
             return
         }
         switch envelope.body {
-        case .shardResult(let result)?: handleShardResult(peer: peer, result, frames: frames)
-        case .decodeResult(let result)?: handleDecodeResult(peer: peer, result, frames: frames)
+        case .shardResult(let result)?:
+            let work = WorkRef.shard(job: Int64(clamping: result.jobID), ShardID(region: Int(result.region), block: Int(result.block)))
+            let pulled = intake.arrived(work, attempt: Int(result.attempt), from: peer)
+            handleShardResult(peer: peer, result, frames: frames)
+            if pulled { settleIfNotRecording(work) }
+        case .decodeResult(let result)?:
+            let work = WorkRef.chunk(job: Int64(clamping: result.jobID), Int(result.chunk))
+            let pulled = intake.arrived(work, attempt: Int(result.attempt), from: peer)
+            handleDecodeResult(peer: peer, result, frames: frames)
+            if pulled { settleIfNotRecording(work) }
+        case .resultOffer(let offer)?: handleResultOffer(peer: peer, offer)
         case .hello(let hello)?: handleHello(peer: peer, hello)
         case .heartbeat(let heartbeat)?: handleHeartbeat(peer: peer, heartbeat)
         case .shardFailure(let failure)?: handleFailure(peer: peer, failure)
         case .goodbye(let goodbye)?: handleGoodbye(peer: peer, goodbye)
-        case .welcome?, .refusal?, .shardAssignment?, .decodeAssignment?, .cancel?:
+        case .welcome?, .refusal?, .shardAssignment?, .decodeAssignment?, .cancel?, .resultPull?:
             reject(peer: peer, "a worker may not send \(Self.bodyName(envelope))")
         case nil:
             reject(peer: peer, "message without a body")

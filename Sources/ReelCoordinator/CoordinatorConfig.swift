@@ -47,6 +47,9 @@ public struct CoordinatorConfig: Sendable {
     public var maxLaneBacklog: Int
     /// The largest job `submit` accepts; a bigger one is a 400 naming the limit.
     public var admission: AdmissionLimits
+    /// Results pulled from workers and not yet stored, at most: the coordinator's
+    /// memory for results is this many results, however many workers finish at once.
+    public var resultsPulledAtOnce: Int
 
     public init(
         listen: String = "tcp://127.0.0.1:5555", dataDirectory: String,
@@ -56,7 +59,7 @@ public struct CoordinatorConfig: Sendable {
         decodeWarmup: Int = 2, crf: Double = 18, preset: String = "medium", reconcileInterval: Duration = .seconds(10),
         recordRetryWindow: Duration = .seconds(600), collectBlobs: Bool = true, eventRetentionDays: Int = 30,
         maxLaneBacklog: Int = 4,
-        admission: AdmissionLimits = .default
+        admission: AdmissionLimits = .default, resultsPulledAtOnce: Int = 2
     ) {
         self.listen = listen
         self.dataDirectory = dataDirectory
@@ -76,5 +79,6 @@ public struct CoordinatorConfig: Sendable {
         self.eventRetentionDays = eventRetentionDays
         self.maxLaneBacklog = maxLaneBacklog
         self.admission = admission
+        self.resultsPulledAtOnce = max(1, resultsPulledAtOnce)
     }
 }

@@ -114,8 +114,8 @@ public enum FarmAPI {
         public var shardsCompleted: Int
         /// Results waiting on the `records` lane (storing and committing).
         public var recordBacklog: Int
-        /// Results that waited for that lane on disk rather than in memory.
-        public var resultsSpilled: Int
+        /// Results finished on workers and waiting to be pulled.
+        public var resultsWaiting: Int
     }
 
     /// Every error answer: `{"error": "..."}` with a status code.

@@ -20,8 +20,9 @@ public struct LoopStatistics: Sendable {
     /// Hellos from workers already registered under the same process (a worker
     /// that thought the coordinator silent): zero on a healthy farm.
     public internal(set) var reregistrations = 0
-    /// Results that waited for the `records` lane on disk rather than in memory.
-    public internal(set) var resultsSpilled = 0
+    /// Results offered by workers and waiting to be pulled (they wait on the
+    /// workers, not here).
+    public internal(set) var resultsWaiting = 0
 
     mutating func noteGap(_ gap: Duration) {
         if gap > longestGap { longestGap = gap }

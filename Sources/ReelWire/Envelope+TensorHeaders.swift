@@ -31,7 +31,7 @@ extension Reel_V1_Envelope {
         case .decodeAssignment(var message)?:
             try Self.visit(&message, \.latents, \.hasLatents, "decode_assignment.latents", required: true, visit)
             body = .decodeAssignment(message)
-        case .hello?, .decodeResult?, .welcome?, .refusal?, .heartbeat?, .goodbye?, .shardFailure?, .cancel?, nil:
+        case .hello?, .decodeResult?, .welcome?, .refusal?, .heartbeat?, .goodbye?, .shardFailure?, .cancel?, .resultOffer?, .resultPull?, nil:
             break
         }
     }

@@ -23,7 +23,7 @@ extension Worker {
             if welcome.heartbeatIntervalMs > 0 { heartbeatInterval = .milliseconds(Int(welcome.heartbeatIntervalMs)) }
             if welcome.heartbeatTimeoutMs > 0 { heartbeatTimeout = .milliseconds(Int(welcome.heartbeatTimeoutMs)) }
             logger.info("registered with the coordinator", metadata: ["name": "\(welcome.workerName)"])
-            resendRecentResults()
+            offerResultsAgain()
         case .refusal(let refusal)?:
             switch refusal.reason {
             case .notRegistered:
@@ -42,6 +42,8 @@ extension Worker {
             }
         case .heartbeat?:
             break
+        case .resultPull(let pull)?:
+            pulled(pull)
         case .shardAssignment(let assignment)?:
             accept(assignment, message: message)
         case .decodeAssignment(let assignment)?:
@@ -53,6 +55,10 @@ extension Worker {
                 sendFailure(key, WorkerError(.cancelled, "cancelled by the coordinator before it started"))
             }
             queued.removeAll { $0.key.matches(cancel.item) }
+            for key in held.keys where key.matches(cancel.item) {
+                held[key] = nil
+                sendFailure(key, WorkerError(.cancelled, "cancelled by the coordinator after it finished"))
+            }
         case .goodbye?:
             logger.info("the coordinator is leaving; will register with the next one")
             registered = false
@@ -71,7 +77,7 @@ extension Worker {
             embeds.insert(a.embeds.embedsID, positive: Self.tensor(positive), negative: negative.map(Self.tensor))
         }
         let prompt = embeds.use(a.embeds.embedsID)
-        guard !draining, running.count + queued.count < config.slots + Self.prefetch else {
+        guard !draining, busySlots < config.slots + Self.prefetch else {
             sendFailure(key, WorkerError(.cancelled, "worker \(config.name) has no free slot (draining or full)"))
             return
         }
@@ -111,7 +117,7 @@ extension Worker {
 
     private func accept(_ a: Reel_V1_DecodeAssignment, message: WireMessage) {
         let key = RunningKey(job: Int64(clamping: a.jobID), kind: .chunk(Int(a.chunk)), attempt: Int(a.attempt))
-        guard !draining, running.count + queued.count < config.slots + Self.prefetch else {
+        guard !draining, busySlots < config.slots + Self.prefetch else {
             sendFailure(key, WorkerError(.cancelled, "worker \(config.name) has no free slot (draining or full)"))
             return
         }
@@ -230,12 +236,7 @@ extension Worker {
                 sendFailure(done.key, WorkerError(.internalError, "the task produced the wrong kind of output"))
                 return
             }
-            if let frames = send(envelope, tensors: tensors) {
-                let now = ContinuousClock.now
-                recentResults.append((now, frames))
-                recentResults.removeAll { now - $0.at > .seconds(60) }
-                if recentResults.count > 2 * config.slots { recentResults.removeFirst() }
-            }
+            hold(done.key, envelope, tensors: tensors)
         }
     }
 
@@ -253,12 +254,6 @@ extension Worker {
         var envelope = Reel_V1_Envelope()
         envelope.body = .shardFailure(failure)
         _ = send(envelope)
-    }
-
-    private func resendRecentResults() {
-        for (_, frames) in recentResults {
-            do { try dealer.send(frames) } catch { logger.warning("cannot resend a result", metadata: ["error": "\(error)"]) }
-        }
     }
 
     static func tensor(_ wire: WireTensor) -> Tensor {

@@ -40,9 +40,12 @@ public final class Worker {
     var embeds = EmbeddingsCache(capacity: 16)
     /// Why the last Hello was refused, if it was (logged once, not per retry).
     var lastRefusal: String?
-    /// Results sent recently, sent again after re-registering in case the
-    /// coordinator restarted before recording them (duplicates are rejected as stale).
-    var recentResults: [(at: ContinuousClock.Instant, frames: [Data])] = []
+    /// Results computed and offered (``ResultOffer``), waiting for the coordinator
+    /// to pull them; they count as busy slots and are listed in heartbeats.
+    var held: [RunningKey: [Data]] = [:]
+    /// Results pulled recently, offered again after re-registering in case the
+    /// coordinator restarted before recording them (it discards what it has).
+    var recentResults: [(at: ContinuousClock.Instant, key: RunningKey, frames: [Data])] = []
     var draining = false
     /// Why the loop must end now (a refusal it cannot fix), if any.
     var fatal: String?
@@ -84,7 +87,8 @@ public final class Worker {
                 logger.info("stopping: finishing running shards", metadata: ["running": "\(running.count)"])
             }
             if let started = drainStarted {
-                if running.isEmpty || now - started > config.drainTimeout { break }
+                // Held results wait for their pull too: they are finished work.
+                if (running.isEmpty && held.isEmpty) || now - started > config.drainTimeout { break }
             }
             if let fatal { throw WorkerError(.internalError, fatal) }
             pump(now: now)
@@ -168,12 +172,18 @@ public final class Worker {
         _ = send(envelope)
     }
 
+    /// Slots taken: running, queued, and finished results not yet pulled (the
+    /// coordinator counts an item as this worker's until its result arrives).
+    var busySlots: Int { running.count + queued.count + held.count }
+
     func sendHeartbeat(now: ContinuousClock.Instant) {
         lastHeartbeat = now
         var heartbeat = Reel_V1_Heartbeat()
         heartbeat.sentUnixMs = UInt64(Timestamp.now.milliseconds)
-        heartbeat.freeSlots = UInt32(max(0, config.slots + Self.prefetch - running.count - queued.count))
-        heartbeat.running = (Array(running.keys) + queued.map(\.key)).map(\.wire)
+        // A held result is still this worker's work (its lease must stay alive) and
+        // fills a slot: a coordinator that does not pull sends no more work.
+        heartbeat.freeSlots = UInt32(max(0, config.slots + Self.prefetch - busySlots))
+        heartbeat.running = (Array(running.keys) + queued.map(\.key) + Array(held.keys)).map(\.wire)
         var envelope = Reel_V1_Envelope()
         envelope.body = .heartbeat(heartbeat)
         _ = send(envelope)
@@ -196,6 +206,8 @@ public final class Worker {
         }
         running.removeAll()
         queued.removeAll()
+        // Results never pulled: the coordinator requeues their leases on Goodbye.
+        held.removeAll()
     }
 
     static func info(_ model: ModelGeometry) -> Reel_V1_ModelInfo {

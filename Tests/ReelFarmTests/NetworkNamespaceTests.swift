@@ -66,8 +66,9 @@ import Testing
         #expect(status.state == "succeeded", "\(status.reason ?? "")")
         #expect(status.latentsSha256 == expected)
         #expect(status.progress == 1 && status.shards["done"] == status.shardTotal)
-        // The late result reaches the coordinator once TCP retransmits, or when the
-        // worker sends its recent results again after registering: rejected either way.
+        // The late result is offered again once the worker registers again (or its
+        // offer arrives when TCP retransmits): refused as stale either way, and the
+        // worker is told to drop it rather than send it.
         try await farm.waitUntil(timeout: .seconds(30)) {
             try store.events(job: nil, limit: 1000).contains { event in
                 event.kind.rawValue == "rejected" && event.worker == "remote"

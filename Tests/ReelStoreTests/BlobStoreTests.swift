@@ -73,19 +73,6 @@ import Testing
         }
     }
 
-    /// A spilled frame reads back the same bytes from a file that is already gone
-    /// from the directory (the mapping keeps it), so nothing is left behind.
-    @Test func spilledBytesReadBackAndLeaveNoFile() throws {
-        try withStore { store in
-            let bytes = Data((0 ..< (3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) })
-            let spilled = try store.spill(bytes)
-            #expect(spilled == bytes)
-            #expect(try store.spill(Data()).isEmpty)
-            let left = try FileManager.default.contentsOfDirectory(atPath: store.directory.path).filter { $0.hasPrefix(".spill-") }
-            #expect(left.isEmpty, "scratch files left: \(left)")
-        }
-    }
-
     @Test func missingRemovedAndInvalidKeys() throws {
         try withStore { store in
             let key = try store.put([1, 2, 3])

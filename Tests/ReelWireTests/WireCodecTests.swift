@@ -143,14 +143,16 @@ struct WireCodecTests {
         }, matches: { if case .invalidTensor(let name, _) = $0 { name == "shard_assignment.latents" } else { false } })
     }
 
-    @Test("a protocol version other than 1 is rejected, naming both versions")
+    @Test("a protocol version other than 2 is rejected, naming both versions")
     func protocolVersion() throws {
-        for version: UInt32 in [0, 2, 99] {
+        // Version 1 is the protocol before results were pulled (ResultOffer/ResultPull).
+        #expect(WireProtocol.version == 2)
+        for version: UInt32 in [0, 1, 3, 99] {
             var envelope = WireSamples.hello(name: "w")
             envelope.protocolVersion = version
             let frames = [try envelope.serializedBytes() as Data]
             expectWireError("version \(version)", { () throws(WireError) in try WireCodec.decode(frames) },
-                            matches: { $0 == .protocolVersionMismatch(received: version, expected: 1) })
+                            matches: { $0 == .protocolVersionMismatch(received: version, expected: 2) })
         }
     }
 

@@ -64,13 +64,13 @@ struct WireCodecValidationTests {
 
     @Test func missingBody() throws {
         var envelope = Reel_V1_Envelope()
-        envelope.protocolVersion = 1
+        envelope.protocolVersion = WireProtocol.version
         expectRejected("no body", [try envelope.serializedBytes()]) { $0 == .missingBody }
     }
 
     @Test func unknownBody() throws {
         var envelope = Reel_V1_Envelope()
-        envelope.protocolVersion = 1
+        envelope.protocolVersion = WireProtocol.version
         var bytes: Data = try envelope.serializedBytes()
         // Field 50, wire type 2 (length-delimited), empty: a body a newer peer might send.
         bytes.append(contentsOf: [0x92, 0x03, 0x00])

@@ -45,30 +45,4 @@ extension BlobStore {
         }
         return (fd, file)
     }
-
-    /// `bytes`, moved to a scratch file in the store's directory and mapped back:
-    /// the returned `Data` reads the same bytes from the page cache, so they stop
-    /// counting against the process's memory until they are read. The file is
-    /// unlinked at once (the mapping keeps it), so a crash leaves nothing behind;
-    /// it is not fsync'd, being scratch.
-    public func spill(_ bytes: Data) throws(StoreError) -> Data {
-        guard !bytes.isEmpty else { return bytes }
-        let path = directory.appendingPathComponent(".spill-\(UUID().uuidString)").path
-        let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw .fileSystem(path: path, reason: "cannot create: \(Self.errorText())") }
-        defer {
-            close(fd)
-            unlink(path)
-        }
-        var failure: StoreError?
-        bytes.withUnsafeBytes { raw in
-            do throws(StoreError) { try Self.writeRange(raw, to: fd, at: 0, path: path) } catch { failure = error }
-        }
-        if let failure { throw failure }
-        guard let base = mmap(nil, bytes.count, PROT_READ, MAP_SHARED, fd, 0), base != MAP_FAILED else {
-            throw .fileSystem(path: path, reason: "cannot map: \(Self.errorText())")
-        }
-        let count = bytes.count
-        return Data(bytesNoCopy: base, count: count, deallocator: .custom { pointer, _ in munmap(pointer, count) })
-    }
 }

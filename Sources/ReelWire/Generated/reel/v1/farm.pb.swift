@@ -361,6 +361,22 @@ public nonisolated struct Reel_V1_Envelope: Sendable {
     set {body = .shardFailure(newValue)}
   }
 
+  public var resultOffer: Reel_V1_ResultOffer {
+    get {
+      if case .resultOffer(let v)? = body {return v}
+      return Reel_V1_ResultOffer()
+    }
+    set {body = .resultOffer(newValue)}
+  }
+
+  public var resultPull: Reel_V1_ResultPull {
+    get {
+      if case .resultPull(let v)? = body {return v}
+      return Reel_V1_ResultPull()
+    }
+    set {body = .resultPull(newValue)}
+  }
+
   public var decodeAssignment: Reel_V1_DecodeAssignment {
     get {
       if case .decodeAssignment(let v)? = body {return v}
@@ -405,6 +421,8 @@ public nonisolated struct Reel_V1_Envelope: Sendable {
     case shardAssignment(Reel_V1_ShardAssignment)
     case shardResult(Reel_V1_ShardResult)
     case shardFailure(Reel_V1_ShardFailure)
+    case resultOffer(Reel_V1_ResultOffer)
+    case resultPull(Reel_V1_ResultPull)
     case decodeAssignment(Reel_V1_DecodeAssignment)
     case decodeResult(Reel_V1_DecodeResult)
     case cancel(Reel_V1_Cancel)
@@ -944,6 +962,65 @@ public nonisolated struct Reel_V1_ShardResult: Sendable {
   fileprivate var _timings: Reel_V1_Timings? = nil
 }
 
+/// Worker -> coordinator: a work item's result (a ShardResult or DecodeResult) is
+/// computed and held by the worker. Results travel only when pulled, so what the
+/// coordinator holds in memory is bounded by how many it pulls at once, not by how
+/// many workers finish together. The worker lists the item in its heartbeats
+/// until the result is pulled or discarded (its lease stays alive), counts it as a
+/// busy slot, and offers it again after registering again.
+public nonisolated struct Reel_V1_ResultOffer: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var item: Reel_V1_WorkItem {
+    get {_item ?? Reel_V1_WorkItem()}
+    set {_item = newValue}
+  }
+  /// Returns true if `item` has been explicitly set.
+  public var hasItem: Bool {self._item != nil}
+  /// Clears the value of `item`. Subsequent reads from it will return its default value.
+  public mutating func clearItem() {self._item = nil}
+
+  /// Bytes of the result message's frames, for the coordinator's accounting.
+  public var byteLength: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _item: Reel_V1_WorkItem? = nil
+}
+
+/// Coordinator -> worker: send the held result of `item` now (as the
+/// ShardResult or DecodeResult it is), or, with `discard`, drop it: the item is
+/// no longer this worker's (stale attempt, cancelled job, already recorded).
+public nonisolated struct Reel_V1_ResultPull: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var item: Reel_V1_WorkItem {
+    get {_item ?? Reel_V1_WorkItem()}
+    set {_item = newValue}
+  }
+  /// Returns true if `item` has been explicitly set.
+  public var hasItem: Bool {self._item != nil}
+  /// Clears the value of `item`. Subsequent reads from it will return its default value.
+  public mutating func clearItem() {self._item = nil}
+
+  public var discard: Bool = false
+
+  /// Why it is discarded, for the worker's log.
+  public var reason: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _item: Reel_V1_WorkItem? = nil
+}
+
 /// Worker -> coordinator: a work item failed. Used for both kinds of work: `kind`
 /// says which, and region/block or chunk name the item.
 public nonisolated struct Reel_V1_ShardFailure: Sendable {
@@ -1170,7 +1247,7 @@ nonisolated extension Reel_V1_TensorHeader: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Reel_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Envelope"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{1}sequence\0\u{2}\u{8}hello\0\u{1}welcome\0\u{1}refusal\0\u{1}heartbeat\0\u{4}\u{7}shard_assignment\0\u{3}shard_result\0\u{3}shard_failure\0\u{4}\u{8}decode_assignment\0\u{3}decode_result\0\u{2}\u{9}cancel\0\u{2}\u{2}goodbye\0\u{b}drain\0\u{c})\u{1}")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{1}sequence\0\u{2}\u{8}hello\0\u{1}welcome\0\u{1}refusal\0\u{1}heartbeat\0\u{4}\u{7}shard_assignment\0\u{3}shard_result\0\u{3}shard_failure\0\u{3}result_offer\0\u{3}result_pull\0\u{4}\u{6}decode_assignment\0\u{3}decode_result\0\u{2}\u{9}cancel\0\u{2}\u{2}goodbye\0\u{b}drain\0\u{c})\u{1}")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1271,6 +1348,32 @@ nonisolated extension Reel_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._Me
           self.body = .shardFailure(v)
         }
       }()
+      case 23: try {
+        var v: Reel_V1_ResultOffer?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .resultOffer(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .resultOffer(v)
+        }
+      }()
+      case 24: try {
+        var v: Reel_V1_ResultPull?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .resultPull(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .resultPull(v)
+        }
+      }()
       case 30: try {
         var v: Reel_V1_DecodeAssignment?
         var hadOneofValue = false
@@ -1367,6 +1470,14 @@ nonisolated extension Reel_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._Me
     case .shardFailure?: try {
       guard case .shardFailure(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 22)
+    }()
+    case .resultOffer?: try {
+      guard case .resultOffer(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 23)
+    }()
+    case .resultPull?: try {
+      guard case .resultPull(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 24)
     }()
     case .decodeAssignment?: try {
       guard case .decodeAssignment(let v)? = self.body else { preconditionFailure() }
@@ -2285,6 +2396,89 @@ nonisolated extension Reel_V1_ShardResult: SwiftProtobuf.Message, SwiftProtobuf.
     if lhs.attempt != rhs.attempt {return false}
     if lhs._latents != rhs._latents {return false}
     if lhs._timings != rhs._timings {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Reel_V1_ResultOffer: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ResultOffer"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}item\0\u{3}byte_length\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._item) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.byteLength) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._item {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if self.byteLength != 0 {
+      try visitor.visitSingularUInt64Field(value: self.byteLength, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Reel_V1_ResultOffer, rhs: Reel_V1_ResultOffer) -> Bool {
+    if lhs._item != rhs._item {return false}
+    if lhs.byteLength != rhs.byteLength {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Reel_V1_ResultPull: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ResultPull"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}item\0\u{1}discard\0\u{1}reason\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._item) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.discard) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._item {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if self.discard != false {
+      try visitor.visitSingularBoolField(value: self.discard, fieldNumber: 2)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Reel_V1_ResultPull, rhs: Reel_V1_ResultPull) -> Bool {
+    if lhs._item != rhs._item {return false}
+    if lhs.discard != rhs.discard {return false}
+    if lhs.reason != rhs.reason {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
