@@ -91,7 +91,7 @@ extension Coordinator {
         let withEmbeds = !worker.embeddings.use(job.embedsID)
         worker.running[work] = .now
         workers[peer] = worker
-        let plan = job.plan, request = job.request, blobs = blobs
+        let plan = job.plan, request = job.request, blobs = blobs, buffers = inputBuffers
         let embeds = (id: job.embedsID, prompt: job.promptSHA, negative: job.negativeSHA, width: job.model.textDim)
         inputs.submit {
             do {
@@ -104,13 +104,11 @@ extension Coordinator {
                     // Neighbours' outputs are read in place from their mapped blobs and
                     // blended straight into the bytes that are sent: no copy of either.
                     let mapped = try outputs.mapValues { sha throws(StoreError) in try blobs.map(sha) }
-                    var bytes = Data(count: box.count * MemoryLayout<Float>.stride)
-                    try withExtendedLifetime(mapped) {
-                        try bytes.withUnsafeMutableBytes { raw in
+                    input = try withExtendedLifetime(mapped) { () throws(PlanError) -> Data in
+                        try buffers.make(count: box.count * MemoryLayout<Float>.stride) { raw throws(PlanError) in
                             try plan.blend(sources: mapped.mapValues(\.floats), into: box, output: raw.bindMemory(to: Float.self))
                         }
                     }
-                    input = bytes
                 }
                 let frames = try Self.assignmentFrames(
                     job: id, shard: shard, token: token, plan: plan, request: request, input: input,

@@ -54,6 +54,8 @@ public final class Coordinator {
     let clock: FarmClock
     /// Which offered results to pull, and when (bounds the results in memory).
     var intake: ResultIntake
+    /// The buffers inputs are blended into (bounds the inputs in memory).
+    let inputBuffers: InputBufferPool
 
     var workers: [PeerID: ConnectedWorker] = [:]
     var jobs: [Int64: JobRuntime] = [:]
@@ -94,6 +96,7 @@ public final class Coordinator {
         self.logger = logger
         clock = FarmClock()
         intake = ResultIntake(capacity: config.resultsPulledAtOnce, arrivalTimeout: config.heartbeatTimeout)
+        inputBuffers = InputBufferPool(limit: config.inputsInMemory)
         let now = ContinuousClock.now
         startedAt = now
         lastMaintenance = now

@@ -50,6 +50,9 @@ public struct CoordinatorConfig: Sendable {
     /// Results pulled from workers and not yet stored, at most: the coordinator's
     /// memory for results is this many results, however many workers finish at once.
     public var resultsPulledAtOnce: Int
+    /// Assignments' input latents held at once (blended, queued, or being written
+    /// to a socket), at most: the `inputs` lane waits for one to be sent.
+    public var inputsInMemory: Int
 
     public init(
         listen: String = "tcp://127.0.0.1:5555", dataDirectory: String,
@@ -59,7 +62,7 @@ public struct CoordinatorConfig: Sendable {
         decodeWarmup: Int = 2, crf: Double = 18, preset: String = "medium", reconcileInterval: Duration = .seconds(10),
         recordRetryWindow: Duration = .seconds(600), collectBlobs: Bool = true, eventRetentionDays: Int = 30,
         maxLaneBacklog: Int = 4,
-        admission: AdmissionLimits = .default, resultsPulledAtOnce: Int = 2
+        admission: AdmissionLimits = .default, resultsPulledAtOnce: Int = 2, inputsInMemory: Int = 2
     ) {
         self.listen = listen
         self.dataDirectory = dataDirectory
@@ -80,5 +83,6 @@ public struct CoordinatorConfig: Sendable {
         self.maxLaneBacklog = maxLaneBacklog
         self.admission = admission
         self.resultsPulledAtOnce = max(1, resultsPulledAtOnce)
+        self.inputsInMemory = max(1, inputsInMemory)
     }
 }
