@@ -60,6 +60,8 @@ struct BenchFarmCommand: AsyncParsableCommand {
         print(String(format: "actual       %.2f s to the last shard, %.2f s to the stored video", report.actualSeconds, report.totalSeconds))
         print(String(format: "efficiency   %.3f", report.efficiency))
         print(String(format: "coordinator  %.2f ms CPU per shard (all threads), %.2f ms CPU on its loop (%.2f ms wall)", report.coordinatorCPUMsPerShard, report.loopCpuMsPerShard, report.coordinatorMsPerShard))
+        let threads = report.threadCPUMsPerShard.sorted { $0.value > $1.value }.map { String(format: "%@ %.1f", $0.key, $0.value) }
+        print(String(format: "busiest      %@ thread, %.2f ms CPU per shard (by thread: %@)", report.busiestThread, report.busiestThreadCPUMsPerShard, threads.joined(separator: ", ")))
         print(String(format: "loop         longest pause %.1f ms", report.longestLoopGapMs))
         print(String(format: "memory       %.0f MiB peak RSS (coordinator process)", report.coordinatorPeakRSSMiB))
         print(String(format: "traffic      %.2f MB per shard", report.bytesPerShard / 1e6))

@@ -40,15 +40,15 @@ public final class Coordinator {
     let router: RouterSocket
     /// The endpoint actually bound (a `*` port resolved).
     public let endpoint: String
-    let inputs = OffLoopLane(name: "reel-coordinator-inputs")
-    let records = OffLoopLane(name: "reel-coordinator-records")
+    let inputs = OffLoopLane(name: "reel-inputs")
+    let records = OffLoopLane(name: "reel-records")
     /// Parses envelopes too large to parse on the loop (a decode result carries
     /// its H.264 segment, tens of megabytes at 1920×1088).
-    let parser = OffLoopLane(name: "reel-coordinator-parse")
+    let parser = OffLoopLane(name: "reel-parser")
     /// Answers the API's reads (job and worker status, video paths, the database
     /// check) and stamps heartbeats, on its own connection: when PostgreSQL is
     /// slow to answer, only these answers wait, not the loop.
-    let queries = OffLoopLane(name: "reel-coordinator-queries")
+    let queries = OffLoopLane(name: "reel-queries")
     /// Frame 0 sizes above which the envelope is parsed off the loop.
     static let largeEnvelope = 256 << 10
     let clock: FarmClock

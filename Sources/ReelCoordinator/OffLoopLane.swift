@@ -63,6 +63,7 @@ final class OffLoopLane: @unchecked Sendable {
     }
 
     private func serve() {
+        CPUTime.nameCurrentThread(name)
         while true {
             condition.lock()
             while queue.isEmpty && !stopped { condition.wait() }

@@ -172,6 +172,7 @@ public final class CoordinatorService: @unchecked Sendable {
         let box = UncheckedBox(coordinator)
         self.coordinator = box
         let thread = Thread {
+            CPUTime.nameCurrentThread("reel-loop")
             box.value.run { stop.isSet }
             done.signal()
         }

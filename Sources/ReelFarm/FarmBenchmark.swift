@@ -60,6 +60,15 @@ public struct FarmBenchmark: Sendable {
         /// CPU time of the whole coordinator (loop, lanes, ZeroMQ's I/O thread) per
         /// shard, in milliseconds, from submission until the last shard.
         public var coordinatorCPUMsPerShard: Double
+        /// CPU time per shard of each of the coordinator's threads (the loop, each
+        /// lane, ZeroMQ's I/O thread, the HTTP server's threads as `other`), in
+        /// milliseconds, from submission until the last shard.
+        public var threadCPUMsPerShard: [String: Double]
+        /// The busiest of the coordinator's threads and its CPU per shard: with a
+        /// core for each thread, it bounds the shards per second one coordinator
+        /// serves (1000 ÷ this), whatever the sum.
+        public var busiestThread: String
+        public var busiestThreadCPUMsPerShard: Double
         /// The longest gap between two turns of the coordinator's loop.
         public var longestLoopGapMs: Double
         /// This process's peak resident memory: the coordinator, its lanes and the HTTP API.
@@ -107,6 +116,8 @@ public struct FarmBenchmark: Sendable {
         let plan = try request.makePlan(model: geometry)
         let started = ContinuousClock.now
         let startCPU = CPUTime.process, startLoopCPU = try await service.health().loopCpuMs
+        let startThreads = CPUTime.byThreadName()
+        var threadsCPU: [String: Duration] = [:]
         let id = try await service.submit(FarmAPI.SubmitRequest(request: request))
         var shardsDone: ContinuousClock.Instant?
         var shardsCPU = Duration.zero, shardsLoopCPUMs = 0.0
@@ -119,6 +130,7 @@ public struct FarmBenchmark: Sendable {
             if shardsDone == nil, (status.shards["done"] ?? 0) == plan.shardCount {
                 shardsDone = .now
                 shardsCPU = CPUTime.process - startCPU
+                threadsCPU = Self.threadCPU(since: startThreads)
                 shardsLoopCPUMs = try await service.health().loopCpuMs - startLoopCPU
             }
             if status.state == "succeeded" {
@@ -138,6 +150,9 @@ public struct FarmBenchmark: Sendable {
         // dependency chain (one shard per block, each after its neighbours).
         let ideal = max(Double(plan.shardCount) * shardSeconds / Double(workers), Double(plan.graphDepth) * shardSeconds)
         let actual = ((shardsDone ?? finished) - started).realSeconds
+        let shards = Double(max(plan.shardCount, 1))
+        let perThread = threadsCPU.mapValues { $0.realSeconds * 1000 / shards }
+        let busiest = perThread.filter { $0.key != "other" }.max { $0.value < $1.value }
         return Report(
             model: "\(SimulatedExecutor.modelName) (stand-in: \(stepMs) ms per step, no compute)",
             workers: workers, size: "\(width)x\(height)", frames: plan.geometry.job.frames, shards: plan.shardCount,
@@ -147,9 +162,25 @@ public struct FarmBenchmark: Sendable {
                 ? statistics.busy.realSeconds * 1000 / Double(statistics.shardsCompleted) : 0,
             loopCpuMsPerShard: shardsLoopCPUMs / Double(max(plan.shardCount, 1)),
             coordinatorCPUMsPerShard: shardsCPU.realSeconds * 1000 / Double(max(plan.shardCount, 1)),
+            threadCPUMsPerShard: perThread, busiestThread: busiest?.key ?? "", busiestThreadCPUMsPerShard: busiest?.value ?? 0,
             longestLoopGapMs: statistics.longestGap.realSeconds * 1000,
             coordinatorPeakRSSMiB: Double(peakResidentBytes()) / 1_048_576,
             bytesPerShard: Double(statistics.bytesIn + statistics.bytesOut) / Double(max(plan.shardCount, 1)))
+    }
+}
+
+extension FarmBenchmark {
+    /// The coordinator's threads by role: the loop, the lanes and ZeroMQ's I/O
+    /// thread by name; everything else (the HTTP server, this benchmark's polling,
+    /// the runtime) as `other`.
+    static func threadCPU(since start: [String: Duration]) -> [String: Duration] {
+        let roles: Set = ["reel-loop", "reel-inputs", "reel-records", "reel-parser", "reel-queries", "ZMQbg/IO/0"]
+        var result: [String: Duration] = [:]
+        for (name, total) in CPUTime.byThreadName() {
+            let used = total - (start[name] ?? .zero)
+            result[roles.contains(name) ? name : "other", default: .zero] += used
+        }
+        return result
     }
 }
 
