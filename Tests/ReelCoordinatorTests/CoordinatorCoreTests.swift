@@ -134,6 +134,31 @@ import Testing
         #expect(core.workers[Self.peerA]?.freeSlots == 2)
     }
 
+    /// A worker that no longer lists an item it was sent more than a heartbeat
+    /// timeout ago has lost it: the slot is freed and the item requeued (once the
+    /// database agrees). Within the timeout, the item may still be on its way.
+    @Test func anItemAWorkerNoLongerListsIsLost() throws {
+        var core = try Self.farm()
+        _ = Self.lease(&core, token: 1)
+        #expect(core.handle(.heartbeat(Self.peerA, running: [], at: Self.at(3))).isEmpty)
+        #expect(core.workers[Self.peerA]?.freeSlots == 1)
+        let actions = core.handle(.heartbeat(Self.peerA, running: [], at: Self.at(6)))
+        #expect(actions.contains { if case .requeue(.shard(1, Self.first), 1, "a", _, _, _) = $0 { return true } else { return false } })
+        #expect(core.workers[Self.peerA]?.freeSlots == 2)
+    }
+
+    /// A loop that did not listen (a stopped process) holds nobody's silence
+    /// against them; without the pause, the same silence loses the worker.
+    @Test func aPausedLoopForgivesSilence() throws {
+        var paused = try Self.farm()
+        var unpaused = paused
+        _ = paused.handle(.loopPaused(gap: .seconds(10), at: Self.at(10)))
+        _ = paused.handle(.tick(at: Self.at(11)))
+        #expect(paused.workers[Self.peerA] != nil)
+        _ = unpaused.handle(.tick(at: Self.at(11)))
+        #expect(unpaused.workers[Self.peerA] == nil)
+    }
+
     // MARK: Leases
 
     /// An expired lease is requeued only when the database says so; an unknown
