@@ -46,9 +46,9 @@ extension Coordinator {
     /// transaction would otherwise hold up the loop; `reply` answers the client once
     /// the job is stored (``jobStored(_:reply:)``).
     func submit(_ submission: FarmAPI.SubmitRequest, reply: @escaping @Sendable (Result<CoordinatorMailbox.Reply, APIError>) -> Void) throws {
-        let admitted = try AdmittedJob(submission, limits: config.admission, models: knownModels())
+        let admitted = try AdmittedJob(submission, limits: config.admission, models: core.knownModels())
         let (request, model, plan, prompt, negative) = (admitted.request, admitted.model, admitted.plan, admitted.prompt, admitted.negative)
-        let warmup = workers.values.compactMap { $0.decodeWarmup[request.model] }.max()
+        let warmup = core.decodeWarmup(of: request.model)
         let stored = StoredJob(request: request, model: model, decodeWarmup: warmup)
         let spec = try stored.json()
         let blobs = blobs, store = recordStore, policy = config.policy
@@ -83,13 +83,7 @@ extension Coordinator {
     func jobStored(_ outcome: Result<JobRuntime, OffLoopFailure>, reply: @Sendable (Result<CoordinatorMailbox.Reply, APIError>) -> Void) {
         switch outcome {
         case .success(let job):
-            jobs[job.id] = job
-            logger.info(
-                "job submitted",
-                metadata: [
-                    "job": "\(job.id)", "model": "\(job.request.model)", "latent": "\(job.plan.latent.dimensions)",
-                    "windows": "\(job.plan.windows.count)", "shards": "\(job.plan.shardCount)",
-                ])
+            perform(core.admitted(job))
             reply(.success(.submitted(job.id)))
         case .failure(let failure):
             logger.error("cannot store a submitted job", metadata: ["error": "\(failure)"])
@@ -97,12 +91,6 @@ extension Coordinator {
         }
     }
 
-    /// Models offered by connected workers, by name.
-    func knownModels() -> [String: ModelGeometry] {
-        var models: [String: ModelGeometry] = [:]
-        for worker in workers.values { models.merge(worker.models) { first, _ in first } }
-        return models
-    }
 
     func status(of id: Int64) throws -> FarmAPI.JobStatus {
         guard let row = try store.job(id: id) else { throw APIError.notFound("there is no job \(id); `reel status` lists the jobs") }
@@ -112,28 +100,21 @@ extension Coordinator {
     func retry(_ id: Int64) throws -> FarmAPI.JobStatus {
         guard let row = try store.job(id: id) else { throw APIError.notFound("there is no job \(id)") }
         // The job's state machine decides, from the state the database holds.
-        var machine = JobStateMachine(state: JobState(row))
-        if case .rejected(let rejection) = machine.retry() {
+        if let rejection = CoordinatorCore.retryRefusal(stored: JobState(row)) {
             throw APIError.conflict("job \(id) is \(row.state.rawValue): \(rejection.reason); only a failed job can be retried")
         }
         if let expired = row.expiredAt {
             throw APIError.gone("job \(id)'s stored inputs and outputs were deleted on \(expired.date) under the result retention policy (--keep-results-days); submit it again")
         }
         guard let reset = try store.retryJob(id: id) else { throw APIError.conflict("job \(id) is no longer failed") }
-        // Rebuild from the database: the simplest way to agree with what the retry
-        // changed. Resuming makes ready the reset shards whose inputs are done, and
-        // moves on to decoding if every shard already is.
-        jobs[id] = nil
         guard let retried = try store.job(id: id) else { throw APIError.notFound("there is no job \(id)") }
-        try resume(retried)
-        logger.info("job retried", metadata: ["job": "\(id)", "reset_shards": "\(reset.count)"])
+        perform(try core.retried(snapshot(of: retried), reset: reset.count))
         return try status(of: id)
     }
 
     func cancel(_ id: Int64) throws -> FarmAPI.JobStatus {
         guard let row = try store.job(id: id) else { throw APIError.notFound("there is no job \(id)") }
-        var machine = jobs[id]?.machine ?? JobStateMachine(state: JobState(row))
-        if case .rejected(let rejection) = machine.cancel() {
+        if let rejection = core.cancelRefusal(id, stored: JobState(row)) {
             throw APIError.conflict("job \(id) has already finished (\(rejection.reason)); nothing to cancel")
         }
         // `cancelShards`: the store cancels the job and its unfinished rows in one
@@ -141,9 +122,7 @@ extension Coordinator {
         guard try store.cancelJob(id: id) != nil else {
             throw APIError.conflict("job \(id) has already finished; nothing to cancel")
         }
-        revokeWork(of: id, reason: "job \(id) cancelled")
-        jobs[id] = nil
-        logger.info("job cancelled", metadata: ["job": "\(id)"])
+        perform(core.cancelled(id))
         return try status(of: id)
     }
 }

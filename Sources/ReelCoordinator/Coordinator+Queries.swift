@@ -18,7 +18,7 @@ struct LiveJobView: Sendable {
 /// the client that asked.
 extension Coordinator {
     func liveView(of id: Int64) -> LiveJobView? {
-        guard let job = jobs[id] else { return nil }
+        guard let job = core.jobs[id] else { return nil }
         var decoded: [ShardState.Name: Int] = [:]
         for machine in job.decode?.machines ?? [] { decoded[machine.state.name, default: 0] += 1 }
         return LiveJobView(state: job.machine.state.name, counts: job.shardCounts, chunks: decoded, plan: job.plan, decodeWarmup: job.decodeWarmup)
@@ -35,10 +35,10 @@ extension Coordinator {
                 return .job(try Self.status(row, live: live, store: store.value, config: config))
             }
         case .jobs:
-            let live = Dictionary(uniqueKeysWithValues: jobs.keys.compactMap { id in liveView(of: id).map { (id, $0) } })
+            let live = Dictionary(uniqueKeysWithValues: core.jobs.keys.compactMap { id in liveView(of: id).map { (id, $0) } })
             work = { .jobs(try store.value.jobs().map { try Self.status($0, live: live[$0.id], store: store.value, config: config) }) }
         case .workers:
-            let live = Dictionary(uniqueKeysWithValues: workers.values.map { ($0.name, (running: $0.running.keys.map(\.description).sorted(), done: $0.shardsDone)) })
+            let live = Dictionary(uniqueKeysWithValues: core.workers.values.map { ($0.name, (running: $0.running.keys.map(\.description).sorted(), done: $0.shardsDone)) })
             work = {
                 .workers(try store.value.workers().map { row in
                     FarmAPI.WorkerStatus(
@@ -78,7 +78,7 @@ extension Coordinator {
     /// The loop's figures for `/v1/health`, with `database` as given.
     func health(database: String) -> FarmAPI.Health {
         FarmAPI.Health(
-            ok: database == "ok", database: database, workers: workers.count, activeJobs: jobs.count,
+            ok: database == "ok", database: database, workers: core.workers.count, activeJobs: core.jobs.count,
             longestLoopGapMs: statistics.longestGap.realSeconds * 1000, loopCpuMs: statistics.loopCPU.realSeconds * 1000,
             reregistrations: statistics.reregistrations,
             rejectedMessages: statistics.rejected, shardsCompleted: statistics.shardsCompleted, recordBacklog: records.backlog,

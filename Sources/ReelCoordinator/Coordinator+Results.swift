@@ -4,8 +4,8 @@ import ReelPlan
 import ReelStore
 import ReelWire
 
-/// Recording results: the commit, retried while the database is away, and what
-/// memory does with each outcome.
+/// Recording results: the commit, retried while the database is away (what
+/// memory does with each outcome is decided in `CoordinatorCore+Results.swift`).
 extension Coordinator {
     /// Commits a stored result, riding out a database that is down or restarting:
     /// the output is already on disk, so the commit is retried (with backoff, up to
@@ -31,48 +31,6 @@ extension Coordinator {
         switch attempt {
         case .success(let outcome): return outcome
         case .failure(let error): return .unrecorded("the database did not take the result within \(window): \(error)")
-        }
-    }
-
-    /// What the `records` lane says became of a shard result.
-    func shardRecorded(peer: PeerID, worker: String, job id: Int64, shard: ShardID, attempt: Int, outcome: RecordOutcome) {
-        persisting.remove(.shard(job: id, shard))
-        pull(intake.settled(.shard(job: id, shard), now: .now))
-        guard var job = jobs[id], var record = job.shards[shard] else { return }
-        switch outcome {
-        case .committed(let sha, let ready):
-            let action = record.machine.complete(by: worker, attempt: attempt)
-            if case .rejected(let why) = action {
-                // The database committed it, so memory follows the database.
-                logger.warning("memory disagreed with a committed result", metadata: ["shard": "\(shard)", "why": "\(why)"])
-                record.machine = ShardStateMachine(state: .done(worker: worker, attempt: attempt), policy: config.policy)
-            }
-            record.outputSHA = sha
-            job.shards[shard] = record
-            for dependent in ready {
-                if case .rejected(let why) = job.shards[dependent]?.machine.dependenciesMet() {
-                    logger.warning("memory disagreed with a newly ready shard", metadata: ["shard": "\(dependent)", "why": "\(why)"])
-                }
-            }
-            jobs[id] = job
-            for peer in workers.keys where workers[peer]?.name == worker { workers[peer]?.shardsDone += 1 }
-            statistics.shardsCompleted += 1
-            collectInputs(of: shard, job: id)
-            if job.allShardsDone { startFinalBlend(id) }
-        case .stale(let why):
-            reject(peer: peer, job: id, shard: shard, "stale result from \(worker): \(why)")
-            adoptDatabaseState(job: id, item: .shard(shard))
-        case .invalid(let why):
-            reject(peer: peer, job: id, shard: shard, "\(worker): \(why)")
-            recordWorkerFailure(job: id, worker: worker)
-            lose(job: id, shard: shard, worker: worker, reason: "\(worker): \(why)") {
-                $0.fail(by: worker, attempt: attempt, reason: why, now: self.clock.now)
-            }
-        case .unrecorded(let why):
-            logger.error("result not recorded", metadata: ["job": "\(id)", "shard": "\(shard)", "why": "\(why)"])
-            // Not the worker's fault: back to the queue with the try given back.
-            release(.shard(shard), job: id, attempt: attempt, worker: worker, why: why)
-            adoptDatabaseState(job: id, item: .shard(shard))
         }
     }
 }

@@ -9,18 +9,6 @@ import ReelStore
 /// default). So a running job's disk use is about two blocks of outputs, not
 /// every block, and a farm's disk use is bounded by its retention.
 extension Coordinator {
-    /// After `shard` committed: each of its inputs whose readers are all done now.
-    func collectInputs(of shard: ShardID, job id: Int64) {
-        guard let job = jobs[id] else { return }
-        var garbage: [(ShardID, String)] = []
-        for input in job.plan.dependencies(of: shard) {
-            let readers = job.plan.dependents(of: input)
-            guard readers.allSatisfy({ job.shards[$0]?.machine.state.name == .done }), let sha = job.shards[input]?.outputSHA else { continue }
-            garbage.append((input, sha))
-        }
-        collect(job: id, shards: garbage)
-    }
-
     /// Deletes, off the loop, the blobs of the given rows of job `id` that no
     /// other row still names.
     func collect(job id: Int64, shards: [(ShardID, String)] = [], chunks: [(Int, String)] = []) {

@@ -5,10 +5,16 @@ import ReelStore
 import ReelWire
 
 /// The farm's event loop: one thread that owns the ZeroMQ ROUTER workers connect
-/// to and every running job's state machines.
+/// to, and the I/O layer around the ``CoordinatorCore``.
 ///
-/// The loop never does heavy work. It decides; off-loop lanes carry out what
-/// takes time and report the outcome back as a ``LoopEvent``:
+/// The core decides: it holds the workers, the running jobs' state machines and
+/// the results in flight, takes each event (a message, a tick, the outcome of a
+/// statement or of lane work) and returns actions. This class turns sockets,
+/// lanes and timers into events, carries out every action the core returns
+/// (``perform(_:)``), and feeds each outcome back as the next event.
+///
+/// The loop never does heavy work. Off-loop lanes carry out what takes time and
+/// report the outcome back as a ``LoopEvent``:
 /// - `inputs` builds assignments (reads and blends the neighbours' outputs from the
 ///   blob store, makes noise, encodes the frames);
 /// - `records` checks, stores and commits results (fsync'd blobs, one transaction
@@ -52,23 +58,15 @@ public final class Coordinator {
     /// Frame 0 sizes above which the envelope is parsed off the loop.
     static let largeEnvelope = 256 << 10
     let clock: FarmClock
-    /// Which offered results to pull, and when (bounds the results in memory).
-    var intake: ResultIntake
     /// The buffers inputs are blended into (bounds the inputs in memory).
     let inputBuffers: InputBufferPool
-
-    var workers: [PeerID: ConnectedWorker] = [:]
-    var jobs: [Int64: JobRuntime] = [:]
-    /// Results handed to the `records` lane and not yet answered: neither lease
-    /// expiry nor a lost worker may requeue these, since their output may commit.
-    var persisting: Set<WorkRef> = []
+    /// The farm's state and every decision about workers, shards and leases; this
+    /// class carries out what it decides (``Coordinator/perform(_:)``).
+    var core: CoordinatorCore
     /// Peers whose large message is being parsed off the loop, with the messages
     /// that came from them since: handled after it, so each peer's messages keep
     /// their order (a heartbeat never overtakes the result it follows).
     var parsing: [PeerID: [[Data]]] = [:]
-    /// When this process started: leases held by workers that never re-register
-    /// after a restart are released one heartbeat timeout later.
-    let startedAt: ContinuousClock.Instant
     var lastMaintenance: ContinuousClock.Instant
     var lastHeartbeat: ContinuousClock.Instant
     var lastReconcile: ContinuousClock.Instant
@@ -95,10 +93,9 @@ public final class Coordinator {
         self.videoJoiner = videoJoiner
         self.logger = logger
         clock = FarmClock()
-        intake = ResultIntake(capacity: config.resultsPulledAtOnce, arrivalTimeout: config.heartbeatTimeout)
         inputBuffers = InputBufferPool(limit: config.inputsInMemory)
         let now = ContinuousClock.now
-        startedAt = now
+        core = CoordinatorCore(config: config, startedAt: now)
         lastMaintenance = now
         lastHeartbeat = now
         lastReconcile = now
@@ -138,12 +135,7 @@ public final class Coordinator {
         let gap = begin - lastTurn
         lastTurn = begin
         statistics.noteGap(gap)
-        if gap > config.heartbeatTimeout / 2 {
-            // The loop itself was not listening (a stopped process, a starved CPU):
-            // nobody's silence during the gap is evidence against them.
-            for peer in workers.keys { workers[peer]?.lastSeen = begin }
-            logger.warning("event loop paused", metadata: ["ms": "\(gap.milliseconds)"])
-        }
+        feed(.loopPaused(gap: gap, at: LoopTime(instant: begin, stamp: clock.now)))
         var profile = TurnProfile()
         var wait: Duration? = timeout
         // Drain what is queued, but bounded so timers still run under load.
@@ -170,19 +162,17 @@ public final class Coordinator {
         let now = ContinuousClock.now
         if now - lastMaintenance >= .milliseconds(100) {
             lastMaintenance = now
-            checkWorkers(now: now)
-            checkLeases()
-            checkStarvation()
+            feed(.tick(at: LoopTime(instant: now, stamp: clock.now)))
             profile.mark("timeouts")
         }
         if now - lastHeartbeat >= config.heartbeatInterval {
             lastHeartbeat = now
-            sendHeartbeats()
+            feed(.heartbeatDue)
             profile.mark("heartbeats")
         }
         if now - lastReconcile >= config.reconcileInterval {
             lastReconcile = now
-            reconcileWithDatabase()
+            feed(.reconcileDue)
             profile.mark("reconcile")
         }
         if now - lastPrune >= .seconds(3600) {
@@ -190,7 +180,8 @@ public final class Coordinator {
             pruneEvents()
             expireResults()
         }
-        dispatch()
+        let lanesBehind = inputs.backlog >= config.maxLaneBacklog || records.backlog >= config.maxLaneBacklog
+        feed(.dispatchDue(at: time(), lanesBehind: lanesBehind))
         profile.mark("dispatch")
         statistics.busy += ContinuousClock.now - work
         if profile.wall > TurnProfile.slow, let dropped = slowTurnLog.admit(now: .now) {
@@ -244,20 +235,14 @@ public final class Coordinator {
         }
         switch envelope.body {
         case .shardResult(let result)?:
-            let work = WorkRef.shard(job: Int64(clamping: result.jobID), ShardID(region: Int(result.region), block: Int(result.block)))
-            let pulled = intake.arrived(work, attempt: Int(result.attempt), from: peer)
-            handleShardResult(peer: peer, result, frames: frames)
-            if pulled { settleIfNotRecording(work) }
-        case .decodeResult(let result)?:
-            let work = WorkRef.chunk(job: Int64(clamping: result.jobID), Int(result.chunk))
-            let pulled = intake.arrived(work, attempt: Int(result.attempt), from: peer)
-            handleDecodeResult(peer: peer, result, frames: frames)
-            if pulled { settleIfNotRecording(work) }
-        case .resultOffer(let offer)?: handleResultOffer(peer: peer, offer)
-        case .hello(let hello)?: handleHello(peer: peer, hello)
-        case .heartbeat(let heartbeat)?: handleHeartbeat(peer: peer, heartbeat)
-        case .shardFailure(let failure)?: handleFailure(peer: peer, failure)
-        case .goodbye(let goodbye)?: handleGoodbye(peer: peer, goodbye)
+            let shard = ShardID(region: Int(result.region), block: Int(result.block))
+            feed(.shardResult(peer, job: Int64(clamping: result.jobID), shard: shard, token: Int(result.attempt), frames: frames, at: time()))
+        case .decodeResult(let result)?: feed(.decodeResult(peer, result, at: time()))
+        case .resultOffer(let offer)?: feed(.resultOffer(peer, offer, at: time()))
+        case .hello(let hello)?: feed(.hello(peer, hello, at: time()))
+        case .heartbeat(let heartbeat)?: feed(.heartbeat(peer, running: heartbeat.running, at: time()))
+        case .shardFailure(let failure)?: feed(.failure(peer, failure, at: time()))
+        case .goodbye(let goodbye)?: feed(.goodbye(peer, reason: goodbye.reason, at: time()))
         case .welcome?, .refusal?, .shardAssignment?, .decodeAssignment?, .cancel?, .resultPull?:
             reject(peer: peer, "a worker may not send \(Self.bodyName(envelope))")
         case nil:
@@ -269,15 +254,15 @@ public final class Coordinator {
     func apply(_ event: LoopEvent) {
         switch event {
         case .assignmentBuilt(let peer, let work, let token, let frames):
-            assignmentBuilt(peer: peer, work: work, token: token, frames: frames)
+            feed(.assignmentBuilt(peer: peer, work: work, token: token, frames: frames))
         case .shardRecorded(let peer, let worker, let job, let shard, let attempt, let outcome):
-            shardRecorded(peer: peer, worker: worker, job: job, shard: shard, attempt: attempt, outcome: outcome)
+            feed(.shardRecorded(peer: peer, worker: worker, job: job, shard: shard, attempt: attempt, outcome: outcome, at: time()))
         case .segmentRecorded(let peer, let worker, let job, let chunk, let attempt, let outcome):
-            segmentRecorded(peer: peer, worker: worker, job: job, chunk: chunk, attempt: attempt, outcome: outcome)
+            feed(.segmentRecorded(peer: peer, worker: worker, job: job, chunk: chunk, attempt: attempt, outcome: outcome, at: time()))
         case .clipBlended(let job, let outcome):
-            clipBlended(job, outcome)
+            feed(.clipBlended(job, outcome: outcome))
         case .videoJoined(let job, let outcome):
-            videoJoined(job, outcome)
+            feed(.videoJoined(job, outcome: outcome))
         case .jobStored(let outcome, let reply):
             jobStored(outcome, reply: reply)
         case .envelopeParsed(let peer, let frames, let envelope):
@@ -289,10 +274,10 @@ public final class Coordinator {
 
     /// Logs a rejected message (rate-limited, so junk traffic cannot flood the log
     /// or the events table); the loop goes on.
-    func reject(peer: PeerID, job: Int64? = nil, shard: ShardID? = nil, _ reason: String) {
+    func reject(peer: PeerID, worker: String? = nil, job: Int64? = nil, shard: ShardID? = nil, _ reason: String) {
         statistics.rejected += 1
         guard let suppressed = rejections.admit(now: .now) else { return }
-        let worker = workers[peer]?.name
+        let worker = worker ?? core.workers[peer]?.name
         var metadata: Logger.Metadata = ["peer": "\(worker ?? String(peer.description.prefix(24)))", "reason": "\(reason.prefix(300))"]
         if suppressed > 0 { metadata["suppressed"] = "\(suppressed)" }
         logger.warning("rejected", metadata: metadata)
@@ -322,7 +307,7 @@ public final class Coordinator {
             statistics.bytesOut += frames.reduce(0) { $0 + $1.count }
             return true
         } catch {
-            logger.warning("send failed", metadata: ["peer": "\(workers[peer]?.name ?? peer.description)", "error": "\(error)"])
+            logger.warning("send failed", metadata: ["peer": "\(core.workers[peer]?.name ?? peer.description)", "error": "\(error)"])
             return false
         }
     }
@@ -356,7 +341,7 @@ public final class Coordinator {
         goodbye.reason = "coordinator shutting down"
         var envelope = Reel_V1_Envelope()
         envelope.body = .goodbye(goodbye)
-        for peer in workers.keys { send(envelope, to: peer) }
+        for peer in core.workers.keys { send(envelope, to: peer) }
         parser.stop()
         inputs.stop()
         records.stop()

@@ -22,7 +22,7 @@ import Testing
     }
 
     @Test func realGeometryIsAccepted() {
-        #expect(Coordinator.geometry(Self.info())?.textDim == 4096)
+        #expect(CoordinatorCore.geometry(Self.info())?.textDim == 4096)
     }
 
     /// Each value is within 2²⁰, but 2²⁰ × 2²⁰ text embeddings would be 4 TiB for
@@ -30,9 +30,9 @@ import Testing
     @Test func geometriesWhoseProductsWouldExhaustMemoryAreRefused() {
         var text = Self.info()
         (text.textTokens, text.textDim) = (1 << 20, 1 << 20)
-        #expect(Coordinator.geometry(text) == nil)
+        #expect(CoordinatorCore.geometry(text) == nil)
         var channels = Self.info()
         channels.latentChannels = 1 << 20
-        #expect(Coordinator.geometry(channels) == nil)
+        #expect(CoordinatorCore.geometry(channels) == nil)
     }
 }

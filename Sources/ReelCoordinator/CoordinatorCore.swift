@@ -1,0 +1,166 @@
+import Logging
+import ReelPlan
+import ReelStore
+import ReelWire
+
+/// The farm's decisions, without I/O: connected workers (their slots, held
+/// embeddings, running work), running jobs with their shards' state machines,
+/// results being recorded, and leases' deadlines.
+///
+/// Like the plan's state machines (and hummingbird's), it is a value: each event
+/// is a `mutating func` (or ``handle(_:)``) that returns the actions the I/O layer
+/// (``Coordinator``) must carry out: messages to send, statements to run, lane
+/// work to start, lines to log. An action that runs a statement is answered by an
+/// event carrying its outcome, so memory moves only with the database's answer,
+/// and an unknown answer is settled by reading the row again. The core reads no
+/// clock: time comes in with each event, monotonic.
+struct CoordinatorCore: Sendable {
+    let config: CoordinatorConfig
+    /// When this process started: leases held by workers that never re-register
+    /// after a restart are released one heartbeat timeout later.
+    let startedAt: ContinuousClock.Instant
+    var workers: [PeerID: ConnectedWorker] = [:]
+    var jobs: [Int64: JobRuntime] = [:]
+    /// Results handed to the `records` lane and not yet answered: neither lease
+    /// expiry nor a lost worker may requeue these, since their output may commit.
+    var persisting: Set<WorkRef> = []
+    /// Losses (requeues, final failures) asked of the database and not yet
+    /// answered: memory still holds the lease, and must not ask twice.
+    var settling: Set<WorkRef> = []
+    /// Which offered results to pull, and when (bounds the results in memory).
+    var intake: ResultIntake
+    /// Workers whose hello waits for the database to register them.
+    var registering: [PeerID: ConnectedWorker] = [:]
+
+    init(config: CoordinatorConfig, startedAt: ContinuousClock.Instant) {
+        self.config = config
+        self.startedAt = startedAt
+        intake = ResultIntake(capacity: config.resultsPulledAtOnce, arrivalTimeout: config.heartbeatTimeout)
+    }
+
+    /// Applies one event; returns what the I/O layer must do, in order.
+    mutating func handle(_ event: CoordinatorEvent) -> [CoordinatorAction] {
+        switch event {
+        case .hello(let peer, let hello, let time): return self.hello(peer: peer, hello, at: time)
+        case .heartbeat(let peer, let running, let time): return heartbeat(peer: peer, running: running, at: time)
+        case .goodbye(let peer, let reason, let time): return goodbye(peer: peer, reason: reason, at: time)
+        case .shardResult(let peer, let job, let shard, let token, let frames, let time):
+            return shardResult(peer: peer, job: job, shard: shard, token: token, frames: frames, at: time)
+        case .resultOffer(let peer, let offer, let time): return resultOffer(peer: peer, offer, at: time)
+        case .pullUnsent(let offer, let time): return pull(intake.settled(offer.work, now: time.instant), at: time)
+        case .discardSent(let offer): return discardSent(offer)
+        case .failure(let peer, let failure, let time): return self.failure(peer: peer, failure, at: time)
+        case .peerUnreachable(let peer, let reason, let time): return workerLost(peer, reason: reason, at: time)
+        case .tick(let time): return checkWorkers(at: time) + checkLeases(at: time) + checkStarvation()
+        case .loopPaused(let gap, let time): return loopPaused(gap: gap, at: time)
+        case .heartbeatDue:
+            return [.heartbeat(peers: Array(workers.keys), names: workers.values.map(\.name))]
+        case .dispatchDue(let time, let lanesBehind): return dispatch(at: time, lanesBehind: lanesBehind)
+        case .workerRegistered(let peer, let outcome): return workerRegistered(peer, outcome: outcome)
+        case .workerStateRecorded(let name, let state, let outcome):
+            return workerStateRecorded(name: name, state: state, outcome: outcome)
+        case .leasesExtended(let worker, let outcome): return leasesExtended(worker: worker, outcome: outcome)
+        case .shardsClaimed(let peer, let worker, let claims, let time, let chunkLimit):
+            return shardsClaimed(peer: peer, worker: worker, claims: claims, at: time, chunkLimit: chunkLimit)
+        case .released(let work, let token, let why, let outcome, let readBack):
+            return released(work, token: token, why: why, outcome: outcome, readBack: readBack)
+        case .requeued(let work, let token, let reason, let then, let outcome):
+            return requeued(work, token: token, reason: reason, then: then, outcome: outcome)
+        case .failedForGood(let work, let token, let reason, let then, let outcome):
+            return failedForGood(work, token: token, reason: reason, then: then, outcome: outcome)
+        case .readBack(let work, let row, let fallback): return readBack(work, row: row, fallback: fallback)
+        case .blocklistRead(let job, let able, let outcome): return blocklistRead(job: job, able: able, outcome: outcome)
+        case .jobFailureRecorded(let job, let outcome): return jobFailureRecorded(job, outcome: outcome)
+        case .assignmentBuilt(let peer, let work, let token, let frames):
+            return assignmentBuilt(peer: peer, work: work, token: token, frames: frames)
+        case .shardRecorded(let peer, let worker, let job, let shard, let attempt, let outcome, let time):
+            return shardRecorded(peer: peer, worker: worker, job: job, shard: shard, attempt: attempt, outcome: outcome, at: time)
+        case .chunksClaimed(let peer, let worker, let claims, let time): return chunksClaimed(peer: peer, worker: worker, claims: claims, at: time)
+        case .decodeResult(let peer, let result, let time): return decodeResult(peer: peer, result, at: time)
+        case .segmentRecorded(let peer, let worker, let job, let chunk, let attempt, let outcome, let time):
+            return segmentRecorded(peer: peer, worker: worker, job: job, chunk: chunk, attempt: attempt, outcome: outcome, at: time)
+        case .recovered(let stored): return recovered(stored)
+        case .reconcileDue: return [.readActiveJobs]
+        case .databaseRead(.success(let active)): return reconcile(with: active)
+        case .databaseRead(.failure(let error)): return [.log(.error, "cannot reconcile with the database", ["error": "\(error)"])]
+        case .markedReady(let job, let outcome): return markedReady(job: job, outcome: outcome)
+        case .clipBlended(let job, let outcome): return clipBlended(job, outcome: outcome)
+        case .videoJoined(let job, let outcome): return videoJoined(job, outcome: outcome)
+        }
+    }
+
+    /// The peer's worker name, for logs.
+    func name(of peer: PeerID) -> String? { workers[peer]?.name }
+
+    /// A rejection of `peer`'s message.
+    func reject(_ peer: PeerID, job: Int64? = nil, shard: ShardID? = nil, _ reason: String) -> CoordinatorAction {
+        .reject(peer: peer, worker: workers[peer]?.name, job: job, shard: shard, reason: reason)
+    }
+
+    // MARK: Work items
+
+    func machine(of work: WorkRef) -> ShardStateMachine? {
+        switch work {
+        case .shard(let job, let shard): return jobs[job]?.shards[shard]?.machine
+        case .chunk(let job, let chunk):
+            guard let decode = jobs[job]?.decode, decode.machines.indices.contains(chunk) else { return nil }
+            return decode.machines[chunk]
+        }
+    }
+
+    func token(of work: WorkRef) -> Int? {
+        switch work {
+        case .shard(let job, let shard): return jobs[job]?.shards[shard]?.token
+        case .chunk(let job, let chunk):
+            guard let decode = jobs[job]?.decode, decode.tokens.indices.contains(chunk) else { return nil }
+            return decode.tokens[chunk]
+        }
+    }
+
+    mutating func setMachine(_ machine: ShardStateMachine, of work: WorkRef) {
+        switch work {
+        case .shard(let job, let shard): jobs[job]?.shards[shard]?.machine = machine
+        case .chunk(let job, let chunk): jobs[job]?.decode?.machines[chunk] = machine
+        }
+    }
+
+    /// The machine's count of tries for the lease `worker` holds on `work` at
+    /// fencing token `token`; `nil` if that is not the current lease. (Results
+    /// carry the token; the machine counts tries within the job's run.)
+    func leaseTries(of work: WorkRef, worker: String, token: Int) -> Int? {
+        guard self.token(of: work) == token, case .leased(let holder, let tries, _)? = machine(of: work)?.state, holder == worker else { return nil }
+        return tries
+    }
+
+    /// Frees whatever slot `work` takes on the workers holding it.
+    mutating func freeSlots(of work: WorkRef, heldBy name: String? = nil) {
+        for peer in workers.keys where workers[peer]?.running[work] != nil && (name == nil || workers[peer]?.name == name) {
+            workers[peer]?.running[work] = nil
+        }
+    }
+}
+
+extension WorkRef {
+    /// The store's name for the item.
+    var item: WorkItem {
+        switch self {
+        case .shard(_, let shard): return .shard(shard)
+        case .chunk(_, let chunk): return .decodeChunk(chunk)
+        }
+    }
+
+    init(job: Int64, item: WorkItem) {
+        switch item {
+        case .shard(let shard): self = .shard(job: job, shard)
+        case .decodeChunk(let chunk): self = .chunk(job: job, chunk)
+        }
+    }
+}
+
+extension ShardState {
+    /// Who holds the lease, if leased.
+    var holder: String? {
+        if case .leased(let worker, _, _) = self { return worker }
+        return nil
+    }
+}

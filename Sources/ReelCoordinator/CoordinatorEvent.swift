@@ -1,0 +1,86 @@
+import Foundation
+import ReelPlan
+import ReelStore
+import ReelWire
+
+/// What happened, as the I/O layer tells the ``CoordinatorCore``: a worker's
+/// message, the passing of time, or the outcome of an action the core asked for.
+/// Time comes in with the event; the core reads no clock.
+enum CoordinatorEvent: Sendable {
+    // MARK: Workers' messages
+
+    case hello(PeerID, Reel_V1_Hello, at: LoopTime)
+    case heartbeat(PeerID, running: [Reel_V1_WorkItem], at: LoopTime)
+    case goodbye(PeerID, reason: String, at: LoopTime)
+    case shardResult(PeerID, job: Int64, shard: ShardID, token: Int, frames: [Data], at: LoopTime)
+    /// A worker finished an item and holds its result.
+    case resultOffer(PeerID, Reel_V1_ResultOffer, at: LoopTime)
+    /// A pull could not be sent (the peer is gone).
+    case pullUnsent(ResultIntake.Offer, at: LoopTime)
+    /// A discard reached its worker.
+    case discardSent(ResultIntake.Offer)
+    case failure(PeerID, Reel_V1_ShardFailure, at: LoopTime)
+    /// A message to `peer` could not be sent.
+    case peerUnreachable(PeerID, reason: String, at: LoopTime)
+
+    // MARK: Time
+
+    /// The loop's timers: silent workers, expired leases, starving jobs.
+    case tick(at: LoopTime)
+    /// The loop did not listen for `gap` (a stopped process, a starved CPU).
+    case loopPaused(gap: Duration, at: LoopTime)
+    /// Time to heartbeat the workers.
+    case heartbeatDue
+    /// Time to hand out work; `lanesBehind` when the lanes' backlog is full.
+    case dispatchDue(at: LoopTime, lanesBehind: Bool)
+
+    // MARK: Outcomes of the core's actions
+
+    case workerRegistered(PeerID, outcome: StoreOutcome)
+    case workerStateRecorded(name: String, state: WorkerStateName, outcome: StoreOutcome)
+    case leasesExtended(worker: String, outcome: StoreOutcome)
+    /// Shards the database leased to the worker (or why the claim failed);
+    /// `chunkLimit`: decode chunks may fill what the claim left free.
+    case shardsClaimed(peer: PeerID, worker: String, claims: Result<[Claim], StoreFailure>, at: LoopTime, chunkLimit: Int?)
+    case released(WorkRef, token: Int, why: String, outcome: StoreOutcome, readBack: Bool)
+    case requeued(WorkRef, token: Int, reason: String, then: ShardStateMachine, outcome: StoreOutcome)
+    case failedForGood(WorkRef, token: Int, reason: String, then: ShardStateMachine, outcome: StoreOutcome)
+    /// The row read again: `nil` when there is no such row.
+    case readBack(WorkRef, row: Result<ItemSnapshot?, StoreFailure>, fallback: ShardStateMachine?)
+    case blocklistRead(job: Int64, able: [String], outcome: Result<Set<String>, StoreFailure>)
+    case jobFailureRecorded(Int64, outcome: StoreOutcome)
+    case assignmentBuilt(peer: PeerID, work: WorkRef, token: Int, frames: Result<[Data], OffLoopFailure>)
+    case shardRecorded(peer: PeerID, worker: String, job: Int64, shard: ShardID, attempt: Int, outcome: RecordOutcome, at: LoopTime)
+    case chunksClaimed(peer: PeerID, worker: String, claims: Result<[ChunkClaim], StoreFailure>, at: LoopTime)
+    case decodeResult(PeerID, Reel_V1_DecodeResult, at: LoopTime)
+    case segmentRecorded(peer: PeerID, worker: String, job: Int64, chunk: Int, attempt: Int, outcome: RecordOutcome, at: LoopTime)
+    /// The jobs the database holds active, read at start: each is resumed.
+    case recovered([JobSnapshot])
+    /// Time to compare memory with the database.
+    case reconcileDue
+    /// The active jobs read for the reconciler.
+    case databaseRead(Result<[JobSnapshot], StoreFailure>)
+    case markedReady(job: Int64, outcome: Result<[ShardID], StoreFailure>)
+    case clipBlended(Int64, outcome: Result<BlendedClip, OffLoopFailure>)
+    case videoJoined(Int64, outcome: Result<String, OffLoopFailure>)
+}
+
+/// A decode chunk the database leased: the chunk and its fencing token.
+struct ChunkClaim: Sendable, Equatable {
+    var job: Int64
+    var chunk: Int
+    var attempt: Int
+}
+
+/// A lease the database granted: the item and its fencing token.
+struct Claim: Sendable, Equatable {
+    var job: Int64
+    var shard: ShardID
+    var attempt: Int
+}
+
+/// A statement that failed, as text (the core only logs it).
+struct StoreFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,27 @@
+import ReelPlan
+
+/// A job as the database holds it, with its shards and decode chunks: what the
+/// core rebuilds a job from after a restart or a retry, and what the reconciler
+/// compares memory with.
+struct JobSnapshot: Sendable {
+    var id: Int64
+    /// The row's state (a running or decoding job's run counted from 1).
+    var state: JobState
+    /// The `jobs.spec` column (``StoredJob``).
+    var spec: String
+    var promptSHA: String?
+    var negativeSHA: String?
+    var latentsSHA: String?
+    var shards: [(shard: ShardID, row: ItemSnapshot)]
+    /// Its decode chunks (a decoding job's), in the order stored.
+    var chunks: [StoredChunk]
+}
+
+/// A `decode_chunks` row: the chunk and its state.
+struct StoredChunk: Sendable {
+    var index: Int
+    /// Latent frames the chunk decodes.
+    var frames: Range<Int>
+    var warmup: Int
+    var row: ItemSnapshot
+}
