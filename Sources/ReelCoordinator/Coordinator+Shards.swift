@@ -100,15 +100,18 @@ extension Coordinator {
         return try WireCodec.encode(envelope, tensors: tensors)
     }
 
-    /// Checks, stores and records a shard result on the `records` lane (its
-    /// frames spilled to disk first when that lane is behind).
+    /// Checks a shard result on the `parser` lane (its SHA-256, shape and
+    /// finiteness), then stores and records it on the `records` lane. Two lanes,
+    /// so that neither thread spends much more than half a result's cost: with a
+    /// core each, the busiest thread bounds how many shards a second the
+    /// coordinator serves, not the sum.
     func recordShardResult(_ order: ShardResultOrder) {
         let (peer, id, shard, token, name, expected, dependents) = (order.peer, order.job, order.shard, order.token, order.worker, order.expectedShape, order.dependents)
         let limits = WireLimits(maxMessageBytes: config.maxMessageBytes)
-        let blobs = blobs, store = recordStore, window = config.recordRetryWindow, logger = logger
+        let blobs = blobs, store = recordStore, window = config.recordRetryWindow, logger = logger, records = records
         let frames = order.frames
-        records.submit {
-            let outcome: RecordOutcome
+        parser.submit {
+            let checked: (sha: String, frame: Int)
             do {
                 let message = try WireCodec.decode(frames, limits: limits)
                 guard case .shardResult(let result)? = message.envelope.body, let tensor = message.tensor(for: result.latents) else {
@@ -122,29 +125,35 @@ extension Coordinator {
                 guard tensor.isFinite else {
                     return .shardRecorded(peer: peer, worker: name, job: id, shard: shard, attempt: token, outcome: .invalid("non-finite output"))
                 }
-                // Durable before acknowledged: the output is fsync'd, then its address
-                // and the dependents' readiness commit in one transaction.
-                // The codec checked the frame against its SHA-256: store those bytes under it.
-                let sha = SHA256.hex(Array(result.latents.sha256))
-                var failure: (any Error)?
-                frames[Int(result.latents.frameIndex)].withUnsafeBytes { raw in
-                    do { try blobs.put(raw, sha256: sha) } catch { failure = error }
-                }
-                if let failure { throw failure }
-                let item = WorkItem.shard(shard)
-                outcome = Self.recordWithRetry(store: store.value, window: window, logger: logger, item: item, job: id, sha: sha) {
-                    try store.value.completeShard(job: id, shard: shard, attempt: token, worker: name, outputSHA: sha, dependents: dependents)
-                } settle: { (status: WorkStatus) throws -> [ShardID]? in
-                    // The commit's answer was lost: the row says whether it happened.
-                    guard status.state == ShardState.Name.done, status.outputSHA == sha, status.attempt == token else { return nil }
-                    return try store.value.markReadyIfInputsDone(job: id, candidates: dependents)
-                }
-            } catch let error as WireError {
-                outcome = .invalid("malformed result: \(error)")
+                // The codec checked the frame against its SHA-256: it is stored under it.
+                checked = (SHA256.hex(Array(result.latents.sha256)), Int(result.latents.frameIndex))
             } catch {
-                outcome = .unrecorded("cannot store the output: \(error)")
+                return .shardRecorded(peer: peer, worker: name, job: id, shard: shard, attempt: token, outcome: .invalid("malformed result: \(error)"))
             }
-            return .shardRecorded(peer: peer, worker: name, job: id, shard: shard, attempt: token, outcome: outcome)
+            records.submit {
+                let outcome: RecordOutcome
+                do {
+                    // Durable before acknowledged: the output is fsync'd, then its address
+                    // and the dependents' readiness commit in one transaction.
+                    var failure: (any Error)?
+                    frames[checked.frame].withUnsafeBytes { raw in
+                        do { try blobs.put(raw, sha256: checked.sha) } catch { failure = error }
+                    }
+                    if let failure { throw failure }
+                    let sha = checked.sha
+                    outcome = Self.recordWithRetry(store: store.value, window: window, logger: logger, item: .shard(shard), job: id, sha: sha) {
+                        try store.value.completeShard(job: id, shard: shard, attempt: token, worker: name, outputSHA: sha, dependents: dependents)
+                    } settle: { (status: WorkStatus) throws -> [ShardID]? in
+                        // The commit's answer was lost: the row says whether it happened.
+                        guard status.state == ShardState.Name.done, status.outputSHA == sha, status.attempt == token else { return nil }
+                        return try store.value.markReadyIfInputsDone(job: id, candidates: dependents)
+                    }
+                } catch {
+                    outcome = .unrecorded("cannot store the output: \(error)")
+                }
+                return .shardRecorded(peer: peer, worker: name, job: id, shard: shard, attempt: token, outcome: outcome)
+            }
+            return .none
         }
     }
 

@@ -17,11 +17,11 @@ import ReelWire
 /// report the outcome back as a ``LoopEvent``:
 /// - `inputs` builds assignments (reads and blends the neighbours' outputs from the
 ///   blob store, makes noise, encodes the frames);
-/// - `records` checks, stores and commits results (fsync'd blobs, one transaction
-///   per result on its own PostgreSQL connection), blends the finished clip to
-///   disk, and joins the video;
-/// - `parser` parses envelopes too large to parse on the loop (a decode result
-///   carrying its segment).
+/// - `parser` checks shard results (SHA-256, shape, finiteness) and parses
+///   envelopes too large to parse on the loop (a decode result carrying its segment);
+/// - `records` stores and commits results (fsync'd blobs, one transaction per
+///   result on its own PostgreSQL connection), blends the finished clip to disk,
+///   and joins the video.
 ///
 /// PostgreSQL decides every transition that matters: a result counts once its
 /// transaction commits, and memory follows the database's answer — committed,

@@ -94,13 +94,21 @@ extension CoordinatorCore {
 
     /// The database answered a registration.
     mutating func workerRegistered(_ peer: PeerID, outcome: StoreOutcome) -> [CoordinatorAction] {
-        guard let worker = registering.removeValue(forKey: peer) else { return [] }
+        guard var worker = registering.removeValue(forKey: peer) else { return [] }
         guard outcome == .committed else {
-            // Registration is an upsert: the worker says hello again and it is tried again.
+            // Registration is an upsert: the worker says hello again (as for any
+            // coordinator that does not know it, not a final refusal) and it is tried again.
             return [
                 .log(.error, "cannot register worker", ["worker": "\(worker.name)", "outcome": "\(outcome)"]),
-                .refuse(peer, .invalid, "the coordinator could not record this worker; try again"),
+                .refuse(peer, .notRegistered, "the coordinator could not record this worker yet; send hello again"),
             ]
+        }
+        // Leases the database holds in its name (a coordinator restarted while it
+        // worked) count as sent to it now: if its heartbeats do not list them within
+        // a heartbeat timeout, it never got them, and they are lost then rather than
+        // when the lease runs out.
+        for (work, holder) in leases() where holder == worker.name && worker.running[work] == nil {
+            worker.running[work] = worker.lastSeen
         }
         workers[peer] = worker
         let models = worker.models.keys.sorted()
@@ -173,21 +181,24 @@ extension CoordinatorCore {
         }
         guard now - startedAt > config.heartbeatTimeout else { return actions }
         let registered = Set(workers.values.map(\.name))
-        for (id, job) in jobs {
-            for (shard, record) in job.shards {
-                if let holder = record.machine.state.holder, !registered.contains(holder) {
-                    actions += loseWork(.shard(job: id, shard), worker: holder, reason: "worker \(holder) did not come back", at: time)
-                }
-            }
-            if let decode = job.decode {
-                for (index, machine) in decode.machines.enumerated() {
-                    if let holder = machine.state.holder, !registered.contains(holder) {
-                        actions += loseWork(.chunk(job: id, index), worker: holder, reason: "worker \(holder) did not come back", at: time)
-                    }
-                }
-            }
+        for (work, holder) in leases() where !registered.contains(holder) {
+            actions += loseWork(work, worker: holder, reason: "worker \(holder) did not come back", at: time)
         }
         return actions
+    }
+
+    /// Every leased item and the worker holding it.
+    func leases() -> [(work: WorkRef, holder: String)] {
+        var held: [(WorkRef, String)] = []
+        for (id, job) in jobs {
+            for (shard, record) in job.shards {
+                if let holder = record.machine.state.holder { held.append((.shard(job: id, shard), holder)) }
+            }
+            for (index, machine) in (job.decode?.machines ?? []).enumerated() {
+                if let holder = machine.state.holder { held.append((.chunk(job: id, index), holder)) }
+            }
+        }
+        return held
     }
 
     /// Everything `peer` held goes back to the queue (or fails its job when out of

@@ -122,7 +122,9 @@ public final class Worker {
         }
         if !registered, now - lastHello >= helloBackoff {
             sendHello(now: now)
-            helloBackoff = min(helloBackoff * 2, .seconds(30))
+            // A zero backoff means "now" (the coordinator asked for a hello); the next
+            // waits at least 250 ms, so hellos never flood a coordinator that is slow to answer.
+            helloBackoff = min(max(helloBackoff * 2, .milliseconds(250)), .seconds(30))
         }
         if now - lastHeartbeat >= heartbeatInterval {
             sendHeartbeat(now: now)

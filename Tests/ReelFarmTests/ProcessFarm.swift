@@ -125,7 +125,8 @@ final class ProcessFarm: @unchecked Sendable {
         // The last coordinator stops the PostgreSQL (it adopted the one a killed
         // predecessor left running).
         coordinator?.stop()
-        try? FileManager.default.removeItem(at: directory)
+        // REEL_KEEP_TEST_LOGS=1 keeps the processes' logs and data for a post-mortem.
+        if ProcessInfo.processInfo.environment["REEL_KEEP_TEST_LOGS"] == nil { try? FileManager.default.removeItem(at: directory) }
     }
 
     static func freePort() throws -> Int {
