@@ -67,6 +67,9 @@ struct UMT5Loader {
     mutating func matrix(_ name: String, rows: Int, columns: Int, transposed: Bool) throws(ModelError) -> UMT5Matrix {
         let entry = try check(name, shape: [rows, columns])
         taken.insert(name)
+        // Each matrix is copied out of the mapping; its pages are then dropped so that
+        // umT5-XXL's 11 GB are resident once, not twice, at the end of loading.
+        defer { checkpoint.releasePages(of: name) }
         if entry.dtype == .bf16 || storage == .bfloat16 {
             let bits: [UInt16]
             do { bits = try checkpoint.bfloat16Bits(name) } catch { throw .weights(error) }

@@ -63,6 +63,11 @@ public final class Checkpoint: Sendable {
         return try shards[i].bfloat16Bits(name)
     }
 
+    /// See ``SafeTensorsFile/releasePages(of:)``.
+    public func releasePages(of name: String) {
+        if let i = location[name] { shards[i].releasePages(of: name) }
+    }
+
     /// The dtypes present, with the element count of each.
     public var dtypeCounts: [DType: Int] {
         var counts = [DType: Int]()

@@ -111,6 +111,21 @@ public final class SafeTensorsFile: Sendable {
         }
     }
 
+    /// Drops the mapped pages wholly inside `name`'s bytes from this process, once they
+    /// have been copied out: the file stays mapped, but a loader that copies a multi-GB
+    /// checkpoint tensor by tensor then holds each byte once (in its arrays) rather than
+    /// twice (arrays plus the mapping's resident pages). Reading `name` again faults the
+    /// pages back in from the file.
+    public func releasePages(of name: String) {
+        guard let entry = entries[name], let base = file.bytes.baseAddress else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = Int(bitPattern: base) + dataStart + entry.range.lowerBound
+        let end = Int(bitPattern: base) + dataStart + entry.range.upperBound
+        let first = (start + page - 1) / page * page, last = end / page * page
+        guard last > first, let pointer = UnsafeMutableRawPointer(bitPattern: first) else { return }
+        _ = madvise(pointer, last - first, Int32(MADV_DONTNEED))
+    }
+
     private static func parseHeader(_ json: Data, dataSize: Int, path: String) throws(SafeTensorsError)
         -> ([String: Entry], [String: String])
     {
