@@ -26,9 +26,11 @@ public final class UMT5Tokenizer: Sendable {
     public let model: SentencePieceModel
     /// `<pad>` (0 for T5) and `</s>` (1 for T5).
     public let padID: Int32, eosID: Int32
-    /// Literal texts that the transformers tokenizers turn into one id without running
-    /// SentencePiece over them: the special tokens `<pad>`, `</s>`, `<unk>`.
-    let specials: [(text: [UInt8], id: Int32)]
+    /// Literal texts that transformers' tokenizer turns into one id without running
+    /// SentencePiece over them: `tokenizer.json`'s `added_tokens` when the folder has
+    /// one (umT5's lists its special and sentinel tokens there), else `<pad>`, `</s>`,
+    /// `<unk>`. Longest first, so one that begins another does not cut it short.
+    public let specials: [(text: [UInt8], id: Int32)]
 
     /// Opens `DIR/tokenizer/spiece.model` of a diffusers folder (DIR).
     public convenience init(folder: String) throws(TextError) {
@@ -41,11 +43,33 @@ public final class UMT5Tokenizer: Sendable {
                 : "a Wan diffusers folder has tokenizer/spiece.model beside text_encoder/"
             throw .missingTokenizer(path: path, hint: hint)
         }
-        try self.init(model: try SentencePieceModel(path: path))
+        let json = (directory as NSString).appendingPathComponent("tokenizer.json")
+        let added = FileManager.default.fileExists(atPath: json) ? try Self.addedTokens(json) : nil
+        try self.init(model: try SentencePieceModel(path: path), addedTokens: added)
+    }
+
+    /// `added_tokens` of a tokenizers-library `tokenizer.json`: `[{"id": N, "content": "…"}, …]`.
+    static func addedTokens(_ path: String) throws(TextError) -> [(text: [UInt8], id: Int32)] {
+        let object: Any?
+        do { object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) } catch {
+            throw .tokenizerMismatch(path: path, reason: "it is not readable JSON (\((error as NSError).localizedDescription))")
+        }
+        guard let root = object as? [String: Any] else { throw .tokenizerMismatch(path: path, reason: "it is not a JSON object") }
+        guard let list = root["added_tokens"] else { return [] }
+        guard let entries = list as? [[String: Any]] else { throw .tokenizerMismatch(path: path, reason: "added_tokens is not a list of objects") }
+        var out = [(text: [UInt8], id: Int32)]()
+        for entry in entries {
+            guard let content = entry["content"] as? String, !content.isEmpty, let id = (entry["id"] as? NSNumber)?.int32Value, id >= 0 else {
+                throw .tokenizerMismatch(path: path, reason: "an added_tokens entry lacks a non-empty content or an id ≥ 0: \(entry)")
+            }
+            out.append((Array(content.utf8), id))
+        }
+        return out
     }
 
     /// Wraps an opened model; checks it has the `<pad>` and `</s>` ids T5 needs.
-    public init(model: SentencePieceModel) throws(TextError) {
+    /// `addedTokens` (see ``specials``) default to the model's `<pad>`, `</s>` and `<unk>`.
+    public init(model: SentencePieceModel, addedTokens: [(text: [UInt8], id: Int32)]? = nil) throws(TextError) {
         guard let pad = model.padID, let eos = model.eosID else {
             throw .tokenizerMismatch(
                 path: model.path,
@@ -58,7 +82,7 @@ public final class UMT5Tokenizer: Sendable {
         for id in [pad, eos, model.unkID].compactMap({ $0 }) {
             if let piece = model.piece(id) { specials.append((Array(piece.utf8), id)) }
         }
-        self.specials = specials
+        self.specials = (addedTokens ?? specials).sorted { $0.text.count > $1.text.count }
     }
 
     /// Tokenizes already-cleaned `text` (see ``PromptCleaner``) to `maxLength` ids.
@@ -78,13 +102,13 @@ public final class UMT5Tokenizer: Sendable {
     }
 
     /// The ids of `text` before `</s>`: SentencePiece over the stretches between literal
-    /// special tokens, each of which becomes its id, as transformers splits them out.
+    /// added tokens, each of which becomes its id, as transformers splits them out.
     public func pieces(of text: String, what: String = "the prompt") throws(TextError) -> [Int32] {
         let bytes = Array(text.utf8)
         var ids = [Int32]()
         var start = 0, i = 0
         while i < bytes.count {
-            if bytes[i] == UInt8(ascii: "<"), let special = specials.first(where: { bytes[i...].starts(with: $0.text) }) {
+            if let special = specials.first(where: { $0.text.first == bytes[i] && bytes[i...].starts(with: $0.text) }) {
                 if start < i { ids += try model.encode(String(decoding: bytes[start ..< i], as: UTF8.self), what: what) }
                 ids.append(special.id)
                 i += special.text.count

@@ -142,3 +142,32 @@ import ReelText
         try JSONSerialization.data(withJSONObject: object).write(to: url)
     }
 }
+
+/// Added tokens from `tokenizer.json` (umT5 lists its sentinels there) are split out of the text.
+@Suite struct UMT5AddedTokenTests {
+    @Test func addedTokensFromTokenizerJSONAreSplitOut() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("reel-added-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: UMT5Fixture.tokenizerDirectory, toPath: folder + "/tokenizer")
+        let url = URL(fileURLWithPath: folder + "/tokenizer/tokenizer.json")
+        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+        var added = json["added_tokens"] as! [[String: Any]]
+        added.append(["id": 245, "content": "<extra_id_0>", "single_word": false, "lstrip": false, "rstrip": false, "normalized": false, "special": true])
+        json["added_tokens"] = added
+        try JSONSerialization.data(withJSONObject: json).write(to: url)
+        let tokenizer = try UMT5Tokenizer(folder: folder)
+        // transformers 5.24's AutoTokenizer on the same folder gives these ids.
+        let ours = try tokenizer.tokenize("a fox<extra_id_0> snow </s>x")
+        #expect(Array(ours.ids.prefix(ours.length)) == [6, 8, 245, 16, 1, 4, 29, 1])
+        #expect(Array(try tokenizer.tokenize("a fox snow").ids.prefix(4)) == [6, 8, 16, 1])
+
+        // With the fixture's encoder (245 embedding rows) id 245 has no row: refused by name.
+        try FileManager.default.copyItem(atPath: UMT5Fixture.root + "/fp32_tiny/model/text_encoder", toPath: folder + "/text_encoder")
+        #expect {
+            _ = try TextEncoderFolder(path: folder)
+        } throws: { error in
+            guard case let ModelError.text(.tokenizerMismatch(_, reason)) = error else { return false }
+            return reason.contains("'<extra_id_0>' has id 245") && reason.contains("245 embedding rows")
+        }
+    }
+}

@@ -41,6 +41,11 @@ public struct TextEncoderFolder: Sendable {
                 path: spm.path,
                 reason: "it has \(spm.pieceCount) pieces but the encoder's embedding has \(config.vocab_size) rows (vocab_size in \(configPath)); is it the tokenizer of another model?"))
         }
+        if let added = tokenizer.specials.max(by: { $0.id < $1.id }), Int(added.id) >= config.vocab_size {
+            throw .text(.tokenizerMismatch(
+                path: spm.path,
+                reason: "its added token '\(String(decoding: added.text, as: UTF8.self))' has id \(added.id), past the encoder's \(config.vocab_size) embedding rows (vocab_size in \(configPath))"))
+        }
     }
 
     /// Opens the weights (not yet read).
