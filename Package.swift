@@ -2,9 +2,9 @@
 import PackageDescription
 
 // Imports point downward only (each line's modules import only those on lines above):
-//   ReelPlan (no dependencies); C shims (COpenBLAS, CZeroMQ, CPostgres, CLibAV)
-//   ReelTensor → COpenBLAS;  ReelMedia → CLibAV
-//   ReelModel → ReelTensor;  ReelStore → ReelPlan, ReelTensor, CPostgres;  ReelWire → ReelTensor, CZeroMQ
+//   ReelPlan (no dependencies); C shims (COpenBLAS, CZeroMQ, CPostgres, CLibAV, CSentencePiece)
+//   ReelTensor → COpenBLAS;  ReelMedia → CLibAV;  ReelText → CSentencePiece
+//   ReelModel → ReelTensor, ReelText;  ReelStore → ReelPlan, ReelTensor, CPostgres;  ReelWire → ReelTensor, CZeroMQ
 //   ReelWorker → ReelModel, ReelPlan, ReelWire;  ReelCoordinator → ReelPlan, ReelStore, ReelWire (not the engine)
 //   ReelFarm → ReelCoordinator, ReelWorker, ReelStore, ReelMedia;  ReelBench → ReelModel, ReelMedia
 //   ReelCLI → all of them
@@ -37,10 +37,18 @@ let package = Package(
             name: "CLibAV", pkgConfig: "libavformat",
             providers: [.apt(["libavcodec-dev", "libavformat-dev", "libavutil-dev", "libswscale-dev"])]),
 
+        // libsentencepiece's API is C++, so this shim is a small compiled C++ target with
+        // a C header (include/CSentencePiece.h) rather than a module map over the library.
+        .target(
+            name: "CSentencePiece",
+            linkerSettings: [.linkedLibrary("sentencepiece"), .linkedLibrary("stdc++")]),
+
         // MARK: engine
+        // umT5's tokenizer (SentencePiece) and WanPipeline's prompt cleaning.
+        .target(name: "ReelText", dependencies: ["CSentencePiece"]),
         .target(name: "ReelHash", dependencies: ["CCrypto"]),
         .target(name: "ReelTensor", dependencies: ["COpenBLAS", "ReelHash"], swiftSettings: optimized),
-        .target(name: "ReelModel", dependencies: ["ReelTensor", "ReelHash"], swiftSettings: optimized),
+        .target(name: "ReelModel", dependencies: ["ReelTensor", "ReelHash", "ReelText"], swiftSettings: optimized),
 
         // MARK: long-video plan (pure)
         .target(name: "ReelPlan", dependencies: []),
@@ -83,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "ReelCLI",
             dependencies: [
-                "ReelTensor", "ReelModel", "ReelPlan", "ReelMedia", "ReelBench", "ReelCoordinator", "ReelWorker", "ReelFarm",
+                "ReelTensor", "ReelModel", "ReelText", "ReelPlan", "ReelMedia", "ReelBench", "ReelCoordinator", "ReelWorker", "ReelFarm",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -96,8 +104,9 @@ let package = Package(
         .target(name: "ReelFuzzing", dependencies: ["ReelTensor"], path: "Tests/ReelFuzzing"),
         .testTarget(name: "ReelTensorTests", dependencies: ["ReelTensor", "ReelHash", "ReelFuzzing"]),
         .testTarget(
-            // ReelPlan for the farm's decode chunk layout, which the VAE's exactness tests decode.
-            name: "ReelModelTests", dependencies: ["ReelModel", "ReelTensor", "ReelPlan", "ReelFuzzing"],
+            // ReelPlan for the farm's decode chunk layout, which the VAE's exactness tests decode;
+            // ReelText's tokenizer is tested here too, on the umT5 fixtures' SentencePiece model.
+            name: "ReelModelTests", dependencies: ["ReelModel", "ReelTensor", "ReelText", "ReelPlan", "ReelFuzzing"],
             resources: [.copy("Fixtures")]),
         .testTarget(
             name: "ReelPlanTests",

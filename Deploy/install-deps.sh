@@ -12,6 +12,8 @@ packages=(
     libavcodec-dev libavformat-dev libavutil-dev libswscale-dev   # video files
     ffmpeg                   # ffprobe, used by tests to check written videos
     iproute2                 # ip netns: the test with a worker on its own network namespace
+    libsentencepiece-dev     # umT5's tokenizer (spiece.model)
+    sentencepiece            # spm_train, for Deploy/reference/make_umt5_fixtures.py only
 )
 
 missing=()

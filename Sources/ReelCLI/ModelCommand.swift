@@ -5,7 +5,7 @@ struct ModelCommand: AsyncParsableCommand {
         commandName: "model", abstract: "Create, inspect and run model folders in diffusers layout.",
         subcommands: [
             ModelInitCommand.self, ModelInfoCommand.self, ModelDiTCommand.self, ModelSampleCommand.self,
-            ModelDecodeCommand.self, ModelEncodeCommand.self, ModelRenderCommand.self,
+            ModelDecodeCommand.self, ModelEncodeCommand.self, ModelEncodeTextCommand.self, ModelRenderCommand.self,
         ])
 }
 

@@ -1,4 +1,5 @@
 import ReelTensor
+import ReelText
 
 /// Why a model folder could not be loaded or run. Each case names the file,
 /// tensor or option involved and what was expected.
@@ -13,6 +14,8 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
     case inputShape(name: String, expected: String, actual: [Int])
     case weights(SafeTensorsError)
     case tensor(TensorError)
+    /// The prompt or the tokenizer (see ``TextError``).
+    case text(TextError)
     /// The caller asked the sampler to stop; `step` is the first step not run.
     case cancelled(step: Int)
 
@@ -39,6 +42,8 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
         case let .weights(error):
             error.description
         case let .tensor(error):
+            error.description
+        case let .text(error):
             error.description
         }
     }

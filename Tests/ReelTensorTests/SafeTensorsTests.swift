@@ -132,4 +132,29 @@ import Testing
         try Data(escape.utf8).write(to: URL(fileURLWithPath: dir + "/bad.safetensors.index.json"))
         #expect(throws: SafeTensorsError.self) { try Checkpoint(directory: dir, baseName: "bad") }
     }
+
+    @Test func bfloat16BitsAreStoredBitsOrRoundedToNearestEven() throws {
+        // BF16 0x3E20 stays as it is; F32 1 + 2^-8 (halfway between two bf16) rounds to even 0x3F80,
+        // 1 + 3·2^-8 to 0x3F82; F16 -2 (0xC000) is bf16 0xC000.
+        let path = try handMade(
+            #"{"a":{"dtype":"BF16","shape":[1],"data_offsets":[0,2]},"b":{"dtype":"F32","shape":[2],"data_offsets":[2,10]},"c":{"dtype":"F16","shape":[1],"data_offsets":[10,12]}}"#,
+            data: [0x20, 0x3E, 0x00, 0x80, 0x80, 0x3F, 0x00, 0x81, 0x81, 0x3F, 0x00, 0xC0])
+        let file = try SafeTensorsFile(path: path)
+        #expect(try file.bfloat16Bits("a") == [0x3E20])
+        #expect(try file.bfloat16Bits("b") == [0x3F80, 0x3F82])
+        #expect(try file.bfloat16Bits("c") == [0xC000])
+    }
+
+    @Test func releasedPagesReadBackTheSame() throws {
+        // A tensor spanning several pages: after its pages are dropped, reading faults them back in.
+        var rng = SeededRandom(seed: 4)
+        let t = rng.uniformTensor([4096, 3])
+        let path = dir + "/big.safetensors"
+        try SafeTensorsWriter.write([.init("t", t)], to: path)
+        let file = try SafeTensorsFile(path: path)
+        #expect(try file.tensor("t") == t)
+        file.releasePages(of: "t")
+        file.releasePages(of: "absent")
+        #expect(try file.tensor("t") == t)
+    }
 }

@@ -57,6 +57,17 @@ public final class Checkpoint: Sendable {
         return try shards[i].tensor(name)
     }
 
+    /// Reads `name` as bfloat16 bits (see ``SafeTensorsFile/bfloat16Bits(_:)``).
+    public func bfloat16Bits(_ name: String) throws(SafeTensorsError) -> [UInt16] {
+        guard let i = location[name] else { throw .missingTensor(path: files.joined(separator: ", "), name: name) }
+        return try shards[i].bfloat16Bits(name)
+    }
+
+    /// See ``SafeTensorsFile/releasePages(of:)``.
+    public func releasePages(of name: String) {
+        if let i = location[name] { shards[i].releasePages(of: name) }
+    }
+
     /// The dtypes present, with the element count of each.
     public var dtypeCounts: [DType: Int] {
         var counts = [DType: Int]()

@@ -78,6 +78,54 @@ public final class SafeTensorsFile: Sendable {
         return Tensor(uncheckedShape: entry.shape, storage: storage)
     }
 
+    /// Reads `name` as bfloat16 bits: BF16 as stored (no float32 copy is made), F32,
+    /// F16 and F64 rounded to the nearest bfloat16 (ties to even). Lets a model keep
+    /// its large matrices at two bytes an element (see ``BFloat16Matrix``).
+    public func bfloat16Bits(_ name: String) throws(SafeTensorsError) -> [UInt16] {
+        guard let entry = entries[name] else { throw .missingTensor(path: path, name: name) }
+        guard entry.dtype.isFloatConvertible else {
+            throw .unsupportedDType(path: path, name: name, dtype: entry.dtype.rawValue)
+        }
+        let count = entry.shape.reduce(1, *)
+        let raw = UnsafeRawBufferPointer(rebasing: file.bytes[(dataStart + entry.range.lowerBound) ..< (dataStart + entry.range.upperBound)])
+        return [UInt16](unsafeUninitializedCapacity: count) { out, initialized in
+            switch entry.dtype {
+            case .bf16:
+                for i in 0 ..< count { out[i] = UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) }
+            case .f32:
+                for i in 0 ..< count {
+                    out[i] = HalfPrecision.bfloat16(from: Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))))
+                }
+            case .f16:
+                for i in 0 ..< count {
+                    out[i] = HalfPrecision.bfloat16(from: HalfPrecision.float(fromFloat16: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
+                }
+            case .f64:
+                for i in 0 ..< count {
+                    out[i] = HalfPrecision.bfloat16(from: Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)))))
+                }
+            default:
+                break
+            }
+            initialized = count
+        }
+    }
+
+    /// Drops the mapped pages wholly inside `name`'s bytes from this process, once they
+    /// have been copied out: the file stays mapped, but a loader that copies a multi-GB
+    /// checkpoint tensor by tensor then holds each byte once (in its arrays) rather than
+    /// twice (arrays plus the mapping's resident pages). Reading `name` again faults the
+    /// pages back in from the file.
+    public func releasePages(of name: String) {
+        guard let entry = entries[name], let base = file.bytes.baseAddress else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = Int(bitPattern: base) + dataStart + entry.range.lowerBound
+        let end = Int(bitPattern: base) + dataStart + entry.range.upperBound
+        let first = (start + page - 1) / page * page, last = end / page * page
+        guard last > first, let pointer = UnsafeMutableRawPointer(bitPattern: first) else { return }
+        _ = madvise(pointer, last - first, Int32(MADV_DONTNEED))
+    }
+
     private static func parseHeader(_ json: Data, dataSize: Int, path: String) throws(SafeTensorsError)
         -> ([String: Entry], [String: String])
     {
