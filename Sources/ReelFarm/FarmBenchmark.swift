@@ -24,7 +24,7 @@ public struct FarmBenchmark: Sendable {
     public var executable: String
 
     public init(
-        workers: Int = 8, width: Int = 832, height: Int = 480, seconds: Double = 60, stepTime: Duration = .milliseconds(50),
+        workers: Int = 8, width: Int = 832, height: Int = 480, seconds: Double = 60, stepTime: Duration = .seconds(1),
         stepsPerBlock: Int = 5, blocks: Int = 4, executable: String = LocalFarm.currentExecutable
     ) {
         self.workers = workers
@@ -146,9 +146,11 @@ public struct FarmBenchmark: Sendable {
         service.stop()
         let statistics = service.loopStatistics
         let shardSeconds = Double(stepsPerBlock) * stepTime.realSeconds
-        // The farm cannot beat either bound: all the work spread evenly, or the
-        // dependency chain (one shard per block, each after its neighbours).
-        let ideal = max(Double(plan.shardCount) * shardSeconds / Double(workers), Double(plan.graphDepth) * shardSeconds)
+        // The farm cannot beat either bound: each worker runs one shard at a time,
+        // so N equal shards on W workers take ⌈N ÷ W⌉ rounds; and the dependency
+        // chain (one shard per block, each after its neighbours).
+        let rounds = (plan.shardCount + workers - 1) / workers
+        let ideal = Double(max(rounds, plan.graphDepth)) * shardSeconds
         let actual = ((shardsDone ?? finished) - started).realSeconds
         let shards = Double(max(plan.shardCount, 1))
         let perThread = threadsCPU.mapValues { $0.realSeconds * 1000 / shards }

@@ -29,23 +29,29 @@ import Testing
     /// sends late for them is rejected as stale, not recorded; it comes back under
     /// its own name (its routing identity), active and not blocklisted; and the job
     /// ends with the undisturbed latents, which `reel status` reports.
-    @Test(.enabled(if: getuid() == 0, "needs root: it cuts a worker's link in its own network namespace (CI runs as root)"))
-    func workerCutOffPastTheHeartbeatTimeoutIsReplacedAndComesBack() async throws {
-        let request = FaultInjectionTests.request()
-        let expected = try await FaultInjectionTests.reference.sha(request)
+    /// At 128×128 with the tiny model, and at 832×480 with the simulated-time
+    /// stand-in model (real tensor sizes, no compute; see ``RealSizeFaultTests``).
+    @Test(
+        .enabled(if: getuid() == 0, "needs root: it cuts a worker's link in its own network namespace (CI runs as root)"),
+        arguments: ["128x128 tiny", "832x480 simulated"])
+    func workerCutOffPastTheHeartbeatTimeoutIsReplacedAndComesBack(size: String) async throws {
+        let real = size.hasPrefix("832")
+        let request = real ? RealSizeFaultTests.request : FaultInjectionTests.request()
+        let expected = try await real ? RealSizeFaultTests.reference.sha() : FaultInjectionTests.reference.sha(request)
+        let stepMs = real ? RealSizeFaultTests.stepMs : nil
         let link = try VethLink()
         defer { link.remove() }
         let farm = try ProcessFarm(listenHost: link.hostAddress)
         defer { farm.stop() }
         try await farm.startCoordinator()
-        try farm.startWorker("remote", wrapper: [VethLink.ip, "netns", "exec", link.namespace])
+        try farm.startWorker("remote", wrapper: [VethLink.ip, "netns", "exec", link.namespace], simulatedStepMs: stepMs)
         try await farm.waitForWorkers(1)
         let id = try await farm.client.submit(FarmAPI.SubmitRequest(request: request))
         // Alone on the job, it holds leases from its first one until the work runs out.
         try await farm.waitUntil(timeout: .seconds(120)) { try await farm.worker("remote")?.running.isEmpty == false }
         try link.cut()
         // The local worker finishes the job while the remote one is cut off.
-        try farm.startWorker("local")
+        try farm.startWorker("local", simulatedStepMs: stepMs)
         // The coordinator (5 s heartbeat timeout) hears nothing and loses it.
         try await farm.waitUntil(timeout: .seconds(30)) { try await farm.worker("remote")?.state == "lost" }
         // What it held then can only be answered late. (A result already on its way

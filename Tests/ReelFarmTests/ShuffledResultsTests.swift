@@ -3,6 +3,7 @@ import ReelCoordinator
 import ReelFarm
 import ReelStore
 import ReelWire
+import ReelWorker
 import Testing
 
 /// Results that arrive twice and out of order, as a resend after a reconnect or a
@@ -10,15 +11,20 @@ import Testing
 /// result of one worker. Each copy after the first is rejected as stale and costs
 /// the worker nothing; the job ends with the undisturbed latents.
 @Suite(.serialized) struct ShuffledResultsTests {
-    @Test func duplicatedAndReorderedResultsAreRejectedAsStaleAtNoCost() async throws {
-        let request = FaultInjectionTests.request()
-        let expected = try await FaultInjectionTests.reference.sha(request)
+    /// At 128×128 with the tiny model, and at 832×480 with the simulated-time
+    /// stand-in model (real tensor sizes, no compute; see ``RealSizeFaultTests``).
+    @Test(arguments: ["128x128 tiny", "832x480 simulated"])
+    func duplicatedAndReorderedResultsAreRejectedAsStaleAtNoCost(size: String) async throws {
+        let real = size.hasPrefix("832")
+        let request = real ? RealSizeFaultTests.request : FaultInjectionTests.request()
+        let expected = try await real ? RealSizeFaultTests.reference.sha() : FaultInjectionTests.reference.sha(request)
         let farm = try TestFarm()
         defer { farm.stop() }
         let proxy = try ResultShufflingProxy(coordinator: farm.service.endpoint)
         defer { proxy.stop() }
         // Two slots: two shards finish together, so one result can overtake the other.
-        try farm.addWorker(name: "shuffled", slots: 2, coordinator: proxy.endpoint)
+        let executor: (any ShardExecutor)? = real ? SimulatedExecutor(stepTime: .milliseconds(RealSizeFaultTests.stepMs)) : nil
+        try farm.addWorker(name: "shuffled", executor: executor, slots: 2, coordinator: proxy.endpoint)
         let status = try await farm.run(request)
         #expect(status.state == "succeeded", "\(status.reason ?? "")")
         #expect(status.latentsSha256 == expected)
@@ -56,9 +62,10 @@ import Testing
 /// a DEALER to the coordinator presenting the worker's own routing id, so the
 /// coordinator sees the worker's identity. Everything is forwarded both ways, but
 /// from the worker, each `shardResult` is sent a second time after the worker's
-/// next message, and a result is held back until that next message: if it is
-/// another result, the later one goes first. Heartbeats are never held, so what a
-/// heartbeat says still follows the results sent before it.
+/// next message, and a result is held back until the worker's next result (which
+/// then goes first) or for `holdLimit`. Other messages are never held; a held
+/// result's item is missing from the heartbeats that pass it, for less than the
+/// heartbeat timeout, as when a network delays one message.
 final class ResultShufflingProxy: @unchecked Sendable {
     struct Counts: Sendable, CustomStringConvertible {
         /// Results the worker sent.
@@ -154,11 +161,8 @@ final class ResultShufflingProxy: @unchecked Sendable {
                         }
                         copies = out
                     } else {
-                        if let earlier = held {
-                            held = nil
-                            out.append(earlier.frames)
-                            copies.append(earlier.frames)
-                        }
+                        // Offers and heartbeats pass a held result: a worker's next
+                        // result is pulled only after its offer reaches the coordinator.
                         out.append(frames)
                     }
                     try send(out, late: late)
