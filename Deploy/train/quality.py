@@ -127,6 +127,24 @@ def self_test() -> int:
         print(("ok    " if cond else "FAIL  ") + what)
         failures += 0 if cond else 1
 
+    # The grammar: prompts read back to their specs, clips repeat from their seeds, and
+    # words outside the grammar are warned about but do not stop parsing.
+    import dataclasses
+    import warnings
+
+    roundtrip = 0
+    for seed in range(300):
+        spec = clips.ClipSpec.sample(seed)
+        parsed, unknown = clips.parse_prompt(spec.prompt())
+        roundtrip += parsed == dataclasses.replace(spec, phase=0.0) and not unknown
+    check(roundtrip == 300, f"{roundtrip}/300 sampled prompts parse back to their specs")
+    check(np.array_equal(clips.ClipSpec.sample(5).render(9), clips.ClipSpec.sample(5).render(9)), "a seed gives the same clip twice")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        parsed, unknown = clips.parse_prompt("a purple ball moving right to left gracefully on a black background")
+    check(unknown == ["gracefully"] and len(caught) == 1 and parsed.colour == "purple" and parsed.direction == "right to left",
+          f"an unknown word is warned about and the rest parsed ({unknown})")
+
     specs = [clips.ClipSpec.sample(1000 + i) for i in range(12)]
     for spec in specs:
         frames = spec.render(121)

@@ -373,9 +373,32 @@ def preview(args) -> None:
     print(f"wrote {args.png}")
 
 
+def curves(args) -> None:
+    """Markdown tables of the loss curves: mean loss over buckets of steps, and the
+    measured seconds per step (a run restarted from a checkpoint continues the rows)."""
+    for name, column in (("vae", "mse"), ("dit", "loss")):
+        path = os.path.join(args.work, f"{name}_loss.csv")
+        if not os.path.exists(path):
+            continue
+        with open(path) as f:
+            rows = list(csv.DictReader(f))
+        # Keep the last run that started from step 1 (an earlier one was abandoned).
+        starts = [i for i, r in enumerate(rows) if r["step"] == "1"]
+        rows = rows[starts[-1]:] if starts else rows
+        n = len(rows)
+        if n == 0:
+            continue
+        bucket = max(1, n // 8)
+        print(f"\n{name}: {n} steps, {float(rows[-1]['seconds']) / 60:.1f} min, {float(rows[-1]['seconds']) / n:.2f} s/step\n")
+        print(f"| steps | mean {column} |\n| --- | --- |")
+        for i in range(0, n, bucket):
+            chunk = rows[i : i + bucket]
+            print(f"| {chunk[0]['step']}–{chunk[-1]['step']} | {np.mean([float(r[column]) for r in chunk]):.4f} |")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--phase", choices=["vae", "latents", "dit", "export", "preview"], required=True)
+    p.add_argument("--phase", choices=["vae", "latents", "dit", "export", "preview", "curves"], required=True)
     p.add_argument("--work", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "work"))
     p.add_argument("--out", default="Models/demo")
     p.add_argument("--seed", type=int, default=12)
@@ -404,7 +427,7 @@ def main() -> None:
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     os.makedirs(args.work, exist_ok=True)
-    {"vae": train_vae, "latents": encode_latents, "dit": train_dit, "export": export, "preview": preview}[args.phase](args)
+    {"vae": train_vae, "latents": encode_latents, "dit": train_dit, "export": export, "preview": preview, "curves": curves}[args.phase](args)
 
 
 if __name__ == "__main__":
