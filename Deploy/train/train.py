@@ -92,7 +92,7 @@ def train_vae(args) -> None:
         opt.load_state_dict(state["opt"])
         step, seconds = state["step"], state["seconds"]
         print(f"resumed VAE at step {step} ({seconds / 60:.1f} min trained)")
-    log = LossLog(os.path.join(args.work, "vae_loss.csv"), ["step", "seconds", "loss", "mse", "kl"])
+    log = LossLog(os.path.join(args.work, "vae_loss.csv"), ["step", "seconds", "loss", "mse", "mean_sq"])
     rng = np.random.default_rng(args.seed * 1_000_003 + step)
     start = time.time()
     vae.train()
@@ -116,12 +116,15 @@ def train_vae(args) -> None:
                 clip = clip[..., y0 : y0 + c, x0 : x0 + c]
             items.append(clip)
         batch = torch.stack(items)
+        # The posterior's mean, not a sample: at initialisation its variance is about 1
+        # and its mean about 0.2, so sampled latents carry little signal. (Neither way has
+        # trained yet: see `--phase probe` and the README's "Demo model" section.)
         posterior = vae.encode(batch).latent_dist
-        z = posterior.sample()
+        z = posterior.mode()
         recon = vae.decode(z).sample
         mse = F.mse_loss(recon, batch)
         l1 = F.l1_loss(recon, batch)
-        kl = posterior.kl().mean() / (z[0].numel())
+        kl = z.pow(2).mean()
         loss = mse + 0.1 * l1 + args.kl_weight * kl
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -131,7 +134,7 @@ def train_vae(args) -> None:
         seconds += time.time() - t0
         log.write([step, f"{seconds:.1f}", f"{loss.item():.6f}", f"{mse.item():.6f}", f"{kl.item():.4f}"])
         if step % 20 == 0:
-            print(f"vae step {step} loss {loss.item():.5f} mse {mse.item():.5f} kl {kl.item():.3f} ({time.time() - t0:.2f} s/step)", flush=True)
+            print(f"vae step {step} loss {loss.item():.5f} mse {mse.item():.5f} mean_sq {kl.item():.3f} ({time.time() - t0:.2f} s/step)", flush=True)
         if step % args.checkpoint_every == 0:
             save_checkpoint(ckpt, model=vae.state_dict(), opt=opt.state_dict(), step=step, seconds=seconds)
     save_checkpoint(ckpt, model=vae.state_dict(), opt=opt.state_dict(), step=step, seconds=seconds)
@@ -318,7 +321,8 @@ dark colour or a two-colour gradient. The prompt is written from the same spec, 
 
 ## Training
 `Deploy/train/train.py`, seed {seed}, on a 2-core CPU shared with other work:
-1. the VAE on random crops of 9-frame clips (MSE + 0.1·L1 + 1e-3·KL), batch {vae_batch}:
+1. the VAE on random crops of 9-frame clips (MSE + 0.1·L1 + 1e-3·mean(μ²), on the
+   posterior's mean μ), batch {vae_batch}:
    {vae_steps} steps, {vae_minutes:.1f} minutes;
 2. {clips} clips of 81 frames encoded to latents (posterior means);
 3. the transformer with Wan's flow-matching objective (x_t = (1 − σ)·x_0 + σ·ε, target
@@ -373,6 +377,22 @@ def preview(args) -> None:
     print(f"wrote {args.png}")
 
 
+@torch.no_grad()
+def probe(args) -> None:
+    """Whether the VAE checkpoint uses its latents: how much the encoder's output and
+    the decoder's output differ between two different clips, and how much the decoder's
+    output moves for large random latents. A collapsed VAE (the mean image whatever the
+    input) shows differences near zero."""
+    vae = load_vae(args)
+    xs = [clip_tensor(clips.ClipSpec.sample(s), VAE_FRAMES, 0)[None] for s in (1, 2)]
+    zs = [vae.encode(x).latent_dist.mode() for x in xs]
+    ds = [vae.decode(z).sample for z in zs]
+    wild = vae.decode(10 * torch.randn_like(zs[0])).sample - vae.decode(torch.zeros_like(zs[0])).sample
+    print(f"latent std {zs[0].std():.4f}; mean |z1 - z2| {(zs[0] - zs[1]).abs().mean():.3g}; "
+          f"mean |decode(z1) - decode(z2)| {(ds[0] - ds[1]).abs().mean():.3g}; "
+          f"mean |decode(10·noise) - decode(0)| {wild.abs().mean():.3g}; reconstruction MSE {F.mse_loss(ds[0], xs[0]):.4f}")
+
+
 def curves(args) -> None:
     """Markdown tables of the loss curves: mean loss over buckets of steps, and the
     measured seconds per step (a run restarted from a checkpoint continues the rows)."""
@@ -398,7 +418,7 @@ def curves(args) -> None:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--phase", choices=["vae", "latents", "dit", "export", "preview", "curves"], required=True)
+    p.add_argument("--phase", choices=["vae", "latents", "dit", "export", "preview", "curves", "probe"], required=True)
     p.add_argument("--work", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "work"))
     p.add_argument("--out", default="Models/demo")
     p.add_argument("--seed", type=int, default=12)
@@ -409,7 +429,7 @@ def main() -> None:
     p.add_argument("--vae-batch", type=int, default=2)
     p.add_argument("--vae-lr", type=float, default=1e-3)
     p.add_argument("--vae-crop", type=int, default=32, help="train on random crops of this side (multiple of 8)")
-    p.add_argument("--kl-weight", type=float, default=1e-3)
+    p.add_argument("--kl-weight", type=float, default=1e-3, help="weight of the latent mean's square")
     p.add_argument("--clips", type=int, default=256)
     p.add_argument("--worker", default="0/1", help="latents: encode every N-th part starting at I (I/N)")
     p.add_argument("--dit-steps", type=int, default=100_000)
@@ -427,7 +447,7 @@ def main() -> None:
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     os.makedirs(args.work, exist_ok=True)
-    {"vae": train_vae, "latents": encode_latents, "dit": train_dit, "export": export, "preview": preview, "curves": curves}[args.phase](args)
+    {"vae": train_vae, "latents": encode_latents, "dit": train_dit, "export": export, "preview": preview, "curves": curves, "probe": probe}[args.phase](args)
 
 
 if __name__ == "__main__":
