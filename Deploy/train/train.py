@@ -116,16 +116,18 @@ def train_vae(args) -> None:
                 clip = clip[..., y0 : y0 + c, x0 : x0 + c]
             items.append(clip)
         batch = torch.stack(items)
-        # The posterior's mean, not a sample: at initialisation its variance is about 1
-        # and its mean about 0.2, so sampled latents carry little signal. (Neither way has
-        # trained yet: see `--phase probe` and the README's "Demo model" section.)
+        # The posterior's mean, not a sample, with a variance hinge (as VICReg's) on how
+        # much the batch's latents differ: without it this VAE collapses to the mean image
+        # within ten steps, even when fitting the same two clips (`--phase overfit`), the
+        # encoder shrinking its latents' differences until the decoder ignores them.
         posterior = vae.encode(batch).latent_dist
         z = posterior.mode()
         recon = vae.decode(z).sample
         mse = F.mse_loss(recon, batch)
         l1 = F.l1_loss(recon, batch)
         kl = z.pow(2).mean()
-        loss = mse + 0.1 * l1 + args.kl_weight * kl
+        spread = torch.relu(1 - z.std(dim=0)).mean()  # 0 once each latent varies by ≥ 1 across the batch
+        loss = mse + 0.1 * l1 + args.kl_weight * kl + args.spread_weight * spread
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(vae.parameters(), 1.0)
@@ -321,8 +323,8 @@ dark colour or a two-colour gradient. The prompt is written from the same spec, 
 
 ## Training
 `Deploy/train/train.py`, seed {seed}, on a 2-core CPU shared with other work:
-1. the VAE on random crops of 9-frame clips (MSE + 0.1·L1 + 1e-3·mean(μ²), on the
-   posterior's mean μ), batch {vae_batch}:
+1. the VAE on random crops of 9-frame clips (MSE + 0.1·L1 + 1e-4·mean(μ²) + a variance
+   hinge mean(relu(1 − std over the batch of μ)), on the posterior's mean μ), batch {vae_batch}:
    {vae_steps} steps, {vae_minutes:.1f} minutes;
 2. {clips} clips of 81 frames encoded to latents (posterior means);
 3. the transformer with Wan's flow-matching objective (x_t = (1 − σ)·x_0 + σ·ε, target
@@ -393,6 +395,27 @@ def probe(args) -> None:
           f"mean |decode(10·noise) - decode(0)| {wild.abs().mean():.3g}; reconstruction MSE {F.mse_loss(ds[0], xs[0]):.4f}")
 
 
+def overfit(args) -> None:
+    """The smallest VAE check: fit the same two clips every step and print how much the
+    two reconstructions differ (the clips themselves differ by about 0.34). A VAE that
+    can train keeps that difference growing; without the variance hinge
+    (`--spread-weight 0`) it is lost within 10 steps."""
+    torch.manual_seed(args.seed)
+    vae = AutoencoderKLWan(**VAE_CONFIG).train()
+    opt = torch.optim.Adam(vae.parameters(), lr=args.vae_lr)
+    x = torch.stack([clip_tensor(clips.ClipSpec.sample(s), VAE_FRAMES, 0) for s in (1, 3)])
+    for step in range(args.vae_steps):
+        z = vae.encode(x).latent_dist.mode()
+        r = vae.decode(z).sample
+        loss = F.mse_loss(r, x) + args.spread_weight * torch.relu(1 - z.std(dim=0)).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if step % 10 == 0:
+            print(f"step {step} mse {loss.item():.4f} reconstructions differ by {(r[0] - r[1]).abs().mean():.4f} "
+                  f"(clips by {(x[0] - x[1]).abs().mean():.4f})", flush=True)
+
+
 def curves(args) -> None:
     """Markdown tables of the loss curves: mean loss over buckets of steps, and the
     measured seconds per step (a run restarted from a checkpoint continues the rows)."""
@@ -418,7 +441,7 @@ def curves(args) -> None:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--phase", choices=["vae", "latents", "dit", "export", "preview", "curves", "probe"], required=True)
+    p.add_argument("--phase", choices=["vae", "latents", "dit", "export", "preview", "curves", "probe", "overfit"], required=True)
     p.add_argument("--work", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "work"))
     p.add_argument("--out", default="Models/demo")
     p.add_argument("--seed", type=int, default=12)
@@ -429,7 +452,8 @@ def main() -> None:
     p.add_argument("--vae-batch", type=int, default=2)
     p.add_argument("--vae-lr", type=float, default=1e-3)
     p.add_argument("--vae-crop", type=int, default=32, help="train on random crops of this side (multiple of 8)")
-    p.add_argument("--kl-weight", type=float, default=1e-3, help="weight of the latent mean's square")
+    p.add_argument("--kl-weight", type=float, default=1e-4, help="weight of the latent mean's square")
+    p.add_argument("--spread-weight", type=float, default=1.0, help="weight of the variance hinge across the batch")
     p.add_argument("--clips", type=int, default=256)
     p.add_argument("--worker", default="0/1", help="latents: encode every N-th part starting at I (I/N)")
     p.add_argument("--dit-steps", type=int, default=100_000)
@@ -447,7 +471,7 @@ def main() -> None:
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     os.makedirs(args.work, exist_ok=True)
-    {"vae": train_vae, "latents": encode_latents, "dit": train_dit, "export": export, "preview": preview, "curves": curves, "probe": probe}[args.phase](args)
+    {"vae": train_vae, "latents": encode_latents, "dit": train_dit, "export": export, "preview": preview, "curves": curves, "probe": probe, "overfit": overfit}[args.phase](args)
 
 
 if __name__ == "__main__":
