@@ -102,7 +102,9 @@ let package = Package(
         // The fuzz loop and input mutations shared by the decoders' fuzz tests; only
         // test targets depend on it, so it is never part of `reel`.
         .target(name: "ReelFuzzing", dependencies: ["ReelTensor"], path: "Tests/ReelFuzzing"),
-        .testTarget(name: "ReelTensorTests", dependencies: ["ReelTensor", "ReelHash", "ReelFuzzing"]),
+        .testTarget(
+            // Fixtures: the stand-in embedder's vectors from Deploy/train/standin_embed.py.
+            name: "ReelTensorTests", dependencies: ["ReelTensor", "ReelHash", "ReelFuzzing"], resources: [.copy("Fixtures")]),
         .testTarget(
             // ReelPlan for the farm's decode chunk layout, which the VAE's exactness tests decode;
             // ReelText's tokenizer is tested here too, on the umT5 fixtures' SentencePiece model.

@@ -10,12 +10,14 @@ import ReelPlan
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Start a local farm, render a 10 s clip with the tiny model over several workers and windows, write the MP4.",
+        abstract: "Start a local farm, render a 30 s clip with the demo model over several workers and windows, write the MP4.",
         discussion: """
             Runs `reel up` in this process (embedded PostgreSQL, the coordinator, --workers worker \
-            processes), creates the tiny model (random weights: the clip shows structured noise, not \
-            a scene) under DIR/models, submits a job through the HTTP API, waits, fetches the MP4 and \
-            shuts everything down.
+            processes), copies the demo model (Models/demo: a tiny Wan-architecture model the project \
+            trained on procedural clips of one moving shape) to DIR/models, submits a job through the \
+            HTTP API, waits, fetches the MP4 and shuts everything down. Prompts follow the grammar the \
+            model was trained on, e.g. "a red ball bouncing left to right on a dark blue background"; \
+            words outside it are warned about (Models/demo/grammar.json lists the words).
             """)
 
     @Option(help: "Working folder: the farm's data, models and logs.")
@@ -25,9 +27,13 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Worker processes.")
     var workers = 2
     @Option(help: "Clip length in seconds.")
-    var seconds: Double = 10
-    @Option(help: "Frame size WxH (multiples of 16).")
-    var size = "128x128"
+    var seconds: Double = 30
+    @Option(help: "What to render, in the demo model's grammar (shape, colour, size, motion, direction, speed, background).")
+    var prompt = "a red ball bouncing left to right on a dark blue background"
+    @Option(help: "Classifier-free guidance scale against the empty prompt (1 disables it).")
+    var guidance: Double = 4
+    @Option(help: "Frame size WxH (multiples of 16; the demo model was trained at 64x64).")
+    var size = "64x64"
     @Option(help: "Sampling steps.")
     var steps = 20
     @Option(help: "Noise seed.")
@@ -37,6 +43,8 @@ struct DemoCommand: AsyncParsableCommand {
         guard (1 ... 16).contains(workers) else { throw ValidationError("--workers must be 1…16") }
         guard seconds > 0, seconds <= 600 else { throw ValidationError("--seconds must be in (0, 600]") }
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
+        guard guidance.isFinite, guidance >= 0 else { throw ValidationError("--guidance must be a number ≥ 0 (1 disables it)") }
+        guard !prompt.allSatisfy(\.isWhitespace) else { throw ValidationError("--prompt is empty; try \"a red ball bouncing left to right on a dark blue background\"") }
         if let output { try checkWritable(output) }
         guard JobOptions.FrameSize(argument: size) != nil else { throw ValidationError("--size must be WxH, like 128x128") }
     }
@@ -49,7 +57,13 @@ struct DemoCommand: AsyncParsableCommand {
         }
         let frame = JobOptions.FrameSize(argument: size)!
         let models = (dir as NSString).appendingPathComponent("models")
-        try DemoModel.ensureTiny(in: models)
+        let model = try DemoModel.prepare(in: models)
+        if model == DemoModel.name, let grammar = DemoModel.grammarWords(folder: (models as NSString).appendingPathComponent(model)) {
+            let outside = DemoModel.wordsOutsideGrammar(prompt, grammar: grammar)
+            if !outside.isEmpty {
+                printErr("warning: words outside the demo model's grammar (it never saw them in training): \(outside.joined(separator: " ")); see \(models)/\(model)/grammar.json")
+            }
+        }
         let server = try CoordinatorServerOptions.parse([
             "--data", (dir as NSString).appendingPathComponent("farm"), "--http", "127.0.0.1:0", "--listen", "tcp://127.0.0.1:*",
         ])
@@ -65,9 +79,10 @@ struct DemoCommand: AsyncParsableCommand {
         let client = CoordinatorClient(baseURL: URL(string: "http://127.0.0.1:\(api)")!)
         try await service.waitForWorkers(workers, timeout: .seconds(60))
         let request = JobRequest(
-            name: "demo", model: DemoModel.name, prompt: "a paper boat drifting down a rain-soaked street at dusk",
-            negativePrompt: "blurry, low quality", seconds: seconds, fps: 16, width: frame.width, height: frame.height,
-            seed: seed, guidance: 5, plan: PlanConfig(window: 16, overlap: 4, steps: steps, blendEvery: 5))
+            // The model was trained with the empty prompt (zero rows) as its unconditional input.
+            name: "demo", model: model, prompt: prompt, negativePrompt: "", seconds: seconds, fps: 16,
+            width: frame.width, height: frame.height, seed: seed, guidance: guidance,
+            plan: PlanConfig(window: 16, overlap: 4, steps: steps, blendEvery: 5))
         let id = try await client.submit(FarmAPI.SubmitRequest(request: request))
         let job = try await client.job(id)
         printErr("job \(id): \(job.frames) frames (\(seconds) s at 16 fps), \(job.width)x\(job.height), \(job.windows) windows, \(job.shardTotal) shards")
@@ -78,22 +93,7 @@ struct DemoCommand: AsyncParsableCommand {
         _ = try? await serving.value
         print(path)
         printErr("rendered by \(workersSeen) workers; state is in PostgreSQL under \(server.data)")
-        printErr("next: reel up   ·   reel submit --model tiny --prompt \"…\" --seconds 20 --wait --output clip.mp4")
-    }
-}
-
-/// The tiny preset as a farm model folder.
-enum DemoModel {
-    static let name = "tiny"
-
-    static func ensureTiny(in models: String) throws {
-        let path = (models as NSString).appendingPathComponent(name)
-        if let folder = try? ModelFolder(path: path), folder.hasVAE { return }
-        try? FileManager.default.removeItem(atPath: path)
-        try FileManager.default.createDirectory(atPath: models, withIntermediateDirectories: true)
-        printErr("creating the tiny model (random weights, with its VAE) in \(path)")
-        let preset = ModelPreset.tiny
-        try ModelFolder.create(at: path, transformer: preset.transformer, scheduler: preset.scheduler, vae: preset.vae, seed: 0)
+        printErr("next: reel demo --prompt \"a large green square moving right to left on a black background\"   ·   reel up")
     }
 }
 

@@ -1,0 +1,478 @@
+"""Trains Reel's demo model: a tiny AutoencoderKLWan and a tiny WanTransformer3DModel
+on procedural clips (clips.py), text-conditioned by Reel's stand-in embedder
+(standin_embed.py), and writes them as a diffusers-layout model folder, the layout
+`reel model init` writes (transformer/, scheduler/, vae/).
+
+Run by hand, never in CI. Each phase checkpoints every --checkpoint-every steps into
+--work and resumes from there, and stops at --budget-minutes (per call):
+
+    nice -n 10 python3 train.py --phase vae --budget-minutes 25
+    nice -n 10 python3 train.py --phase latents          # encode the DiT's training clips
+    nice -n 10 python3 train.py --phase dit --budget-minutes 60
+    python3 train.py --phase export --out ../../Models/demo
+
+Losses go to WORK/vae_loss.csv and WORK/dit_loss.csv (step, seconds, loss, ...).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import clips  # noqa: E402
+import standin_embed  # noqa: E402
+
+from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanTransformer3DModel  # noqa: E402
+
+SIZE = 64  # frame side in pixels
+FPS = 16
+VAE_FRAMES = 9  # 4k+1 frames per VAE training clip (short: the causal convolutions see 1 + 2 chunks)
+DIT_PIXEL_FRAMES = 81  # frames per encoded clip: 21 latent frames, cropped to DIT_WINDOW
+DIT_WINDOW = 16  # latent frames per DiT training sample: the demo's window
+TEXT_DIM = 64
+TEXT_TOKENS = 512  # Reel pads prompts to 512 rows, as WanPipeline does
+SHIFT = 3.0  # the tiny preset's FlowMatchEulerDiscreteScheduler shift
+
+VAE_CONFIG = dict(
+    base_dim=16, z_dim=8, dim_mult=[1, 2, 4, 4], num_res_blocks=1, attn_scales=[],
+    temperal_downsample=[False, True, True], dropout=0.0,
+    latents_mean=[0.0] * 8, latents_std=[1.0] * 8)
+DIT_CONFIG = dict(
+    patch_size=(1, 2, 2), num_attention_heads=4, attention_head_dim=32, in_channels=8, out_channels=8,
+    text_dim=TEXT_DIM, freq_dim=64, ffn_dim=256, num_layers=4, cross_attn_norm=True,
+    qk_norm="rms_norm_across_heads", eps=1e-6, image_dim=None, added_kv_proj_dim=None, rope_max_seq_len=1024)
+
+
+def clip_tensor(spec: clips.ClipSpec, frames: int, start: int) -> torch.Tensor:
+    """`(3, T, H, W)` in [-1, 1]."""
+    pixels = spec.render(frames, SIZE, SIZE, start=start)
+    return torch.from_numpy(pixels).permute(3, 0, 1, 2).float() / 127.5 - 1.0
+
+
+class LossLog:
+    def __init__(self, path: str, fields: list[str]):
+        new = not os.path.exists(path)
+        self.file = open(path, "a", newline="")
+        self.writer = csv.writer(self.file)
+        if new:
+            self.writer.writerow(fields)
+
+    def write(self, row: list) -> None:
+        self.writer.writerow(row)
+        self.file.flush()
+
+
+def save_checkpoint(path: str, **state) -> None:
+    torch.save(state, path + ".tmp")
+    os.replace(path + ".tmp", path)
+
+
+# MARK: VAE
+
+
+def train_vae(args) -> None:
+    torch.manual_seed(args.seed)
+    vae = AutoencoderKLWan(**VAE_CONFIG)
+    opt = torch.optim.AdamW(vae.parameters(), lr=args.vae_lr, weight_decay=0.0)
+    ckpt = os.path.join(args.work, "vae_ckpt.pt")
+    step, seconds = 0, 0.0
+    if os.path.exists(ckpt):
+        state = torch.load(ckpt, weights_only=False)
+        vae.load_state_dict(state["model"])
+        opt.load_state_dict(state["opt"])
+        step, seconds = state["step"], state["seconds"]
+        print(f"resumed VAE at step {step} ({seconds / 60:.1f} min trained)")
+    log = LossLog(os.path.join(args.work, "vae_loss.csv"), ["step", "seconds", "loss", "mse", "mean_sq"])
+    rng = np.random.default_rng(args.seed * 1_000_003 + step)
+    start = time.time()
+    vae.train()
+    while step < args.vae_steps and time.time() - start < args.budget_minutes * 60:
+        t0 = time.time()
+        items = []
+        for _ in range(args.vae_batch):
+            spec, first = clips.ClipSpec.sample(int(rng.integers(1 << 62))), int(rng.integers(0, 200))
+            clip = clip_tensor(spec, VAE_FRAMES, first)
+            c = args.vae_crop
+            if c < SIZE:
+                # The VAE is convolutional: a crop of the full-size frame (same object and
+                # background scale) trains it at a fraction of the cost. Half the crops
+                # are centred near the object, so most of them show it.
+                if rng.random() < 0.5:
+                    x, y = spec.centre(first + VAE_FRAMES // 2, SIZE, SIZE)
+                    x0, y0 = int(x % SIZE) - c // 2 + int(rng.integers(-6, 7)), int(y % SIZE) - c // 2 + int(rng.integers(-6, 7))
+                else:
+                    x0, y0 = (int(v) for v in rng.integers(0, SIZE - c + 1, size=2))
+                x0, y0 = min(max(x0, 0), SIZE - c), min(max(y0, 0), SIZE - c)
+                clip = clip[..., y0 : y0 + c, x0 : x0 + c]
+            items.append(clip)
+        batch = torch.stack(items)
+        # The posterior's mean, not a sample, with a variance hinge (as VICReg's) on how
+        # much the batch's latents differ: without it this VAE collapses to the mean image
+        # within ten steps, even when fitting the same two clips (`--phase overfit`), the
+        # encoder shrinking its latents' differences until the decoder ignores them.
+        posterior = vae.encode(batch).latent_dist
+        z = posterior.mode()
+        recon = vae.decode(z).sample
+        mse = F.mse_loss(recon, batch)
+        l1 = F.l1_loss(recon, batch)
+        kl = z.pow(2).mean()
+        spread = torch.relu(1 - z.std(dim=0)).mean()  # 0 once each latent varies by ≥ 1 across the batch
+        loss = mse + 0.1 * l1 + args.kl_weight * kl + args.spread_weight * spread
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(vae.parameters(), 1.0)
+        opt.step()
+        step += 1
+        seconds += time.time() - t0
+        log.write([step, f"{seconds:.1f}", f"{loss.item():.6f}", f"{mse.item():.6f}", f"{kl.item():.4f}"])
+        if step % 20 == 0:
+            print(f"vae step {step} loss {loss.item():.5f} mse {mse.item():.5f} mean_sq {kl.item():.3f} ({time.time() - t0:.2f} s/step)", flush=True)
+        if step % args.checkpoint_every == 0:
+            save_checkpoint(ckpt, model=vae.state_dict(), opt=opt.state_dict(), step=step, seconds=seconds)
+    save_checkpoint(ckpt, model=vae.state_dict(), opt=opt.state_dict(), step=step, seconds=seconds)
+    print(f"VAE: {step} steps, {seconds / 60:.1f} min of training")
+
+
+def load_vae(args) -> AutoencoderKLWan:
+    vae = AutoencoderKLWan(**VAE_CONFIG)
+    vae.load_state_dict(torch.load(os.path.join(args.work, "vae_ckpt.pt"), weights_only=False)["model"])
+    return vae.eval()
+
+
+# MARK: latents
+
+
+def encode_latents(args) -> None:
+    """Encodes --clips clips of DIT_PIXEL_FRAMES frames (posterior means) into
+    WORK/latents/part_K.pt, 8 clips a part; parts already there are kept, so it resumes,
+    and --worker I/N encodes every N-th part (N processes in parallel)."""
+    vae = load_vae(args)
+    folder = os.path.join(args.work, "latents")
+    os.makedirs(folder, exist_ok=True)
+    index, count = (int(v) for v in args.worker.split("/"))
+    start = time.time()
+    with torch.no_grad():
+        for part in range(index, (args.clips + 7) // 8, count):
+            path = os.path.join(folder, f"part_{part:04d}.pt")
+            if os.path.exists(path):
+                continue
+            if time.time() - start > args.budget_minutes * 60:
+                break
+            seeds = [10_000_000 + args.seed * 100_000 + i for i in range(part * 8, min(args.clips, part * 8 + 8))]
+            specs = [clips.ClipSpec.sample(s) for s in seeds]
+            batch = torch.stack([clip_tensor(s, DIT_PIXEL_FRAMES, 0) for s in specs])
+            z = vae.encode(batch).latent_dist.mode()
+            save_checkpoint(path, latents=z, prompts=[s.prompt() for s in specs], seeds=seeds)
+            print(f"part {part}: {len(seeds)} clips ({time.time() - start:.0f} s)", flush=True)
+
+
+def load_latents(args) -> dict:
+    """All encoded parts, with the per-channel mean and std of the latents."""
+    folder = os.path.join(args.work, "latents")
+    parts = [torch.load(os.path.join(folder, f), weights_only=False) for f in sorted(os.listdir(folder)) if f.endswith(".pt")]
+    z = torch.cat([p["latents"] for p in parts])
+    return {"latents": z, "prompts": [q for p in parts for q in p["prompts"]],
+            "mean": z.mean(dim=(0, 2, 3, 4)), "std": z.std(dim=(0, 2, 3, 4))}
+
+
+# MARK: DiT
+
+
+class Embeddings:
+    """Stand-in embeddings by prompt, cached."""
+
+    def __init__(self):
+        self.cache: dict[str, torch.Tensor] = {}
+
+    def __call__(self, prompt: str) -> torch.Tensor:
+        if prompt not in self.cache:
+            self.cache[prompt] = torch.from_numpy(standin_embed.embed(prompt, TEXT_DIM, TEXT_TOKENS))
+        return self.cache[prompt]
+
+
+def shifted_sigma(u: torch.Tensor, shift: float = SHIFT) -> torch.Tensor:
+    """The scheduler's shift applied to uniform u: where sampling spends its steps."""
+    return shift * u / (1 + (shift - 1) * u)
+
+
+def train_dit(args) -> None:
+    torch.manual_seed(args.seed)
+    data = load_latents(args)
+    z = data["latents"]
+    z = (z - data["mean"].view(1, -1, 1, 1, 1)) / data["std"].view(1, -1, 1, 1, 1)
+    prompts = data["prompts"]
+    n, _, frames, _, _ = z.shape
+    model = WanTransformer3DModel(**DIT_CONFIG)
+    ema = WanTransformer3DModel(**DIT_CONFIG)
+    ema.load_state_dict(model.state_dict())
+    ema.requires_grad_(False)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.dit_lr, weight_decay=0.01)
+    ckpt = os.path.join(args.work, "dit_ckpt.pt")
+    step, seconds = 0, 0.0
+    if os.path.exists(ckpt):
+        state = torch.load(ckpt, weights_only=False)
+        model.load_state_dict(state["model"])
+        ema.load_state_dict(state["ema"])
+        opt.load_state_dict(state["opt"])
+        step, seconds = state["step"], state["seconds"]
+        print(f"resumed DiT at step {step} ({seconds / 60:.1f} min trained)")
+    print(f"DiT: {sum(p.numel() for p in model.parameters()) / 1e6:.2f} M parameters, {n} clips of {frames} latent frames")
+    log = LossLog(os.path.join(args.work, "dit_loss.csv"), ["step", "seconds", "loss"])
+    embed = Embeddings()
+    empty = torch.zeros(TEXT_TOKENS, TEXT_DIM)
+    rng = np.random.default_rng(args.seed * 7_919 + step)
+    start = time.time()
+    model.train()
+    while step < args.dit_steps and time.time() - start < args.budget_minutes * 60:
+        t0 = time.time()
+        idx = rng.integers(n, size=args.dit_batch)
+        # A third start at the clip's first latent frame (the causal VAE's special one),
+        # the rest anywhere: the farm's later windows start mid-clip.
+        offsets = [0 if rng.random() < 0.33 else int(rng.integers(0, frames - DIT_WINDOW + 1)) for _ in idx]
+        x0 = torch.stack([z[i, :, o : o + DIT_WINDOW] for i, o in zip(idx, offsets)])
+        text = torch.stack([empty if rng.random() < 0.1 else embed(prompts[i]) for i in idx])
+        sigma = shifted_sigma(torch.from_numpy(rng.random(len(idx))).float())
+        noise = torch.randn_like(x0)
+        s = sigma.view(-1, 1, 1, 1, 1)
+        xt = (1 - s) * x0 + s * noise
+        lr = args.dit_lr * min(1.0, (step + 1) / 200)
+        for g in opt.param_groups:
+            g["lr"] = lr
+        pred = model(hidden_states=xt, timestep=sigma * 1000, encoder_hidden_states=text, return_dict=False)[0]
+        loss = F.mse_loss(pred, noise - x0)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        with torch.no_grad():
+            decay = min(args.ema, (1 + step) / (10 + step))
+            for pe, pm in zip(ema.parameters(), model.parameters()):
+                pe.mul_(decay).add_(pm.detach(), alpha=1 - decay)
+        step += 1
+        seconds += time.time() - t0
+        log.write([step, f"{seconds:.1f}", f"{loss.item():.6f}"])
+        if step % 20 == 0:
+            print(f"dit step {step} loss {loss.item():.5f} ({time.time() - t0:.2f} s/step)", flush=True)
+        if step % args.checkpoint_every == 0:
+            save_checkpoint(ckpt, model=model.state_dict(), ema=ema.state_dict(), opt=opt.state_dict(), step=step, seconds=seconds)
+    save_checkpoint(ckpt, model=model.state_dict(), ema=ema.state_dict(), opt=opt.state_dict(), step=step, seconds=seconds)
+    print(f"DiT: {step} steps, {seconds / 60:.1f} min of training")
+
+
+# MARK: export and preview
+
+
+def export(args) -> None:
+    """Writes the model folder: transformer (EMA weights), scheduler, VAE with the
+    latent statistics, and grammar.json."""
+    data = load_latents(args)
+    vae_config = dict(VAE_CONFIG, latents_mean=[round(float(v), 6) for v in data["mean"]],
+                      latents_std=[round(float(v), 6) for v in data["std"]])
+    vae = AutoencoderKLWan(**vae_config)
+    vae.load_state_dict(load_vae(args).state_dict())
+    model = WanTransformer3DModel(**DIT_CONFIG)
+    model.load_state_dict(torch.load(os.path.join(args.work, "dit_ckpt.pt"), weights_only=False)["ema"])
+    os.makedirs(args.out, exist_ok=True)
+    model.save_pretrained(os.path.join(args.out, "transformer"))
+    vae.save_pretrained(os.path.join(args.out, "vae"))
+    FlowMatchEulerDiscreteScheduler(num_train_timesteps=1000, shift=SHIFT).save_pretrained(os.path.join(args.out, "scheduler"))
+    with open(os.path.join(args.out, "grammar.json"), "w") as f:
+        json.dump(clips.vocabulary(), f, indent=2)
+        f.write("\n")
+    vae_state = torch.load(os.path.join(args.work, "vae_ckpt.pt"), weights_only=False)
+    dit_state = torch.load(os.path.join(args.work, "dit_ckpt.pt"), weights_only=False)
+    with open(os.path.join(args.out, "README.md"), "w") as f:
+        f.write(MODEL_CARD.format(
+            vae_steps=vae_state["step"], vae_minutes=vae_state["seconds"] / 60, dit_steps=dit_state["step"],
+            dit_minutes=dit_state["seconds"] / 60, clips=len(data["prompts"]), seed=args.seed,
+            dit_params=sum(p.numel() for p in model.parameters()), vae_params=sum(p.numel() for p in vae.parameters()),
+            vae_batch=args.vae_batch, dit_batch=args.dit_batch, example=clips.vocabulary()["example"]))
+    print(f"wrote {args.out}")
+
+
+MODEL_CARD = """# Reel demo model
+
+A tiny Wan 2.1-architecture text-to-video model that the Reel project trained itself, so
+that `reel demo` renders prompted motion instead of noise. It is **not** a general
+video model: it knows one grammar of procedural clips and nothing else.
+
+- `transformer/`: `WanTransformer3DModel`, {dit_params:,} parameters (4 layers, 4 heads
+  of 32, FFN 256, text_dim 64, patch 1×2×2, 8 latent channels).
+- `vae/`: `AutoencoderKLWan`, {vae_params:,} parameters (base_dim 16, z_dim 8,
+  dim_mult [1, 2, 4, 4], one residual block per level; Wan's strides: 4× in time,
+  8× in space), with the latent statistics of its training clips as `latents_mean` /
+  `latents_std`.
+- `scheduler/`: `FlowMatchEulerDiscreteScheduler`, shift 3.0 (the tiny preset's).
+- `grammar.json`: the words of the grammar; `reel demo --prompt` warns about others.
+
+## Training data
+Procedural clips from `Deploy/train/clips.py` (64×64, 16 fps): one object (ball,
+square or triangle; eight colours; three sizes) moving, bouncing or orbiting over a
+dark colour or a two-colour gradient. The prompt is written from the same spec, e.g.
+"{example}". Nothing else: no downloaded data.
+
+## Training
+`Deploy/train/train.py`, seed {seed}, on a 2-core CPU shared with other work:
+1. the VAE on random crops of 9-frame clips (MSE + 0.1·L1 + 1e-4·mean(μ²) + a variance
+   hinge mean(relu(1 − std over the batch of μ)), on the posterior's mean μ), batch {vae_batch}:
+   {vae_steps} steps, {vae_minutes:.1f} minutes;
+2. {clips} clips of 81 frames encoded to latents (posterior means);
+3. the transformer with Wan's flow-matching objective (x_t = (1 − σ)·x_0 + σ·ε, target
+   ε − x_0, σ from the shift-3 schedule, timestep 1000·σ) on 16-latent-frame crops,
+   conditioned on Reel's **stand-in** text embedder (`Deploy/train/standin_embed.py`,
+   bit-identical to `Sources/ReelTensor/StandInTextEmbedder.swift`), the prompt
+   dropped to the empty prompt (zero rows) one time in ten for classifier-free
+   guidance: {dit_steps} steps, {dit_minutes:.1f} minutes, batch {dit_batch}; the
+   exported weights are the EMA.
+
+Loss curves: `Deploy/train/README.md`.
+
+## Licence
+The project's licence, like the rest of the repository.
+"""
+
+
+@torch.no_grad()
+def sample(folder: str, prompt: str, latent_frames: int, steps: int, guidance: float, seed: int) -> np.ndarray:
+    """Diffusers' own sampling of the folder (Euler over the folder's scheduler, classifier-free
+    guidance against the empty prompt) and the VAE decode: `(T, H, W, 3)` uint8."""
+    model = WanTransformer3DModel.from_pretrained(folder, subfolder="transformer").eval()
+    vae = AutoencoderKLWan.from_pretrained(folder, subfolder="vae").eval()
+    scheduler = FlowMatchEulerDiscreteScheduler.from_pretrained(folder, subfolder="scheduler")
+    scheduler.set_timesteps(steps)
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(1, model.config.in_channels, latent_frames, SIZE // 8, SIZE // 8, generator=g)
+    cond = torch.from_numpy(standin_embed.embed(prompt, TEXT_DIM, TEXT_TOKENS))[None]
+    uncond = torch.zeros_like(cond)
+    for t in scheduler.timesteps:
+        tt = t.expand(1)
+        v = model(hidden_states=x, timestep=tt, encoder_hidden_states=cond, return_dict=False)[0]
+        if guidance != 1:
+            vu = model(hidden_states=x, timestep=tt, encoder_hidden_states=uncond, return_dict=False)[0]
+            v = vu + guidance * (v - vu)
+        x = scheduler.step(v, t, x, return_dict=False)[0]
+    mean = torch.tensor(vae.config.latents_mean).view(1, -1, 1, 1, 1)
+    std = torch.tensor(vae.config.latents_std).view(1, -1, 1, 1, 1)
+    video = vae.decode(x * std + mean).sample[0]
+    return ((video.clamp(-1, 1) + 1) * 127.5).round().byte().permute(1, 2, 3, 0).numpy()
+
+
+def preview(args) -> None:
+    from PIL import Image
+
+    rows = []
+    for prompt in args.prompts:
+        video = sample(args.out, prompt, DIT_WINDOW, args.steps, args.guidance, args.seed)
+        rows.append(np.concatenate(list(video[::6]), axis=1))
+        print(prompt)
+    Image.fromarray(np.concatenate(rows, axis=0)).save(args.png)
+    print(f"wrote {args.png}")
+
+
+@torch.no_grad()
+def probe(args) -> None:
+    """Whether the VAE checkpoint uses its latents: how much the encoder's output and
+    the decoder's output differ between two different clips, and how much the decoder's
+    output moves for large random latents. A collapsed VAE (the mean image whatever the
+    input) shows differences near zero."""
+    vae = load_vae(args)
+    xs = [clip_tensor(clips.ClipSpec.sample(s), VAE_FRAMES, 0)[None] for s in (1, 2)]
+    zs = [vae.encode(x).latent_dist.mode() for x in xs]
+    ds = [vae.decode(z).sample for z in zs]
+    wild = vae.decode(10 * torch.randn_like(zs[0])).sample - vae.decode(torch.zeros_like(zs[0])).sample
+    print(f"latent std {zs[0].std():.4f}; mean |z1 - z2| {(zs[0] - zs[1]).abs().mean():.3g}; "
+          f"mean |decode(z1) - decode(z2)| {(ds[0] - ds[1]).abs().mean():.3g}; "
+          f"mean |decode(10·noise) - decode(0)| {wild.abs().mean():.3g}; reconstruction MSE {F.mse_loss(ds[0], xs[0]):.4f}")
+
+
+def overfit(args) -> None:
+    """The smallest VAE check: fit the same two clips every step and print how much the
+    two reconstructions differ (the clips themselves differ by about 0.34). A VAE that
+    can train keeps that difference growing; without the variance hinge
+    (`--spread-weight 0`) it is lost within 10 steps."""
+    torch.manual_seed(args.seed)
+    vae = AutoencoderKLWan(**VAE_CONFIG).train()
+    opt = torch.optim.Adam(vae.parameters(), lr=args.vae_lr)
+    x = torch.stack([clip_tensor(clips.ClipSpec.sample(s), VAE_FRAMES, 0) for s in (1, 3)])
+    for step in range(args.vae_steps):
+        z = vae.encode(x).latent_dist.mode()
+        r = vae.decode(z).sample
+        loss = F.mse_loss(r, x) + args.spread_weight * torch.relu(1 - z.std(dim=0)).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if step % 10 == 0:
+            print(f"step {step} mse {loss.item():.4f} reconstructions differ by {(r[0] - r[1]).abs().mean():.4f} "
+                  f"(clips by {(x[0] - x[1]).abs().mean():.4f})", flush=True)
+
+
+def curves(args) -> None:
+    """Markdown tables of the loss curves: mean loss over buckets of steps, and the
+    measured seconds per step (a run restarted from a checkpoint continues the rows)."""
+    for name, column in (("vae", "mse"), ("dit", "loss")):
+        path = os.path.join(args.work, f"{name}_loss.csv")
+        if not os.path.exists(path):
+            continue
+        with open(path) as f:
+            rows = list(csv.DictReader(f))
+        # Keep the last run that started from step 1 (an earlier one was abandoned).
+        starts = [i for i, r in enumerate(rows) if r["step"] == "1"]
+        rows = rows[starts[-1]:] if starts else rows
+        n = len(rows)
+        if n == 0:
+            continue
+        bucket = max(1, n // 8)
+        print(f"\n{name}: {n} steps, {float(rows[-1]['seconds']) / 60:.1f} min, {float(rows[-1]['seconds']) / n:.2f} s/step\n")
+        print(f"| steps | mean {column} |\n| --- | --- |")
+        for i in range(0, n, bucket):
+            chunk = rows[i : i + bucket]
+            print(f"| {chunk[0]['step']}–{chunk[-1]['step']} | {np.mean([float(r[column]) for r in chunk]):.4f} |")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--phase", choices=["vae", "latents", "dit", "export", "preview", "curves", "probe", "overfit"], required=True)
+    p.add_argument("--work", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "work"))
+    p.add_argument("--out", default="Models/demo")
+    p.add_argument("--seed", type=int, default=12)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--budget-minutes", type=float, default=30)
+    p.add_argument("--checkpoint-every", type=int, default=100)
+    p.add_argument("--vae-steps", type=int, default=100_000)
+    p.add_argument("--vae-batch", type=int, default=2)
+    p.add_argument("--vae-lr", type=float, default=1e-3)
+    p.add_argument("--vae-crop", type=int, default=32, help="train on random crops of this side (multiple of 8)")
+    p.add_argument("--kl-weight", type=float, default=1e-4, help="weight of the latent mean's square")
+    p.add_argument("--spread-weight", type=float, default=1.0, help="weight of the variance hinge across the batch")
+    p.add_argument("--clips", type=int, default=256)
+    p.add_argument("--worker", default="0/1", help="latents: encode every N-th part starting at I (I/N)")
+    p.add_argument("--dit-steps", type=int, default=100_000)
+    p.add_argument("--dit-batch", type=int, default=16)
+    p.add_argument("--dit-lr", type=float, default=5e-4)
+    p.add_argument("--ema", type=float, default=0.998)
+    p.add_argument("--steps", type=int, default=20, help="preview sampling steps")
+    p.add_argument("--guidance", type=float, default=4.0)
+    p.add_argument("--png", default="preview.png")
+    p.add_argument("--prompts", nargs="*", default=[
+        "a red ball moving left to right on a dark blue background",
+        "a green ball moving right to left on a dark blue background",
+        "a large yellow square bouncing left to right on a black background",
+        "a white triangle orbiting clockwise on a dark green background"])
+    args = p.parse_args()
+    torch.set_num_threads(args.threads)
+    os.makedirs(args.work, exist_ok=True)
+    {"vae": train_vae, "latents": encode_latents, "dit": train_dit, "export": export, "preview": preview, "curves": curves, "probe": probe, "overfit": overfit}[args.phase](args)
+
+
+if __name__ == "__main__":
+    main()
