@@ -1,6 +1,7 @@
 import Foundation
 import ReelCoordinator
 import ReelPlan
+import ReelStore
 import ReelWorker
 import Testing
 
@@ -11,7 +12,9 @@ import Testing
 /// are those of a real 832×480 job while CI's 2 cores are spent on the farm, not
 /// on compute. Each fault must end with the `latents_sha256` of an undisturbed
 /// run on the same farm, every shard done, no worker blocklisted, and no worker
-/// registering again because the coordinator looked silent.
+/// registering again because the coordinator looked silent. Every fault of the
+/// suite at 128×128 (``FaultInjectionTests``) runs here at 832×480 too; the
+/// network cut and the shuffled results are parameterised by size in their own suites.
 @Suite(.serialized) struct RealSizeFaultTests {
     /// 49 frames (13 latent) at 832×480: 3 windows of 6 latent frames × 2 step
     /// blocks of 4 steps, 2 s per shard, so each phase lasts long enough to hit.
@@ -24,9 +27,9 @@ import Testing
     static let reference = SimulatedReference()
 
     /// A farm of a coordinator and two simulated workers, with `request` submitted.
-    static func farmWithJob() async throws -> (ProcessFarm, Int64) {
+    static func farmWithJob(keepIntermediates: Bool = false) async throws -> (ProcessFarm, Int64) {
         let farm = try ProcessFarm()
-        try await farm.startCoordinator()
+        try await farm.startCoordinator(keepIntermediates: keepIntermediates)
         try farm.startWorker("sim-1", simulatedStepMs: stepMs)
         try farm.startWorker("sim-2", simulatedStepMs: stepMs)
         try await farm.waitForWorkers(2)
@@ -87,6 +90,54 @@ import Testing
         try await Self.expectUndisturbed(farm, id, reregistrations: 1)
         let events = try farm.store().events(job: nil, limit: 1000).map { "\($0.kind.rawValue) \($0.detail ?? "")" }
         #expect(events.contains { $0.contains("no heartbeat") })
+    }
+
+    /// The crash window between the last shard's commit and the move to decoding,
+    /// made by hand from a finished run as in ``FaultInjectionTests``: a restarted
+    /// coordinator blends and decodes the running job whose shards are all done.
+    @Test func runningJobWithEveryShardDoneGoesOnToDecode() async throws {
+        // Intermediates kept: in a real crash before decoding, the last block's outputs are still there.
+        let (farm, id) = try await Self.farmWithJob(keepIntermediates: true)
+        defer { farm.stop() }
+        #expect(try await farm.waitForEnd(id).state == "succeeded")
+        farm.killCoordinator()
+        let store = try farm.store()
+        try store.connection.execute("DELETE FROM decode_chunks WHERE job_id = $1", [.int64(id)])
+        // succeeded → running is no move the farm makes: the forged state goes round the trigger.
+        try store.connection.transaction { () throws(StoreError) in
+            try store.connection.execute("ALTER TABLE jobs DISABLE TRIGGER jobs_state_transition")
+            try store.connection.execute(
+                "UPDATE jobs SET state = 'running', latents_sha256 = NULL, output_sha256 = NULL, finished_at = NULL WHERE id = $1",
+                [.int64(id)])
+            try store.connection.execute("ALTER TABLE jobs ENABLE TRIGGER jobs_state_transition")
+        }
+        try await farm.startCoordinator()
+        try await Self.expectUndisturbed(farm, id, reregistrations: 4)
+    }
+
+    /// 20 jobs at once with distinct prompts, more than a worker caches, at
+    /// 832×480: embeddings are evicted and sent again, and none of that is a failure.
+    @Test func twentyConcurrentJobsWithDistinctPrompts() async throws {
+        let farm = try ProcessFarm()
+        defer { farm.stop() }
+        try await farm.startCoordinator()
+        try farm.startWorker("sim-1", simulatedStepMs: 50)
+        try farm.startWorker("sim-2", simulatedStepMs: 50)
+        try await farm.waitForWorkers(2)
+        var ids: [Int64] = []
+        for n in 0 ..< 20 {
+            let request = JobRequest(
+                name: "many \(n)", model: SimulatedExecutor.modelName, prompt: "prompt number \(n) of twenty", frames: 17, fps: 16,
+                width: 832, height: 480, seed: UInt64(200 + n), guidance: 1, plan: PlanConfig(window: 6, overlap: 2, steps: 2, blendEvery: 2),
+                priority: n % 3)
+            ids.append(try await farm.client.submit(FarmAPI.SubmitRequest(request: request)))
+        }
+        for id in ids {
+            let status = try await farm.waitForEnd(id)
+            #expect(status.state == "succeeded", "job \(id): \(status.reason ?? "")")
+            #expect(try farm.store().blocklisted(job: id, threshold: 1).isEmpty, "job \(id)")
+        }
+        #expect(try await farm.client.health().reregistrations == 0)
     }
 
     /// A cancel reaches the sampler between steps at this size too: the next job's
