@@ -18,13 +18,17 @@ import Testing
         let real = size.hasPrefix("832")
         let request = real ? RealSizeFaultTests.request : FaultInjectionTests.request()
         let expected = try await real ? RealSizeFaultTests.reference.sha() : FaultInjectionTests.reference.sha(request)
-        let farm = try TestFarm()
+        // At 832×480 the worker, the proxy and the coordinator share this process and
+        // 8 MB results: the production heartbeat timeout (5 s), not the tests' 2 s,
+        // so that a starved core on a loaded CI machine does not look like a lost worker.
+        let timeout: Duration = real ? .seconds(5) : .seconds(2)
+        let farm = try TestFarm { $0.config.heartbeatTimeout = timeout }
         defer { farm.stop() }
         let proxy = try ResultShufflingProxy(coordinator: farm.service.endpoint)
         defer { proxy.stop() }
         // Two slots: two shards finish together, so one result can overtake the other.
         let executor: (any ShardExecutor)? = real ? SimulatedExecutor(stepTime: .milliseconds(RealSizeFaultTests.stepMs)) : nil
-        try farm.addWorker(name: "shuffled", executor: executor, slots: 2, coordinator: proxy.endpoint)
+        try farm.addWorker(name: "shuffled", executor: executor, slots: 2, coordinator: proxy.endpoint, heartbeatTimeout: timeout)
         let status = try await farm.run(request)
         #expect(status.state == "succeeded", "\(status.reason ?? "")")
         #expect(status.latentsSha256 == expected)

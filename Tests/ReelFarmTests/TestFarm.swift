@@ -67,12 +67,14 @@ final class TestFarm: @unchecked Sendable {
     /// Starts a worker loop on its own thread; `executor` defaults to the real engine,
     /// `coordinator` to this farm's endpoint (another one: a proxy in between).
     @discardableResult
-    func addWorker(name: String, executor: (any ShardExecutor)? = nil, slots: Int = 1, coordinator: String? = nil) throws -> StopFlag {
+    func addWorker(
+        name: String, executor: (any ShardExecutor)? = nil, slots: Int = 1, coordinator: String? = nil, heartbeatTimeout: Duration = .seconds(2)
+    ) throws -> StopFlag {
         let stop = StopFlag()
         var logger = Logger(label: "reel.test.worker")
         logger.logLevel = Self.logLevel
         let config = WorkerConfig(
-            coordinator: coordinator ?? service.endpoint, name: name, slots: slots, threads: 1, heartbeatTimeout: .seconds(2))
+            coordinator: coordinator ?? service.endpoint, name: name, slots: slots, threads: 1, heartbeatTimeout: heartbeatTimeout)
         let worker = Box(
             try Worker(config: config, executor: executor ?? ModelExecutor(directory: models), encoder: MediaChunkEncoder(), logger: logger))
         let thread = Thread { try? worker.value.run { stop.isSet } }
