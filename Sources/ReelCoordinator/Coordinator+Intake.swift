@@ -7,23 +7,26 @@ import ReelWire
 extension Coordinator {
     /// Asks a worker for the result it offered; one that cannot be sent gives its place up.
     func sendPull(_ offer: ResultIntake.Offer) {
-        var pull = Reel_V1_ResultPull()
-        pull.item = Self.wireItem(offer.work, attempt: offer.attempt)
-        var envelope = Reel_V1_Envelope()
-        envelope.body = .resultPull(pull)
-        if !send(envelope, to: offer.peer) { feed(.pullUnsent(offer, at: time())) }
+        if !send(Self.pull(offer, discarding: nil), to: offer.peer) { feed(.pullUnsent(offer, at: time())) }
     }
 
     /// Tells a worker to drop a result nobody wants.
     func sendDiscard(_ offer: ResultIntake.Offer, reason: String) {
+        // Not sent (the peer's connection is gone): it offers again after its next Welcome.
+        if send(Self.pull(offer, discarding: reason), to: offer.peer) { feed(.discardSent(offer)) }
+    }
+
+    /// A `ResultPull` for `offer`; with a reason, the pull that discards it.
+    private static func pull(_ offer: ResultIntake.Offer, discarding reason: String?) -> Reel_V1_Envelope {
         var pull = Reel_V1_ResultPull()
-        pull.item = Self.wireItem(offer.work, attempt: offer.attempt)
-        pull.discard = true
-        pull.reason = reason
+        pull.item = wireItem(offer.work, attempt: offer.attempt)
+        if let reason {
+            pull.discard = true
+            pull.reason = reason
+        }
         var envelope = Reel_V1_Envelope()
         envelope.body = .resultPull(pull)
-        // Not sent (the peer's connection is gone): it offers again after its next Welcome.
-        if send(envelope, to: offer.peer) { feed(.discardSent(offer)) }
+        return envelope
     }
 
     static func wireItem(_ work: WorkRef, attempt: Int) -> Reel_V1_WorkItem {

@@ -117,18 +117,7 @@ import Testing
         let first = try await farm.waitForEnd(id)
         #expect(first.state == "succeeded")
         farm.killCoordinator()
-        // Back to the state a crash before `startDecoding` committed leaves.
-        let store = try farm.store()
-        try store.connection.execute("DELETE FROM decode_chunks WHERE job_id = $1", [.int64(id)])
-        // succeeded → running is no move the farm makes, so the schema refuses it; a
-        // state forged by hand goes round the transition trigger.
-        try store.connection.transaction { () throws(StoreError) in
-            try store.connection.execute("ALTER TABLE jobs DISABLE TRIGGER jobs_state_transition")
-            try store.connection.execute(
-                "UPDATE jobs SET state = 'running', latents_sha256 = NULL, output_sha256 = NULL, finished_at = NULL WHERE id = $1",
-                [.int64(id)])
-            try store.connection.execute("ALTER TABLE jobs ENABLE TRIGGER jobs_state_transition")
-        }
+        try farm.forgeRunningWithEveryShardDone(id)
         try await farm.startCoordinator()
         let status = try await farm.waitForEnd(id)
         #expect(status.state == "succeeded", "\(status.reason ?? "")")

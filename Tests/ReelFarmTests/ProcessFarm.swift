@@ -114,6 +114,22 @@ final class ProcessFarm: @unchecked Sendable {
         return try #require(pid_t(first.trimmingCharacters(in: .whitespaces)), "no pid in \(file.path)")
     }
 
+    /// Puts finished job `id` back in the state a crash between its last shard's
+    /// commit and the move to decoding leaves: running, every shard done, no decode
+    /// chunks. (succeeded → running is no move the farm makes, so the schema refuses
+    /// it; the forged state goes round the transition trigger.)
+    func forgeRunningWithEveryShardDone(_ id: Int64) throws {
+        let store = try store()
+        try store.connection.execute("DELETE FROM decode_chunks WHERE job_id = $1", [.int64(id)])
+        try store.connection.transaction { () throws(StoreError) in
+            try store.connection.execute("ALTER TABLE jobs DISABLE TRIGGER jobs_state_transition")
+            try store.connection.execute(
+                "UPDATE jobs SET state = 'running', latents_sha256 = NULL, output_sha256 = NULL, finished_at = NULL WHERE id = $1",
+                [.int64(id)])
+            try store.connection.execute("ALTER TABLE jobs ENABLE TRIGGER jobs_state_transition")
+        }
+    }
+
     /// A connection to the farm's embedded PostgreSQL.
     func store() throws -> FarmStore {
         let cluster = try EmbeddedPostgres(dataDirectory: URL(fileURLWithPath: dataDirectory).appendingPathComponent("postgres"))

@@ -101,16 +101,7 @@ import Testing
         defer { farm.stop() }
         #expect(try await farm.waitForEnd(id).state == "succeeded")
         farm.killCoordinator()
-        let store = try farm.store()
-        try store.connection.execute("DELETE FROM decode_chunks WHERE job_id = $1", [.int64(id)])
-        // succeeded → running is no move the farm makes: the forged state goes round the trigger.
-        try store.connection.transaction { () throws(StoreError) in
-            try store.connection.execute("ALTER TABLE jobs DISABLE TRIGGER jobs_state_transition")
-            try store.connection.execute(
-                "UPDATE jobs SET state = 'running', latents_sha256 = NULL, output_sha256 = NULL, finished_at = NULL WHERE id = $1",
-                [.int64(id)])
-            try store.connection.execute("ALTER TABLE jobs ENABLE TRIGGER jobs_state_transition")
-        }
+        try farm.forgeRunningWithEveryShardDone(id)
         try await farm.startCoordinator()
         try await Self.expectUndisturbed(farm, id, reregistrations: 4)
     }
