@@ -20,6 +20,8 @@ struct StatusCommand: AsyncParsableCommand {
             print(Waiting.progressLine(status))
             print("  model \(status.model), \(status.frames) frames at \(status.width)x\(status.height), \(status.fps) fps, \(status.windows) windows, run \(status.run)")
             if let reason = status.reason { print("  reason: \(reason)") }
+            if let embeddings = status.embeddings { print("  prompt embeddings: \(embeddings)") }
+            if let waiting = status.waiting { print("  waiting: \(waiting)") }
             print("  latents_sha256 \(status.latentsSha256 ?? "-")")
             if let expired = status.expiredAt {
                 print("  results deleted \(expired) under the coordinator's --keep-results-days; submit the job again to render it")

@@ -20,7 +20,7 @@ struct SubmitCommand: AsyncParsableCommand {
     @OptionGroup var coordinator: CoordinatorAddress
     @OptionGroup var job: JobOptions
 
-    @Option(help: "Prompt text (embedded with the built-in stand-in embedder on models without a text encoder).")
+    @Option(help: "Prompt text: encoded by a worker with the model's text encoder, or, for a model without one, by the built-in stand-in embedder.")
     var prompt: String?
     @Option(help: "safetensors file with real text-encoder outputs: `prompt_embeds` (L, D) or (1, L, D).")
     var promptEmbeds: String?
@@ -58,6 +58,17 @@ struct SubmitCommand: AsyncParsableCommand {
         let client = coordinator.client
         let id = try await client.submit(submission)
         print(id)
+        // Which embeddings the coordinator chose, when it is not the user's file.
+        if let status = try? await client.job(id) {
+            switch status.embeddings {
+            case "stand-in"?:
+                printErr("note: model '\(status.model)' has no text encoder (tokenizer/ and text_encoder/), so the prompt goes through the built-in stand-in embedder; give real embeddings with --prompt-embeds FILE")
+            case let source? where source != "file":
+                printErr("prompt: \(source)")
+            default: break
+            }
+            if let waiting = status.waiting { printErr("job \(id) is \(waiting)") }
+        }
         guard wait else {
             printErr("submitted job \(id); follow it with `reel status \(id)`")
             return

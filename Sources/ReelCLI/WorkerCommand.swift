@@ -30,6 +30,9 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Shards run at once.")
     var slots: Int = 1
 
+    @Flag(help: "Do not encode prompts (leave them to workers with the memory for the text encoder).")
+    var noPromptEncoding = false
+
     func validate() throws {
         guard coordinator.hasPrefix("tcp://") || coordinator.hasPrefix("ipc://") else {
             throw ValidationError("--coordinator '\(coordinator)' is not a ZeroMQ endpoint like tcp://10.0.0.5:5555")
@@ -50,9 +53,10 @@ struct WorkerCommand: ParsableCommand {
         let stop = StopFlag()
         Signals.install(setting: stop)
         let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "worker"
-        let config = WorkerConfig(
+        var config = WorkerConfig(
             coordinator: coordinator, name: name ?? "\(host)-\(getpid())", slots: slots,
             threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        config.encodesPrompts = !noPromptEncoding
         let executor: any ShardExecutor =
             simulatedStepMs.map { SimulatedExecutor(stepTime: .milliseconds($0)) } ?? ModelExecutor(directory: models)
         let worker = try Worker(config: config, executor: executor, encoder: MediaChunkEncoder(), logger: Logger(label: "reel.worker"))

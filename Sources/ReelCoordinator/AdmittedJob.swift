@@ -9,15 +9,26 @@ struct AdmittedJob {
     let request: JobRequest
     let model: ModelGeometry
     let plan: Plan
-    /// `(L, textDim)` prompt embeddings, row-major.
+    /// `(L, textDim)` prompt embeddings, row-major; empty when ``encoding`` is set.
     let prompt: [Float]
-    /// The negative prompt's embeddings, when guidance uses them.
+    /// The negative prompt's embeddings, when guidance uses them (and no encoding).
     let negative: [Float]?
+    /// Where the embeddings come from (a cache hit turns `.worker` into `.cache`).
+    let source: EmbeddingsSource
+    /// The texts a worker encodes, for a model with a real text encoder: the
+    /// prompt, and the negative prompt (`""` when none was given) with guidance.
+    let encoding: (prompt: String, negative: String?)?
 
     /// Checks `submission` against `limits` and the `models` workers offer, in the
     /// order that makes an oversized job cost nothing: limits first, then the plan,
     /// then the embeddings. Throws ``APIError/badRequest(_:)`` naming what to change.
-    init(_ submission: FarmAPI.SubmitRequest, limits: AdmissionLimits, models: [String: ModelGeometry]) throws(APIError) {
+    ///
+    /// `textEncoders` are the models whose folder has a real text encoder: their
+    /// prompts are encoded on a worker, never by the stand-in embedder, and real
+    /// embeddings are never mixed with stand-in ones.
+    init(
+        _ submission: FarmAPI.SubmitRequest, limits: AdmissionLimits, models: [String: ModelGeometry], textEncoders: Set<String> = []
+    ) throws(APIError) {
         let request = submission.request
         do { try limits.check(request, model: models[request.model]) } catch { throw .badRequest(error.description) }
         guard let model = models[request.model] else {
@@ -29,11 +40,36 @@ struct AdmittedJob {
         }
         if let name = request.name, name.count > 200 { throw .badRequest("job name is longer than 200 characters") }
         do { plan = try request.makePlan(model: model) } catch { throw .badRequest(error.description) }
-        prompt = try Self.embeddings(submission.promptEmbeds, text: request.prompt, name: "prompt_embeds", model: model)
-        negative =
-            request.usesGuidance
-            ? try Self.embeddings(submission.negativePromptEmbeds, text: request.negativePrompt ?? "", name: "negative_prompt_embeds", model: model)
-            : nil
+        let guided = request.usesGuidance
+        let fromFile = submission.promptEmbeds != nil
+        if guided, fromFile != (submission.negativePromptEmbeds != nil) {
+            // One side real and the other stand-in (or encoded) would guide the
+            // sampler between two unrelated spaces.
+            throw .badRequest(
+                fromFile
+                    ? "prompt_embeds is given but negative_prompt_embeds is not: with guidance (--guidance \(request.guidance)) give both files (--negative-prompt-embeds FILE), or both as text, or --guidance 1"
+                    : "negative_prompt_embeds is given but prompt_embeds is not: give both files, or both as text (--prompt, --negative-prompt)")
+        }
+        if textEncoders.contains(request.model), !fromFile {
+            guard let text = request.prompt else {
+                throw .badRequest("give a prompt (--prompt TEXT) or its embeddings (--prompt-embeds FILE)")
+            }
+            guard text.contains(where: { !$0.isWhitespace }) else {
+                throw .badRequest("the prompt is empty: give some words with --prompt TEXT")
+            }
+            prompt = []
+            negative = nil
+            source = .worker
+            encoding = (text, guided ? request.negativePrompt ?? "" : nil)
+        } else {
+            prompt = try Self.embeddings(submission.promptEmbeds, text: request.prompt, name: "prompt_embeds", model: model)
+            negative =
+                guided
+                ? try Self.embeddings(submission.negativePromptEmbeds, text: request.negativePrompt ?? "", name: "negative_prompt_embeds", model: model)
+                : nil
+            source = fromFile ? .file : .standIn
+            encoding = nil
+        }
         self.request = request
         self.model = model
     }
@@ -46,7 +82,8 @@ struct AdmittedJob {
         if let given {
             let values = try given.values(name: name)
             guard given.shape.count == 2, given.shape[1] == model.textDim, given.shape[0] <= 4096 else {
-                throw .badRequest("\(name) has shape \(given.shape); model '\(model.name)' expects (L ≤ 4096, \(model.textDim))")
+                let width = given.shape.count == 2 ? " (width \(given.shape[1]), the model's text_dim is \(model.textDim))" : ""
+                throw .badRequest("\(name) has shape \(given.shape)\(width); model '\(model.name)' expects (L ≤ 4096, \(model.textDim)): encode the prompt for this model (`reel model encode-text`)")
             }
             guard values.allSatisfy(\.isFinite) else { throw .badRequest("\(name) contains NaN or Inf") }
             return values

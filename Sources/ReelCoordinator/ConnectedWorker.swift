@@ -19,6 +19,10 @@ struct ConnectedWorker: Sendable {
     var modelDigests: [String: String] = [:]
     var canDenoise: Bool
     var canDecode: Bool
+    /// Models whose folder has a real text encoder (`tokenizer/` and `text_encoder/`).
+    var textEncoders: Set<String> = []
+    /// Whether it encodes prompts (WORK_KIND_ENCODE_PROMPT) for ``textEncoders``.
+    var canEncode = false
     /// When the coordinator last heard from it (monotonic: a wall-clock step must
     /// not make every worker look silent at once).
     var lastSeen: ContinuousClock.Instant

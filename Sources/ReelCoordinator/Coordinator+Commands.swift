@@ -46,10 +46,12 @@ extension Coordinator {
     /// transaction would otherwise hold up the loop; `reply` answers the client once
     /// the job is stored (``jobStored(_:reply:)``).
     func submit(_ submission: FarmAPI.SubmitRequest, reply: @escaping @Sendable (Result<CoordinatorMailbox.Reply, APIError>) -> Void) throws {
-        let admitted = try AdmittedJob(submission, limits: config.admission, models: core.knownModels())
+        let admitted = try AdmittedJob(submission, limits: config.admission, models: core.knownModels(), textEncoders: core.textEncoderModels())
+        if admitted.encoding != nil { return try submitForEncoding(admitted, reply: reply) }
         let (request, model, plan, prompt, negative) = (admitted.request, admitted.model, admitted.plan, admitted.prompt, admitted.negative)
         let warmup = core.decodeWarmup(of: request.model)
-        let stored = StoredJob(request: request, model: model, decodeWarmup: warmup)
+        var stored = StoredJob(request: request, model: model, decodeWarmup: warmup)
+        stored.embeddings = admitted.source
         let spec = try stored.json()
         let blobs = blobs, store = recordStore, policy = config.policy
         records.submit {

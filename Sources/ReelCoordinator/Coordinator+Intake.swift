@@ -41,6 +41,8 @@ extension Coordinator {
         case .chunk(_, let chunk):
             item.kind = .decode
             item.chunk = UInt32(clamping: chunk)
+        case .encoding:
+            item.kind = .encodePrompt
         }
         return item
     }

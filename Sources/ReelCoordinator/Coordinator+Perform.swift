@@ -93,6 +93,8 @@ extension Coordinator {
                     return try store.failShard(job: job, shard: shard, attempt: token, worker: worker, reason: reason, notBefore: notBefore)
                 case .chunk(let job, let chunk):
                     return try store.failDecodeChunk(job: job, chunk: chunk, attempt: token, worker: worker, reason: reason, notBefore: notBefore)
+                case .encoding(let job):
+                    return try store.failPromptEncoding(job: job, attempt: token, worker: worker, reason: reason, notBefore: notBefore)
                 }
             }
             feed(.requeued(work, token: token, reason: reason, then: then, outcome: outcome))
@@ -103,6 +105,8 @@ extension Coordinator {
                     return try store.failShardForGood(job: job, shard: shard, attempt: token, worker: worker, reason: reason)
                 case .chunk(let job, let chunk):
                     return try store.failDecodeChunkForGood(job: job, chunk: chunk, attempt: token, worker: worker, reason: reason)
+                case .encoding(let job):
+                    return try store.failPromptEncodingForGood(job: job, attempt: token, worker: worker, reason: reason)
                 }
             }
             feed(.failedForGood(work, token: token, reason: reason, then: then, outcome: outcome))
@@ -140,6 +144,14 @@ extension Coordinator {
             joinVideo(job: job, description: description, segments: segments, latentsSHA: latentsSHA)
         case .collectBlobs(let job, let shards, let chunks):
             collect(job: job, shards: shards, chunks: chunks)
+        case .claimEncodings(let peer, let worker, let models, let limit, let time):
+            claimEncodings(peer: peer, worker: worker, models: models, limit: limit, at: time)
+        case .sendPromptAssignment(let peer, let assignment):
+            var envelope = Reel_V1_Envelope()
+            envelope.body = .promptAssignment(assignment)
+            if !send(envelope, to: peer) { feed(.peerUnreachable(peer, reason: "unreachable", at: time())) }
+        case .recordPromptResult(let order):
+            recordPromptResult(order)
         }
     }
 

@@ -10,6 +10,8 @@ struct LiveJobView: Sendable {
     let chunks: [ShardState.Name: Int]
     let plan: Plan
     let decodeWarmup: Int?
+    /// Why the job is not moving, when the loop knows (a prompt no worker can encode).
+    var waiting: String? = nil
 }
 
 /// The API's reads, answered on the `queries` lane with its own connection: the
@@ -21,7 +23,9 @@ extension Coordinator {
         guard let job = core.jobs[id] else { return nil }
         var decoded: [ShardState.Name: Int] = [:]
         for machine in job.decode?.machines ?? [] { decoded[machine.state.name, default: 0] += 1 }
-        return LiveJobView(state: job.machine.state.name, counts: job.shardCounts, chunks: decoded, plan: job.plan, decodeWarmup: job.decodeWarmup)
+        return LiveJobView(
+            state: job.machine.state.name, counts: job.shardCounts, chunks: decoded, plan: job.plan, decodeWarmup: job.decodeWarmup,
+            waiting: core.encodingWait(id))
     }
 
     func answerOffLoop(_ entry: CoordinatorMailbox.Entry) {
@@ -116,7 +120,8 @@ extension Coordinator {
             progress: row.state == .succeeded ? 1 : denominator > 0 ? done / denominator : 0,
             frames: plan?.geometry.job.frames ?? 0, fps: plan?.geometry.job.fps ?? 0, width: plan?.geometry.job.width ?? 0,
             height: plan?.geometry.job.height ?? 0, windows: plan?.windows.count ?? 0, latentsSha256: row.latentsSHA,
-            videoSha256: row.outputSHA, createdAt: row.createdAt.date, finishedAt: row.finishedAt?.date, expiredAt: row.expiredAt?.date)
+            videoSha256: row.outputSHA, createdAt: row.createdAt.date, finishedAt: row.finishedAt?.date, expiredAt: row.expiredAt?.date,
+            embeddings: (try? StoredJob.decode(row.spec))?.embeddings?.rawValue, waiting: live?.waiting)
     }
 
     static func videoPath(_ id: Int64, store: FarmStore, blobs: BlobStore) throws -> String {

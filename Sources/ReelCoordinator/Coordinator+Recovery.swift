@@ -30,9 +30,14 @@ extension Coordinator {
         case .decoding: state = .decoding(attempt: max(1, row.run))
         default: state = JobState(row)
         }
+        // A job without embeddings waits on a worker to encode its prompt.
+        let encoding =
+            row.promptEmbedsSHA == nil
+            ? try store.promptEncoding(job: row.id).map { StoredEncoding(prompt: $0.prompt, negativePrompt: $0.negativePrompt, row: Self.snapshot($0.status)) }
+            : nil
         return JobSnapshot(
             id: row.id, state: state, spec: row.spec, promptSHA: row.promptEmbedsSHA, negativeSHA: row.negativeEmbedsSHA,
-            latentsSHA: row.latentsSHA, shards: shards, chunks: chunks)
+            latentsSHA: row.latentsSHA, shards: shards, chunks: chunks, encoding: encoding)
     }
 
     static func state(_ status: WorkStatus) -> ShardState {

@@ -243,12 +243,14 @@ public final class Coordinator {
             let shard = ShardID(region: Int(result.region), block: Int(result.block))
             feed(.shardResult(peer, job: Int64(clamping: result.jobID), shard: shard, token: Int(result.attempt), frames: frames, at: time()))
         case .decodeResult(let result)?: feed(.decodeResult(peer, result, at: time()))
+        case .promptResult(let result)?:
+            feed(.promptResult(peer, job: Int64(clamping: result.jobID), token: Int(result.attempt), frames: frames, at: time()))
         case .resultOffer(let offer)?: feed(.resultOffer(peer, offer, at: time()))
         case .hello(let hello)?: feed(.hello(peer, hello, at: time()))
         case .heartbeat(let heartbeat)?: feed(.heartbeat(peer, running: heartbeat.running, at: time()))
         case .shardFailure(let failure)?: feed(.failure(peer, failure, at: time()))
         case .goodbye(let goodbye)?: feed(.goodbye(peer, reason: goodbye.reason, at: time()))
-        case .welcome?, .refusal?, .shardAssignment?, .decodeAssignment?, .cancel?, .resultPull?:
+        case .welcome?, .refusal?, .shardAssignment?, .decodeAssignment?, .cancel?, .resultPull?, .promptAssignment?:
             reject(peer: peer, "a worker may not send \(Self.bodyName(envelope))")
         case nil:
             reject(peer: peer, "message without a body")
@@ -268,6 +270,8 @@ public final class Coordinator {
             feed(.clipBlended(job, outcome: outcome))
         case .videoJoined(let job, let outcome):
             feed(.videoJoined(job, outcome: outcome))
+        case .promptRecorded(let peer, let worker, let job, let attempt, let outcome):
+            feed(.promptRecorded(peer: peer, worker: worker, job: job, attempt: attempt, outcome: outcome, at: time()))
         case .jobStored(let outcome, let reply):
             jobStored(outcome, reply: reply)
         case .envelopeParsed(let peer, let frames, let envelope):

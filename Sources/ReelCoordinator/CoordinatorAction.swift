@@ -88,6 +88,17 @@ enum CoordinatorAction: Sendable {
     case joinVideo(job: Int64, description: VideoDescription, segments: [String], latentsSHA: String)
     /// Delete, off the loop, the blobs of these rows that no other row names.
     case collectBlobs(job: Int64, shards: [(ShardID, String)], chunks: [(Int, String)])
+
+    // MARK: Prompt encodings
+
+    /// Claim up to `limit` prompt encodings of `models` for a worker (answered by
+    /// ``CoordinatorEvent/encodingsClaimed(peer:worker:claims:at:)``).
+    case claimEncodings(peer: PeerID, worker: String, models: [String], limit: Int, at: LoopTime)
+    /// Send a prompt encoding's assignment (texts only, so built on the loop).
+    case sendPromptAssignment(PeerID, Reel_V1_PromptAssignment)
+    /// Check, store and commit encoded prompts on the `records` lane (answered by
+    /// ``CoordinatorEvent/promptRecorded(peer:worker:job:attempt:outcome:at:)``).
+    case recordPromptResult(PromptResultOrder)
 }
 
 /// Counts the loop keeps for `reel bench farm` and `/v1/health`.

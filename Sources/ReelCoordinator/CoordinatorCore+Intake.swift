@@ -74,6 +74,7 @@ extension CoordinatorCore {
         switch item.kind {
         case .denoise: return .shard(job: job, ShardID(region: Int(item.region), block: Int(item.block)))
         case .decode: return .chunk(job: job, Int(item.chunk))
+        case .encodePrompt: return .encoding(job: job)
         default: return nil
         }
     }

@@ -14,6 +14,7 @@ extension CoordinatorCore {
             for (shard, record) in job.shards {
                 if case .leased(let holder, _, let expiresAt) = record.machine.state, expiresAt <= now { expired.append((.shard(job: id, shard), holder)) }
             }
+            if case .leased(let holder, _, let expiresAt)? = job.encoding?.machine.state, expiresAt <= now { expired.append((.encoding(job: id), holder)) }
             guard let decode = job.decode else { continue }
             for (index, machine) in decode.machines.enumerated() {
                 if case .leased(let holder, _, let expiresAt) = machine.state, expiresAt <= now { expired.append((.chunk(job: id, index), holder)) }
@@ -135,6 +136,10 @@ extension CoordinatorCore {
             jobs[id]?.decode?.machines[chunk] = machine
             jobs[id]?.decode?.tokens[chunk] = snapshot.token
             jobs[id]?.decode?.segments[chunk] = snapshot.state.name == .done ? snapshot.outputSHA : nil
+        case .encoding(let id):
+            guard jobs[id]?.encoding != nil else { return [] }
+            jobs[id]?.encoding?.machine = machine
+            jobs[id]?.encoding?.token = snapshot.token
         }
         for peer in workers.keys where workers[peer]?.running[work] != nil && snapshot.worker != workers[peer]?.name {
             workers[peer]?.running[work] = nil

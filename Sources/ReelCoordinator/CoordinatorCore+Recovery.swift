@@ -28,7 +28,7 @@ extension CoordinatorCore {
         jobs[stored.id] = nil
         let spec = try StoredJob.decode(stored.spec)
         let plan = try spec.request.makePlan(model: spec.model)
-        guard let promptSHA = stored.promptSHA else {
+        guard let promptSHA = stored.promptSHA ?? (stored.encoding != nil ? "" : nil) else {
             throw CoordinatorError.storedJob(id: stored.id, reason: "it has no prompt embeddings")
         }
         var records: [ShardID: ShardRecord] = [:]
@@ -44,6 +44,11 @@ extension CoordinatorCore {
         var job = JobRuntime(
             id: stored.id, request: spec.request, model: spec.model, plan: plan, promptSHA: promptSHA,
             negativeSHA: stored.negativeSHA, decodeWarmup: spec.decodeWarmup, machine: JobStateMachine(state: stored.state), shards: records)
+        if let encoding = stored.encoding {
+            job.encoding = PromptEncodingProgress(
+                prompt: encoding.prompt, negativePrompt: encoding.negativePrompt,
+                machine: ShardStateMachine(state: encoding.row.state, policy: config.policy), token: encoding.row.token)
+        }
         if stored.state.name == .decoding {
             guard let latentsSHA = stored.latentsSHA else {
                 throw CoordinatorError.storedJob(id: stored.id, reason: "it is decoding without finished latents")
@@ -72,6 +77,8 @@ extension CoordinatorCore {
         switch job.machine.state.name {
         case .running:
             if job.allShardsDone { return startFinalBlend(id) }
+            // Every shard waits on the prompt encoding, whose commit readies the first block.
+            if let encoding = job.encoding, !encoding.isDone { return [] }
             let waiting = job.shards.filter { $0.value.machine.state.name == .pending }.map(\.key).sorted()
             let candidates = waiting.compactMap { shard -> (shard: ShardID, inputs: [ShardID])? in
                 let inputs = job.plan.dependencies(of: shard)

@@ -11,14 +11,21 @@ extension CoordinatorCore {
         let now = time.stamp
         let shardsReady = jobs.values.contains { $0.machine.state.name == .running && $0.hasReadyShard(now: now) }
         let chunksReady = jobs.values.contains { $0.decode?.hasReadyChunk(now: now) ?? false }
-        guard shardsReady || chunksReady else { return [] }
+        let encodingsReady = !readyEncodingModels(now: now).isEmpty
+        guard shardsReady || chunksReady || encodingsReady else { return [] }
         // Back-pressure: while the lanes are behind, new work would only queue up
         // (each queued result holds a region's latents).
         guard !lanesBehind else { return [] }
         var actions: [CoordinatorAction] = []
         for worker in workers.values.filter({ $0.freeSlots > 0 }).sorted(by: { $0.freeSlots > $1.freeSlots }) {
-            let free = worker.freeSlots
+            var free = worker.freeSlots
             guard !worker.models.isEmpty else { continue }
+            if let claim = encodingClaim(for: worker, now: now, at: time) {
+                // A prompt encoding first: every shard of its job waits on it.
+                actions.append(claim)
+                free -= 1
+                guard free > 0 else { continue }
+            }
             let chunkLimit = chunksReady && worker.canDecode ? free : nil
             if shardsReady, worker.canDenoise {
                 // Chunks take what the claim leaves (``shardsClaimed(peer:worker:claims:at:chunkLimit:)``).
@@ -112,8 +119,10 @@ extension CoordinatorCore {
         let id = Int64(clamping: failure.jobID)
         let reason = "\(Self.failureClass(failure.failureClass)) on \(worker.name): \(failure.message.prefix(500))"
         let work: WorkRef =
-            failure.kind == .decode
-            ? .chunk(job: id, Int(failure.chunk)) : .shard(job: id, ShardID(region: Int(failure.region), block: Int(failure.block)))
+            failure.kind == .encodePrompt
+            ? .encoding(job: id)
+            : failure.kind == .decode
+                ? .chunk(job: id, Int(failure.chunk)) : .shard(job: id, ShardID(region: Int(failure.region), block: Int(failure.block)))
         workers[peer]?.running[work] = nil
         guard let machine = machine(of: work), case .leased(let holder, let attempt, _) = machine.state, holder == worker.name,
             token(of: work) == Int(failure.attempt), !persisting.contains(work)

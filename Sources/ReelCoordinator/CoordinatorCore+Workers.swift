@@ -78,6 +78,8 @@ extension CoordinatorCore {
             lastSeen: now, leasesExtended: now)
         worker.decodeWarmup = warmups
         worker.modelDigests = digests
+        worker.textEncoders = Set(hello.modelInfos.filter { $0.textEncoder && models[$0.name] != nil }.map(\.name))
+        worker.canEncode = kinds.contains(.encodePrompt) && !worker.textEncoders.isEmpty
         if let previous, previous.bootID == bootID, !bootID.isEmpty {
             // The same process saying hello again (it thought us silent): it keeps
             // what it runs and the embeddings it holds, and nothing is re-recorded.
@@ -197,6 +199,7 @@ extension CoordinatorCore {
             for (index, machine) in (job.decode?.machines ?? []).enumerated() {
                 if let holder = machine.state.holder { held.append((.chunk(job: id, index), holder)) }
             }
+            if let holder = job.encoding?.machine.state.holder { held.append((.encoding(job: id), holder)) }
         }
         return held
     }

@@ -51,7 +51,7 @@ struct CoordinatorCore: Sendable {
         case .discardSent(let offer): return discardSent(offer)
         case .failure(let peer, let failure, let time): return self.failure(peer: peer, failure, at: time)
         case .peerUnreachable(let peer, let reason, let time): return workerLost(peer, reason: reason, at: time)
-        case .tick(let time): return checkWorkers(at: time) + checkLeases(at: time) + checkStarvation()
+        case .tick(let time): return checkWorkers(at: time) + checkLeases(at: time) + checkStarvation() + checkEncoders()
         case .loopPaused(let gap, let time): return loopPaused(gap: gap, at: time)
         case .heartbeatDue:
             return [.heartbeat(peers: Array(workers.keys), names: workers.values.map(\.name))]
@@ -86,6 +86,10 @@ struct CoordinatorCore: Sendable {
         case .markedReady(let job, let outcome): return markedReady(job: job, outcome: outcome)
         case .clipBlended(let job, let outcome): return clipBlended(job, outcome: outcome)
         case .videoJoined(let job, let outcome): return videoJoined(job, outcome: outcome)
+        case .encodingsClaimed(let peer, let worker, let claims, let time): return encodingsClaimed(peer: peer, worker: worker, claims: claims, at: time)
+        case .promptResult(let peer, let job, let token, let frames, let time): return promptResult(peer: peer, job: job, token: token, frames: frames, at: time)
+        case .promptRecorded(let peer, let worker, let job, let attempt, let outcome, let time):
+            return promptRecorded(peer: peer, worker: worker, job: job, attempt: attempt, outcome: outcome, at: time)
         }
     }
 
@@ -105,6 +109,7 @@ struct CoordinatorCore: Sendable {
         case .chunk(let job, let chunk):
             guard let decode = jobs[job]?.decode, decode.machines.indices.contains(chunk) else { return nil }
             return decode.machines[chunk]
+        case .encoding(let job): return jobs[job]?.encoding?.machine
         }
     }
 
@@ -114,6 +119,7 @@ struct CoordinatorCore: Sendable {
         case .chunk(let job, let chunk):
             guard let decode = jobs[job]?.decode, decode.tokens.indices.contains(chunk) else { return nil }
             return decode.tokens[chunk]
+        case .encoding(let job): return jobs[job]?.encoding?.token
         }
     }
 
@@ -121,6 +127,7 @@ struct CoordinatorCore: Sendable {
         switch work {
         case .shard(let job, let shard): jobs[job]?.shards[shard]?.machine = machine
         case .chunk(let job, let chunk): jobs[job]?.decode?.machines[chunk] = machine
+        case .encoding(let job): jobs[job]?.encoding?.machine = machine
         }
     }
 
@@ -146,6 +153,7 @@ extension WorkRef {
         switch self {
         case .shard(_, let shard): return .shard(shard)
         case .chunk(_, let chunk): return .decodeChunk(chunk)
+        case .encoding: return .promptEncoding
         }
     }
 
@@ -153,6 +161,7 @@ extension WorkRef {
         switch item {
         case .shard(let shard): self = .shard(job: job, shard)
         case .decodeChunk(let chunk): self = .chunk(job: job, chunk)
+        case .promptEncoding: self = .encoding(job: job)
         }
     }
 }

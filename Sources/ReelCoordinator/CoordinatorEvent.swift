@@ -63,6 +63,11 @@ enum CoordinatorEvent: Sendable {
     case markedReady(job: Int64, outcome: Result<[ShardID], StoreFailure>)
     case clipBlended(Int64, outcome: Result<BlendedClip, OffLoopFailure>)
     case videoJoined(Int64, outcome: Result<String, OffLoopFailure>)
+    /// Prompt encodings the database leased to the worker (or why the claim failed).
+    case encodingsClaimed(peer: PeerID, worker: String, claims: Result<[EncodingClaim], StoreFailure>, at: LoopTime)
+    /// A worker's encoded prompt arrived (pulled); `frames` are checked on the `records` lane.
+    case promptResult(PeerID, job: Int64, token: Int, frames: [Data], at: LoopTime)
+    case promptRecorded(peer: PeerID, worker: String, job: Int64, attempt: Int, outcome: PromptRecordOutcome, at: LoopTime)
 }
 
 /// A decode chunk the database leased: the chunk and its fencing token.

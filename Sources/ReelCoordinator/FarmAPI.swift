@@ -80,6 +80,12 @@ public enum FarmAPI {
         /// When the job's embeddings, latents and video were deleted under the
         /// result retention policy (`--keep-results-days`); absent while kept.
         public var expiredAt: Date?
+        /// Where the prompt embeddings came from: "stand-in", "file", "encoded on
+        /// a worker", "encoded on a worker (cached)"; absent for older jobs.
+        public var embeddings: String? = nil
+        /// Why the job waits, when it waits on something other than workers' slots
+        /// (its prompt encoding).
+        public var waiting: String? = nil
     }
 
     /// One line of `GET /v1/workers`.

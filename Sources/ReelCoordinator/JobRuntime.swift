@@ -10,8 +10,12 @@ struct JobRuntime: Sendable {
     let model: ModelGeometry
     let plan: Plan
     /// Content addresses of the prompt embeddings (and negative, with guidance).
-    let promptSHA: String
-    let negativeSHA: String?
+    /// Empty while ``encoding`` is not done (no shard is ready before it is).
+    var promptSHA: String
+    var negativeSHA: String?
+    /// The prompt encoded on a worker, for a model with a text encoder whose
+    /// embeddings were neither given nor cached.
+    var encoding: PromptEncodingProgress?
     /// Warm-up latent frames per decode chunk, as the workers' VAE needs.
     let decodeWarmup: Int?
     var machine: JobStateMachine

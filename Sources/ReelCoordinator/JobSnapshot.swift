@@ -15,6 +15,15 @@ struct JobSnapshot: Sendable {
     var shards: [(shard: ShardID, row: ItemSnapshot)]
     /// Its decode chunks (a decoding job's), in the order stored.
     var chunks: [StoredChunk]
+    /// Its prompt encoding, while the job waits on one (no prompt embeddings yet).
+    var encoding: StoredEncoding? = nil
+}
+
+/// A `prompt_encodings` row: the texts and the lease's state.
+struct StoredEncoding: Sendable {
+    var prompt: String
+    var negativePrompt: String?
+    var row: ItemSnapshot
 }
 
 /// A `decode_chunks` row: the chunk and its state.

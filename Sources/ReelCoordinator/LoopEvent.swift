@@ -23,6 +23,8 @@ enum LoopEvent: Sendable {
     case jobStored(Result<JobRuntime, OffLoopFailure>, reply: @Sendable (Result<CoordinatorMailbox.Reply, APIError>) -> Void)
     /// A large message's envelope, parsed off the loop (or why it is malformed).
     case envelopeParsed(peer: PeerID, frames: [Data], envelope: Result<Reel_V1_Envelope, WireError>)
+    /// An encoded prompt was checked, stored and recorded, or not.
+    case promptRecorded(peer: PeerID, worker: String, job: Int64, attempt: Int, outcome: PromptRecordOutcome)
     /// Nothing for the loop to do (an event log write, say).
     case none
 }

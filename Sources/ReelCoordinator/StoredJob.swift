@@ -9,6 +9,8 @@ struct StoredJob: Codable, Sendable {
     var model: ModelGeometry
     /// Warm-up latent frames per decode chunk (the VAE's receptive field).
     var decodeWarmup: Int?
+    /// Where the prompt embeddings came from (absent in jobs stored before it was recorded).
+    var embeddings: EmbeddingsSource? = nil
 
     func json() throws -> String {
         String(decoding: try FarmAPI.encoder().encode(self), as: UTF8.self)

@@ -31,7 +31,12 @@ extension Reel_V1_Envelope {
         case .decodeAssignment(var message)?:
             try Self.visit(&message, \.latents, \.hasLatents, "decode_assignment.latents", required: true, visit)
             body = .decodeAssignment(message)
-        case .hello?, .decodeResult?, .welcome?, .refusal?, .heartbeat?, .goodbye?, .shardFailure?, .cancel?, .resultOffer?, .resultPull?, nil:
+        case .promptResult(var message)?:
+            try Self.visit(&message, \.positive, \.hasPositive, "prompt_result.positive", required: true, visit)
+            try Self.visit(&message, \.negative, \.hasNegative, "prompt_result.negative", required: false, visit)
+            body = .promptResult(message)
+        case .hello?, .decodeResult?, .welcome?, .refusal?, .heartbeat?, .goodbye?, .shardFailure?, .cancel?, .resultOffer?, .resultPull?,
+            .promptAssignment?, nil:
             break
         }
     }

@@ -19,6 +19,8 @@ public final class ModelExecutor: ShardExecutor, @unchecked Sendable {
     private var contextOrder: [String] = []
     /// Prompts a worker keeps prepared; a farm runs few prompts at a time.
     private let contextCapacity = 8
+    /// umT5 text encoders, loaded on a model's first prompt (``encodePrompt(_:)``).
+    let promptEncoders = PromptEncoders()
 
     public init(directory: String) {
         self.directory = directory

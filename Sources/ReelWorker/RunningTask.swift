@@ -5,7 +5,7 @@ import ReelWire
 
 /// What the worker is running, keyed as the coordinator names it.
 struct RunningKey: Hashable, Sendable {
-    enum Kind: Hashable, Sendable { case shard(ShardID), chunk(Int) }
+    enum Kind: Hashable, Sendable { case shard(ShardID), chunk(Int), encoding }
     var job: Int64
     var kind: Kind
     /// The coordinator's fencing token for this lease.
@@ -23,6 +23,8 @@ struct RunningKey: Hashable, Sendable {
         case .chunk(let chunk):
             work.kind = .decode
             work.chunk = UInt32(chunk)
+        case .encoding:
+            work.kind = .encodePrompt
         }
         return work
     }
@@ -42,10 +44,12 @@ final class RunningTask: @unchecked Sendable {
     }
 }
 
-/// What a task produces: a shard's latents, or a decode chunk's encoded segment.
+/// What a task produces: a shard's latents, a decode chunk's encoded segment, or
+/// a job's encoded prompts.
 enum TaskOutput: Sendable {
     case latents(Tensor)
     case segment(bytes: [UInt8], frames: Int)
+    case embeddings(EncodedPrompts)
 }
 
 /// A task's outcome, handed from its thread to the loop.

@@ -17,9 +17,21 @@ public protocol ShardExecutor: Sendable {
     /// Decodes one chunk, handing its pixel frames `(3, n, H, W)` in [−1, 1] to
     /// `emit` as the decoder produces them (a long chunk is never whole in memory).
     func decode(_ task: DecodeTask, emit: (Tensor) throws(WorkerError) -> Void) throws(WorkerError)
+    /// Whether `model`'s folder has a real text encoder (`tokenizer/`, `text_encoder/`).
+    func hasTextEncoder(model: String) -> Bool
+    /// Whether that encoder is in memory already (loading it takes long).
+    func textEncoderLoaded(model: String) -> Bool
+    /// Encodes a job's prompts as WanPipeline.encode_prompt does.
+    func encodePrompt(_ task: PromptTask) throws(WorkerError) -> EncodedPrompts
 }
 
 extension ShardExecutor {
     /// Executors that cannot tell their weights apart say nothing.
     public func digest(model: String) -> String { "" }
+    /// Executors without text encoders (the farm benchmark's) never encode prompts.
+    public func hasTextEncoder(model: String) -> Bool { false }
+    public func textEncoderLoaded(model: String) -> Bool { false }
+    public func encodePrompt(_ task: PromptTask) throws(WorkerError) -> EncodedPrompts {
+        throw WorkerError(.modelNotFound, "this worker has no text encoder for model '\(task.model)'")
+    }
 }

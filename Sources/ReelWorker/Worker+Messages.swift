@@ -48,6 +48,8 @@ extension Worker {
             accept(assignment, message: message)
         case .decodeAssignment(let assignment)?:
             accept(assignment, message: message)
+        case .promptAssignment(let assignment)?:
+            accept(assignment)
         case .cancel(let cancel)?:
             // The task sees the flag between sampling steps and stops there.
             for (key, task) in running where key.matches(cancel.item) { task.cancelled = true }
@@ -152,7 +154,7 @@ extension Worker {
 
     /// Runs `work` on its own thread when a slot is free, else queues it (the
     /// prefetched assignment); the loop picks up the outcome.
-    private func start(_ key: RunningKey, _ work: @escaping Work) {
+    func start(_ key: RunningKey, _ work: @escaping Work) {
         guard running.count < config.slots else {
             queued.append((key, work))
             return
@@ -232,6 +234,13 @@ extension Worker {
                 timings.computeMs = UInt64(done.computeMilliseconds)
                 result.timings = timings
                 envelope.body = .decodeResult(result)
+            case (.encoding, .embeddings(let encoded)):
+                do {
+                    (envelope, tensors) = try promptResult(done, encoded)
+                } catch {
+                    sendFailure(done.key, WorkerError(.internalError, "cannot encode the result: \(error)"))
+                    return
+                }
             default:
                 sendFailure(done.key, WorkerError(.internalError, "the task produced the wrong kind of output"))
                 return
@@ -281,6 +290,7 @@ extension RunningKey {
         switch kind {
         case .shard(let shard): return cancel.kind == .denoise && Int(cancel.region) == shard.region && Int(cancel.block) == shard.block
         case .chunk(let chunk): return cancel.kind == .decode && Int(cancel.chunk) == chunk
+        case .encoding: return cancel.kind == .encodePrompt
         }
     }
 }

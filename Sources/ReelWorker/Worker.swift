@@ -154,6 +154,7 @@ public final class Worker {
         hello.software = "reel"
         hello.bootID = bootID
         var canDecode = false
+        var canEncode = false
         do {
             let models = try executor.models()
             hello.models = models.map(\.name)
@@ -162,6 +163,8 @@ public final class Worker {
                 info.decodeWarmupFrames = UInt32(executor.decodeWarmup(model: model.name))
                 info.digest = executor.digest(model: model.name)
                 if info.decodeWarmupFrames > 0 { canDecode = true }
+                info.textEncoder = executor.hasTextEncoder(model: model.name)
+                if info.textEncoder, config.encodesPrompts { canEncode = true }
                 return info
             }
         } catch {
@@ -169,6 +172,8 @@ public final class Worker {
         }
         // Offer only what this worker can do: decoding needs a model with a VAE.
         hello.kinds = canDecode ? [.denoise, .decode] : [.denoise]
+        // Encoding prompts needs a model folder with tokenizer/ and text_encoder/.
+        if canEncode { hello.kinds.append(.encodePrompt) }
         var envelope = Reel_V1_Envelope()
         envelope.body = .hello(hello)
         _ = send(envelope)

@@ -18,6 +18,9 @@ public struct WorkerConfig: Sendable {
     public var maxMessageBytes: Int
     /// How long SIGTERM waits for running shards before handing them back.
     public var drainTimeout: Duration
+    /// Whether it encodes prompts for its models that have a text encoder
+    /// (`reel worker --no-prompt-encoding` leaves that to other workers).
+    public var encodesPrompts = true
 
     public init(
         coordinator: String, name: String, slots: Int = 1, threads: Int = ProcessInfo.processInfo.activeProcessorCount,

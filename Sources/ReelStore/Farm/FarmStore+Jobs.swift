@@ -156,6 +156,9 @@ extension FarmStore {
                 """
                 UPDATE decode_chunks SET state = 'ready', tries = 0 WHERE job_id = $1 AND state = 'failed'
                 """, [.int64(id)], name: "reset failed decode chunks")
+            try connection.execute(
+                "UPDATE prompt_encodings SET state = 'ready', tries = 0 WHERE job_id = $1 AND state = 'failed'",
+                [.int64(id)], name: "reset a failed prompt encoding")
             for table in LeaseTable.all {
                 try connection.execute(
                     "UPDATE \(table.table) SET tries = 0 WHERE job_id = $1 AND state IN ('pending', 'ready') AND tries > 0",

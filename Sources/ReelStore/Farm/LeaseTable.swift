@@ -14,7 +14,12 @@ struct LeaseTable: Sendable {
     static let decodeChunks = LeaseTable(
         table: "decode_chunks", keyColumns: ["chunk"], jobState: .decoding, eventPrefix: "chunk")
 
-    static let all = [shards, decodeChunks]
+    /// A job's prompt encoding is handed out while the job runs: its shards wait
+    /// (pending) until the encoding is done.
+    static let promptEncodings = LeaseTable(
+        table: "prompt_encodings", keyColumns: ["encoding"], jobState: .running, eventPrefix: "prompt")
+
+    static let all = [shards, decodeChunks, promptEncodings]
 
     /// `t.block = $2 AND t.region = $3` for parameters starting at `first`.
     func keyMatch(alias: String, firstParameter first: Int) -> String {
@@ -23,6 +28,7 @@ struct LeaseTable: Sendable {
 
     /// The item of a row holding `job_id` and the key columns.
     func item(_ row: PostgresRow) throws(StoreError) -> WorkItem {
+        if table == Self.promptEncodings.table { return .promptEncoding }
         if keyColumns.count == 1 { return .decodeChunk(try row.get("chunk")) }
         return .shard(ShardID(region: try row.get("region"), block: try row.get("block")))
     }
@@ -39,6 +45,7 @@ struct LeaseTable: Sendable {
         switch item {
         case .shard(let id): return [.int(id.block), .int(id.region)]
         case .decodeChunk(let chunk): return [.int(chunk)]
+        case .promptEncoding: return [.int(0)]
         }
     }
 }

@@ -1,18 +1,21 @@
 import ReelPlan
 
-/// A unit of work handed out under a lease: a denoising shard or a decode chunk.
-/// Both live in tables with the same lease columns and follow the same rules.
+/// A unit of work handed out under a lease: a denoising shard, a decode chunk or a
+/// job's prompt encoding. All live in tables with the same lease columns and follow the same rules.
 public enum WorkItem: Hashable, Sendable, CustomStringConvertible {
     /// A region denoised through a step block.
     case shard(ShardID)
     /// A span of frames decoded by the VAE.
     case decodeChunk(Int)
+    /// A job's prompt (and negative prompt) encoded by the model's text encoder.
+    case promptEncoding
 
     /// `r3/b1` or `chunk 2`.
     public var description: String {
         switch self {
         case .shard(let id): return id.description
         case .decodeChunk(let chunk): return "chunk \(chunk)"
+        case .promptEncoding: return "prompt encoding"
         }
     }
 
@@ -20,6 +23,7 @@ public enum WorkItem: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .shard: return .shards
         case .decodeChunk: return .decodeChunks
+        case .promptEncoding: return .promptEncodings
         }
     }
 

@@ -22,8 +22,8 @@
 ///
 /// Field-number plan: 1-15 (one-byte tags) hold the fields every sender sets;
 /// numbers are never reused; removed fields are `reserved`. Envelope bodies are
-/// grouped by exchange (10s handshake, 20s denoising, 30s decoding, 40s control)
-/// so each group can grow in place.
+/// grouped by exchange (10s handshake, 20s denoising, 30s decoding, 40s control,
+/// 50s prompt encoding) so each group can grow in place.
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -88,6 +88,11 @@ public nonisolated enum Reel_V1_WorkKind: SwiftProtobuf.Enum, Swift.CaseIterable
 
   /// Decode a chunk of latent frames to pixels with the VAE (DecodeAssignment).
   case decode // = 2
+
+  /// Encode a job's prompt (and negative prompt) with the model folder's umT5
+  /// text encoder (PromptAssignment). Offered only by a worker that has loaded,
+  /// or can load, `tokenizer/` and `text_encoder/` of the model.
+  case encodePrompt // = 3
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -99,6 +104,7 @@ public nonisolated enum Reel_V1_WorkKind: SwiftProtobuf.Enum, Swift.CaseIterable
     case 0: self = .unspecified
     case 1: self = .denoise
     case 2: self = .decode
+    case 3: self = .encodePrompt
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -108,6 +114,7 @@ public nonisolated enum Reel_V1_WorkKind: SwiftProtobuf.Enum, Swift.CaseIterable
     case .unspecified: return 0
     case .denoise: return 1
     case .decode: return 2
+    case .encodePrompt: return 3
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -117,6 +124,7 @@ public nonisolated enum Reel_V1_WorkKind: SwiftProtobuf.Enum, Swift.CaseIterable
     .unspecified,
     .denoise,
     .decode,
+    .encodePrompt,
   ]
 
 }
@@ -409,6 +417,22 @@ public nonisolated struct Reel_V1_Envelope: Sendable {
     set {body = .goodbye(newValue)}
   }
 
+  public var promptAssignment: Reel_V1_PromptAssignment {
+    get {
+      if case .promptAssignment(let v)? = body {return v}
+      return Reel_V1_PromptAssignment()
+    }
+    set {body = .promptAssignment(newValue)}
+  }
+
+  public var promptResult: Reel_V1_PromptResult {
+    get {
+      if case .promptResult(let v)? = body {return v}
+      return Reel_V1_PromptResult()
+    }
+    set {body = .promptResult(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   /// Exactly one body. An envelope without a body, or with a body this version
@@ -427,6 +451,8 @@ public nonisolated struct Reel_V1_Envelope: Sendable {
     case decodeResult(Reel_V1_DecodeResult)
     case cancel(Reel_V1_Cancel)
     case goodbye(Reel_V1_Goodbye)
+    case promptAssignment(Reel_V1_PromptAssignment)
+    case promptResult(Reel_V1_PromptResult)
 
   }
 
@@ -533,6 +559,11 @@ public nonisolated struct Reel_V1_ModelInfo: Sendable {
   /// never rendered by two different checkpoints that share a folder name.
   public var digest: String = String()
 
+  /// The folder has `tokenizer/` and `text_encoder/` (a real umT5 text encoder):
+  /// prompts for this model are encoded by a worker, never by the stand-in
+  /// embedder. A worker that can encode them also lists WORK_KIND_ENCODE_PROMPT.
+  public var textEncoder: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -606,7 +637,8 @@ public nonisolated struct Reel_V1_Refusal: Sendable {
   public init() {}
 }
 
-/// Names one work item: a shard (denoise) or a decode chunk, at one attempt.
+/// Names one work item: a shard (denoise), a decode chunk, or a job's prompt
+/// encoding (kind alone: a job has one), at one attempt.
 public nonisolated struct Reel_V1_WorkItem: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -1041,7 +1073,8 @@ public nonisolated struct Reel_V1_ShardFailure: Sendable {
   /// Human-readable detail (the error, naming the value or tensor).
   public var message: String = String()
 
-  /// WORK_KIND_DENOISE (or unspecified) for shards, WORK_KIND_DECODE for chunks.
+  /// WORK_KIND_DENOISE (or unspecified) for shards, WORK_KIND_DECODE for chunks,
+  /// WORK_KIND_ENCODE_PROMPT for a prompt encoding (job_id alone names it).
   public var kind: Reel_V1_WorkKind = .unspecified
 
   /// Decode: the chunk index.
@@ -1170,6 +1203,92 @@ public nonisolated struct Reel_V1_DecodeResult: Sendable {
   fileprivate var _timings: Reel_V1_Timings? = nil
 }
 
+/// Coordinator -> worker: encode a job's prompt (and, with guidance, its negative
+/// prompt) with the model's umT5 text encoder, as WanPipeline.encode_prompt does:
+/// prompt cleaning, tokenizing to `max_tokens`, the encoder, rows past the prompt's
+/// tokens zeroed. A job has one such item; its shards wait for it.
+public nonisolated struct Reel_V1_PromptAssignment: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var jobID: UInt64 = 0
+
+  public var attempt: UInt32 = 0
+
+  /// Model (folder name); the worker listed it with text_encoder set.
+  public var model: String = String()
+
+  /// The prompt as the user wrote it (the worker cleans it).
+  public var prompt: String = String()
+
+  /// Whether to encode `negative_prompt` too (guidance > 1); an empty negative
+  /// prompt is then encoded as the empty string, as diffusers does.
+  public var negative: Bool = false
+
+  public var negativePrompt: String = String()
+
+  /// Rows of each embedding (the transformer's text tokens, 512 for Wan 2.1).
+  public var maxTokens: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Worker -> coordinator: the encoded prompt, pulled like every result.
+public nonisolated struct Reel_V1_PromptResult: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var jobID: UInt64 {
+    get {_storage._jobID}
+    set {_uniqueStorage()._jobID = newValue}
+  }
+
+  public var attempt: UInt32 {
+    get {_storage._attempt}
+    set {_uniqueStorage()._attempt = newValue}
+  }
+
+  /// [1, max_tokens, text_dim] prompt embeddings. Required.
+  public var positive: Reel_V1_TensorHeader {
+    get {_storage._positive ?? Reel_V1_TensorHeader()}
+    set {_uniqueStorage()._positive = newValue}
+  }
+  /// Returns true if `positive` has been explicitly set.
+  public var hasPositive: Bool {_storage._positive != nil}
+  /// Clears the value of `positive`. Subsequent reads from it will return its default value.
+  public mutating func clearPositive() {_uniqueStorage()._positive = nil}
+
+  /// [1, max_tokens, text_dim] negative prompt embeddings; present exactly when
+  /// the assignment asked for them.
+  public var negative: Reel_V1_TensorHeader {
+    get {_storage._negative ?? Reel_V1_TensorHeader()}
+    set {_uniqueStorage()._negative = newValue}
+  }
+  /// Returns true if `negative` has been explicitly set.
+  public var hasNegative: Bool {_storage._negative != nil}
+  /// Clears the value of `negative`. Subsequent reads from it will return its default value.
+  public mutating func clearNegative() {_uniqueStorage()._negative = nil}
+
+  public var timings: Reel_V1_Timings {
+    get {_storage._timings ?? Reel_V1_Timings()}
+    set {_uniqueStorage()._timings = newValue}
+  }
+  /// Returns true if `timings` has been explicitly set.
+  public var hasTimings: Bool {_storage._timings != nil}
+  /// Clears the value of `timings`. Subsequent reads from it will return its default value.
+  public mutating func clearTimings() {_uniqueStorage()._timings = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "reel.v1"
@@ -1179,7 +1298,7 @@ nonisolated extension Reel_V1_DType: SwiftProtobuf._ProtoNameProviding {
 }
 
 nonisolated extension Reel_V1_WorkKind: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0WORK_KIND_UNSPECIFIED\0\u{1}WORK_KIND_DENOISE\0\u{1}WORK_KIND_DECODE\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0WORK_KIND_UNSPECIFIED\0\u{1}WORK_KIND_DENOISE\0\u{1}WORK_KIND_DECODE\0\u{1}WORK_KIND_ENCODE_PROMPT\0")
 }
 
 nonisolated extension Reel_V1_RefusalReason: SwiftProtobuf._ProtoNameProviding {
@@ -1247,7 +1366,7 @@ nonisolated extension Reel_V1_TensorHeader: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Reel_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Envelope"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{1}sequence\0\u{2}\u{8}hello\0\u{1}welcome\0\u{1}refusal\0\u{1}heartbeat\0\u{4}\u{7}shard_assignment\0\u{3}shard_result\0\u{3}shard_failure\0\u{3}result_offer\0\u{3}result_pull\0\u{4}\u{6}decode_assignment\0\u{3}decode_result\0\u{2}\u{9}cancel\0\u{2}\u{2}goodbye\0\u{b}drain\0\u{c})\u{1}")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{1}sequence\0\u{2}\u{8}hello\0\u{1}welcome\0\u{1}refusal\0\u{1}heartbeat\0\u{4}\u{7}shard_assignment\0\u{3}shard_result\0\u{3}shard_failure\0\u{3}result_offer\0\u{3}result_pull\0\u{4}\u{6}decode_assignment\0\u{3}decode_result\0\u{2}\u{9}cancel\0\u{2}\u{2}goodbye\0\u{4}\u{8}prompt_assignment\0\u{3}prompt_result\0\u{b}drain\0\u{c})\u{1}")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1426,6 +1545,32 @@ nonisolated extension Reel_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._Me
           self.body = .goodbye(v)
         }
       }()
+      case 50: try {
+        var v: Reel_V1_PromptAssignment?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .promptAssignment(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .promptAssignment(v)
+        }
+      }()
+      case 51: try {
+        var v: Reel_V1_PromptResult?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .promptResult(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .promptResult(v)
+        }
+      }()
       default: break
       }
     }
@@ -1494,6 +1639,14 @@ nonisolated extension Reel_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._Me
     case .goodbye?: try {
       guard case .goodbye(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 42)
+    }()
+    case .promptAssignment?: try {
+      guard case .promptAssignment(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 50)
+    }()
+    case .promptResult?: try {
+      guard case .promptResult(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 51)
     }()
     case nil: break
     }
@@ -1591,7 +1744,7 @@ nonisolated extension Reel_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._Messa
 
 nonisolated extension Reel_V1_ModelInfo: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ModelInfo"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{3}latent_channels\0\u{3}temporal_stride\0\u{3}spatial_stride\0\u{3}patch_frames\0\u{3}patch_height\0\u{3}patch_width\0\u{1}layers\0\u{1}width\0\u{3}ffn_width\0\u{1}heads\0\u{3}text_tokens\0\u{3}text_dim\0\u{3}decode_warmup_frames\0\u{1}digest\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{3}latent_channels\0\u{3}temporal_stride\0\u{3}spatial_stride\0\u{3}patch_frames\0\u{3}patch_height\0\u{3}patch_width\0\u{1}layers\0\u{1}width\0\u{3}ffn_width\0\u{1}heads\0\u{3}text_tokens\0\u{3}text_dim\0\u{3}decode_warmup_frames\0\u{1}digest\0\u{3}text_encoder\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1614,6 +1767,7 @@ nonisolated extension Reel_V1_ModelInfo: SwiftProtobuf.Message, SwiftProtobuf._M
       case 13: try { try decoder.decodeSingularUInt32Field(value: &self.textDim) }()
       case 14: try { try decoder.decodeSingularUInt32Field(value: &self.decodeWarmupFrames) }()
       case 15: try { try decoder.decodeSingularStringField(value: &self.digest) }()
+      case 16: try { try decoder.decodeSingularBoolField(value: &self.textEncoder) }()
       default: break
       }
     }
@@ -1665,6 +1819,9 @@ nonisolated extension Reel_V1_ModelInfo: SwiftProtobuf.Message, SwiftProtobuf._M
     if !self.digest.isEmpty {
       try visitor.visitSingularStringField(value: self.digest, fieldNumber: 15)
     }
+    if self.textEncoder != false {
+      try visitor.visitSingularBoolField(value: self.textEncoder, fieldNumber: 16)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1684,6 +1841,7 @@ nonisolated extension Reel_V1_ModelInfo: SwiftProtobuf.Message, SwiftProtobuf._M
     if lhs.textDim != rhs.textDim {return false}
     if lhs.decodeWarmupFrames != rhs.decodeWarmupFrames {return false}
     if lhs.digest != rhs.digest {return false}
+    if lhs.textEncoder != rhs.textEncoder {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2741,6 +2899,164 @@ nonisolated extension Reel_V1_DecodeResult: SwiftProtobuf.Message, SwiftProtobuf
     if lhs.segment != rhs.segment {return false}
     if lhs.segmentSha256 != rhs.segmentSha256 {return false}
     if lhs.frameCount != rhs.frameCount {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Reel_V1_PromptAssignment: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PromptAssignment"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{1}attempt\0\u{1}model\0\u{1}prompt\0\u{1}negative\0\u{3}negative_prompt\0\u{3}max_tokens\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.jobID) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.attempt) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.model) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.prompt) }()
+      case 5: try { try decoder.decodeSingularBoolField(value: &self.negative) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.negativePrompt) }()
+      case 7: try { try decoder.decodeSingularUInt32Field(value: &self.maxTokens) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.jobID != 0 {
+      try visitor.visitSingularUInt64Field(value: self.jobID, fieldNumber: 1)
+    }
+    if self.attempt != 0 {
+      try visitor.visitSingularUInt32Field(value: self.attempt, fieldNumber: 2)
+    }
+    if !self.model.isEmpty {
+      try visitor.visitSingularStringField(value: self.model, fieldNumber: 3)
+    }
+    if !self.prompt.isEmpty {
+      try visitor.visitSingularStringField(value: self.prompt, fieldNumber: 4)
+    }
+    if self.negative != false {
+      try visitor.visitSingularBoolField(value: self.negative, fieldNumber: 5)
+    }
+    if !self.negativePrompt.isEmpty {
+      try visitor.visitSingularStringField(value: self.negativePrompt, fieldNumber: 6)
+    }
+    if self.maxTokens != 0 {
+      try visitor.visitSingularUInt32Field(value: self.maxTokens, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Reel_V1_PromptAssignment, rhs: Reel_V1_PromptAssignment) -> Bool {
+    if lhs.jobID != rhs.jobID {return false}
+    if lhs.attempt != rhs.attempt {return false}
+    if lhs.model != rhs.model {return false}
+    if lhs.prompt != rhs.prompt {return false}
+    if lhs.negative != rhs.negative {return false}
+    if lhs.negativePrompt != rhs.negativePrompt {return false}
+    if lhs.maxTokens != rhs.maxTokens {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Reel_V1_PromptResult: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PromptResult"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{1}attempt\0\u{1}positive\0\u{1}negative\0\u{1}timings\0")
+
+  fileprivate class _StorageClass {
+    var _jobID: UInt64 = 0
+    var _attempt: UInt32 = 0
+    var _positive: Reel_V1_TensorHeader? = nil
+    var _negative: Reel_V1_TensorHeader? = nil
+    var _timings: Reel_V1_Timings? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _jobID = source._jobID
+      _attempt = source._attempt
+      _positive = source._positive
+      _negative = source._negative
+      _timings = source._timings
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularUInt64Field(value: &_storage._jobID) }()
+        case 2: try { try decoder.decodeSingularUInt32Field(value: &_storage._attempt) }()
+        case 3: try { try decoder.decodeSingularMessageField(value: &_storage._positive) }()
+        case 4: try { try decoder.decodeSingularMessageField(value: &_storage._negative) }()
+        case 5: try { try decoder.decodeSingularMessageField(value: &_storage._timings) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if _storage._jobID != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._jobID, fieldNumber: 1)
+      }
+      if _storage._attempt != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._attempt, fieldNumber: 2)
+      }
+      try { if let v = _storage._positive {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+      } }()
+      try { if let v = _storage._negative {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+      } }()
+      try { if let v = _storage._timings {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+      } }()
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Reel_V1_PromptResult, rhs: Reel_V1_PromptResult) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._jobID != rhs_storage._jobID {return false}
+        if _storage._attempt != rhs_storage._attempt {return false}
+        if _storage._positive != rhs_storage._positive {return false}
+        if _storage._negative != rhs_storage._negative {return false}
+        if _storage._timings != rhs_storage._timings {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

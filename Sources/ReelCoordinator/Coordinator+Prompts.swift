@@ -1,0 +1,155 @@
+import Foundation
+import Logging
+import ReelHash
+import ReelPlan
+import ReelStore
+import ReelTensor
+import ReelWire
+
+/// Prompt encodings' I/O: claims, and encoded prompts checked, stored and
+/// committed on the `records` lane (the decisions are in `CoordinatorCore+Prompts.swift`).
+extension Coordinator {
+    func claimEncodings(peer: PeerID, worker: String, models: [String], limit: Int, at time: LoopTime) {
+        let claims = Result { () throws(StoreError) in
+            try store.claimPromptEncodings(
+                worker: worker, models: models, limit: limit, now: time.stamp, leaseDuration: config.policy.leaseDuration,
+                maxTries: config.policy.maxAttempts, blocklistThreshold: config.blocklistThreshold)
+        }
+        .map { $0.map { EncodingClaim(job: $0.job, attempt: $0.status.attempt) } }
+        .mapError { StoreFailure("\($0)") }
+        feed(.encodingsClaimed(peer: peer, worker: worker, claims: claims, at: time))
+    }
+
+    /// Checks the tensors (shape `[1, textTokens, textDim]`, finite), stores each
+    /// as the `(L, D)` floats `--prompt-embeds` would have stored (so the blob is
+    /// the same), and commits, off the loop.
+    func recordPromptResult(_ order: PromptResultOrder) {
+        let blobs = blobs, store = recordStore, window = config.recordRetryWindow, logger = logger, limits = WireLimits(maxMessageBytes: config.maxMessageBytes)
+        records.submit {
+            let outcome: PromptRecordOutcome
+            do {
+                let message = try WireCodec.decode(order.frames, limits: limits)
+                guard case .promptResult(let result)? = message.envelope.body else {
+                    return Self.promptRecorded(order, .invalid("the message is not a prompt result"))
+                }
+                let expected = [1, order.textTokens, order.textDim]
+                func values(_ header: Reel_V1_TensorHeader, _ name: String) throws -> [Float]? {
+                    guard let tensor = message.tensor(for: header) else { return nil }
+                    guard tensor.shape == expected else { throw PromptResultError("\(name) has shape \(tensor.shape), expected \(expected)") }
+                    let floats = tensor.values
+                    guard floats.allSatisfy(\.isFinite) else { throw PromptResultError("\(name) contains NaN or Inf") }
+                    return floats
+                }
+                guard let positive = try values(result.positive, "prompt_result.positive") else {
+                    return Self.promptRecorded(order, .invalid("prompt_result.positive is missing"))
+                }
+                let negative = result.hasNegative ? try values(result.negative, "prompt_result.negative") : nil
+                guard (negative != nil) == order.negative else {
+                    return Self.promptRecorded(order, .invalid(order.negative ? "prompt_result.negative is missing" : "prompt_result.negative was not asked for"))
+                }
+                let promptSHA = try blobs.putFloats(positive)
+                let negativeSHA = try negative.map { values throws(StoreError) in try blobs.putFloats(values) }
+                outcome = Self.commitEncoding(order, store: store.value, window: window, logger: logger, promptSHA: promptSHA, negativeSHA: negativeSHA)
+            } catch let error as WireError {
+                outcome = .invalid("\(error)")
+            } catch let error as PromptResultError {
+                outcome = .invalid(error.description)
+            } catch {
+                outcome = .unrecorded("cannot store the prompt embeddings: \(error)")
+            }
+            return Self.promptRecorded(order, outcome)
+        }
+    }
+
+    private static func promptRecorded(_ order: PromptResultOrder, _ outcome: PromptRecordOutcome) -> LoopEvent {
+        .promptRecorded(peer: order.peer, worker: order.worker, job: order.job, attempt: order.token, outcome: outcome)
+    }
+
+    private static func commitEncoding(
+        _ order: PromptResultOrder, store: FarmStore, window: Duration, logger: Logger, promptSHA: String, negativeSHA: String?
+    ) -> PromptRecordOutcome {
+        let outcome = recordWithRetry(store: store, window: window, logger: logger, item: .promptEncoding, job: order.job, sha: promptSHA) {
+            try store.completePromptEncoding(
+                job: order.job, attempt: order.token, worker: order.worker, model: order.model, promptSHA: promptSHA,
+                negativeSHA: negativeSHA, readyShards: order.firstShards) ? [] : nil
+        } settle: { (status: WorkStatus) -> [ShardID]? in
+            status.state == .done && status.outputSHA == promptSHA && status.attempt == order.token ? [] : nil
+        }
+        switch outcome {
+        case .committed: return .committed(promptSHA: promptSHA, negativeSHA: negativeSHA)
+        case .stale(let why): return .stale(why)
+        case .invalid(let why): return .invalid(why)
+        case .unrecorded(let why): return .unrecorded(why)
+        }
+    }
+}
+
+/// An encoded prompt a worker sent that cannot be used (shape, NaN).
+struct PromptResultError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension Coordinator {
+    /// Stores a job whose prompt a worker encodes, off the loop: from the
+    /// embeddings cache if the same model digest and texts were encoded before
+    /// (the job then starts like any other), or with a prompt encoding its shards
+    /// wait on.
+    func submitForEncoding(_ admitted: AdmittedJob, reply: @escaping @Sendable (Result<CoordinatorMailbox.Reply, APIError>) -> Void) throws {
+        guard let texts = admitted.encoding else { return }
+        let (request, model, plan) = (admitted.request, admitted.model, admitted.plan)
+        let warmup = core.decodeWarmup(of: request.model)
+        let key = Self.embeddingsCacheKey(digest: core.modelDigest(request.model), model: request.model, prompt: texts.prompt, negative: texts.negative)
+        let blobs = blobs, store = recordStore, policy = config.policy, logger = logger
+        records.submit {
+            do {
+                var stored = StoredJob(request: request, model: model, decodeWarmup: warmup)
+                let shards = plan.shards
+                var cached = try store.value.cachedEmbeddings(key: key)
+                if let hit = cached, !([hit.promptSHA] + [hit.negativeSHA].compactMap { $0 }).allSatisfy(blobs.contains) {
+                    // Deleted under the retention policy: encode again.
+                    try store.value.forgetCachedEmbeddings(key: key)
+                    cached = nil
+                }
+                let ready = cached == nil ? [] : Set(shards.filter { $0.block == 0 })
+                let id: Int64
+                if let cached {
+                    stored.embeddings = .cache
+                    id = try store.value.createJob(
+                        name: request.name ?? "", model: request.model, spec: try stored.json(), promptEmbedsSHA: cached.promptSHA,
+                        negativeEmbedsSHA: cached.negativeSHA, priority: request.priority, shards: shards, readyShards: ready)
+                    logger.info("prompt embeddings from the cache", metadata: ["job": "\(id)", "prompt_embeds": "\(cached.promptSHA)"])
+                } else {
+                    stored.embeddings = .worker
+                    id = try store.value.createJob(
+                        name: request.name ?? "", model: request.model, spec: try stored.json(), priority: request.priority, shards: shards,
+                        encoding: PromptEncodingRequest(prompt: texts.prompt, negativePrompt: texts.negative, cacheKey: key))
+                }
+                var records: [ShardID: ShardRecord] = [:]
+                for shard in shards {
+                    let machine = ready.contains(shard) ? ShardStateMachine.ready(policy: policy) : ShardStateMachine(policy: policy)
+                    records[shard] = ShardRecord(machine: machine, token: 0, outputSHA: nil)
+                }
+                var job = JobRuntime(
+                    id: id, request: request, model: model, plan: plan, promptSHA: cached?.promptSHA ?? "", negativeSHA: cached?.negativeSHA,
+                    decodeWarmup: warmup, machine: JobStateMachine(state: .running(attempt: 1)), shards: records)
+                if cached == nil {
+                    job.encoding = PromptEncodingProgress(
+                        prompt: texts.prompt, negativePrompt: texts.negative, machine: .ready(policy: policy), token: 0)
+                }
+                return .jobStored(.success(job), reply: reply)
+            } catch {
+                return .jobStored(.failure(OffLoopFailure("the coordinator could not store the job: \(error)", transient: true)), reply: reply)
+            }
+        }
+    }
+
+    /// The embeddings cache's key: SHA-256 over the model's digest (or, when the
+    /// workers report none, its name) and the texts exactly as submitted.
+    static func embeddingsCacheKey(digest: String, model: String, prompt: String, negative: String?) -> String {
+        // Each text after its length, so no two (prompt, negative) pairs share bytes.
+        let parts = [digest.isEmpty ? "model:" + model : "digest:" + digest, prompt] + (negative.map { ["negative", $0] } ?? ["none"])
+        let bytes = parts.flatMap { Array("\($0.utf8.count):".utf8) + Array($0.utf8) }
+        return SHA256.hex(SHA256.hash(bytes))
+    }
+}

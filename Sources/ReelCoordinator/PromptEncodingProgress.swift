@@ -1,0 +1,67 @@
+import Foundation
+import ReelPlan
+import ReelWire
+
+/// A job's prompt encoding as the core tracks it: what to encode, and its lease
+/// (the same state machine and fencing token as a shard's). The job's shards stay
+/// pending until it is done.
+struct PromptEncodingProgress: Sendable {
+    var prompt: String
+    /// Encoded too when guidance uses it; `nil` for none.
+    var negativePrompt: String?
+    var machine: ShardStateMachine
+    var token: Int
+
+    /// Whether it can be leased at `now`.
+    func isReady(now: Timestamp) -> Bool {
+        if case .ready(_, let notBefore) = machine.state { return notBefore.map { $0 <= now } ?? true }
+        return false
+    }
+
+    var isDone: Bool { machine.state.name == .done }
+}
+
+/// Where a job's prompt embeddings came from, recorded with the job (``StoredJob``)
+/// and shown by `reel status`.
+enum EmbeddingsSource: String, Codable, Sendable {
+    /// The built-in stand-in embedder (words hashed to seeded vectors): only for
+    /// a model whose folder has no text encoder.
+    case standIn = "stand-in"
+    /// `--prompt-embeds` (and `--negative-prompt-embeds`) files.
+    case file
+    /// The model's text encoder, on a worker, for this job.
+    case worker = "encoded on a worker"
+    /// The model's text encoder, on a worker, for an earlier job with the same
+    /// model digest and prompts (the embeddings cache).
+    case cache = "encoded on a worker (cached)"
+}
+
+/// A prompt encoding the database leased to a worker.
+struct EncodingClaim: Sendable, Equatable {
+    var job: Int64
+    var attempt: Int
+}
+
+/// Everything the `records` lane needs to check, store and commit an encoded prompt.
+struct PromptResultOrder: Sendable {
+    var peer: PeerID
+    var worker: String
+    var job: Int64
+    var token: Int
+    var model: String
+    /// `[1, textTokens, textDim]` each.
+    var textTokens: Int
+    var textDim: Int
+    var negative: Bool
+    /// The first block's shards, made ready by the commit.
+    var firstShards: [ShardID]
+    var frames: [Data]
+}
+
+/// How recording an encoded prompt ended.
+enum PromptRecordOutcome: Sendable {
+    case committed(promptSHA: String, negativeSHA: String?)
+    case stale(String)
+    case invalid(String)
+    case unrecorded(String)
+}
