@@ -5,7 +5,8 @@ import PackageDescription
 //   ReelPlan (no dependencies); C shims (COpenBLAS, CZeroMQ, CPostgres, CLibAV, CSentencePiece)
 //   ReelTensor → COpenBLAS;  ReelMedia → CLibAV;  ReelText → CSentencePiece
 //   ReelModel → ReelTensor, ReelText;  ReelStore → ReelPlan, ReelTensor, CPostgres;  ReelWire → ReelTensor, CZeroMQ
-//   ReelWorker → ReelModel, ReelPlan, ReelWire;  ReelCoordinator → ReelPlan, ReelStore, ReelWire (not the engine)
+//   ReelWorker → ReelModel, ReelPlan, ReelWire;  ReelCoordinator → ReelPlan, ReelStore, ReelWire, ReelText (its
+//   prompt cleaning; not the engine)
 //   ReelFarm → ReelCoordinator, ReelWorker, ReelStore, ReelMedia;  ReelBench → ReelModel, ReelMedia
 //   ReelCLI → all of them
 //
@@ -72,6 +73,8 @@ let package = Package(
             name: "ReelCoordinator",
             dependencies: [
                 "ReelPlan", "ReelStore", "ReelTensor", "ReelWire",
+                // WanPipeline's prompt cleaning only, for the embeddings cache's key.
+                "ReelText",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

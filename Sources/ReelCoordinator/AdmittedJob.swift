@@ -1,5 +1,6 @@
 import ReelPlan
 import ReelTensor
+import ReelText
 
 /// A submission that passed every check the coordinator makes before storing it:
 /// the admission limits, a model some worker offers, a plan, and embeddings that
@@ -54,8 +55,8 @@ struct AdmittedJob {
             guard let text = request.prompt else {
                 throw .badRequest("give a prompt (--prompt TEXT) or its embeddings (--prompt-embeds FILE)")
             }
-            guard text.contains(where: { !$0.isWhitespace }) else {
-                throw .badRequest("the prompt is empty: give some words with --prompt TEXT")
+            guard !PromptCleaner.clean(text).isEmpty else {
+                throw .badRequest("the prompt is empty after WanPipeline's cleaning: give some words with --prompt TEXT")
             }
             prompt = []
             negative = nil

@@ -4,6 +4,7 @@ import ReelHash
 import ReelPlan
 import ReelStore
 import ReelTensor
+import ReelText
 import ReelWire
 
 /// Prompt encodings' I/O: claims, and encoded prompts checked, stored and
@@ -145,10 +146,14 @@ extension Coordinator {
     }
 
     /// The embeddings cache's key: SHA-256 over the model's digest (or, when the
-    /// workers report none, its name) and the texts exactly as submitted.
+    /// workers report none, its name) and the texts after WanPipeline's cleaning
+    /// (what the encoder reads, so prompts that differ only in what cleaning
+    /// removes share their embeddings).
     static func embeddingsCacheKey(digest: String, model: String, prompt: String, negative: String?) -> String {
         // Each text after its length, so no two (prompt, negative) pairs share bytes.
-        let parts = [digest.isEmpty ? "model:" + model : "digest:" + digest, prompt] + (negative.map { ["negative", $0] } ?? ["none"])
+        let parts =
+            [digest.isEmpty ? "model:" + model : "digest:" + digest, PromptCleaner.clean(prompt)]
+            + (negative.map { ["negative", PromptCleaner.clean($0)] } ?? ["none"])
         let bytes = parts.flatMap { Array("\($0.utf8.count):".utf8) + Array($0.utf8) }
         return SHA256.hex(SHA256.hash(bytes))
     }

@@ -79,8 +79,11 @@ import Testing
         let log = try String(contentsOf: farm.directory.appendingPathComponent("encoder.log"), encoding: .utf8)
         #expect(log.components(separatedBy: "text encoder loaded").count == 2, "the encoder loads once")
 
-        // The same prompt on the same model: a cache hit, no second encoding.
-        let second = try await farm.client.submit(FarmAPI.SubmitRequest(request: Self.request(name: "cached")))
+        // The same prompt on the same model (once cleaned as WanPipeline does): a
+        // cache hit, no second encoding.
+        var same = Self.request(name: "cached")
+        same.prompt = "  " + Self.prompt.replacingOccurrences(of: " in ", with: " in&#32; ") + "\n"
+        let second = try await farm.client.submit(FarmAPI.SubmitRequest(request: same))
         let again = try await farm.waitForEnd(second, timeout: .seconds(300))
         #expect(again.state == "succeeded" && again.embeddings == "encoded on a worker (cached)", "\(again.reason ?? "")")
         #expect(try store.promptEncoding(job: second) == nil)
