@@ -126,6 +126,34 @@ import Testing
         #expect(invalid.contains { if case .requeue(.encoding(job: 1), token: 1, worker: "b", _, _, _) = $0 { return true } else { return false } })
     }
 
+    /// After a restart the job is rebuilt from its rows: it waits on its encoding
+    /// again (a lease held at the crash stays the holder's until it expires), and
+    /// its first block is not made ready behind the encoding's back.
+    @Test func aRestartedCoordinatorResumesTheWaitOnTheEncoding() throws {
+        let job = try Core.job()
+        let spec = try StoredJob(request: job.request, model: job.model, decodeWarmup: nil, embeddings: .worker).json()
+        let pending = ItemSnapshot(state: .pending, token: 0, worker: nil, outputSHA: nil)
+        let leased = ItemSnapshot(state: .leased(worker: "b", attempt: 1, expiresAt: Core.at(30).stamp), token: 2, worker: "b", outputSHA: nil)
+        var snapshot = JobSnapshot(
+            id: 1, state: .running(attempt: 1), spec: spec, promptSHA: nil, negativeSHA: nil, latentsSHA: nil,
+            shards: job.plan.shards.map { ($0, pending) }, chunks: [],
+            encoding: StoredEncoding(prompt: "a fox", negativePrompt: "", row: leased))
+        var core = CoordinatorCore(config: CoordinatorConfig(dataDirectory: "/nonexistent"), startedAt: Core.origin)
+        let actions = core.handle(.recovered([snapshot]))
+        #expect(!actions.contains { if case .markReady = $0 { return true } else { return false } })
+        let encoding = try #require(core.jobs[1]?.encoding)
+        #expect(encoding.prompt == "a fox" && encoding.negativePrompt == "" && encoding.token == 2 && encoding.machine.state.holder == "b")
+        // Its lease expires like any other and goes back to the queue.
+        let expired = core.handle(.tick(at: Core.at(31)))
+        #expect(expired.contains { if case .requeue(.encoding(job: 1), token: 2, worker: "b", _, _, _) = $0 { return true } else { return false } })
+
+        // A job with neither embeddings nor an encoding cannot run.
+        snapshot.encoding = nil
+        var other = CoordinatorCore(config: CoordinatorConfig(dataDirectory: "/nonexistent"), startedAt: Core.origin)
+        let failed = other.handle(.recovered([snapshot]))
+        #expect(failed.contains { if case .setJobFailed(1, _) = $0 { return true } else { return false } })
+    }
+
     // MARK: Admission
 
     static let tiny = ModelGeometry(
