@@ -171,3 +171,30 @@ extension CoordinatorCore {
         workers.values.compactMap { $0.modelDigests[model] }.first { !$0.isEmpty } ?? ""
     }
 }
+
+extension CoordinatorCore {
+    /// The reconciler's part for a job's prompt encoding: a commit whose answer
+    /// memory never had (the job has embeddings in the database) gives memory the
+    /// embeddings before its first block is adopted as ready; a lease whose state
+    /// differs takes the database's.
+    mutating func reconcileEncoding(_ job: JobRuntime, with stored: JobSnapshot) -> [CoordinatorAction] {
+        guard let encoding = job.encoding else { return [] }
+        let work = WorkRef.encoding(job: job.id)
+        if job.promptSHA.isEmpty, let promptSHA = stored.promptSHA {
+            jobs[job.id]?.promptSHA = promptSHA
+            jobs[job.id]?.negativeSHA = stored.negativeSHA
+            if !encoding.isDone {
+                let holder = encoding.machine.state.holder ?? "", policy = config.policy
+                jobs[job.id]?.encoding?.machine = ShardStateMachine(state: .done(worker: holder, attempt: encoding.token), policy: policy)
+            }
+            freeSlots(of: work)
+            return [.log(.warning, "repaired: the prompt encoding had committed", ["job": "\(job.id)", "prompt_embeds": "\(promptSHA)"])]
+        }
+        guard let row = stored.encoding?.row, encoding.machine.state.name != row.state.name || encoding.token != row.token else { return [] }
+        return [
+            .log(
+                .warning, "repaired: prompt encoding state differs",
+                ["job": "\(job.id)", "memory": "\(encoding.machine.state.name)@\(encoding.token)", "database": "\(row.state.name)@\(row.token)"])
+        ] + adopt(row, work: work)
+    }
+}

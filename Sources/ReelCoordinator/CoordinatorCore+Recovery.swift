@@ -137,6 +137,10 @@ extension CoordinatorCore {
                 }
                 continue
             }
+            // An encoding being recorded readies the first block in the same commit;
+            // memory learns both at once (`promptRecorded`).
+            if persisting.contains(.encoding(job: stored.id)) { continue }
+            actions += reconcileEncoding(job, with: stored)
             for (shard, row) in stored.shards {
                 let work = WorkRef.shard(job: stored.id, shard)
                 guard !persisting.contains(work), let record = job.shards[shard] else { continue }

@@ -154,6 +154,40 @@ import Testing
         #expect(failed.contains { if case .setJobFailed(1, _) = $0 { return true } else { return false } })
     }
 
+    /// The reconciler finds the encoding committed in the database while memory
+    /// never heard (a lost answer): memory takes the embeddings, then the first
+    /// block; while the result is still being recorded it waits for that answer.
+    @Test func theReconcilerAdoptsACommittedEncodingBeforeItsShards() throws {
+        var core = CoordinatorCore(config: CoordinatorConfig(dataDirectory: "/nonexistent"), startedAt: Core.origin)
+        Self.connect(&core, Core.peerB, Self.hello("b", encodes: true))
+        core.jobs[1] = try Self.waitingJob()
+        _ = core.handle(.encodingsClaimed(peer: Core.peerB, worker: "b", claims: .success([EncodingClaim(job: 1, attempt: 1)]), at: Core.at(1)))
+        let job = try #require(core.jobs[1])
+        let spec = try StoredJob(request: job.request, model: job.model, decodeWarmup: nil, embeddings: .worker).json()
+        let shards = job.plan.shards.map { shard in
+            (shard, ItemSnapshot(state: shard.block == 0 ? .ready(attempts: 0, notBefore: nil) : .pending, token: 0, worker: nil, outputSHA: nil))
+        }
+        let committed = JobSnapshot(
+            id: 1, state: .running(attempt: 1), spec: spec, promptSHA: "pos", negativeSHA: "neg", latentsSHA: nil, shards: shards, chunks: [])
+
+        // Still being recorded: nothing is adopted yet.
+        _ = core.handle(.promptResult(Core.peerB, job: 1, token: 1, frames: [], at: Core.at(2)))
+        _ = core.handle(.databaseRead(.success([committed])))
+        #expect(core.jobs[1]?.promptSHA == "" && core.jobs[1]?.shards[Core.first]?.machine.state.name == .pending)
+
+        // The record's answer was lost (here: the result never arrived, the commit did).
+        var lost = CoordinatorCore(config: CoordinatorConfig(dataDirectory: "/nonexistent"), startedAt: Core.origin)
+        Self.connect(&lost, Core.peerB, Self.hello("b", encodes: true))
+        lost.jobs[1] = try Self.waitingJob()
+        _ = lost.handle(.encodingsClaimed(peer: Core.peerB, worker: "b", claims: .success([EncodingClaim(job: 1, attempt: 1)]), at: Core.at(1)))
+        let repaired = lost.handle(.databaseRead(.success([committed])))
+        #expect(repaired.contains { if case .log(.warning, "repaired: the prompt encoding had committed", _) = $0 { return true } else { return false } })
+        let after = try #require(lost.jobs[1])
+        #expect(after.promptSHA == "pos" && after.negativeSHA == "neg" && after.encoding?.isDone == true)
+        #expect(after.shards[Core.first]?.machine.state.name == .ready)
+        #expect(lost.workers[Core.peerB]?.running[.encoding(job: 1)] == nil)
+    }
+
     // MARK: Admission
 
     static let tiny = ModelGeometry(
