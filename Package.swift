@@ -71,7 +71,7 @@ let package = Package(
         .target(
             name: "ReelCoordinator",
             dependencies: [
-                "ReelPlan", "ReelStore", "ReelTensor", "ReelWire",
+                "ReelPlan", "ReelStore", "ReelTensor", "ReelWire", "ReelHash",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
