@@ -18,6 +18,8 @@ struct ConnectedWorker: Sendable {
     /// Per model, the digest of its weights and configs (empty: not told).
     var modelDigests: [String: String] = [:]
     var canDenoise: Bool
+    /// The pools it belongs to (as its hello said): the claim leases it only jobs of these pools or of none.
+    var pools: [String] = []
     var canDecode: Bool
     /// When the coordinator last heard from it (monotonic: a wall-clock step must
     /// not make every worker look silent at once).

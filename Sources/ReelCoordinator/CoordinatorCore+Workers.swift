@@ -78,6 +78,10 @@ extension CoordinatorCore {
             lastSeen: now, leasesExtended: now)
         worker.decodeWarmup = warmups
         worker.modelDigests = digests
+        worker.pools = Array(Set(hello.pools.filter(JobRequest.isPoolName).prefix(32))).sorted()
+        if worker.pools.count != hello.pools.count {
+            actions.append(reject(peer, "worker \(name) names pools that are not pool names (or repeats one); kept \(worker.pools)"))
+        }
         if let previous, previous.bootID == bootID, !bootID.isEmpty {
             // The same process saying hello again (it thought us silent): it keeps
             // what it runs and the embeddings it holds, and nothing is re-recorded.

@@ -80,6 +80,10 @@ public enum FarmAPI {
         /// When the job's embeddings, latents and video were deleted under the
         /// result retention policy (`--keep-results-days`); absent while kept.
         public var expiredAt: Date?
+        /// The worker pool the job requires; absent: any worker.
+        public var pool: String? = nil
+        /// Why an unfinished job cannot make progress now (a required pool no connected worker is in).
+        public var waitingFor: String? = nil
     }
 
     /// One line of `GET /v1/workers`.
@@ -94,6 +98,11 @@ public enum FarmAPI {
         public var models: [String]
         public var lastSeenAt: Date?
         public var shardsDone: Int
+        /// The pools it belongs to.
+        public var pools: [String]? = nil
+        /// Since when it is quarantined (never leased to, until `reel workers release NAME`), and why.
+        public var quarantinedAt: Date? = nil
+        public var quarantineReason: String? = nil
     }
 
     /// `GET /v1/health`: answered by the event loop itself, so an answer proves

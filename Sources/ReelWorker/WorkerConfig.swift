@@ -18,6 +18,9 @@ public struct WorkerConfig: Sendable {
     public var maxMessageBytes: Int
     /// How long SIGTERM waits for running shards before handing them back.
     public var drainTimeout: Duration
+    /// The pools it belongs to (GPU class, trust level, site): it is leased only
+    /// jobs that require one of them, or none.
+    public var pools: [String] = []
 
     public init(
         coordinator: String, name: String, slots: Int = 1, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
