@@ -46,6 +46,33 @@ import Testing
         #expect(listing.contains("gpu-a100,site-paris"), "\(listing)")
     }
 
+    /// Quarantine as an operator sees it: a quarantined worker (set in PostgreSQL, as
+    /// a lost ballot does) is leased nothing, `reel workers` says so, and
+    /// `reel workers --release` lets it work again.
+    @Test func aQuarantinedWorkerWorksAgainOnlyOnceReleased() async throws {
+        let farm = try ProcessFarm()
+        defer { farm.stop() }
+        try await farm.startCoordinator()
+        try farm.startWorker("suspect")
+        try await farm.waitForWorkers(1)
+        #expect(try farm.store().quarantineWorker(name: "suspect", reason: "lost the ballot on shard (0, 0) of job 9", at: Timestamp(milliseconds: 1_000)))
+        let id = try await farm.client.submit(FarmAPI.SubmitRequest(request: TestFarm.request()))
+        try await Task.sleep(for: .seconds(1))
+        #expect(try await farm.client.job(id).shards["ready", default: 0] > 0)
+        #expect(try await farm.client.job(id).shards["done", default: 0] == 0, "a quarantined worker was leased work")
+        let listing = try farm.cli(["workers"])
+        #expect(listing.contains("quarantined") && listing.contains("lost the ballot on shard (0, 0) of job 9"), "\(listing)")
+        #expect(listing.contains("reel workers --release suspect"))
+        let released = try farm.cli(["workers", "--release", "suspect"])
+        #expect(released.contains("released suspect"), "\(released)")
+        let done = try await farm.waitForEnd(id, timeout: .seconds(300))
+        #expect(done.state == "succeeded", "\(done.reason ?? "")")
+        #expect(try await farm.worker("suspect")?.quarantinedAt == nil)
+        // Releasing a worker that is not quarantined is refused, saying so.
+        let again = try farm.cli(["workers", "--release", "suspect"])
+        #expect(again.contains("is not quarantined"), "\(again)")
+    }
+
     @Test func aTruncatedSegmentIsRejectedAndRedone() async throws {
         let farm = try ProcessFarm()
         defer { farm.stop() }
