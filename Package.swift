@@ -72,7 +72,7 @@ let package = Package(
         .target(
             name: "ReelCoordinator",
             dependencies: [
-                "ReelPlan", "ReelStore", "ReelTensor", "ReelWire",
+                "ReelPlan", "ReelStore", "ReelTensor", "ReelWire", "ReelHash",
                 // WanPipeline's prompt cleaning only, for the embeddings cache's key.
                 "ReelText",
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -21,6 +21,7 @@ struct StatusCommand: AsyncParsableCommand {
             print("  model \(status.model), \(status.frames) frames at \(status.width)x\(status.height), \(status.fps) fps, \(status.windows) windows, run \(status.run)")
             if let reason = status.reason { print("  reason: \(reason)") }
             if let embeddings = status.embeddings { print("  prompt embeddings: \(embeddings)") }
+            if let pool = status.pool { print("  pool \(pool)") }
             if let waiting = status.waiting { print("  waiting: \(waiting)") }
             print("  latents_sha256 \(status.latentsSha256 ?? "-")")
             if let expired = status.expiredAt {
@@ -39,6 +40,7 @@ struct StatusCommand: AsyncParsableCommand {
                         + String(format: "%6.1f%%   ", j.progress * 100) + String(j.shardTotal).padding(toLength: 8, withPad: " ", startingAt: 0)
                         + j.model.padding(toLength: 13, withPad: " ", startingAt: 0) + (j.name ?? ""))
             }
+            for j in jobs { if let waiting = j.waiting { printErr("job \(j.id) waits: \(waiting)") } }
         }
     }
 }
@@ -49,18 +51,31 @@ struct WorkersCommand: AsyncParsableCommand {
     @OptionGroup var coordinator: CoordinatorAddress
     @Flag(help: "Print JSON.")
     var json = false
+    @Option(help: ArgumentHelp("Release this quarantined worker: it may be leased work again.", valueName: "NAME"))
+    var release: String?
 
     func run() async throws {
+        if let release {
+            _ = try await coordinator.client.releaseWorker(release)
+            return printErr("released \(release) from quarantine; it takes work at its next claim")
+        }
         let workers = try await coordinator.client.workers()
         if json { return print(try CLIJSON.text(workers)) }
         if workers.isEmpty { return printErr("no workers yet; start some with `reel worker --coordinator tcp://HOST:5555 --models DIR`") }
-        print("NAME              STATE    HOST              SLOTS  THREADS  DONE  RUNNING")
+        print("NAME              STATE        HOST              SLOTS  THREADS  DONE  POOLS             RUNNING")
         for w in workers {
+            let state = w.quarantinedAt == nil ? w.state : "quarantined"
+            let pools = (w.pools ?? []).isEmpty ? "-" : (w.pools ?? []).joined(separator: ",")
             print(
-                w.name.padding(toLength: 18, withPad: " ", startingAt: 0) + w.state.padding(toLength: 9, withPad: " ", startingAt: 0)
+                w.name.padding(toLength: 18, withPad: " ", startingAt: 0) + state.padding(toLength: 13, withPad: " ", startingAt: 0)
                     + w.host.padding(toLength: 18, withPad: " ", startingAt: 0) + String(w.slots).padding(toLength: 7, withPad: " ", startingAt: 0)
                     + String(w.threads).padding(toLength: 9, withPad: " ", startingAt: 0) + String(w.shardsDone).padding(toLength: 6, withPad: " ", startingAt: 0)
-                    + w.running.joined(separator: "; "))
+                    // Pools are never cut short: a longer list pushes RUNNING right.
+                    + pools.padding(toLength: max(18, pools.count + 1), withPad: " ", startingAt: 0) + w.running.joined(separator: "; "))
+        }
+        for w in workers where w.quarantinedAt != nil {
+            printErr("\(w.name) is quarantined since \(w.quarantinedAt.map { "\($0)" } ?? "?"): \(w.quarantineReason ?? "")")
+            printErr("  it is leased nothing until `reel workers --release \(w.name)`")
         }
     }
 }

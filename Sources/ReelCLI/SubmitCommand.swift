@@ -36,6 +36,8 @@ struct SubmitCommand: AsyncParsableCommand {
     var priority: Int = 0
     @Option(help: "A label for listings.")
     var name: String?
+    @Option(help: "Run only on workers of this pool (`reel worker --pool NAME`); overrides a job file's `pool`.")
+    var pool: String?
     @Flag(help: "Wait for the job, showing progress; exit non-zero if it fails.")
     var wait = false
     @Option(help: "With --wait: write the finished MP4 here.")
@@ -51,6 +53,9 @@ struct SubmitCommand: AsyncParsableCommand {
         }
         if output != nil, !wait { throw ValidationError("--output needs --wait (or use `reel fetch JOB --output FILE` later)") }
         if let output { try checkWritable(output) }
+        if let pool, !JobRequest.isPoolName(pool) {
+            throw ValidationError("--pool '\(pool)' is not a pool name: use letters, digits, '-', '_' and '.', like gpu-a100")
+        }
     }
 
     func run() async throws {
@@ -93,6 +98,7 @@ struct SubmitCommand: AsyncParsableCommand {
         // Prompt flags fill in (or override) a job file's.
         if let prompt { request.prompt = prompt }
         if let negativePrompt { request.negativePrompt = negativePrompt }
+        if let pool { request.pool = pool }
         return FarmAPI.SubmitRequest(
             request: request,
             promptEmbeds: try promptEmbeds.map { try Self.embeddings($0, names: ["prompt_embeds"]) },

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import ReelFarm
+import ReelPlan
 import ReelWorker
 
 struct WorkerCommand: ParsableCommand {
@@ -32,6 +33,18 @@ struct WorkerCommand: ParsableCommand {
 
     @Flag(help: "Do not encode prompts (leave them to workers with the memory for the text encoder).")
     var noPromptEncoding = false
+    @Option(name: .customLong("pool"), help: ArgumentHelp(
+        "A pool this worker belongs to (GPU class, trust level, site); repeat for several. It takes only jobs that require one of its pools or none.",
+        valueName: "NAME"))
+    var pools: [String] = []
+
+    // A test fault (see TestFaultPoisoningExecutor): hidden, and refused unless
+    // REEL_TEST_FAULTS=poison-results is set too, so no production command line
+    // can turn it on by a typo or a copied flag alone.
+    @Option(help: ArgumentHelp("Test fault: return finite but wrong latents for this share of shards.", visibility: .private))
+    var poisonResults: Double?
+    @Option(help: ArgumentHelp("Test fault: cut the first COUNT decode segments in half.", visibility: .private))
+    var truncateSegments: Int?
 
     func validate() throws {
         guard coordinator.hasPrefix("tcp://") || coordinator.hasPrefix("ipc://") else {
@@ -47,6 +60,27 @@ struct WorkerCommand: ParsableCommand {
         }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         guard (1 ... 64).contains(slots) else { throw ValidationError("--slots must be 1…64") }
+        for pool in pools where !JobRequest.isPoolName(pool) {
+            throw ValidationError("--pool '\(pool)' is not a pool name: use letters, digits, '-', '_' and '.', like gpu-a100 or site-paris")
+        }
+        if let poisonResults {
+            try Self.requireTestFault("--poison-results", TestFaultPoisoningExecutor.environmentValue)
+            guard (0 ... 1).contains(poisonResults) else { throw ValidationError("--poison-results must be 0…1") }
+        }
+        if let truncateSegments {
+            try Self.requireTestFault("--truncate-segments", TestFaultTruncatingEncoder.environmentValue)
+            guard truncateSegments >= 0 else { throw ValidationError("--truncate-segments must be at least 0") }
+        }
+    }
+
+    /// A test fault runs only when the environment names it too
+    /// (REEL_TEST_FAULTS=poison-results,truncate-segments).
+    static func requireTestFault(_ flag: String, _ name: String) throws {
+        let key = TestFaultPoisoningExecutor.environmentKey
+        let named = (ProcessInfo.processInfo.environment[key] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard named.contains(name) else {
+            throw ValidationError("\(flag) is a test fault; it needs \(key)=\(name) in the environment")
+        }
     }
 
     func run() throws {
@@ -57,9 +91,19 @@ struct WorkerCommand: ParsableCommand {
             coordinator: coordinator, name: name ?? "\(host)-\(getpid())", slots: slots,
             threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
         config.encodesPrompts = !noPromptEncoding
-        let executor: any ShardExecutor =
+        config.pools = pools
+        var executor: any ShardExecutor =
             simulatedStepMs.map { SimulatedExecutor(stepTime: .milliseconds($0)) } ?? ModelExecutor(directory: models)
-        let worker = try Worker(config: config, executor: executor, encoder: MediaChunkEncoder(), logger: Logger(label: "reel.worker"))
+        if let poisonResults {
+            printErr("TEST FAULT: this worker returns wrong latents for \(poisonResults * 100)% of its shards (--poison-results)")
+            executor = TestFaultPoisoningExecutor(base: executor, fraction: poisonResults)
+        }
+        var encoder: any ChunkEncoder = MediaChunkEncoder()
+        if let truncateSegments {
+            printErr("TEST FAULT: this worker cuts its first \(truncateSegments) decode segments in half (--truncate-segments)")
+            encoder = TestFaultTruncatingEncoder(base: encoder, count: truncateSegments)
+        }
+        let worker = try Worker(config: config, executor: executor, encoder: encoder, logger: Logger(label: "reel.worker"))
         try worker.run { stop.isSet }
     }
 }

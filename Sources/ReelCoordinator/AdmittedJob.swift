@@ -40,6 +40,9 @@ struct AdmittedJob {
                     : "no connected worker offers model '\(request.model)'; available: \(offered.joined(separator: ", "))")
         }
         if let name = request.name, name.count > 200 { throw .badRequest("job name is longer than 200 characters") }
+        if let pool = request.pool, !JobRequest.isPoolName(pool) {
+            throw .badRequest("pool '\(pool.prefix(80))' is not a pool name: use 1–64 letters, digits, '-', '_' or '.', as given to `reel worker --pool`")
+        }
         do { plan = try request.makePlan(model: model) } catch { throw .badRequest(error.description) }
         let guided = request.usesGuidance
         let fromFile = submission.promptEmbeds != nil

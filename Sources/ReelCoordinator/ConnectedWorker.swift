@@ -18,6 +18,8 @@ struct ConnectedWorker: Sendable {
     /// Per model, the digest of its weights and configs (empty: not told).
     var modelDigests: [String: String] = [:]
     var canDenoise: Bool
+    /// The pools it belongs to (as its hello said): the claim leases it only jobs of these pools or of none.
+    var pools: [String] = []
     var canDecode: Bool
     /// Models whose folder has a real text encoder (`tokenizer/` and `text_encoder/`).
     var textEncoders: Set<String> = []

@@ -9,7 +9,7 @@ extension Coordinator {
     /// writes blobs and a transaction), when the `records` lane has stored it.
     func receive(_ entry: CoordinatorMailbox.Entry) {
         switch entry.command {
-        case .jobs, .job, .workers, .video, .health: return answerOffLoop(entry)
+        case .jobs, .job, .workers, .video, .health, .releaseWorker: return answerOffLoop(entry)
         case .retry, .cancel: return entry.reply(answer(entry.command))
         case .submit: break
         }
@@ -30,7 +30,7 @@ extension Coordinator {
             switch command {
             case .retry(let id): return .success(.job(try retry(id)))
             case .cancel(let id): return .success(.job(try cancel(id)))
-            case .submit, .jobs, .job, .workers, .video, .health:
+            case .submit, .jobs, .job, .workers, .video, .health, .releaseWorker:
                 return .failure(.internalError("\(command) is not answered by the loop"))
             }
         } catch let error as APIError {

@@ -98,7 +98,8 @@ extension Coordinator {
     /// Checks, stores and records a segment on the `records` lane.
     func recordSegment(_ order: SegmentResultOrder) {
         let (peer, id, index, token, name, expectedFrames, result) = (order.peer, order.job, order.chunk, order.token, order.worker, order.expectedFrames, order.result)
-        let blobs = blobs, store = recordStore, window = config.recordRetryWindow, logger = logger
+        let blobs = blobs, store = recordStore, window = config.recordRetryWindow, logger = logger, inspector = segmentInspector
+        let (width, height) = (order.width, order.height)
         records.submit {
             let outcome: RecordOutcome
             do {
@@ -107,6 +108,16 @@ extension Coordinator {
                     return .segmentRecorded(
                         peer: peer, worker: name, job: id, chunk: index, attempt: token,
                         outcome: .invalid("segment has \(result.frameCount) frames, expected \(expectedFrames)"))
+                }
+                // The worker's own frame count is a claim; the stream itself must bear it out.
+                if let inspector {
+                    do {
+                        try inspector(result.segment, SegmentExpectation(frames: expectedFrames, width: width, height: height))
+                    } catch {
+                        return .segmentRecorded(
+                            peer: peer, worker: name, job: id, chunk: index, attempt: token,
+                            outcome: .invalid("segment is not a well-formed H.264 segment of \(expectedFrames) frames at \(width)×\(height): \(error)"))
+                    }
                 }
                 let sha = try blobs.put(Array(result.segment))
                 let item = WorkItem.decodeChunk(index)

@@ -54,7 +54,7 @@ extension Coordinator {
             do {
                 try store.registerWorker(
                     name: worker.name, host: worker.host, cores: worker.cores, threads: worker.threads, slots: worker.slots,
-                    models: worker.models.keys.sorted(), at: stamp)
+                    models: worker.models.keys.sorted(), pools: worker.pools, at: stamp)
                 outcome = .committed
             } catch {
                 outcome = .unknown("\(error)")

@@ -34,13 +34,27 @@ extension Coordinator {
         switch entry.command {
         case .job(let id):
             let live = liveView(of: id)
+            let pools = connectedPools
             work = {
                 guard let row = try store.value.job(id: id) else { throw APIError.notFound("there is no job \(id); `reel status` lists the jobs") }
-                return .job(try Self.status(row, live: live, store: store.value, config: config))
+                return .job(try Self.status(row, live: live, store: store.value, config: config).waiting(pools: pools))
             }
         case .jobs:
             let live = Dictionary(uniqueKeysWithValues: core.jobs.keys.compactMap { id in liveView(of: id).map { (id, $0) } })
-            work = { .jobs(try store.value.jobs().map { try Self.status($0, live: live[$0.id], store: store.value, config: config) }) }
+            let pools = connectedPools
+            work = { .jobs(try store.value.jobs().map { try Self.status($0, live: live[$0.id], store: store.value, config: config).waiting(pools: pools) }) }
+        case .releaseWorker(let name):
+            // Only the database holds quarantine (the claim reads it), so this needs nothing from the loop.
+            work = {
+                guard try store.value.releaseWorker(name: name) else {
+                    throw APIError.notFound("worker '\(name.prefix(80))' is not quarantined (or does not exist); `reel workers` lists them")
+                }
+                return .workers(try store.value.workers().filter { $0.name == name }.map { row in
+                    FarmAPI.WorkerStatus(
+                        name: row.name, host: row.host, state: row.state.rawValue, cores: row.cores, threads: row.threads, slots: row.slots,
+                        running: [], models: row.models, lastSeenAt: row.lastSeenAt.date, shardsDone: 0, pools: row.pools)
+                })
+            }
         case .workers:
             let live = Dictionary(uniqueKeysWithValues: core.workers.values.map { ($0.name, (running: $0.running.keys.map(\.description).sorted(), done: $0.shardsDone)) })
             work = {
@@ -48,7 +62,8 @@ extension Coordinator {
                     FarmAPI.WorkerStatus(
                         name: row.name, host: row.host, state: row.state.rawValue, cores: row.cores, threads: row.threads, slots: row.slots,
                         running: live[row.name]?.running ?? [], models: row.models, lastSeenAt: row.lastSeenAt.date,
-                        shardsDone: live[row.name]?.done ?? 0)
+                        shardsDone: live[row.name]?.done ?? 0, pools: row.pools, quarantinedAt: row.quarantinedAt?.date,
+                        quarantineReason: row.quarantineReason)
                 })
             }
         case .video(let id):
@@ -121,7 +136,8 @@ extension Coordinator {
             frames: plan?.geometry.job.frames ?? 0, fps: plan?.geometry.job.fps ?? 0, width: plan?.geometry.job.width ?? 0,
             height: plan?.geometry.job.height ?? 0, windows: plan?.windows.count ?? 0, latentsSha256: row.latentsSHA,
             videoSha256: row.outputSHA, createdAt: row.createdAt.date, finishedAt: row.finishedAt?.date, expiredAt: row.expiredAt?.date,
-            embeddings: (try? StoredJob.decode(row.spec))?.embeddings?.rawValue, waiting: live?.waiting)
+            embeddings: (try? StoredJob.decode(row.spec))?.embeddings?.rawValue, waiting: live?.waiting,
+            pool: (try? StoredJob.decode(row.spec))?.request.pool)
     }
 
     static func videoPath(_ id: Int64, store: FarmStore, blobs: BlobStore) throws -> String {

@@ -41,6 +41,8 @@ public final class Coordinator {
     let blobs: BlobStore
     let mailbox: CoordinatorMailbox
     let videoJoiner: VideoJoiner
+    /// Checks each segment before it is stored (the service sets libav's); nil checks only its digest and frame count.
+    public var segmentInspector: SegmentInspector?
     var logger: Logger
     let context: ZMQContext
     let router: RouterSocket

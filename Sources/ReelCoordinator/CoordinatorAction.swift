@@ -163,4 +163,7 @@ struct SegmentResultOrder: Sendable {
     /// The video frames the chunk decodes to.
     var expectedFrames: Int
     var result: Reel_V1_DecodeResult
+    /// The job's frame size, which the segment must have.
+    var width = 0
+    var height = 0
 }

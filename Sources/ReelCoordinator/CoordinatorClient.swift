@@ -44,6 +44,12 @@ public struct CoordinatorClient: Sendable {
         try await call("GET", "/v1/workers", as: [FarmAPI.WorkerStatus].self)
     }
 
+    /// Lifts worker `name`'s quarantine; the worker as it is now.
+    public func releaseWorker(_ name: String) async throws -> [FarmAPI.WorkerStatus] {
+        let escaped = name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? name
+        return try await call("POST", "/v1/workers/\(escaped)/release", as: [FarmAPI.WorkerStatus].self)
+    }
+
     /// The coordinator's health, as its loop reports it.
     public func health() async throws -> FarmAPI.Health {
         try await call("GET", "/v1/health", as: FarmAPI.Health.self)

@@ -113,7 +113,9 @@ extension CoordinatorCore {
         persisting.insert(work)
         return [
             .recordSegment(
-                SegmentResultOrder(peer: peer, worker: worker.name, job: id, chunk: index, token: token, expectedFrames: decode.chunks[index].pixelFrames.count, result: result))
+                SegmentResultOrder(
+                    peer: peer, worker: worker.name, job: id, chunk: index, token: token, expectedFrames: decode.chunks[index].pixelFrames.count,
+                    result: result, width: jobs[id]?.plan.geometry.job.width ?? 0, height: jobs[id]?.plan.geometry.job.height ?? 0))
         ]
     }
 

@@ -80,6 +80,10 @@ extension CoordinatorCore {
         worker.modelDigests = digests
         worker.textEncoders = Set(hello.modelInfos.filter { $0.textEncoder && models[$0.name] != nil }.map(\.name))
         worker.canEncode = kinds.contains(.encodePrompt) && !worker.textEncoders.isEmpty
+        worker.pools = Array(Set(hello.pools.filter(JobRequest.isPoolName).prefix(32))).sorted()
+        if worker.pools.count != hello.pools.count {
+            actions.append(reject(peer, "worker \(name) names pools that are not pool names (or repeats one); kept \(worker.pools)"))
+        }
         if let previous, previous.bootID == bootID, !bootID.isEmpty {
             // The same process saying hello again (it thought us silent): it keeps
             // what it runs and the embeddings it holds, and nothing is re-recorded.

@@ -110,6 +110,9 @@ public struct CoordinatorHTTPServer: Sendable {
             }
         }
         router.get("/v1/workers") { _, _ in Self.answer(await mailbox.send(.workers)) }
+        router.post("/v1/workers/:name/release") { _, context in
+            Self.answer(await mailbox.send(.releaseWorker(context.parameters.get("name") ?? "")))
+        }
         return router
     }
 

@@ -14,6 +14,8 @@ public final class CoordinatorMailbox: @unchecked Sendable {
         case cancel(Int64)
         case video(Int64)
         case health
+        /// Lift a worker's quarantine (an operator's decision).
+        case releaseWorker(String)
     }
 
     /// The loop's answer.

@@ -83,9 +83,12 @@ public enum FarmAPI {
         /// Where the prompt embeddings came from: "stand-in", "file", "encoded on
         /// a worker", "encoded on a worker (cached)"; absent for older jobs.
         public var embeddings: String? = nil
-        /// Why the job waits, when it waits on something other than workers' slots
-        /// (its prompt encoding).
+        /// Why an unfinished job cannot make progress now, when it waits on something
+        /// other than workers' slots: its prompt encoding, or a required pool that no
+        /// connected worker is in.
         public var waiting: String? = nil
+        /// The worker pool the job requires; absent: any worker.
+        public var pool: String? = nil
     }
 
     /// One line of `GET /v1/workers`.
@@ -100,6 +103,11 @@ public enum FarmAPI {
         public var models: [String]
         public var lastSeenAt: Date?
         public var shardsDone: Int
+        /// The pools it belongs to.
+        public var pools: [String]? = nil
+        /// Since when it is quarantined (never leased to, until `reel workers release NAME`), and why.
+        public var quarantinedAt: Date? = nil
+        public var quarantineReason: String? = nil
     }
 
     /// `GET /v1/health`: answered by the event loop itself, so an answer proves

@@ -166,6 +166,7 @@ public final class CoordinatorService: @unchecked Sendable {
             config: options.config, store: FarmStore(connection: connection), recordStore: FarmStore(connection: records),
             queryStore: FarmStore(connection: queries),
             blobs: blobs, mailbox: mailbox, videoJoiner: videoJoiner, logger: logger)
+        coordinator.segmentInspector = mediaSegmentInspector
         endpoint = coordinator.endpoint
         let stop = stopFlag
         let done = loopDone

@@ -58,3 +58,13 @@ public let mediaVideoJoiner: VideoJoiner = { description, segments, output in
         throw MediaError.invalidArgument("the joined video has \(frames) frames; the job has \(description.frames)")
     }
 }
+
+/// Checks a worker's segment with libav (``VideoSegmentInspector``) before the
+/// coordinator stores it: written to a temporary file (libav's MP4 demuxer reads
+/// files), parsed, decoded to the last frame, removed.
+public let mediaSegmentInspector: SegmentInspector = { segment, expected in
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("reel-segment-\(UUID().uuidString).mp4")
+    try segment.write(to: file)
+    defer { try? FileManager.default.removeItem(at: file) }
+    try VideoSegmentInspector.check(url: file, frames: expected.frames, width: expected.width, height: expected.height)
+}

@@ -34,11 +34,14 @@ public struct JobRequest: Hashable, Sendable, Codable {
     public var plan: PlanConfig
     /// Higher runs first.
     public var priority: Int
+    /// The worker pool the job must run on (`reel worker --pool NAME`); nil: any worker.
+    public var pool: String?
 
     public init(
         name: String? = nil, model: String, prompt: String? = nil, negativePrompt: String? = nil,
         frames: Int? = nil, seconds: Double? = nil, fps: Int = 16, width: Int = 832, height: Int = 480,
-        seed: UInt64 = 0, guidance: Double = 5, shift: Double? = nil, plan: PlanConfig = .default, priority: Int = 0
+        seed: UInt64 = 0, guidance: Double = 5, shift: Double? = nil, plan: PlanConfig = .default, priority: Int = 0,
+        pool: String? = nil
     ) {
         self.name = name
         self.model = model
@@ -54,6 +57,13 @@ public struct JobRequest: Hashable, Sendable, Codable {
         self.shift = shift
         self.plan = plan
         self.priority = priority
+        self.pool = pool
+    }
+
+    /// What a pool may be called (a worker's `--pool` and a job's `pool` alike):
+    /// 1–64 ASCII letters, digits, '-', '_' or '.'.
+    public static func isPoolName(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 64 && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
     }
 
     /// The pixel request for `model`'s temporal stride: `frames` as given, or

@@ -153,6 +153,7 @@ public final class Worker {
         hello.protocolVersion = WireProtocol.version
         hello.software = "reel"
         hello.bootID = bootID
+        hello.pools = config.pools
         var canDecode = false
         var canEncode = false
         do {

@@ -21,6 +21,9 @@ public struct WorkerConfig: Sendable {
     /// Whether it encodes prompts for its models that have a text encoder
     /// (`reel worker --no-prompt-encoding` leaves that to other workers).
     public var encodesPrompts = true
+    /// The pools it belongs to (GPU class, trust level, site): it is leased only
+    /// jobs that require one of them, or none.
+    public var pools: [String] = []
 
     public init(
         coordinator: String, name: String, slots: Int = 1, threads: Int = ProcessInfo.processInfo.activeProcessorCount,

@@ -46,12 +46,15 @@ final class ProcessFarm: @unchecked Sendable {
     @discardableResult
     /// With `simulatedStepMs`, it runs the simulated-time stand-in model instead
     /// of the tiny one: tensors of the job's real size, no compute.
-    func startWorker(_ name: String, wrapper: [String] = [], simulatedStepMs: Int? = nil, extraArguments: [String] = []) throws -> ChildProcess {
+    /// `threads` and `arguments` go to `reel worker` as they are.
+    func startWorker(
+        _ name: String, wrapper: [String] = [], simulatedStepMs: Int? = nil, threads: Int = 1, arguments: [String] = []
+    ) throws -> ChildProcess {
         let command = wrapper + [TestFarm.reelBinary]
         let model = simulatedStepMs.map { ["--simulated-step-ms", "\($0)"] } ?? ["--models", models]
         let worker = try ChildProcess(
             command[0],
-            Array(command.dropFirst()) + ["worker", "--coordinator", endpoint, "--name", name, "--threads", "1"] + model + extraArguments,
+            Array(command.dropFirst()) + ["worker", "--coordinator", endpoint, "--name", name, "--threads", "\(threads)"] + model + arguments,
             log: directory.appendingPathComponent("\(name).log"))
         workers.append((name, worker))
         return worker

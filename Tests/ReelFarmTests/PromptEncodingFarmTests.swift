@@ -51,7 +51,7 @@ import Testing
         let folder = try Self.makeModel(in: farm.models)
         try await farm.startCoordinator()
         // A worker that has the folder but does not encode: the job waits, and says why.
-        try farm.startWorker("denoiser", extraArguments: ["--no-prompt-encoding"])
+        try farm.startWorker("denoiser", arguments: ["--no-prompt-encoding"])
         try await farm.waitForWorkers(1)
         let first = try await farm.client.submit(FarmAPI.SubmitRequest(request: Self.request(name: "encoded")))
         try await Task.sleep(for: .seconds(1))

@@ -8,7 +8,8 @@ extension FarmStore {
     ///
     /// `FOR UPDATE SKIP LOCKED` makes concurrent claims take disjoint rows without
     /// waiting. Candidates: ready, past their backoff, fewer than `maxTries` tries,
-    /// job not blocklisted for `worker`. Order: job priority (highest first), then
+    /// job not blocklisted for `worker`, `worker` not quarantined, and the job's
+    /// required pool (if any) one of `worker`'s. Order: job priority (highest first), then
     /// items `worker` did not hold last (a retry goes to another worker if one asks),
     /// then job id and key.
     func claim(
@@ -35,6 +36,8 @@ extension FarmStore {
                   AND NOT EXISTS (
                       SELECT 1 FROM worker_job_failures f
                       WHERE f.job_id = s.job_id AND f.worker = $1 AND f.failures >= $6)
+                  AND NOT EXISTS (SELECT 1 FROM workers q WHERE q.name = $1 AND q.quarantined_at IS NOT NULL)
+                  AND (j.pool IS NULL OR EXISTS (SELECT 1 FROM workers p WHERE p.name = $1 AND j.pool = ANY (p.pools)))
                 ORDER BY j.priority DESC, s.last_worker IS NOT DISTINCT FROM $1, s.job_id,
                          \(keys.map { "s.\($0)" }.joined(separator: ", "))
                 LIMIT $4

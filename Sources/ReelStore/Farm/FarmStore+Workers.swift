@@ -3,24 +3,26 @@ import ReelPlan
 extension FarmStore {
     /// Registers `name` (or re-registers it after a restart), active, seen at `at`.
     public func registerWorker(
-        name: String, host: String, cores: Int, threads: Int, slots: Int, models: [String], at: Timestamp
+        name: String, host: String, cores: Int, threads: Int, slots: Int, models: [String], pools: [String] = [], at: Timestamp
     ) throws(StoreError) {
         try connection.transaction { () throws(StoreError) in
             try connection.execute(
                 """
-                INSERT INTO workers (name, host, cores, threads, slots, models, state, registered_at, last_seen_at)
+                INSERT INTO workers (name, host, cores, threads, slots, models, state, registered_at, last_seen_at, pools)
                 VALUES ($1, $2, $3, $4, $5, ARRAY(SELECT jsonb_array_elements_text($6)), 'active',
-                        to_timestamp($7::float8 / 1000), to_timestamp($7::float8 / 1000))
+                        to_timestamp($7::float8 / 1000), to_timestamp($7::float8 / 1000),
+                        ARRAY(SELECT jsonb_array_elements_text($8)))
                 ON CONFLICT (name) DO UPDATE SET
                     host = EXCLUDED.host, cores = EXCLUDED.cores, threads = EXCLUDED.threads, slots = EXCLUDED.slots,
                     models = EXCLUDED.models, state = 'active', registered_at = EXCLUDED.registered_at,
-                    last_seen_at = EXCLUDED.last_seen_at
+                    last_seen_at = EXCLUDED.last_seen_at, pools = EXCLUDED.pools
                 """,
                 [.text(name), .text(host), .int(cores), .int(threads), .int(slots), jsonArray(models),
-                 .int64(at.milliseconds)], name: "registerWorker")
+                 .int64(at.milliseconds), jsonArray(pools)], name: "registerWorker")
             try appendEvent(
                 kind: .workerRegistered, worker: name,
-                detail: "\(host): \(cores) cores, \(threads) threads, \(slots) slots, models \(models.joined(separator: ", "))")
+                detail: "\(host): \(cores) cores, \(threads) threads, \(slots) slots, models \(models.joined(separator: ", "))"
+                    + (pools.isEmpty ? "" : ", pools \(pools.joined(separator: ", "))"))
         }
     }
 

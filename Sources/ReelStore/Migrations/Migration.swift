@@ -28,5 +28,6 @@ public struct Migration: Sendable, Hashable {
         .workerStates,
         .resultRetention,
         .promptEncodings,
+        .poolsAndQuarantine,
     ]
 }

@@ -506,6 +506,11 @@ public nonisolated struct Reel_V1_Hello: Sendable {
   /// is a new identity that replaces the old one once that one falls silent.
   public var bootID: String = String()
 
+  /// The pools the worker belongs to ("gpu-a100", "site-paris", "trusted"): a job
+  /// that requires a pool is leased only to its workers. Empty: no pool, so the
+  /// worker takes only jobs that require none.
+  public var pools: [String] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1664,7 +1669,7 @@ nonisolated extension Reel_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._Me
 
 nonisolated extension Reel_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Hello"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}worker_name\0\u{1}host\0\u{1}cores\0\u{1}threads\0\u{1}slots\0\u{1}models\0\u{3}protocol_version\0\u{1}kinds\0\u{1}software\0\u{3}model_infos\0\u{3}boot_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}worker_name\0\u{1}host\0\u{1}cores\0\u{1}threads\0\u{1}slots\0\u{1}models\0\u{3}protocol_version\0\u{1}kinds\0\u{1}software\0\u{3}model_infos\0\u{3}boot_id\0\u{1}pools\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1683,6 +1688,7 @@ nonisolated extension Reel_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._Messa
       case 9: try { try decoder.decodeSingularStringField(value: &self.software) }()
       case 10: try { try decoder.decodeRepeatedMessageField(value: &self.modelInfos) }()
       case 11: try { try decoder.decodeSingularStringField(value: &self.bootID) }()
+      case 12: try { try decoder.decodeRepeatedStringField(value: &self.pools) }()
       default: break
       }
     }
@@ -1722,6 +1728,9 @@ nonisolated extension Reel_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._Messa
     if !self.bootID.isEmpty {
       try visitor.visitSingularStringField(value: self.bootID, fieldNumber: 11)
     }
+    if !self.pools.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.pools, fieldNumber: 12)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1737,6 +1746,7 @@ nonisolated extension Reel_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._Messa
     if lhs.software != rhs.software {return false}
     if lhs.modelInfos != rhs.modelInfos {return false}
     if lhs.bootID != rhs.bootID {return false}
+    if lhs.pools != rhs.pools {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
