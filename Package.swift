@@ -71,7 +71,7 @@ let package = Package(
         .target(
             name: "ReelCoordinator",
             dependencies: [
-                "ReelPlan", "ReelStore", "ReelTensor", "ReelWire",
+                "ReelPlan", "ReelStore", "ReelTensor", "ReelWire", "ReelHash",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -122,7 +122,11 @@ let package = Package(
                 "ReelWire", "ReelTensor", "ReelHash", "CZeroMQ", "ReelFuzzing", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]),
         .testTarget(name: "ReelCLITests", dependencies: ["ReelCLI"]),
-        .testTarget(name: "ReelCoordinatorTests", dependencies: ["ReelCoordinator", "ReelPlan", "ReelStore", "ReelWire", "ReelFuzzing"]),
+        .testTarget(
+            name: "ReelCoordinatorTests",
+            dependencies: [
+                "ReelCoordinator", "ReelPlan", "ReelStore", "ReelWire", "ReelFuzzing", .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(
             name: "ReelFarmTests",
             dependencies: [

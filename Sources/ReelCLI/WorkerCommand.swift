@@ -30,10 +30,14 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Shards run at once.")
     var slots: Int = 1
 
+    @OptionGroup(title: "Authentication (CURVE)")
+    var curve: WorkerCurveOptions
+
     func validate() throws {
         guard coordinator.hasPrefix("tcp://") || coordinator.hasPrefix("ipc://") else {
             throw ValidationError("--coordinator '\(coordinator)' is not a ZeroMQ endpoint like tcp://10.0.0.5:5555")
         }
+        try curve.check(coordinator: coordinator)
         if let simulatedStepMs {
             guard (1 ... 100_000).contains(simulatedStepMs) else { throw ValidationError("--simulated-step-ms must be 1…100000") }
             return
@@ -50,9 +54,11 @@ struct WorkerCommand: ParsableCommand {
         let stop = StopFlag()
         Signals.install(setting: stop)
         let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "worker"
-        let config = WorkerConfig(
+        var config = WorkerConfig(
             coordinator: coordinator, name: name ?? "\(host)-\(getpid())", slots: slots,
             threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        config.curve = try curve.settings()
+        config.insecurePlaintext = curve.insecurePlaintext
         let executor: any ShardExecutor =
             simulatedStepMs.map { SimulatedExecutor(stepTime: .milliseconds($0)) } ?? ModelExecutor(directory: models)
         let worker = try Worker(config: config, executor: executor, encoder: MediaChunkEncoder(), logger: Logger(label: "reel.worker"))

@@ -18,6 +18,11 @@ public struct WorkerConfig: Sendable {
     public var maxMessageBytes: Int
     /// How long SIGTERM waits for running shards before handing them back.
     public var drainTimeout: Duration
+    /// CURVE: the coordinator's public key and this worker's key pair; `nil` is
+    /// plaintext, refused for a non-loopback coordinator unless `insecurePlaintext`.
+    public var curve: WorkerCurve?
+    /// Connect in plaintext to a coordinator on another machine.
+    public var insecurePlaintext = false
 
     public init(
         coordinator: String, name: String, slots: Int = 1, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
