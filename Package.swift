@@ -79,7 +79,7 @@ let package = Package(
         .target(
             name: "ReelFarm",
             dependencies: [
-                "ReelCoordinator", "ReelWorker", "ReelStore", "ReelMedia",
+                "ReelCoordinator", "ReelWorker", "ReelStore", "ReelMedia", "ReelWire",
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
