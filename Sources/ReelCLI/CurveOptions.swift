@@ -73,3 +73,26 @@ struct WorkerCurveOptions: ParsableArguments {
         }
     }
 }
+
+/// The API's TLS flags: the operator's certificate chain and key.
+struct APITLSOptions: ParsableArguments {
+    @Option(help: "PEM certificate chain for the HTTP API (with --tls-key): serve https.")
+    var tlsCert: String?
+
+    @Option(help: "PEM private key for --tls-cert (0600).")
+    var tlsKey: String?
+
+    func validate() throws {
+        guard (tlsCert == nil) == (tlsKey == nil) else {
+            throw ValidationError("--tls-cert and --tls-key go together: the certificate chain and its private key")
+        }
+        if let settings {
+            do { _ = try settings.configuration() } catch { throw ValidationError(error.description) }
+        }
+    }
+
+    var settings: APITLS? {
+        guard let tlsCert, let tlsKey else { return nil }
+        return APITLS(certificatePath: tlsCert, keyPath: tlsKey)
+    }
+}

@@ -44,6 +44,9 @@ struct CoordinatorServerOptions: ParsableArguments {
     @OptionGroup(title: "Worker authentication (CURVE)")
     var curve: CoordinatorCurveOptions
 
+    @OptionGroup(title: "API over TLS")
+    var tls: APITLSOptions
+
     @OptionGroup(title: "Admission limits (a bigger job is refused with a 400 that names the flag)")
     var limits: AdmissionOptions
 
@@ -80,6 +83,7 @@ struct CoordinatorServerOptions: ParsableArguments {
         options.config.eventRetentionDays = keepEventsDays
         options.config.curve = try curve.settings()
         options.config.insecurePlaintext = curve.insecurePlaintext
+        options.tls = tls.settings
         return options
     }
 }

@@ -28,12 +28,15 @@ public struct CoordinatorHTTPServer: Sendable {
     public let port: Int
     /// Bearer tokens every route but health needs (CoordinatorHTTPServer+Auth.swift); `nil` serves without.
     public let tokens: APITokens?
+    /// The operator's certificate and key (APITLS.swift); `nil` serves plain HTTP.
+    public let tls: APITLS?
 
-    public init(mailbox: CoordinatorMailbox, host: String, port: Int, tokens: APITokens? = nil) {
+    public init(mailbox: CoordinatorMailbox, host: String, port: Int, tokens: APITokens? = nil, tls: APITLS? = nil) {
         self.mailbox = mailbox
         self.host = host
         self.port = port
         self.tokens = tokens
+        self.tls = tls
     }
 
     /// Serves until SIGINT or SIGTERM arrives or `stop` returns true (polled every
@@ -43,7 +46,7 @@ public struct CoordinatorHTTPServer: Sendable {
         logger: Logger, until stop: @escaping @Sendable () -> Bool, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
         let app = Application(
-            router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "reel"),
+            router: router(), server: try serverBuilder(), configuration: .init(address: .hostname(host, port: port), serverName: "reel"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) }, logger: logger)
         let services = ServiceGroup(
             configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -15,6 +15,8 @@ public final class CoordinatorService: @unchecked Sendable {
         public var httpHost: String
         public var httpPort: Int
         public var config: CoordinatorConfig
+        /// TLS for the HTTP API; `nil` serves plain HTTP.
+        public var tls: APITLS?
 
         public init(
             database: String? = nil, dataDirectory: String, httpHost: String = "127.0.0.1", httpPort: Int = 8787,
@@ -219,7 +221,7 @@ public final class CoordinatorService: @unchecked Sendable {
     /// running after a signal, so a local farm can stop its workers first while
     /// the coordinator still takes their hand-backs; the caller then calls ``stop()``.
     public func serve(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        let server = CoordinatorHTTPServer(mailbox: mailbox, host: options.httpHost, port: options.httpPort, tokens: tokens)
+        let server = CoordinatorHTTPServer(mailbox: mailbox, host: options.httpHost, port: options.httpPort, tokens: tokens, tls: options.tls)
         let flag = stopFlag
         try await server.run(logger: logger, until: { flag.isSet }, onListening: { [self] port in
             advertiseLocalToken(port: port)
