@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import ReelPlan
-import ReelWire
+@testable import ReelWire
 import Testing
 
 @testable import ReelCoordinator
@@ -79,5 +79,50 @@ import Testing
         #expect(!authority.allows(userID: two.publicKey.z85))
         if case .allow = authority.decide(curve(two.publicKey)) { Issue.record("a revoked key was allowed") }
         #expect(!authority.allows(userID: nil))
+    }
+
+    @Test func aRejectedKeyIsLoggedWithItsAddressAndNoSecret() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("reel-reject-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let member = try CurveKeyPair.generate(), stranger = try CurveKeyPair.generate()
+        try member.write(to: directory.path, name: "member")
+        let lines = LogLines()
+        let logger = Logger(label: "test") { _ in RecordingLogHandler(lines: lines) }
+        let authority = try WorkerAuthority(path: directory.path, reloadInterval: .seconds(3600), logger: logger)
+        defer { authority.stop() }
+        let request = ZAPHandler.Request(domain: "reel-workers", address: "10.0.0.9", mechanism: "CURVE", publicKey: stranger.publicKey)
+        #expect(authority.decide(request) == .deny(reason: "worker key not allowed"))
+        let rejected = lines.all.filter { $0.contains("worker connection rejected") }
+        #expect(rejected.count == 1, "\(lines.all)")
+        #expect(rejected.first?.contains(stranger.publicKey.z85) == true && rejected.first?.contains("10.0.0.9") == true)
+        for line in lines.all {
+            #expect(!line.contains(member.secretKey.z85) && !line.contains(stranger.secretKey.z85))
+        }
+    }
+}
+
+/// Log lines, kept for a test to read.
+final class LogLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func add(_ line: String) { lock.withLock { lines.append(line) } }
+    var all: [String] { lock.withLock { lines } }
+}
+
+/// A swift-log handler that writes each entry, with its metadata, to ``LogLines``.
+struct RecordingLogHandler: LogHandler {
+    let lines: LogLines
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(
+        level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt
+    ) {
+        lines.add("\(level) \(message) \(self.metadata.merging(metadata ?? [:]) { $1 })")
     }
 }
