@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        // TLS for the HTTP API (HummingbirdTLS's certificate and key types).
+        .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
     ],
     targets: [
         // MARK: system libraries (C pointers stay in the module that wraps each)
@@ -76,13 +78,16 @@ let package = Package(
                 // WanPipeline's prompt cleaning only, for the embeddings cache's key.
                 "ReelText",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         .target(
             name: "ReelFarm",
             dependencies: [
-                "ReelCoordinator", "ReelWorker", "ReelStore", "ReelMedia",
+                "ReelCoordinator", "ReelWorker", "ReelStore", "ReelMedia", "ReelWire",
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
@@ -125,7 +130,11 @@ let package = Package(
                 "ReelWire", "ReelTensor", "ReelHash", "CZeroMQ", "ReelFuzzing", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]),
         .testTarget(name: "ReelCLITests", dependencies: ["ReelCLI"]),
-        .testTarget(name: "ReelCoordinatorTests", dependencies: ["ReelCoordinator", "ReelPlan", "ReelStore", "ReelWire", "ReelFuzzing"]),
+        .testTarget(
+            name: "ReelCoordinatorTests",
+            dependencies: [
+                "ReelCoordinator", "ReelPlan", "ReelStore", "ReelWire", "ReelFuzzing", .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(
             name: "ReelFarmTests",
             dependencies: [

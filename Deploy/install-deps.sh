@@ -14,6 +14,10 @@ packages=(
     iproute2                 # ip netns: the test with a worker on its own network namespace
     libsentencepiece-dev     # umT5's tokenizer (spiece.model)
     sentencepiece            # spm_train, for Deploy/reference/make_umt5_fixtures.py only
+    systemd                  # systemd-analyze verify, for Deploy/check-deploy.sh
+    docker-compose           # its schema check (`config`), for Deploy/check-deploy.sh; no engine runs
+    python3-pip              # kubernetes-validate, for Deploy/check-deploy.sh
+    openssl                  # self-signed certificates for the API's TLS test
 )
 
 missing=()
@@ -21,8 +25,17 @@ for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 
+# kubernetes-validate (PyPI, with its Kubernetes schemas inside) checks Deploy/kubernetes offline.
+install_validator() {
+    if ! python3 -c 'import kubernetes_validate' 2>/dev/null; then
+        echo "install-deps: installing kubernetes-validate 1.37.0 from PyPI" >&2
+        pip3 install -q --break-system-packages kubernetes-validate==1.37.0
+    fi
+}
+
 if ((${#missing[@]} == 0)); then
     echo "install-deps: all ${#packages[@]} Debian packages present" >&2
+    install_validator
     exit 0
 fi
 
@@ -32,3 +45,4 @@ echo "install-deps: installing ${missing[*]}" >&2
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "install-deps: done" >&2
+install_validator

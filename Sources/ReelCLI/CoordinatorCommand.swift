@@ -19,7 +19,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
         defer { service.stop() }
         let endpoint = service.endpoint
         try await service.serve { bound in
-            printErr("coordinator: workers connect to \(endpoint); the CLI to http://\(host):\(bound)")
+            let scheme = options.tls == nil ? "http" : "https"
+            printErr("coordinator: workers connect to \(endpoint); the CLI to \(scheme)://\(host):\(bound)")
         }
     }
 }

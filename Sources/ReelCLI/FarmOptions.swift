@@ -41,6 +41,12 @@ struct CoordinatorServerOptions: ParsableArguments {
     @Option(help: "Delete farm events older than this many days.")
     var keepEventsDays = 30
 
+    @OptionGroup(title: "Worker authentication (CURVE)")
+    var curve: CoordinatorCurveOptions
+
+    @OptionGroup(title: "API over TLS")
+    var tls: APITLSOptions
+
     @OptionGroup(title: "Admission limits (a bigger job is refused with a 400 that names the flag)")
     var limits: AdmissionOptions
 
@@ -53,6 +59,7 @@ struct CoordinatorServerOptions: ParsableArguments {
         guard listen.hasPrefix("tcp://") || listen.hasPrefix("ipc://") || listen.hasPrefix("inproc://") else {
             throw ValidationError("--listen '\(listen)' is not a ZeroMQ endpoint like tcp://0.0.0.0:5555")
         }
+        try curve.check(listen: listen)
         if let db, !(db.hasPrefix("postgres://") || db.hasPrefix("postgresql://")) {
             throw ValidationError("--db must be a postgres:// URL; leave it out to use the embedded PostgreSQL")
         }
@@ -74,6 +81,9 @@ struct CoordinatorServerOptions: ParsableArguments {
         options.config.collectBlobs = !keepIntermediates
         options.config.resultRetentionDays = keepResultsDays
         options.config.eventRetentionDays = keepEventsDays
+        options.config.curve = try curve.settings()
+        options.config.insecurePlaintext = curve.insecurePlaintext
+        options.tls = tls.settings
         return options
     }
 }

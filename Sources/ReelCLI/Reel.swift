@@ -9,6 +9,8 @@ struct Reel: AsyncParsableCommand {
             UpCommand.self,
             CoordinatorCommand.self,
             WorkerCommand.self,
+            KeysCommand.self,
+            TokenCommand.self,
             SubmitCommand.self,
             StatusCommand.self,
             WorkersCommand.self,

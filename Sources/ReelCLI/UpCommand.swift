@@ -23,12 +23,16 @@ struct UpCommand: AsyncParsableCommand {
     func validate() throws {
         guard (0 ... 64).contains(workers) else { throw ValidationError("--workers must be 0…64, got \(workers)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        // Its workers are child processes on loopback plaintext; keys are for workers on other machines.
+        if server.curve.curveKey != nil && workers > 0 {
+            throw ValidationError("reel up's local workers connect over loopback without keys; for CURVE workers run `reel coordinator --curve-key …` and `reel worker --key …`, or pass --workers 0")
+        }
     }
 
     func run() async throws {
         let farm = try LocalFarmLauncher(server: server, workers: workers, models: models, threads: threads).farm()
         try farm.start()
-        printErr("farm up: \(workers) workers on \(farm.service.endpoint); API on http://\(server.http)")
+        printErr("farm up: \(workers) workers on \(farm.service.endpoint); API on \(server.tls.settings == nil ? "http" : "https")://\(server.http)")
         printErr("next: reel submit --prompt \"a red fox\" --seconds 10 --model tiny --wait --output fox.mp4")
         defer { farm.stop() }
         try await farm.service.serve()

@@ -45,11 +45,14 @@ struct WorkerCommand: ParsableCommand {
     var poisonResults: Double?
     @Option(help: ArgumentHelp("Test fault: cut the first COUNT decode segments in half.", visibility: .private))
     var truncateSegments: Int?
+    @OptionGroup(title: "Authentication (CURVE)")
+    var curve: WorkerCurveOptions
 
     func validate() throws {
         guard coordinator.hasPrefix("tcp://") || coordinator.hasPrefix("ipc://") else {
             throw ValidationError("--coordinator '\(coordinator)' is not a ZeroMQ endpoint like tcp://10.0.0.5:5555")
         }
+        try curve.check(coordinator: coordinator)
         if let simulatedStepMs {
             guard (1 ... 100_000).contains(simulatedStepMs) else { throw ValidationError("--simulated-step-ms must be 1…100000") }
             return
@@ -92,6 +95,8 @@ struct WorkerCommand: ParsableCommand {
             threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
         config.encodesPrompts = !noPromptEncoding
         config.pools = pools
+        config.curve = try curve.settings()
+        config.insecurePlaintext = curve.insecurePlaintext
         var executor: any ShardExecutor =
             simulatedStepMs.map { SimulatedExecutor(stepTime: .milliseconds($0)) } ?? ModelExecutor(directory: models)
         if let poisonResults {

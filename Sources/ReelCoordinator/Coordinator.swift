@@ -46,6 +46,8 @@ public final class Coordinator {
     var logger: Logger
     let context: ZMQContext
     let router: RouterSocket
+    /// CURVE's allow-list and ZAP handler; `nil` in plaintext (see Coordinator+Curve.swift).
+    let security: CoordinatorSecurity?
     /// The endpoint actually bound (a `*` port resolved).
     public let endpoint: String
     let inputs = OffLoopLane(name: "reel-inputs")
@@ -107,7 +109,9 @@ public final class Coordinator {
         // they need not wait for the WAL flush; results commit on `recordStore`.
         try store.connection.execute("SET synchronous_commit TO off", name: "loop connection settings")
         context = try ZMQContext()
+        security = try CoordinatorSecurity.start(config: config, context: context, logger: logger)
         router = try RouterSocket(context: context)
+        if let security { try router.enableCurveServer(security.keyPair, zapDomain: "reel-workers") }
         try router.set(.maxMessageSize(config.maxMessageBytes))
         try router.set(.routerMandatory(true))
         // A worker that reconnects keeps its routing id; the new connection takes it over.
@@ -120,7 +124,7 @@ public final class Coordinator {
 
     /// Runs until `stop` returns true, then says goodbye to the workers.
     public func run(until stop: () -> Bool) {
-        logger.info("coordinator listening", metadata: ["endpoint": "\(endpoint)", "zmq": "\(ZMQContext.libraryVersion)"])
+        logger.info("coordinator listening", metadata: ["endpoint": "\(endpoint)", "zmq": "\(ZMQContext.libraryVersion)", "curve": "\(security != nil)"])
         lastTurn = .now
         while !stop() {
             // While no lane holds work, nothing can finish there: only a message (which
@@ -149,7 +153,7 @@ public final class Coordinator {
         for _ in 0 ..< 256 {
             let received: (peer: PeerID, frames: [Data])?
             do {
-                received = try router.receive(timeout: wait)
+                received = try receiveFromWorkers(timeout: wait)
             } catch {
                 logger.error("receive failed", metadata: ["error": "\(error)"])
                 break
@@ -359,6 +363,7 @@ public final class Coordinator {
         queries.stop()
         for event in records.drain() { apply(event) }
         router.close()
+        security?.stop()
         logger.info("coordinator stopped", metadata: ["longest_loop_gap_ms": "\(statistics.longestGap.milliseconds)"])
     }
 

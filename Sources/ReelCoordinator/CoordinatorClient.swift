@@ -6,11 +6,15 @@ import FoundationNetworking
 
 /// The CLI's side of the HTTP API.
 public struct CoordinatorClient: Sendable {
-    /// `http://HOST:PORT`.
+    /// `http://HOST:PORT` (or `https://`).
     public let baseURL: URL
+    /// The bearer token sent with every call (see ``APITokenFiles/discover(for:)``).
+    public let token: String?
 
-    public init(baseURL: URL) {
+    /// A client sending `token`, by default the one ``APITokenFiles/discover(for:)`` finds.
+    public init(baseURL: URL, token: String? = nil) {
         self.baseURL = baseURL
+        self.token = token ?? APITokenFiles.discover(for: baseURL)
     }
 
     /// Why a call failed: the coordinator's own message, or why it could not be reached.
@@ -62,7 +66,7 @@ public struct CoordinatorClient: Sendable {
         return data
     }
 
-    private func call<T: Decodable>(_ method: String, _ path: String, body: Data? = nil, as: T.Type) async throws -> T {
+    func call<T: Decodable>(_ method: String, _ path: String, body: Data? = nil, as: T.Type) async throws -> T {
         let (data, status) = try await raw(method, path, body: body)
         guard (200 ..< 300).contains(status) else { throw failure(data, status) }
         do {
@@ -81,6 +85,7 @@ public struct CoordinatorClient: Sendable {
         var request = URLRequest(url: baseURL.appendingPathComponent(path))
         request.httpMethod = method
         request.timeoutInterval = 60
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         if let body {
             request.httpBody = body
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")

@@ -53,6 +53,11 @@ public struct CoordinatorConfig: Sendable {
     /// Assignments' input latents held at once (blended, queued, or being written
     /// to a socket), at most: the `inputs` lane waits for one to be sent.
     public var inputsInMemory: Int
+    /// CURVE on the workers' socket (key pair and worker allow-list); `nil` is
+    /// plaintext, which a non-loopback `listen` refuses unless `insecurePlaintext`.
+    public var curve: CoordinatorCurve?
+    /// Accept plaintext on a `listen` endpoint other machines can reach.
+    public var insecurePlaintext = false
 
     public init(
         listen: String = "tcp://127.0.0.1:5555", dataDirectory: String,

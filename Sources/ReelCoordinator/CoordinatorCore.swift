@@ -51,6 +51,7 @@ struct CoordinatorCore: Sendable {
         case .discardSent(let offer): return discardSent(offer)
         case .failure(let peer, let failure, let time): return self.failure(peer: peer, failure, at: time)
         case .peerUnreachable(let peer, let reason, let time): return workerLost(peer, reason: reason, at: time)
+        case .revoked(let peer, let reason, let time): return revoke(peer: peer, reason: reason, at: time)
         case .tick(let time): return checkWorkers(at: time) + checkLeases(at: time) + checkStarvation() + checkEncoders()
         case .loopPaused(let gap, let time): return loopPaused(gap: gap, at: time)
         case .heartbeatDue:

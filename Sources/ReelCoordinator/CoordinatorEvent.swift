@@ -22,6 +22,8 @@ enum CoordinatorEvent: Sendable {
     case failure(PeerID, Reel_V1_ShardFailure, at: LoopTime)
     /// A message to `peer` could not be sent.
     case peerUnreachable(PeerID, reason: String, at: LoopTime)
+    /// `peer`'s CURVE key left the allow-list (see `CoordinatorCore+Revocation.swift`).
+    case revoked(PeerID, reason: String, at: LoopTime)
 
     // MARK: Time
 

@@ -16,6 +16,9 @@ import ServiceLifecycle
 /// | `POST /v1/jobs/:id/retry`, `/cancel` | `JobStatus` |
 /// | `GET /v1/jobs/:id/video` | the MP4 |
 /// | `GET /v1/workers` | `[WorkerStatus]` |
+/// | `POST /v1/tokens`, `GET /v1/tokens`, `POST /v1/tokens/:name/revoke` | tokens (admin) |
+///
+/// Every route but health needs a bearer token with the route's ``APIScope``.
 public struct CoordinatorHTTPServer: Sendable {
     /// Submissions carry prompt embeddings (512 × 4096 floats is 8 MiB, base64 11 MiB).
     public static let maxRequestBytes = 64 << 20
@@ -23,11 +26,17 @@ public struct CoordinatorHTTPServer: Sendable {
     public let mailbox: CoordinatorMailbox
     public let host: String
     public let port: Int
+    /// Bearer tokens every route but health needs (CoordinatorHTTPServer+Auth.swift); `nil` serves without.
+    public let tokens: APITokens?
+    /// The operator's certificate and key (APITLS.swift); `nil` serves plain HTTP.
+    public let tls: APITLS?
 
-    public init(mailbox: CoordinatorMailbox, host: String, port: Int) {
+    public init(mailbox: CoordinatorMailbox, host: String, port: Int, tokens: APITokens? = nil, tls: APITLS? = nil) {
         self.mailbox = mailbox
         self.host = host
         self.port = port
+        self.tokens = tokens
+        self.tls = tls
     }
 
     /// Serves until SIGINT or SIGTERM arrives or `stop` returns true (polled every
@@ -37,7 +46,7 @@ public struct CoordinatorHTTPServer: Sendable {
         logger: Logger, until stop: @escaping @Sendable () -> Bool, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
         let app = Application(
-            router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "reel"),
+            router: router(), server: try serverBuilder(), configuration: .init(address: .hostname(host, port: port), serverName: "reel"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) }, logger: logger)
         let services = ServiceGroup(
             configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -62,6 +71,10 @@ public struct CoordinatorHTTPServer: Sendable {
     func router() -> Router<BasicRequestContext> {
         let router = Router()
         let mailbox = self.mailbox
+        if let tokens {
+            router.add(middleware: BearerAuthMiddleware(tokens: tokens))
+            addTokenRoutes(to: router, tokens: tokens)
+        }
         router.get("/v1/health") { _, _ in
             switch await mailbox.send(.health) {
             case .success(.health(let health)): return Self.json(health, status: health.ok ? .ok : .serviceUnavailable)

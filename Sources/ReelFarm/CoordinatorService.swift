@@ -15,6 +15,8 @@ public final class CoordinatorService: @unchecked Sendable {
         public var httpHost: String
         public var httpPort: Int
         public var config: CoordinatorConfig
+        /// TLS for the HTTP API; `nil` serves plain HTTP.
+        public var tls: APITLS?
 
         public init(
             database: String? = nil, dataDirectory: String, httpHost: String = "127.0.0.1", httpPort: Int = 8787,
@@ -47,6 +49,10 @@ public final class CoordinatorService: @unchecked Sendable {
     /// The ROUTER endpoint, once bound.
     public private(set) var endpoint = ""
     private var coordinator: UncheckedBox<Coordinator>?
+    /// The API's bearer tokens, on a connection of their own (CoordinatorService+Tokens.swift).
+    var tokens: APITokens?
+    /// The runtime file the admin token was put in while serving, removed on stop.
+    var localTokenFile: String?
 
     /// The loop's health and throughput (longest gap between turns, busy time,
     /// shards completed, bytes moved); read after ``stop()``.
@@ -114,6 +120,7 @@ public final class CoordinatorService: @unchecked Sendable {
     /// on the same data directory (``StoreError/dataDirectoryInUse(directory:pid:)``)
     /// or dispatches from the same database (``StoreError/databaseInUse(url:holder:)``).
     public func start() throws {
+        try options.config.checkWorkerSecurity()
         MemoryPolicy.returnLargeBuffersToTheSystem()
         let data = URL(fileURLWithPath: options.dataDirectory)
         // Before the database is touched: a second coordinator here must not adopt,
@@ -162,6 +169,7 @@ public final class CoordinatorService: @unchecked Sendable {
         // And the API's reads and heartbeat stamps on a third, so a slow answer from
         // PostgreSQL (a busy machine) never holds up the loop.
         let queries = try PostgresConnection(url: guarded)
+        try startTokens(url: guarded, data: data)
         let coordinator = try Coordinator(
             config: options.config, store: FarmStore(connection: connection), recordStore: FarmStore(connection: records),
             queryStore: FarmStore(connection: queries),
@@ -214,9 +222,12 @@ public final class CoordinatorService: @unchecked Sendable {
     /// running after a signal, so a local farm can stop its workers first while
     /// the coordinator still takes their hand-backs; the caller then calls ``stop()``.
     public func serve(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        let server = CoordinatorHTTPServer(mailbox: mailbox, host: options.httpHost, port: options.httpPort)
+        let server = CoordinatorHTTPServer(mailbox: mailbox, host: options.httpHost, port: options.httpPort, tokens: tokens, tls: options.tls)
         let flag = stopFlag
-        try await server.run(logger: logger, until: { flag.isSet }, onListening: onListening)
+        try await server.run(logger: logger, until: { flag.isSet }, onListening: { [self] port in
+            advertiseLocalToken(port: port)
+            await onListening(port)
+        })
     }
 
     /// Stops the loop and the embedded database (idempotent), then lets the data
@@ -234,6 +245,7 @@ public final class CoordinatorService: @unchecked Sendable {
         // its coordinator lock (the coordinator object lives on for its statistics).
         connection?.close()
         connection = nil
+        stopTokens()
         if let embedded {
             do { try embedded.stop() } catch { logger.error("cannot stop PostgreSQL", metadata: ["error": "\(error)"]) }
             self.embedded = nil

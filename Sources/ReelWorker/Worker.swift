@@ -69,6 +69,7 @@ public final class Worker {
         try dealer.set(.linger(.seconds(2)))
         try dealer.set(.reconnectInterval(.milliseconds(200)))
         try dealer.set(.reconnectIntervalMax(.seconds(2)))
+        try secure(dealer, config: config)
         try dealer.connect(config.coordinator)
     }
 

@@ -24,6 +24,11 @@ public struct WorkerConfig: Sendable {
     /// The pools it belongs to (GPU class, trust level, site): it is leased only
     /// jobs that require one of them, or none.
     public var pools: [String] = []
+    /// CURVE: the coordinator's public key and this worker's key pair; `nil` is
+    /// plaintext, refused for a non-loopback coordinator unless `insecurePlaintext`.
+    public var curve: WorkerCurve?
+    /// Connect in plaintext to a coordinator on another machine.
+    public var insecurePlaintext = false
 
     public init(
         coordinator: String, name: String, slots: Int = 1, threads: Int = ProcessInfo.processInfo.activeProcessorCount,

@@ -50,6 +50,7 @@ import FoundationNetworking
         var request = URLRequest(url: base.appendingPathComponent("/v1/jobs"))
         request.httpMethod = "POST"
         request.httpBody = Data("{\"request\": 3}".utf8)
+        request.setValue("Bearer \(client.token ?? "")", forHTTPHeaderField: "Authorization")
         let (body, response) = try await URLSession.shared.data(for: request)
         #expect((response as? HTTPURLResponse)?.statusCode == 400)
         #expect(String(decoding: body, as: UTF8.self).contains("request"))

@@ -3,10 +3,12 @@ import ReelCoordinator
 import ReelFarm
 import ReelPlan
 import ReelStore
+import ReelWire
 import Testing
 
 /// A worker on another host joins over TCP: here a `reel worker` process in its
-/// own network namespace, reaching the coordinator only through a veth pair.
+/// own network namespace, reaching the coordinator only through a veth pair,
+/// authenticated and encrypted with CURVE keys made by `reel keys generate`.
 /// Needs root and iproute2 (CI runs as root; `Deploy/install-deps.sh` installs it):
 /// for anyone else it is skipped, and the skip says why.
 @Suite(.serialized) struct NetworkNamespaceTests {
@@ -14,10 +16,16 @@ import Testing
     func workerInAnotherNamespaceRendersShards() async throws {
         let link = try VethLink()
         defer { link.remove() }
-        let farm = try TestFarm(listen: "tcp://\(link.hostAddress):*")
+        let keys = FileManager.default.temporaryDirectory.appendingPathComponent("reel-netns-keys-\(UUID().uuidString.prefix(8))").path
+        defer { try? FileManager.default.removeItem(atPath: keys) }
+        for name in ["coordinator", "remote"] { try CurveKeyPair.generate().write(to: keys, name: name) }
+        let curve = CoordinatorCurve(keyPair: try CurveKeyPair.read(from: "\(keys)/coordinator.key"), allowList: "\(keys)/remote.pub")
+        let farm = try TestFarm(listen: "tcp://\(link.hostAddress):*") { $0.config.curve = curve }
         defer { farm.stop() }
         #expect(farm.service.endpoint.hasPrefix("tcp://\(link.hostAddress):"))
-        _ = try farm.spawnWorkerProcess(name: "remote", wrapper: [VethLink.ip, "netns", "exec", link.namespace])
+        _ = try farm.spawnWorkerProcess(
+            name: "remote", wrapper: [VethLink.ip, "netns", "exec", link.namespace],
+            extraArguments: ["--coordinator-key", "\(keys)/coordinator.pub", "--key", "\(keys)/remote.key"])
         try await farm.service.waitForWorkers(1, timeout: .seconds(60))
         let status = try await farm.run(TestFarm.request(seed: 5))
         #expect(status.state == "succeeded", "\(status.reason ?? "")")

@@ -29,13 +29,17 @@ final class ProcessFarm: @unchecked Sendable {
     var client: CoordinatorClient { CoordinatorClient(baseURL: URL(string: "http://127.0.0.1:\(httpPort)")!) }
     var dataDirectory: String { directory.appendingPathComponent("data").path }
     var endpoint: String { "tcp://\(listenHost):\(zmqPort)" }
+    /// Off loopback (a namespace's veth link, a network of the test's own) the
+    /// processes are told plaintext is wanted; CURVE across namespaces is
+    /// `NetworkNamespaceTests.workerInAnotherNamespaceRendersShards`'s.
+    var plaintext: [String] { listenHost == "127.0.0.1" ? [] : ["--insecure-plaintext"] }
 
     func startCoordinator(keepIntermediates: Bool = false) async throws {
         starts += 1
         let process = try ChildProcess(
             TestFarm.reelBinary,
             ["coordinator", "--data", dataDirectory, "--http", "127.0.0.1:\(httpPort)", "--listen", endpoint]
-                + (keepIntermediates ? ["--keep-intermediates"] : []),
+                + (keepIntermediates ? ["--keep-intermediates"] : []) + plaintext,
             log: directory.appendingPathComponent("coordinator-\(starts).log"))
         coordinator = process
         _ = try await process.waitForLine(containing: "the CLI to http://", timeout: .seconds(60))
@@ -54,7 +58,7 @@ final class ProcessFarm: @unchecked Sendable {
         let model = simulatedStepMs.map { ["--simulated-step-ms", "\($0)"] } ?? ["--models", models]
         let worker = try ChildProcess(
             command[0],
-            Array(command.dropFirst()) + ["worker", "--coordinator", endpoint, "--name", name, "--threads", "\(threads)"] + model + arguments,
+            Array(command.dropFirst()) + ["worker", "--coordinator", endpoint, "--name", name, "--threads", "\(threads)"] + model + plaintext + arguments,
             log: directory.appendingPathComponent("\(name).log"))
         workers.append((name, worker))
         return worker

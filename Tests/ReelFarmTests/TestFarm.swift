@@ -84,12 +84,12 @@ final class TestFarm: @unchecked Sendable {
     }
 
     /// Starts `reel worker` (the binary next to the test bundle) as a child process.
-    func spawnWorkerProcess(name: String, wrapper: [String] = [], coordinator: String? = nil) throws -> Process {
+    func spawnWorkerProcess(name: String, wrapper: [String] = [], coordinator: String? = nil, extraArguments: [String] = []) throws -> Process {
         let process = Process()
         let binary = Self.reelBinary
         let arguments = [
             "worker", "--coordinator", coordinator ?? service.endpoint, "--models", models, "--name", name, "--threads", "1",
-        ]
+        ] + extraArguments
         if let launcher = wrapper.first {
             process.executableURL = URL(fileURLWithPath: launcher)
             process.arguments = Array(wrapper.dropFirst()) + [binary] + arguments

@@ -29,5 +29,6 @@ public struct Migration: Sendable, Hashable {
         .resultRetention,
         .promptEncodings,
         .poolsAndQuarantine,
+        .apiTokens,
     ]
 }

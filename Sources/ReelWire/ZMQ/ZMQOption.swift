@@ -43,6 +43,18 @@ public enum ZMQOption: Sendable, Hashable {
     case sendTimeout(Duration?)
     /// `ZMQ_IMMEDIATE`: queue messages only to completed connections.
     case immediate(Bool)
+    /// `ZMQ_CURVE_SERVER`: this socket is a CurveZMQ server (the coordinator's
+    /// ROUTER); its secret key comes from ``curveSecretKey(_:)``.
+    case curveServer(Bool)
+    /// `ZMQ_CURVE_PUBLICKEY`: this socket's long-term public key.
+    case curvePublicKey(CurvePublicKey)
+    /// `ZMQ_CURVE_SECRETKEY`: this socket's long-term secret key (never printed).
+    case curveSecretKey(CurveSecretKey)
+    /// `ZMQ_CURVE_SERVERKEY`: the server's public key, on a client; setting it makes
+    /// the socket a CurveZMQ client.
+    case curveServerKey(CurvePublicKey)
+    /// `ZMQ_ZAP_DOMAIN`: the domain sent in ZAP requests (RFC 27).
+    case zapDomain(String)
 
     /// The libzmq option name and its value as bytes.
     func encoded() throws(WireError) -> (name: Int32, value: [UInt8]) {
@@ -79,6 +91,17 @@ public enum ZMQOption: Sendable, Hashable {
             return (ZMQ_SNDTIMEO, Self.bytes(of: try Self.milliseconds(duration, "sendTimeout")))
         case let .immediate(on):
             return (ZMQ_IMMEDIATE, Self.bytes(of: Int32(on ? 1 : 0)))
+        case let .curveServer(on):
+            return (ZMQ_CURVE_SERVER, Self.bytes(of: Int32(on ? 1 : 0)))
+        case let .curvePublicKey(key):
+            return (ZMQ_CURVE_PUBLICKEY, Array(key.z85.utf8))
+        case let .curveSecretKey(key):
+            return (ZMQ_CURVE_SECRETKEY, Array(key.z85.utf8))
+        case let .curveServerKey(key):
+            return (ZMQ_CURVE_SERVERKEY, Array(key.z85.utf8))
+        case let .zapDomain(domain):
+            guard domain.utf8.count <= 254 else { throw .invalidArgument("zapDomain must be at most 254 bytes") }
+            return (ZMQ_ZAP_DOMAIN, Array(domain.utf8))
         }
     }
 

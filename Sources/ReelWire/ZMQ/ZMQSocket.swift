@@ -51,6 +51,11 @@ public final class ZMQSocket {
     private let context: ZMQContext
     private var handle: UnsafeMutableRawPointer?
     private var endpoints: [String] = []
+    /// Whether ``receive(timeout:)`` reads the message's ZAP `User-Id` property
+    /// into ``lastUserID`` (on a CURVE server; see `ZMQSocket+Curve.swift`).
+    var readsUserID = false
+    /// The `User-Id` the ZAP handler gave the connection the last message came on.
+    var lastUserID: String?
 
     /// A new socket of `kind` in `context`.
     public init(_ context: ZMQContext, kind: Kind) throws(WireError) {
@@ -158,6 +163,8 @@ public final class ZMQSocket {
     /// A message already queued, without waiting.
     private func receiveQueued(_ socket: UnsafeMutableRawPointer) throws(WireError) -> [Data]? {
         var frames: [Data] = []
+        var userIDFound: String?
+        defer { lastUserID = userIDFound }
         while true {
             var message = zmq_msg_t()
             zmq_msg_init(&message)
@@ -174,6 +181,10 @@ public final class ZMQSocket {
             }
             let size = zmq_msg_size(&message)
             let more = zmq_msg_more(&message) != 0
+            if readsUserID && userIDFound == nil {
+                // The ZAP handler's user id for this connection (RFC 27), on each frame.
+                userIDFound = zmq_msg_gets(&message, "User-Id").map { String(cString: $0) }
+            }
             if size >= Self.zeroCopyBytes {
                 frames.append(Self.adopt(&message, size: size))
             } else {
