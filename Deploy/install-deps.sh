@@ -14,6 +14,7 @@ packages=(
     iproute2                 # ip netns: the test with a worker on its own network namespace
     libsentencepiece-dev     # umT5's tokenizer (spiece.model)
     sentencepiece            # spm_train, for Deploy/reference/make_umt5_fixtures.py only
+    prometheus               # promtool check metrics, on the coordinator's and workers' /metrics in tests
 )
 
 missing=()

@@ -30,6 +30,9 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Shards run at once.")
     var slots: Int = 1
 
+    @Option(help: "Serve this worker's Prometheus /metrics (step time, CPU, model cache) on [HOST:]PORT; a bare port listens on 127.0.0.1 only.")
+    var metricsListen: String?
+
     func validate() throws {
         guard coordinator.hasPrefix("tcp://") || coordinator.hasPrefix("ipc://") else {
             throw ValidationError("--coordinator '\(coordinator)' is not a ZeroMQ endpoint like tcp://10.0.0.5:5555")
@@ -44,17 +47,45 @@ struct WorkerCommand: ParsableCommand {
         }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         guard (1 ... 64).contains(slots) else { throw ValidationError("--slots must be 1…64") }
+        if let metricsListen, Self.address(metricsListen) == nil {
+            throw ValidationError("--metrics-listen '\(metricsListen)' is not [HOST:]PORT, e.g. 9102 or 0.0.0.0:9102")
+        }
+    }
+
+    /// `[HOST:]PORT` as host and port; a bare port is loopback, so metrics are not
+    /// exposed beyond the machine unless asked.
+    static func address(_ text: String) -> (host: String, port: Int)? {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard let last = parts.last, let port = Int(last), (0 ... 65535).contains(port) else { return nil }
+        let host = parts.count > 1 ? parts.dropLast().joined(separator: ":") : "127.0.0.1"
+        return host.isEmpty ? nil : (host, port)
     }
 
     func run() throws {
         let stop = StopFlag()
         Signals.install(setting: stop)
         let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "worker"
-        let config = WorkerConfig(
+        var config = WorkerConfig(
             coordinator: coordinator, name: name ?? "\(host)-\(getpid())", slots: slots,
             threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
-        let executor: any ShardExecutor =
-            simulatedStepMs.map { SimulatedExecutor(stepTime: .milliseconds($0)) } ?? ModelExecutor(directory: models)
+        let models = simulatedStepMs == nil ? ModelExecutor(directory: self.models) : nil
+        let executor: any ShardExecutor = models ?? SimulatedExecutor(stepTime: .milliseconds(simulatedStepMs ?? 1))
+        var server: Task<Void, Never>?
+        if let metricsListen, let (metricsHost, metricsPort) = Self.address(metricsListen) {
+            let exporter = WorkerMetricsExporter(modelCache: { models?.cacheCensus ?? [] })
+            config.metrics = exporter.metrics
+            let logger = Logger(label: "reel.worker.metrics")
+            server = Task.detached {
+                do {
+                    try await exporter.serve(host: metricsHost, port: metricsPort, logger: logger) { port in
+                        logger.info("worker metrics listening", metadata: ["url": "http://\(metricsHost):\(port)/metrics"])
+                    }
+                } catch {
+                    logger.error("worker metrics stopped", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        defer { server?.cancel() }
         let worker = try Worker(config: config, executor: executor, encoder: MediaChunkEncoder(), logger: Logger(label: "reel.worker"))
         try worker.run { stop.isSet }
     }

@@ -10,6 +10,7 @@ extension Coordinator {
     func receive(_ entry: CoordinatorMailbox.Entry) {
         switch entry.command {
         case .jobs, .job, .workers, .video, .health: return answerOffLoop(entry)
+        case .metrics: return answerMetrics(entry)
         case .retry, .cancel: return entry.reply(answer(entry.command))
         case .submit: break
         }
@@ -30,7 +31,7 @@ extension Coordinator {
             switch command {
             case .retry(let id): return .success(.job(try retry(id)))
             case .cancel(let id): return .success(.job(try cancel(id)))
-            case .submit, .jobs, .job, .workers, .video, .health:
+            case .submit, .jobs, .job, .workers, .video, .health, .metrics:
                 return .failure(.internalError("\(command) is not answered by the loop"))
             }
         } catch let error as APIError {

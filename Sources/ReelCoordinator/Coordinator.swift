@@ -113,6 +113,7 @@ public final class Coordinator {
         try router.set(.linger(.milliseconds(500)))
         try router.set(.sendHighWaterMark(10_000))
         endpoint = try router.bind(config.listen)
+        timeStatements()
         try recover()
     }
 
@@ -240,9 +241,12 @@ public final class Coordinator {
         }
         switch envelope.body {
         case .shardResult(let result)?:
+            if result.hasTimings { metrics.observe(result.timings, decode: false) }
             let shard = ShardID(region: Int(result.region), block: Int(result.block))
             feed(.shardResult(peer, job: Int64(clamping: result.jobID), shard: shard, token: Int(result.attempt), frames: frames, at: time()))
-        case .decodeResult(let result)?: feed(.decodeResult(peer, result, at: time()))
+        case .decodeResult(let result)?:
+            if result.hasTimings { metrics.observe(result.timings, decode: true) }
+            feed(.decodeResult(peer, result, at: time()))
         case .resultOffer(let offer)?: feed(.resultOffer(peer, offer, at: time()))
         case .hello(let hello)?: feed(.hello(peer, hello, at: time()))
         case .heartbeat(let heartbeat)?: feed(.heartbeat(peer, running: heartbeat.running, at: time()))

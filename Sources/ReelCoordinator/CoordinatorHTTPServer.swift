@@ -16,6 +16,7 @@ import ServiceLifecycle
 /// | `POST /v1/jobs/:id/retry`, `/cancel` | `JobStatus` |
 /// | `GET /v1/jobs/:id/video` | the MP4 |
 /// | `GET /v1/workers` | `[WorkerStatus]` |
+/// | `GET /metrics` | Prometheus text format (``FarmMetrics``) |
 public struct CoordinatorHTTPServer: Sendable {
     /// Submissions carry prompt embeddings (512 × 4096 floats is 8 MiB, base64 11 MiB).
     public static let maxRequestBytes = 64 << 20
@@ -110,6 +111,7 @@ public struct CoordinatorHTTPServer: Sendable {
             }
         }
         router.get("/v1/workers") { _, _ in Self.answer(await mailbox.send(.workers)) }
+        router.get("/metrics") { _, _ in await Self.metrics(mailbox) }
         return router
     }
 
@@ -120,7 +122,20 @@ public struct CoordinatorHTTPServer: Sendable {
         case .success(.jobs(let jobs)): return json(jobs)
         case .success(.job(let job)): return json(job)
         case .success(.workers(let workers)): return json(workers)
-        case .success(.video), .success(.health): return Self.error(.internalError("unexpected reply"))
+        case .success(.video), .success(.health), .success(.metrics): return Self.error(.internalError("unexpected reply"))
+        }
+    }
+
+    /// `/metrics`: the loop brings the registry up to date, then it is written out
+    /// here, off the loop.
+    static func metrics(_ mailbox: CoordinatorMailbox) async -> Response {
+        switch await mailbox.send(.metrics) {
+        case .success(.metrics):
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: mailbox.metrics.exposition())))
+        case .success: return error(.internalError("unexpected reply"))
+        case .failure(let failure): return error(failure)
         }
     }
 

@@ -14,6 +14,8 @@ public final class CoordinatorMailbox: @unchecked Sendable {
         case cancel(Int64)
         case video(Int64)
         case health
+        /// Bring ``metrics`` up to date (answered with ``Reply/metrics``).
+        case metrics
     }
 
     /// The loop's answer.
@@ -24,6 +26,8 @@ public final class CoordinatorMailbox: @unchecked Sendable {
         case workers([FarmAPI.WorkerStatus])
         case video(path: String)
         case health(FarmAPI.Health)
+        /// ``metrics`` holds the loop's and the database's figures as of now.
+        case metrics
     }
 
     struct Entry {
@@ -34,6 +38,10 @@ public final class CoordinatorMailbox: @unchecked Sendable {
     private let lock = NSLock()
     private var entries: [Entry] = []
     private var isClosed = false
+
+    /// The Prometheus series: kept by the loop, written out by the HTTP side
+    /// (here because the mailbox is the one object both sides hold).
+    public let metrics = FarmMetrics()
 
     public init() {}
 

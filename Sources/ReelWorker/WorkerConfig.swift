@@ -18,6 +18,8 @@ public struct WorkerConfig: Sendable {
     public var maxMessageBytes: Int
     /// How long SIGTERM waits for running shards before handing them back.
     public var drainTimeout: Duration
+    /// Where the worker records step and item times (`reel worker --metrics-listen`); nil records nothing.
+    public var metrics: WorkerMetrics?
 
     public init(
         coordinator: String, name: String, slots: Int = 1, threads: Int = ProcessInfo.processInfo.activeProcessorCount,

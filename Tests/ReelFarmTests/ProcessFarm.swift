@@ -46,12 +46,12 @@ final class ProcessFarm: @unchecked Sendable {
     @discardableResult
     /// With `simulatedStepMs`, it runs the simulated-time stand-in model instead
     /// of the tiny one: tensors of the job's real size, no compute.
-    func startWorker(_ name: String, wrapper: [String] = [], simulatedStepMs: Int? = nil) throws -> ChildProcess {
+    func startWorker(_ name: String, wrapper: [String] = [], simulatedStepMs: Int? = nil, extra: [String] = []) throws -> ChildProcess {
         let command = wrapper + [TestFarm.reelBinary]
         let model = simulatedStepMs.map { ["--simulated-step-ms", "\($0)"] } ?? ["--models", models]
         let worker = try ChildProcess(
             command[0],
-            Array(command.dropFirst()) + ["worker", "--coordinator", endpoint, "--name", name, "--threads", "1"] + model,
+            Array(command.dropFirst()) + ["worker", "--coordinator", endpoint, "--name", name, "--threads", "1"] + model + extra,
             log: directory.appendingPathComponent("\(name).log"))
         workers.append((name, worker))
         return worker
