@@ -15,6 +15,7 @@ packages=(
     libsentencepiece-dev     # umT5's tokenizer (spiece.model)
     sentencepiece            # spm_train, for Deploy/reference/make_umt5_fixtures.py only
     prometheus               # promtool check metrics, on the coordinator's and workers' /metrics in tests
+    python3-venv             # the virtual environment install-schemathesis.sh puts schemathesis in
 )
 
 missing=()
@@ -22,8 +23,12 @@ for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 
+# schemathesis (PyPI), in its own virtual environment, for OpenAPIConformanceTests.
+schemathesis="$(dirname "$0")/install-schemathesis.sh"
+
 if ((${#missing[@]} == 0)); then
     echo "install-deps: all ${#packages[@]} Debian packages present" >&2
+    "$schemathesis"
     exit 0
 fi
 
@@ -33,3 +38,4 @@ echo "install-deps: installing ${missing[*]}" >&2
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "install-deps: done" >&2
+"$schemathesis"

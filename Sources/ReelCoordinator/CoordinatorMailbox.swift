@@ -16,6 +16,13 @@ public final class CoordinatorMailbox: @unchecked Sendable {
         case health
         /// Bring ``metrics`` up to date (answered with ``Reply/metrics``).
         case metrics
+        /// A submission with an `Idempotency-Key`: the job that key created, if any,
+        /// is answered (``Reply/resubmitted(_:)``) instead of a new one.
+        case submitIdempotent(FarmAPI.SubmitRequest, key: String)
+        /// A page of jobs (answered with ``Reply/jobs(_:)``).
+        case jobPage(FarmAPI.JobQuery)
+        /// A page of events after `after`, of one job (which must exist) or of all.
+        case events(job: Int64?, after: Int64?, limit: Int)
     }
 
     /// The loop's answer.
@@ -28,6 +35,9 @@ public final class CoordinatorMailbox: @unchecked Sendable {
         case health(FarmAPI.Health)
         /// ``metrics`` holds the loop's and the database's figures as of now.
         case metrics
+        /// A submission whose idempotency key already named this job.
+        case resubmitted(Int64)
+        case events([FarmAPI.Event])
     }
 
     struct Entry {

@@ -27,5 +27,6 @@ public struct Migration: Sendable, Hashable {
         .stateTransitions,
         .workerStates,
         .resultRetention,
+        .idempotencyKeys,
     ]
 }
