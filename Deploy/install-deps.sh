@@ -16,6 +16,7 @@ packages=(
     sentencepiece            # spm_train, for Deploy/reference/make_umt5_fixtures.py only
     prometheus               # promtool check metrics, on the coordinator's and workers' /metrics in tests
     python3-venv             # the virtual environment install-schemathesis.sh puts schemathesis in
+    chromium                 # headless, for DashboardBrowserTests (the dashboard in a real browser)
 )
 
 missing=()

@@ -11,7 +11,7 @@ extension Coordinator {
         switch entry.command {
         case .jobs, .job, .workers, .video, .health: return answerOffLoop(entry)
         case .metrics: return answerMetrics(entry)
-        case .jobPage, .events: return answerPage(entry)
+        case .jobPage, .events, .shards: return answerPage(entry)
         case .retry, .cancel: return entry.reply(answer(entry.command))
         case .submit, .submitIdempotent: break
         }
@@ -37,7 +37,7 @@ extension Coordinator {
             switch command {
             case .retry(let id): return .success(.job(try retry(id)))
             case .cancel(let id): return .success(.job(try cancel(id)))
-            case .submit, .jobs, .job, .workers, .video, .health, .metrics, .submitIdempotent, .jobPage, .events:
+            case .submit, .jobs, .job, .workers, .video, .health, .metrics, .submitIdempotent, .jobPage, .events, .shards:
                 return .failure(.internalError("\(command) is not answered by the loop"))
             }
         } catch let error as APIError {

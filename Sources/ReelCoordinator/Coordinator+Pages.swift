@@ -24,6 +24,18 @@ extension Coordinator {
                 }
                 return .events(try store.value.eventPage(job: job, after: after, limit: limit).map(FarmAPI.Event.init))
             }
+        case .shards(let id):
+            work = {
+                guard let row = try store.value.job(id: id) else { throw APIError.notFound("there is no job \(id); `reel status` lists the jobs") }
+                // Regions are window-major; the tile count comes from the job's plan.
+                let plan = (try? StoredJob.decode(row.spec)).flatMap { try? $0.request.makePlan(model: $0.model) }
+                let tiles = max(1, plan?.tiles.count ?? 1)
+                return .shards(try store.value.shards(job: id).map { shard in
+                    FarmAPI.ShardCell(
+                        region: shard.shard.region, block: shard.shard.block, window: shard.shard.region / tiles, tile: shard.shard.region % tiles,
+                        state: shard.status.state.rawValue, worker: shard.status.worker ?? shard.status.lastWorker, tries: shard.status.tries)
+                })
+            }
         default:
             return entry.reply(.failure(.internalError("\(entry.command) is not a listing")))
         }

@@ -13,6 +13,8 @@ import ReelPlan
 /// | `GET /v1/events?after=&limit=` | `[Event]`, the farm's log | read |
 /// | `GET /v1/jobs/:id/events?after=&limit=` | `[Event]` of one job | read |
 /// | `GET /v1/jobs/:id/events/stream?after=` | server-sent events, until the job ends | read |
+/// | `GET /v1/jobs/:id/shards` | `[ShardCell]`, the job's grid | read |
+/// | `GET /dashboard` (`/` redirects) | the web dashboard (``DashboardPage``) | none (its calls need read; cancel and retry need admin) |
 /// | `GET /openapi.json` | the OpenAPI 3.1 document | none |
 extension CoordinatorHTTPServer {
     static func addListings(to router: Router<BasicRequestContext>, mailbox: CoordinatorMailbox) {
@@ -25,6 +27,15 @@ extension CoordinatorHTTPServer {
         router.get("/v1/jobs/:id/events/stream") { request, context in
             guard let id = context.parameters.get("id", as: Int64.self) else { return badID(context) }
             return await eventStream(request, job: id, mailbox: mailbox)
+        }
+        router.get("/v1/jobs/:id/shards") { _, context in
+            guard let id = context.parameters.get("id", as: Int64.self) else { return badID(context) }
+            return answer(await mailbox.send(.shards(id)))
+        }
+        router.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/dashboard"]) }
+        router.get("/dashboard") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: DashboardPage.html)))
         }
         router.get("/openapi.json") { _, _ in
             Response(
@@ -82,9 +93,12 @@ extension CoordinatorHTTPServer {
     }
 
     /// Server-sent events: each event of the job as `id:`/`event:`/`data:` (its
-    /// JSON), polled from the log every half second, until the job has finished
-    /// and its log is read to the end. A client that reconnects passes the last
-    /// id it saw as `after` (or the `Last-Event-ID` header).
+    /// JSON), polled from the log every half second. One response lasts at most
+    /// ``streamSeconds`` (or until the job has finished and its log is read to the
+    /// end); a client reconnects with the `Last-Event-ID` header, as EventSource
+    /// does by itself, and a finished job with nothing left to send answers 204,
+    /// which tells EventSource to stop. Short responses keep proxies and browsers
+    /// that wait for idle network (headless Chromium's virtual time) from hanging.
     static func eventStream(_ request: Request, job: Int64, mailbox: CoordinatorMailbox) async -> Response {
         var after: Int64?
         do {
@@ -97,11 +111,19 @@ extension CoordinatorHTTPServer {
             return Self.error(error as? APIError ?? .badRequest("\(error)"))
         }
         // The job must exist before the stream starts, so a wrong id is a 404, not an empty stream.
-        if case .failure(let failure) = await mailbox.send(.job(job)) { return error(failure) }
+        let head = await mailbox.send(.job(job))
+        if case .failure(let failure) = head { return error(failure) }
+        if case .success(.job(let status)) = head, ["succeeded", "failed", "cancelled"].contains(status.state),
+            case .success(.events(let left)) = await mailbox.send(.events(job: job, after: after, limit: 1)), left.isEmpty
+        {
+            return Response(status: .noContent)
+        }
         let start = after
         let body = ResponseBody { writer in
             var cursor = start
-            while !Task.isCancelled {
+            let opened = ContinuousClock.now
+            try await writer.write(ByteBuffer(string: "retry: 250\n\n"))
+            while !Task.isCancelled, ContinuousClock.now - opened < streamSeconds {
                 guard case .success(.events(let events)) = await mailbox.send(.events(job: job, after: cursor, limit: FarmAPI.maxPageLimit)) else { break }
                 for event in events {
                     let data = (try? FarmAPI.encoder().encode(event)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
@@ -125,6 +147,9 @@ extension CoordinatorHTTPServer {
         }
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
     }
+
+    /// How long one event-stream response lasts before the client reconnects.
+    static let streamSeconds: Duration = .milliseconds(1500)
 
     /// `after` and `limit` from the query, checked.
     static func page(_ parameters: Parameters) throws(APIError) -> (after: Int64?, limit: Int) {

@@ -129,6 +129,7 @@ public struct CoordinatorHTTPServer: Sendable {
         case .success(.submitted(let id)): return json(FarmAPI.Submitted(id: id), status: status)
         case .success(.resubmitted(let id)): return json(FarmAPI.Submitted(id: id), status: .ok)
         case .success(.events(let events)): return json(events)
+        case .success(.shards(let shards)): return json(shards)
         case .success(.jobs(let jobs)): return json(jobs)
         case .success(.job(let job)): return json(job)
         case .success(.workers(let workers)): return json(workers)

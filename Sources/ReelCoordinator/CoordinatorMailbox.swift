@@ -23,6 +23,8 @@ public final class CoordinatorMailbox: @unchecked Sendable {
         case jobPage(FarmAPI.JobQuery)
         /// A page of events after `after`, of one job (which must exist) or of all.
         case events(job: Int64?, after: Int64?, limit: Int)
+        /// One job's shards with their states (answered with ``Reply/shards(_:)``).
+        case shards(Int64)
     }
 
     /// The loop's answer.
@@ -38,6 +40,7 @@ public final class CoordinatorMailbox: @unchecked Sendable {
         /// A submission whose idempotency key already named this job.
         case resubmitted(Int64)
         case events([FarmAPI.Event])
+        case shards([FarmAPI.ShardCell])
     }
 
     struct Entry {

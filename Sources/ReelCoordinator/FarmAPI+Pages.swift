@@ -28,6 +28,20 @@ extension FarmAPI {
         }
     }
 
+    /// One shard of a job (`GET /v1/jobs/:id/shards`): a cell of the dashboard's
+    /// grid, windows × tiles across, step blocks down.
+    public struct ShardCell: Codable, Sendable, Equatable {
+        public var region: Int
+        public var block: Int
+        public var window: Int
+        public var tile: Int
+        /// pending, ready, leased, done, failed, cancelled.
+        public var state: String
+        /// Who holds it, or last held it.
+        public var worker: String?
+        public var tries: Int
+    }
+
     /// One line of the farm's event log (`GET /v1/events`, `GET /v1/jobs/:id/events`).
     public struct Event: Codable, Sendable, Equatable {
         public var id: Int64

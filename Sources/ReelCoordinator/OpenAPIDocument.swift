@@ -630,7 +630,7 @@ enum OpenAPIDocument {
   "/v1/jobs/{id}/events/stream": {
    "get": {
     "operationId": "followJobEvents",
-    "summary": "One job's events as server-sent events (`id`, `event` = kind, `data` = the Event's JSON), polled every 0.5 s, until the job has finished and its log is read.",
+    "summary": "One job's events as server-sent events (`id`, `event` = kind, `data` = the Event's JSON), polled every 0.5 s. A response lasts at most 1.5 s (or until the job has finished and its log is read); reconnect with Last-Event-ID, as EventSource does. A finished job with nothing left to send answers 204.",
     "parameters": [
      {
       "name": "id",
@@ -676,6 +676,9 @@ enum OpenAPIDocument {
        }
       }
      },
+     "204": {
+      "description": "The job has finished and no event is left after Last-Event-ID: stop reconnecting."
+     },
      "400": {
       "description": "The request is malformed; the message says which value to change.",
       "content": {
@@ -702,6 +705,88 @@ enum OpenAPIDocument {
        "application/json": {
         "schema": {
          "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/v1/jobs/{id}/shards": {
+   "get": {
+    "operationId": "listJobShards",
+    "summary": "One job's shards with their states: the dashboard's grid (windows x tiles across, step blocks down).",
+    "parameters": [
+     {
+      "name": "id",
+      "in": "path",
+      "required": true,
+      "description": "The job id.",
+      "schema": {
+       "type": "integer",
+       "format": "int64",
+       "minimum": 0
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "The shards.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "$ref": "#/components/schemas/ShardCell"
+         }
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "The request is malformed; the message says which value to change.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such job.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "The coordinator is shutting down or cannot store the job now.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/dashboard": {
+   "get": {
+    "operationId": "dashboard",
+    "summary": "The web dashboard.",
+    "responses": {
+     "200": {
+      "description": "The page.",
+      "content": {
+       "text/html": {
+        "schema": {
+         "type": "string"
         }
        }
       }
@@ -1132,6 +1217,48 @@ enum OpenAPIDocument {
      },
      "detail": {
       "type": "string"
+     }
+    }
+   },
+   "ShardCell": {
+    "type": "object",
+    "required": [
+     "region",
+     "block",
+     "window",
+     "tile",
+     "state",
+     "tries"
+    ],
+    "properties": {
+     "region": {
+      "type": "integer"
+     },
+     "block": {
+      "type": "integer"
+     },
+     "window": {
+      "type": "integer"
+     },
+     "tile": {
+      "type": "integer"
+     },
+     "state": {
+      "type": "string",
+      "enum": [
+       "pending",
+       "ready",
+       "leased",
+       "done",
+       "failed",
+       "cancelled"
+      ]
+     },
+     "worker": {
+      "type": "string"
+     },
+     "tries": {
+      "type": "integer"
      }
     }
    },

@@ -72,6 +72,8 @@ import FoundationNetworking
         #expect(stream.text.contains("event: job.created\ndata: {"))
         let resumed = try await api.call("GET", "/v1/jobs/\(a)/events/stream", headers: ["Last-Event-ID": "\(events[events.count - 2].id)"])
         #expect(resumed.text.split(separator: "\n").filter { $0.hasPrefix("id: ") } == ["id: \(events.last!.id)"])
+        // Nothing left of a finished job: 204, which tells an EventSource to stop reconnecting.
+        #expect(try await api.call("GET", "/v1/jobs/\(a)/events/stream", headers: ["Last-Event-ID": "\(events.last!.id)"]).status == 204)
 
         // schemathesis, with the worker gone (so no generated job runs): no 5xx, nothing outside the schema.
         farm.workerProcess("w1")?.stop()
