@@ -11,6 +11,7 @@ struct Reel: AsyncParsableCommand {
             WorkerCommand.self,
             SubmitCommand.self,
             StatusCommand.self,
+            EventsCommand.self,
             WorkersCommand.self,
             RetryCommand.self,
             CancelCommand.self,

@@ -75,6 +75,15 @@ import FoundationNetworking
         // Nothing left of a finished job: 204, which tells an EventSource to stop reconnecting.
         #expect(try await api.call("GET", "/v1/jobs/\(a)/events/stream", headers: ["Last-Event-ID": "\(events.last!.id)"]).status == 204)
 
+        // The CLI over the same log: `reel events`, as text, JSON and followed (a finished job's ends), and `status --watch`.
+        let text = try farm.cli(["events", "\(a)"])
+        #expect(text.split(separator: "\n").filter { $0.contains("  job \(a)") }.count == events.count, "\(text)")
+        let cliEvents = try FarmAPI.decoder().decode([FarmAPI.Event].self, from: Data(try farm.cli(["events", "\(a)", "--json"]).utf8))
+        #expect(cliEvents.map(\.id) == events.map(\.id))
+        #expect(try farm.cli(["events", "\(a)", "--follow"]).split(separator: "\n").filter { $0.contains("job.succeeded") }.count == 1)
+        let watched = try farm.cli(["status", "\(a)", "--watch"])
+        #expect(watched.hasPrefix("job \(a) succeeded 100.0%"), "not a terminal: plain lines, not a redrawn bar: \(watched)")
+
         // schemathesis, with the worker gone (so no generated job runs): no 5xx, nothing outside the schema.
         farm.workerProcess("w1")?.stop()
         let started = ContinuousClock.now
