@@ -18,6 +18,9 @@ packages=(
     docker-compose           # its schema check (`config`), for Deploy/check-deploy.sh; no engine runs
     python3-pip              # kubernetes-validate, for Deploy/check-deploy.sh
     openssl                  # self-signed certificates for the API's TLS test
+    prometheus               # promtool check metrics, on the coordinator's and workers' /metrics in tests
+    python3-venv             # the virtual environment install-schemathesis.sh puts schemathesis in
+    chromium                 # headless, for DashboardBrowserTests (the dashboard in a real browser)
 )
 
 missing=()
@@ -33,9 +36,13 @@ install_validator() {
     fi
 }
 
+# schemathesis (PyPI), in its own virtual environment, for OpenAPIConformanceTests.
+schemathesis="$(dirname "$0")/install-schemathesis.sh"
+
 if ((${#missing[@]} == 0)); then
     echo "install-deps: all ${#packages[@]} Debian packages present" >&2
     install_validator
+    "$schemathesis"
     exit 0
 fi
 
@@ -46,3 +53,4 @@ $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "install-deps: done" >&2
 install_validator
+"$schemathesis"

@@ -13,6 +13,7 @@ struct Reel: AsyncParsableCommand {
             TokenCommand.self,
             SubmitCommand.self,
             StatusCommand.self,
+            EventsCommand.self,
             WorkersCommand.self,
             RetryCommand.self,
             CancelCommand.self,

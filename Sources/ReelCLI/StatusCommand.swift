@@ -11,9 +11,28 @@ struct StatusCommand: AsyncParsableCommand {
     @OptionGroup var coordinator: CoordinatorAddress
     @Flag(help: "Print JSON.")
     var json = false
+    @Flag(help: "Follow JOB until it ends: a progress bar with shards/s and an ETA on a terminal, plain lines otherwise.")
+    var watch = false
+
+    func validate() throws {
+        if watch, job == nil { throw ValidationError("--watch follows one job: give its id (`reel status` lists them)") }
+        if watch, json { throw ValidationError("--watch draws progress; use --json without it for one snapshot") }
+    }
 
     func run() async throws {
         let client = coordinator.client
+        if let job, watch {
+            var progress = ProgressBar()
+            while true {
+                let status = try await client.job(job)
+                progress.show(status)
+                if ["succeeded", "failed", "cancelled"].contains(status.state) {
+                    progress.finish()
+                    return
+                }
+                try await Task.sleep(for: .milliseconds(500))
+            }
+        }
         if let job {
             let status = try await client.job(job)
             if json { return print(try CLIJSON.text(status)) }

@@ -7,14 +7,11 @@ struct Waiting {
     let client: CoordinatorClient
 
     func wait(for id: Int64, output: String?) async throws {
-        var last = ""
+        var progress = ProgressBar()
         while true {
             let job = try await client.job(id)
-            let line = Self.progressLine(job)
-            if line != last {
-                printErr(line)
-                last = line
-            }
+            progress.show(job)
+            if ["succeeded", "failed", "cancelled"].contains(job.state) { progress.finish() }
             switch job.state {
             case "succeeded":
                 printErr("latents_sha256 \(job.latentsSha256 ?? "-")")

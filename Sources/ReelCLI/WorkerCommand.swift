@@ -47,6 +47,8 @@ struct WorkerCommand: ParsableCommand {
     var truncateSegments: Int?
     @OptionGroup(title: "Authentication (CURVE)")
     var curve: WorkerCurveOptions
+    @Option(help: "Serve this worker's Prometheus /metrics (step time, CPU, model cache) on [HOST:]PORT; a bare port listens on 127.0.0.1 only.")
+    var metricsListen: String?
 
     func validate() throws {
         guard coordinator.hasPrefix("tcp://") || coordinator.hasPrefix("ipc://") else {
@@ -74,6 +76,9 @@ struct WorkerCommand: ParsableCommand {
             try Self.requireTestFault("--truncate-segments", TestFaultTruncatingEncoder.environmentValue)
             guard truncateSegments >= 0 else { throw ValidationError("--truncate-segments must be at least 0") }
         }
+        if let metricsListen, Self.address(metricsListen) == nil {
+            throw ValidationError("--metrics-listen '\(metricsListen)' is not [HOST:]PORT, e.g. 9102 or 0.0.0.0:9102")
+        }
     }
 
     /// A test fault runs only when the environment names it too
@@ -84,6 +89,15 @@ struct WorkerCommand: ParsableCommand {
         guard named.contains(name) else {
             throw ValidationError("\(flag) is a test fault; it needs \(key)=\(name) in the environment")
         }
+    }
+
+    /// `[HOST:]PORT` as host and port; a bare port is loopback, so metrics are not
+    /// exposed beyond the machine unless asked.
+    static func address(_ text: String) -> (host: String, port: Int)? {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard let last = parts.last, let port = Int(last), (0 ... 65535).contains(port) else { return nil }
+        let host = parts.count > 1 ? parts.dropLast().joined(separator: ":") : "127.0.0.1"
+        return host.isEmpty ? nil : (host, port)
     }
 
     func run() throws {
@@ -97,8 +111,8 @@ struct WorkerCommand: ParsableCommand {
         config.pools = pools
         config.curve = try curve.settings()
         config.insecurePlaintext = curve.insecurePlaintext
-        var executor: any ShardExecutor =
-            simulatedStepMs.map { SimulatedExecutor(stepTime: .milliseconds($0)) } ?? ModelExecutor(directory: models)
+        let models = simulatedStepMs == nil ? ModelExecutor(directory: self.models) : nil
+        var executor: any ShardExecutor = models ?? SimulatedExecutor(stepTime: .milliseconds(simulatedStepMs ?? 1))
         if let poisonResults {
             printErr("TEST FAULT: this worker returns wrong latents for \(poisonResults * 100)% of its shards (--poison-results)")
             executor = TestFaultPoisoningExecutor(base: executor, fraction: poisonResults)
@@ -108,6 +122,22 @@ struct WorkerCommand: ParsableCommand {
             printErr("TEST FAULT: this worker cuts its first \(truncateSegments) decode segments in half (--truncate-segments)")
             encoder = TestFaultTruncatingEncoder(base: encoder, count: truncateSegments)
         }
+        var server: Task<Void, Never>?
+        if let metricsListen, let (metricsHost, metricsPort) = Self.address(metricsListen) {
+            let exporter = WorkerMetricsExporter(modelCache: { models?.cacheCensus ?? [] })
+            config.metrics = exporter.metrics
+            let logger = Logger(label: "reel.worker.metrics")
+            server = Task.detached {
+                do {
+                    try await exporter.serve(host: metricsHost, port: metricsPort, logger: logger) { port in
+                        logger.info("worker metrics listening", metadata: ["url": "http://\(metricsHost):\(port)/metrics"])
+                    }
+                } catch {
+                    logger.error("worker metrics stopped", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        defer { server?.cancel() }
         let worker = try Worker(config: config, executor: executor, encoder: encoder, logger: Logger(label: "reel.worker"))
         try worker.run { stop.isSet }
     }

@@ -10,12 +10,19 @@ extension Coordinator {
     func receive(_ entry: CoordinatorMailbox.Entry) {
         switch entry.command {
         case .jobs, .job, .workers, .video, .health, .releaseWorker: return answerOffLoop(entry)
+        case .metrics: return answerMetrics(entry)
+        case .jobPage, .events, .shards: return answerPage(entry)
         case .retry, .cancel: return entry.reply(answer(entry.command))
-        case .submit: break
+        case .submit, .submitIdempotent: break
         }
-        guard case .submit(let submission) = entry.command else { return }
+        let submission: FarmAPI.SubmitRequest, key: String?
+        switch entry.command {
+        case .submit(let request): (submission, key) = (request, nil)
+        case .submitIdempotent(let request, let idempotencyKey): (submission, key) = (request, idempotencyKey)
+        default: return
+        }
         do {
-            try submit(submission, reply: entry.reply)
+            try submit(submission, idempotencyKey: key, reply: entry.reply)
         } catch let error as APIError {
             entry.reply(.failure(error))
         } catch {
@@ -30,7 +37,7 @@ extension Coordinator {
             switch command {
             case .retry(let id): return .success(.job(try retry(id)))
             case .cancel(let id): return .success(.job(try cancel(id)))
-            case .submit, .jobs, .job, .workers, .video, .health, .releaseWorker:
+            case .submit, .jobs, .job, .workers, .video, .health, .releaseWorker, .metrics, .submitIdempotent, .jobPage, .events, .shards:
                 return .failure(.internalError("\(command) is not answered by the loop"))
             }
         } catch let error as APIError {
@@ -45,9 +52,12 @@ extension Coordinator {
     /// stores its embeddings and rows on the `records` lane, whose fsyncs and
     /// transaction would otherwise hold up the loop; `reply` answers the client once
     /// the job is stored (``jobStored(_:reply:)``).
-    func submit(_ submission: FarmAPI.SubmitRequest, reply: @escaping @Sendable (Result<CoordinatorMailbox.Reply, APIError>) -> Void) throws {
+    func submit(
+        _ submission: FarmAPI.SubmitRequest, idempotencyKey key: String? = nil,
+        reply: @escaping @Sendable (Result<CoordinatorMailbox.Reply, APIError>) -> Void
+    ) throws {
         let admitted = try AdmittedJob(submission, limits: config.admission, models: core.knownModels(), textEncoders: core.textEncoderModels())
-        if admitted.encoding != nil { return try submitForEncoding(admitted, reply: reply) }
+        if admitted.encoding != nil { return try submitForEncoding(admitted, idempotencyKey: key, reply: reply) }
         let (request, model, plan, prompt, negative) = (admitted.request, admitted.model, admitted.plan, admitted.prompt, admitted.negative)
         let warmup = core.decodeWarmup(of: request.model)
         var stored = StoredJob(request: request, model: model, decodeWarmup: warmup)
@@ -56,13 +66,20 @@ extension Coordinator {
         let blobs = blobs, store = recordStore, policy = config.policy
         records.submit {
             do {
+                // The lane is serial, so two submissions with one key cannot both miss here.
+                if let key, let existing = try store.value.job(idempotencyKey: key) {
+                    reply(Self.resubmission(existing, key: key, request: request))
+                    return .none
+                }
                 let promptSHA = try blobs.putFloats(prompt)
                 let negativeSHA = try negative.map { values throws(StoreError) in try blobs.putFloats(values) }
                 let shards = plan.shards
                 let ready = Set(shards.filter { $0.block == 0 })
-                let id = try store.value.createJob(
-                    name: request.name ?? "", model: request.model, spec: spec, promptEmbedsSHA: promptSHA,
-                    negativeEmbedsSHA: negativeSHA, priority: request.priority, shards: shards, readyShards: ready)
+                let id = try store.value.creatingJob(idempotencyKey: key) { () throws(StoreError) -> Int64 in
+                    try store.value.createJob(
+                        name: request.name ?? "", model: request.model, spec: spec, promptEmbedsSHA: promptSHA,
+                        negativeEmbedsSHA: negativeSHA, priority: request.priority, shards: shards, readyShards: ready)
+                }
                 // createJob stored the job running with its block-0 shards ready:
                 // what `start()`'s `startShards` asks for, already carried out.
                 let machine = JobStateMachine(state: .running(attempt: 1))

@@ -49,6 +49,10 @@ extension Coordinator {
             statistics.shardsCompleted += 1
         case .tally(.resultsWaiting(let count)):
             statistics.resultsWaiting = count
+        case .tally(.retry):
+            metrics.retries.increment()
+        case .tally(.failure(let reason)):
+            metrics.failures[reason]?.increment()
         case .registerWorker(let peer, let worker, let stamp):
             let outcome: StoreOutcome
             do {

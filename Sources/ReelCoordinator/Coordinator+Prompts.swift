@@ -96,7 +96,9 @@ extension Coordinator {
     /// embeddings cache if the same model digest and texts were encoded before
     /// (the job then starts like any other), or with a prompt encoding its shards
     /// wait on.
-    func submitForEncoding(_ admitted: AdmittedJob, reply: @escaping @Sendable (Result<CoordinatorMailbox.Reply, APIError>) -> Void) throws {
+    func submitForEncoding(
+        _ admitted: AdmittedJob, idempotencyKey: String?, reply: @escaping @Sendable (Result<CoordinatorMailbox.Reply, APIError>) -> Void
+    ) throws {
         guard let texts = admitted.encoding else { return }
         let (request, model, plan) = (admitted.request, admitted.model, admitted.plan)
         let warmup = core.decodeWarmup(of: request.model)
@@ -104,6 +106,11 @@ extension Coordinator {
         let blobs = blobs, store = recordStore, policy = config.policy, logger = logger
         records.submit {
             do {
+                // The lane is serial, so two submissions with one key cannot both miss here.
+                if let idempotencyKey, let existing = try store.value.job(idempotencyKey: idempotencyKey) {
+                    reply(Self.resubmission(existing, key: idempotencyKey, request: request))
+                    return .none
+                }
                 var stored = StoredJob(request: request, model: model, decodeWarmup: warmup)
                 let shards = plan.shards
                 var cached = try store.value.cachedEmbeddings(key: key)
@@ -116,15 +123,21 @@ extension Coordinator {
                 let id: Int64
                 if let cached {
                     stored.embeddings = .cache
-                    id = try store.value.createJob(
-                        name: request.name ?? "", model: request.model, spec: try stored.json(), promptEmbedsSHA: cached.promptSHA,
-                        negativeEmbedsSHA: cached.negativeSHA, priority: request.priority, shards: shards, readyShards: ready)
+                    let spec = try stored.json()
+                    id = try store.value.creatingJob(idempotencyKey: idempotencyKey) { () throws(StoreError) -> Int64 in
+                        try store.value.createJob(
+                            name: request.name ?? "", model: request.model, spec: spec, promptEmbedsSHA: cached.promptSHA,
+                            negativeEmbedsSHA: cached.negativeSHA, priority: request.priority, shards: shards, readyShards: ready)
+                    }
                     logger.info("prompt embeddings from the cache", metadata: ["job": "\(id)", "prompt_embeds": "\(cached.promptSHA)"])
                 } else {
                     stored.embeddings = .worker
-                    id = try store.value.createJob(
-                        name: request.name ?? "", model: request.model, spec: try stored.json(), priority: request.priority, shards: shards,
-                        encoding: PromptEncodingRequest(prompt: texts.prompt, negativePrompt: texts.negative, cacheKey: key))
+                    let spec = try stored.json()
+                    id = try store.value.creatingJob(idempotencyKey: idempotencyKey) { () throws(StoreError) -> Int64 in
+                        try store.value.createJob(
+                            name: request.name ?? "", model: request.model, spec: spec, priority: request.priority, shards: shards,
+                            encoding: PromptEncodingRequest(prompt: texts.prompt, negativePrompt: texts.negative, cacheKey: key))
+                    }
                 }
                 var records: [ShardID: ShardRecord] = [:]
                 for shard in shards {

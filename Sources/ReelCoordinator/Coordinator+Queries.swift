@@ -29,7 +29,7 @@ extension Coordinator {
     }
 
     func answerOffLoop(_ entry: CoordinatorMailbox.Entry) {
-        let store = queryStore, config = config, blobs = blobs, logger = logger, reply = entry.reply
+        let store = queryStore, config = config, blobs = blobs, reply = entry.reply
         let work: @Sendable () throws -> CoordinatorMailbox.Reply
         switch entry.command {
         case .job(let id):
@@ -78,9 +78,15 @@ extension Coordinator {
                 health.ok = health.database == "ok"
                 return .health(health)
             }
-        case .submit, .retry, .cancel:
+        case .submit, .retry, .cancel, .metrics, .submitIdempotent, .jobPage, .events, .shards:
             return entry.reply(.failure(.internalError("\(entry.command) changes the loop's state and is answered there")))
         }
+        answerOnQueries(reply, work)
+    }
+
+    /// Runs `work` on the `queries` lane and answers with its reply or its error.
+    func answerOnQueries(_ reply: @escaping @Sendable (Result<CoordinatorMailbox.Reply, APIError>) -> Void, _ work: @escaping @Sendable () throws -> CoordinatorMailbox.Reply) {
+        let logger = logger
         queries.submit {
             do {
                 reply(.success(try work()))

@@ -119,6 +119,7 @@ public final class Coordinator {
         try router.set(.linger(.milliseconds(500)))
         try router.set(.sendHighWaterMark(10_000))
         endpoint = try router.bind(config.listen)
+        timeStatements()
         try recover()
     }
 
@@ -246,9 +247,12 @@ public final class Coordinator {
         }
         switch envelope.body {
         case .shardResult(let result)?:
+            if result.hasTimings { metrics.observe(result.timings, decode: false) }
             let shard = ShardID(region: Int(result.region), block: Int(result.block))
             feed(.shardResult(peer, job: Int64(clamping: result.jobID), shard: shard, token: Int(result.attempt), frames: frames, at: time()))
-        case .decodeResult(let result)?: feed(.decodeResult(peer, result, at: time()))
+        case .decodeResult(let result)?:
+            if result.hasTimings { metrics.observe(result.timings, decode: true) }
+            feed(.decodeResult(peer, result, at: time()))
         case .promptResult(let result)?:
             feed(.promptResult(peer, job: Int64(clamping: result.jobID), token: Int(result.attempt), frames: frames, at: time()))
         case .resultOffer(let offer)?: feed(.resultOffer(peer, offer, at: time()))

@@ -101,12 +101,16 @@ enum CoordinatorAction: Sendable {
     case recordPromptResult(PromptResultOrder)
 }
 
-/// Counts the loop keeps for `reel bench farm` and `/v1/health`.
+/// Counts the loop keeps for `reel bench farm`, `/v1/health` and `/metrics`.
 enum LoopTally: Sendable, Equatable {
     case reregistration
     case shardCompleted
     /// Results offered and waiting to be pulled, now.
     case resultsWaiting(Int)
+    /// An item went back to the queue for another attempt (`reel_retries_total`).
+    case retry
+    /// An attempt failed (`reel_failures_total`).
+    case failure(FailureReason)
 }
 
 /// Everything the `inputs` lane needs to build one shard's assignment; none of it a tensor.

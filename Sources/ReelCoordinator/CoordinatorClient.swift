@@ -28,8 +28,15 @@ public struct CoordinatorClient: Sendable {
         try await call("POST", "/v1/jobs", body: try FarmAPI.encoder().encode(request), as: FarmAPI.Submitted.self).id
     }
 
+    /// Every job, read a page of ``FarmAPI/maxPageLimit`` at a time.
     public func jobs() async throws -> [FarmAPI.JobStatus] {
-        try await call("GET", "/v1/jobs", as: [FarmAPI.JobStatus].self)
+        var all: [FarmAPI.JobStatus] = []
+        while true {
+            let after = all.last.map { "&after=\($0.id)" } ?? ""
+            let page = try await call("GET", "/v1/jobs?limit=\(FarmAPI.maxPageLimit)\(after)", as: [FarmAPI.JobStatus].self)
+            all += page
+            if page.count < FarmAPI.maxPageLimit { return all }
+        }
     }
 
     public func job(_ id: Int64) async throws -> FarmAPI.JobStatus {
@@ -82,7 +89,10 @@ public struct CoordinatorClient: Sendable {
     }
 
     private func raw(_ method: String, _ path: String, body: Data?) async throws -> (Data, Int) {
-        var request = URLRequest(url: baseURL.appendingPathComponent(path))
+        // A path with a query is appended as text: appendingPathComponent would escape its `?`.
+        let url = path.contains("?") ? URL(string: baseURL.absoluteString + path) : baseURL.appendingPathComponent(path)
+        guard let url else { throw Failure(status: nil, message: "'\(path)' does not make a URL with \(baseURL.absoluteString)") }
+        var request = URLRequest(url: url)
         request.httpMethod = method
         request.timeoutInterval = 60
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }

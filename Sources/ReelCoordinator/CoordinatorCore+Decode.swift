@@ -151,7 +151,7 @@ extension CoordinatorCore {
             return [
                 .reject(peer: peer, worker: worker, job: id, shard: nil, reason: "\(worker), decode chunk \(index): \(why)"),
                 .recordWorkerFailure(job: id, worker: worker),
-            ] + lose(work, worker: worker, reason: "\(worker): \(why)") { $0.fail(by: worker, attempt: tries ?? -1, reason: why, now: time.stamp) }
+            ] + lose(work, worker: worker, reason: "\(worker): \(why)", counting: .invalidResult) { $0.fail(by: worker, attempt: tries ?? -1, reason: why, now: time.stamp) }
         case .unrecorded(let why):
             return [
                 .log(.error, "segment not recorded", ["job": "\(id)", "chunk": "\(index)", "why": "\(why)"]),

@@ -23,7 +23,7 @@ extension CoordinatorCore {
         var actions: [CoordinatorAction] = []
         for (work, holder) in expired where !persisting.contains(work) {
             freeSlots(of: work, heldBy: holder)
-            actions += lose(work, worker: holder, reason: "lease of \(holder) expired") { $0.leaseExpired(now: now) }
+            actions += lose(work, worker: holder, reason: "lease of \(holder) expired", counting: .leaseExpired) { $0.leaseExpired(now: now) }
         }
         return actions
     }
@@ -32,7 +32,7 @@ extension CoordinatorCore {
     /// A result being recorded is left to its outcome.
     mutating func loseWork(_ work: WorkRef, worker: String, reason: String, at time: LoopTime) -> [CoordinatorAction] {
         guard !persisting.contains(work) else { return [] }
-        return lose(work, worker: worker, reason: reason) { $0.workerLost(worker, now: time.stamp) }
+        return lose(work, worker: worker, reason: reason, counting: .workerLost) { $0.workerLost(worker, now: time.stamp) }
     }
 
     /// Applies a losing event to the item's machine and asks the database to
@@ -57,6 +57,22 @@ extension CoordinatorCore {
         }
     }
 
+    /// ``lose(_:worker:reason:_:)``, counted in `reel_failures_total` under
+    /// `counting` when it asks the database to requeue or fail the item (an item
+    /// already being settled is not counted twice).
+    mutating func lose(
+        _ work: WorkRef, worker: String, reason: String, counting: FailureReason, _ event: (inout ShardStateMachine) -> ShardStateMachine.Action
+    ) -> [CoordinatorAction] {
+        let actions = lose(work, worker: worker, reason: reason, event)
+        let asked = actions.contains { action in
+            switch action {
+            case .requeue, .failForGood: return true
+            default: return false
+            }
+        }
+        return asked ? [.tally(.failure(counting))] + actions : actions
+    }
+
     /// The database answered a requeue.
     mutating func requeued(_ work: WorkRef, token: Int, reason: String, then machine: ShardStateMachine, outcome: StoreOutcome) -> [CoordinatorAction] {
         settling.remove(work)
@@ -64,7 +80,7 @@ extension CoordinatorCore {
         switch outcome {
         case .committed:
             setMachine(machine, of: work)
-            return [.log(.info, "requeued", ["work": "\(work)", "reason": "\(reason)"])]
+            return [.tally(.retry), .log(.info, "requeued", ["work": "\(work)", "reason": "\(reason)"])]
         case .stale:
             // The lease was not current in the database: memory takes what it holds.
             return [.readBack(work, fallback: nil)]

@@ -88,7 +88,7 @@ extension CoordinatorCore {
             return [
                 .reject(peer: peer, worker: worker, job: id, shard: shard, reason: "\(worker): \(why)"),
                 .recordWorkerFailure(job: id, worker: worker),
-            ] + lose(work, worker: worker, reason: "\(worker): \(why)") { $0.fail(by: worker, attempt: tries ?? -1, reason: why, now: time.stamp) }
+            ] + lose(work, worker: worker, reason: "\(worker): \(why)", counting: .invalidResult) { $0.fail(by: worker, attempt: tries ?? -1, reason: why, now: time.stamp) }
         case .unrecorded(let why):
             // Not the worker's fault: back to the queue with the try given back.
             return [

@@ -129,7 +129,9 @@ extension CoordinatorCore {
         else {
             return [reject(peer, job: id, "failure for \(work), which this worker does not hold: \(reason)")]
         }
-        var actions: [CoordinatorAction] = [.log(.warning, "work failed", ["work": "\(work)", "reason": "\(reason)"])]
+        var actions: [CoordinatorAction] = [
+            .tally(.failure(FailureReason(failure.failureClass))), .log(.warning, "work failed", ["work": "\(work)", "reason": "\(reason)"]),
+        ]
         switch failure.failureClass {
         case .missingEmbeddings:
             // The worker's cache and the mirror disagreed: send again, with the tensors.

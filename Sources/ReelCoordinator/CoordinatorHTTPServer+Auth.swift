@@ -1,19 +1,39 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import ReelPlan
 import ReelStore
 
-/// Bearer tokens on every route but `GET /v1/health` (``APIScope/required(method:path:)``):
+/// Bearer tokens on every route but the open ones (``APIScope/required(method:path:)``):
 /// 401 without a live token, 403 without the scope, both with the API's
 /// `{"error": "…"}` body.
+///
+/// A browser's dashboard cannot put a header on an `EventSource` or a `<video>`,
+/// so the token may come instead in the `reel_token` cookie, which the page sets
+/// (SameSite=Strict) from what the user pastes. A cookie is sent by the browser
+/// on its own, so a request that changes something (not GET or HEAD) on a
+/// cookie's word must also carry `X-Reel-Dashboard: 1`, a header no cross-site
+/// form can add: the cookie alone never cancels a job.
 struct BearerAuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let tokens: APITokens
 
+    static var cookieName: String { "reel_token" }
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let needed = APIScope.required(method: request.method.rawValue, path: request.uri.path) else {
+        let method = request.method.rawValue
+        guard let needed = APIScope.required(method: method, path: request.uri.path) else {
             return try await next(request, context)
         }
-        switch tokens.authorize(header: request.headers[.authorization], needs: needed) {
+        var header = request.headers[.authorization]
+        if header == nil, let token = Self.cookieToken(request.headers[values: .cookie]) {
+            guard method == "GET" || method == "HEAD" || request.headers[.reelDashboard] == "1" else {
+                return CoordinatorHTTPServer.json(
+                    FarmAPI.ErrorBody(error: "\(method) with the dashboard's cookie needs the X-Reel-Dashboard: 1 header; scripts send Authorization: Bearer TOKEN"),
+                    status: .forbidden)
+            }
+            header = "Bearer \(token)"
+        }
+        switch tokens.authorize(header: header, needs: needed) {
         case .success:
             return try await next(request, context)
         case .failure(let denial):
@@ -21,6 +41,21 @@ struct BearerAuthMiddleware<Context: RequestContext>: RouterMiddleware {
             if denial.status == 401 { response.headers[.wwwAuthenticate] = "Bearer realm=\"reel\"" }
             return response
         }
+    }
+}
+
+extension BearerAuthMiddleware {
+    /// The `reel_token` cookie's value among `Cookie` header lines, if any.
+    static func cookieToken(_ lines: [String]) -> String? {
+        for line in lines {
+            for pair in line.split(separator: ";") {
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                guard parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == cookieName else { continue }
+                let value = parts[1].trimmingCharacters(in: .whitespaces)
+                return value.isEmpty ? nil : value
+            }
+        }
+        return nil
     }
 }
 
@@ -83,4 +118,9 @@ extension CoordinatorHTTPServer {
     public static func isTokenName(_ name: String) -> Bool {
         (1 ... 64).contains(name.count) && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
     }
+}
+
+extension HTTPField.Name {
+    /// What the dashboard's page adds to its POSTs (see ``BearerAuthMiddleware``).
+    static let reelDashboard = Self("X-Reel-Dashboard")!
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import ServiceLifecycle
@@ -10,12 +11,13 @@ import ServiceLifecycle
 /// | route | answer |
 /// |---|---|
 /// | `GET /v1/health` | ``FarmAPI/Health`` from the loop (503 when the database is unreachable) |
-/// | `POST /v1/jobs` | ``FarmAPI/SubmitRequest`` → ``FarmAPI/Submitted`` (201) |
-/// | `GET /v1/jobs` | `[JobStatus]` |
+/// | `POST /v1/jobs` | ``FarmAPI/SubmitRequest`` → ``FarmAPI/Submitted`` (201; 200 for an `Idempotency-Key` already used) |
+/// | `GET /v1/jobs` | `[JobStatus]`, a page (``addListings(to:mailbox:)``) |
 /// | `GET /v1/jobs/:id` | `JobStatus` |
 /// | `POST /v1/jobs/:id/retry`, `/cancel` | `JobStatus` |
 /// | `GET /v1/jobs/:id/video` | the MP4 |
 /// | `GET /v1/workers` | `[WorkerStatus]` |
+/// | `GET /metrics` | Prometheus text format (``FarmMetrics``) |
 /// | `POST /v1/tokens`, `GET /v1/tokens`, `POST /v1/tokens/:name/revoke` | tokens (admin) |
 ///
 /// Every route but health needs a bearer token with the route's ``APIScope``.
@@ -95,9 +97,16 @@ public struct CoordinatorHTTPServer: Sendable {
             } catch {
                 return Self.error(.badRequest("the job is not valid JSON for a submission: \(Self.describe(error))"))
             }
+            // A retried POST with the same key gets the job the first one created.
+            if let key = request.headers[.idempotencyKey] {
+                guard (1 ... FarmAPI.maxIdempotencyKeyLength).contains(key.utf8.count) else {
+                    return Self.error(.badRequest("Idempotency-Key must be 1 to \(FarmAPI.maxIdempotencyKeyLength) bytes"))
+                }
+                return Self.answer(await mailbox.send(.submitIdempotent(submit, key: key)), status: .created)
+            }
             return Self.answer(await mailbox.send(.submit(submit)), status: .created)
         }
-        router.get("/v1/jobs") { _, _ in Self.answer(await mailbox.send(.jobs)) }
+        Self.addListings(to: router, mailbox: mailbox)
         router.get("/v1/jobs/:id") { _, context in
             guard let id = context.parameters.get("id", as: Int64.self) else { return Self.badID(context) }
             return Self.answer(await mailbox.send(.job(id)))
@@ -126,6 +135,7 @@ public struct CoordinatorHTTPServer: Sendable {
         router.post("/v1/workers/:name/release") { _, context in
             Self.answer(await mailbox.send(.releaseWorker(context.parameters.get("name") ?? "")))
         }
+        router.get("/metrics") { _, _ in await Self.metrics(mailbox) }
         return router
     }
 
@@ -133,10 +143,26 @@ public struct CoordinatorHTTPServer: Sendable {
         switch result {
         case .failure(let error): return Self.error(error)
         case .success(.submitted(let id)): return json(FarmAPI.Submitted(id: id), status: status)
+        case .success(.resubmitted(let id)): return json(FarmAPI.Submitted(id: id), status: .ok)
+        case .success(.events(let events)): return json(events)
+        case .success(.shards(let shards)): return json(shards)
         case .success(.jobs(let jobs)): return json(jobs)
         case .success(.job(let job)): return json(job)
         case .success(.workers(let workers)): return json(workers)
-        case .success(.video), .success(.health): return Self.error(.internalError("unexpected reply"))
+        case .success(.video), .success(.health), .success(.metrics): return Self.error(.internalError("unexpected reply"))
+        }
+    }
+
+    /// `/metrics`: the loop brings the registry up to date, then it is written out
+    /// here, off the loop.
+    static func metrics(_ mailbox: CoordinatorMailbox) async -> Response {
+        switch await mailbox.send(.metrics) {
+        case .success(.metrics):
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: mailbox.metrics.exposition())))
+        case .success: return error(.internalError("unexpected reply"))
+        case .failure(let failure): return error(failure)
         }
     }
 

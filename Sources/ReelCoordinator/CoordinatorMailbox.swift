@@ -16,6 +16,17 @@ public final class CoordinatorMailbox: @unchecked Sendable {
         case health
         /// Lift a worker's quarantine (an operator's decision).
         case releaseWorker(String)
+        /// Bring ``metrics`` up to date (answered with ``Reply/metrics``).
+        case metrics
+        /// A submission with an `Idempotency-Key`: the job that key created, if any,
+        /// is answered (``Reply/resubmitted(_:)``) instead of a new one.
+        case submitIdempotent(FarmAPI.SubmitRequest, key: String)
+        /// A page of jobs (answered with ``Reply/jobs(_:)``).
+        case jobPage(FarmAPI.JobQuery)
+        /// A page of events after `after`, of one job (which must exist) or of all.
+        case events(job: Int64?, after: Int64?, limit: Int)
+        /// One job's shards with their states (answered with ``Reply/shards(_:)``).
+        case shards(Int64)
     }
 
     /// The loop's answer.
@@ -26,6 +37,12 @@ public final class CoordinatorMailbox: @unchecked Sendable {
         case workers([FarmAPI.WorkerStatus])
         case video(path: String)
         case health(FarmAPI.Health)
+        /// ``metrics`` holds the loop's and the database's figures as of now.
+        case metrics
+        /// A submission whose idempotency key already named this job.
+        case resubmitted(Int64)
+        case events([FarmAPI.Event])
+        case shards([FarmAPI.ShardCell])
     }
 
     struct Entry {
@@ -36,6 +53,10 @@ public final class CoordinatorMailbox: @unchecked Sendable {
     private let lock = NSLock()
     private var entries: [Entry] = []
     private var isClosed = false
+
+    /// The Prometheus series: kept by the loop, written out by the HTTP side
+    /// (here because the mailbox is the one object both sides hold).
+    public let metrics = FarmMetrics()
 
     public init() {}
 

@@ -26,6 +26,11 @@ public final class ModelExecutor: ShardExecutor, @unchecked Sendable {
         self.directory = directory
     }
 
+    /// What the caches hold now (for the worker's `/metrics`).
+    public var cacheCensus: [(cache: String, entries: Int)] {
+        lock.withLock { [("transformer", transformers.count), ("vae", vaes.count), ("text_context", contexts.count)] }
+    }
+
     public func models() throws(WorkerError) -> [ModelGeometry] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory).sorted() else {
             throw WorkerError(.modelNotFound, "cannot list the models directory '\(directory)'")

@@ -109,7 +109,7 @@ extension Worker {
             steps: Int(s.stepBegin) ..< Int(s.stepEnd), guidance: s.guidance, shift: s.shift > 0 ? s.shift : nil,
             prompt: .init(id: a.embeds.embedsID, tensor: prompt.positive),
             negativePrompt: s.guidance > 1 ? prompt.negative.map { .init(id: a.embeds.embedsID + "-", tensor: $0) } : nil)
-        self.start(key) { executor, running throws(WorkerError) in
+        self.start(key, steps: task.steps.count) { executor, running throws(WorkerError) in
             var task = task
             if case .noise(let noise) = start { task.latents = try noise.latents() }
             task.isCancelled = { running.cancelled }
@@ -154,12 +154,26 @@ extension Worker {
 
     /// Runs `work` on its own thread when a slot is free, else queues it (the
     /// prefetched assignment); the loop picks up the outcome.
-    func start(_ key: RunningKey, _ work: @escaping Work) {
+    func start(_ key: RunningKey, steps: Int? = nil, _ work: @escaping Work) {
+        let metrics = config.metrics
+        // The item's time, measured where it ran, for this worker's /metrics.
+        let measured: Work = { executor, running throws(WorkerError) in
+            let started = ContinuousClock.now
+            let output: TaskOutput
+            do throws(WorkerError) {
+                output = try work(executor, running)
+            } catch {
+                metrics?.failures.increment()
+                throw error
+            }
+            metrics?.record(ContinuousClock.now - started, steps: steps)
+            return output
+        }
         guard running.count < config.slots else {
-            queued.append((key, work))
+            queued.append((key, measured))
             return
         }
-        launch(key, work)
+        launch(key, measured)
     }
 
     /// Starts the oldest queued assignment if a slot is free.

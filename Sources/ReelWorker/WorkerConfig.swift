@@ -29,6 +29,8 @@ public struct WorkerConfig: Sendable {
     public var curve: WorkerCurve?
     /// Connect in plaintext to a coordinator on another machine.
     public var insecurePlaintext = false
+    /// Where the worker records step and item times (`reel worker --metrics-listen`); nil records nothing.
+    public var metrics: WorkerMetrics?
 
     public init(
         coordinator: String, name: String, slots: Int = 1, threads: Int = ProcessInfo.processInfo.activeProcessorCount,

@@ -3,7 +3,8 @@ import Testing
 @testable import ReelCoordinator
 
 /// Which scope each route needs: health is open, reads need read, changes need
-/// submit, tokens need admin, and a route nobody listed is never open.
+/// submit, tokens need admin, the dashboard's page and the OpenAPI document
+/// are open, and a route nobody listed is never open.
 @Suite struct APIScopeTests {
     @Test func everyRouteHasItsScope() {
         let table: [(String, String, APIScope?)] = [
@@ -22,9 +23,14 @@ import Testing
             ("POST", "/v1/tokens/ci/revoke", .admin),
             ("POST", "/v1/workers/gpu-1/release", .admin),
             ("GET", "/v1/workers/gpu-1/release", .read),
-            // Routes added later (metrics, a dashboard) are closed by default.
+            // The dashboard's page and the API's description hold no farm data.
+            ("GET", "/dashboard", nil),
+            ("GET", "/", nil),
+            ("GET", "/openapi.json", nil),
+            ("POST", "/dashboard", .submit),
+            // Routes nobody listed are closed by default.
             ("GET", "/metrics", .read),
-            ("GET", "/", .read),
+            ("GET", "/dashboard/data", .read),
             ("DELETE", "/v1/jobs/7", .submit),
             ("GET", "/v1/health?x=1", nil),
             ("GET", "/v1/healthz", .read),

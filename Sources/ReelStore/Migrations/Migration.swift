@@ -30,5 +30,6 @@ public struct Migration: Sendable, Hashable {
         .promptEncodings,
         .poolsAndQuarantine,
         .apiTokens,
+        .idempotencyKeys,
     ]
 }

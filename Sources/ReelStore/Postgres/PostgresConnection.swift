@@ -18,6 +18,10 @@ public final class PostgresConnection {
     /// reconnected, to restore what the old session held (a session lock). If it
     /// throws, the connection closes and the statement fails with its error.
     public var onReconnect: ((PostgresConnection) throws(StoreError) -> Void)?
+    /// Told how long each statement took on the server and the wire (failed ones
+    /// too), for the coordinator's `reel_db_statement_duration_seconds`. Called on
+    /// the thread that ran the statement, so it must be cheap and must not block.
+    public var onStatement: (@Sendable (Duration) -> Void)?
     private var handle: OpaquePointer?
     private var transactionDepth = 0
 
@@ -89,7 +93,10 @@ public final class PostgresConnection {
         let lengths = wires.map { Int32($0?.bytes.count ?? 0) }
         let formats = wires.map { Int32($0?.binary == true ? 1 : 0) }
 
-        guard let result = PQexecParams(handle, sql, Int32(parameters.count), types, values, lengths, formats, 0) else {
+        let started = ContinuousClock.now
+        let executed = PQexecParams(handle, sql, Int32(parameters.count), types, values, lengths, formats, 0)
+        onStatement?(ContinuousClock.now - started)
+        guard let result = executed else {
             throw .connectionLost(statement: statement, reason: url.scrubPassword(Self.errorMessage(handle)))
         }
         defer { PQclear(result) }
