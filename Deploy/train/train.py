@@ -123,7 +123,7 @@ def foreground_mse(recon: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
 def train_vae(args) -> None:
     torch.manual_seed(args.seed)
     vae = AutoencoderKLWan(**VAE_CONFIG)
-    opt = torch.optim.AdamW(vae.parameters(), lr=args.vae_lr, weight_decay=0.0)
+    opt = torch.optim.AdamW(vae.parameters(), lr=args.vae_lr, betas=(0.9, args.adam_beta2), weight_decay=0.0)
     ckpt = os.path.join(args.work, "vae_ckpt.pt")
     step, seconds = 0, 0.0
     if os.path.exists(ckpt):
@@ -161,7 +161,7 @@ def train_vae(args) -> None:
         mse = F.mse_loss(recon, batch)
         fg = foreground_mse(recon, batch)
         kl = z.pow(2).mean()
-        loss = weighted_mse(recon, batch) + args.kl_weight * kl
+        loss = weighted_mse(recon, batch, args.object_weight) + args.kl_weight * kl
         for g in opt.param_groups:
             g["lr"] = args.vae_lr * min(1.0, (step + 1) / args.warmup)
         opt.zero_grad(set_to_none=True)
@@ -440,13 +440,13 @@ def overfit(args) -> None:
     wrong, not the budget."""
     torch.manual_seed(args.seed)
     vae = AutoencoderKLWan(**VAE_CONFIG).train()
-    opt = torch.optim.Adam(vae.parameters(), lr=args.vae_lr)
+    opt = torch.optim.Adam(vae.parameters(), lr=args.vae_lr, betas=(0.9, args.adam_beta2))
     x = torch.stack([clip_tensor(clips.ClipSpec.sample(s), VAE_FRAMES, 0) for s in range(1, 1 + args.overfit_clips)])
     x = x[..., : args.vae_crop, : args.vae_crop]
     for step in range(args.vae_steps):
         z = vae.encode(x).latent_dist.mode()
         r = decode_unclamped(vae, z)
-        loss = weighted_mse(r, x) + args.kl_weight * z.pow(2).mean()
+        loss = weighted_mse(r, x, args.object_weight) + args.kl_weight * z.pow(2).mean()
         for g in opt.param_groups:
             g["lr"] = args.vae_lr * min(1.0, (step + 1) / args.warmup)
         opt.zero_grad(set_to_none=True)
@@ -490,8 +490,10 @@ def main() -> None:
     p.add_argument("--budget-minutes", type=float, default=30)
     p.add_argument("--checkpoint-every", type=int, default=100)
     p.add_argument("--vae-steps", type=int, default=100_000)
-    p.add_argument("--vae-batch", type=int, default=2)
-    p.add_argument("--vae-lr", type=float, default=5e-4)
+    p.add_argument("--vae-batch", type=int, default=4)
+    p.add_argument("--vae-lr", type=float, default=1e-4)
+    p.add_argument("--object-weight", type=float, default=4.0, help="VAE: extra loss weight of the object's pixels")
+    p.add_argument("--adam-beta2", type=float, default=0.999, help="VAE: Adam's second-moment decay")
     p.add_argument("--warmup", type=int, default=100, help="VAE learning-rate warm-up steps")
     p.add_argument("--vae-crop", type=int, default=32, help="train on random crops of this side (multiple of 8)")
     p.add_argument("--kl-weight", type=float, default=1e-4, help="weight of the latent mean's square")
