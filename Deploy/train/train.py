@@ -175,8 +175,8 @@ def train_vae(args) -> None:
             print(f"vae step {step} loss {loss.item():.5f} mse {mse.item():.5f} object mse {fg.item():.5f} "
                   f"mean_sq {kl.item():.3f} ({time.time() - t0:.2f} s/step)", flush=True)
         if step % args.checkpoint_every == 0:
-            save_checkpoint(ckpt, model=vae.state_dict(), opt=opt.state_dict(), step=step, seconds=seconds)
-    save_checkpoint(ckpt, model=vae.state_dict(), opt=opt.state_dict(), step=step, seconds=seconds)
+            save_checkpoint(ckpt, model=vae.state_dict(), opt=opt.state_dict(), step=step, seconds=seconds, lr=args.vae_lr, batch=args.vae_batch)
+    save_checkpoint(ckpt, model=vae.state_dict(), opt=opt.state_dict(), step=step, seconds=seconds, lr=args.vae_lr, batch=args.vae_batch)
     print(f"VAE: {step} steps, {seconds / 60:.1f} min of training")
 
 
@@ -333,7 +333,7 @@ def export(args) -> None:
             vae_steps=vae_state["step"], vae_minutes=vae_state["seconds"] / 60, dit_steps=dit_state["step"],
             dit_minutes=dit_state["seconds"] / 60, clips=len(data["prompts"]), seed=args.seed,
             dit_params=sum(p.numel() for p in model.parameters()), vae_params=sum(p.numel() for p in vae.parameters()),
-            vae_batch=args.vae_batch, dit_batch=args.dit_batch, example=clips.vocabulary()["example"]))
+            vae_batch=vae_state.get("batch", args.vae_batch), vae_lr=vae_state.get("lr", args.vae_lr), dit_batch=args.dit_batch, example=clips.vocabulary()["example"]))
     print(f"wrote {args.out}")
 
 
@@ -362,7 +362,7 @@ dark colour or a two-colour gradient. The prompt is written from the same spec, 
 `Deploy/train/train.py`, seed {seed}, on a 2-core CPU shared with other work:
 1. the VAE on random crops of 9-frame clips (MSE with the object's pixels weighted 5×,
    + 1e-4·mean(μ²) on the posterior's mean μ, decoded frame by frame through the causal
-   cache without the final clamp; Adam 5e-4, 100-step warm-up), batch {vae_batch}:
+   cache without the final clamp; AdamW {vae_lr:g}, 100-step warm-up), batch {vae_batch}:
    {vae_steps} steps, {vae_minutes:.1f} minutes;
 2. {clips} clips of 81 frames encoded to latents (posterior means);
 3. the transformer with Wan's flow-matching objective (x_t = (1 − σ)·x_0 + σ·ε, target
