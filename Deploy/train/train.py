@@ -474,10 +474,13 @@ def curves(args) -> None:
             continue
         bucket = max(1, n // 8)
         print(f"\n{name}: {n} steps, {float(rows[-1]['seconds']) / 60:.1f} min, {float(rows[-1]['seconds']) / n:.2f} s/step\n")
-        print(f"| steps | mean {column} |\n| --- | --- |")
+        # The object MSE (VAE runs since the fixed recipe) says whether objects come back.
+        columns = [c for c in (column, "object_mse") if c in rows[0]]
+        print("| steps | " + " | ".join(f"mean {c}" for c in columns) + " |\n| --- |" + " --- |" * len(columns))
         for i in range(0, n, bucket):
             chunk = rows[i : i + bucket]
-            print(f"| {chunk[0]['step']}–{chunk[-1]['step']} | {np.mean([float(r[column]) for r in chunk]):.4f} |")
+            means = " | ".join(f"{np.mean([float(r[c]) for r in chunk]):.4f}" for c in columns)
+            print(f"| {chunk[0]['step']}–{chunk[-1]['step']} | {means} |")
 
 
 def main() -> None:
