@@ -91,7 +91,9 @@ final class ChildProcess: @unchecked Sendable {
     private let lock = NSLock()
     private var exited = false
 
-    init(_ executable: String, _ arguments: [String], log: URL) throws {
+    /// `environment` is added to this process's own (a secret such as `REEL_TOKEN`
+    /// goes there rather than on a command line, which `ps` shows).
+    init(_ executable: String, _ arguments: [String], log: URL, environment: [String: String] = [:]) throws {
         self.log = log
         FileManager.default.createFile(atPath: log.path, contents: nil)
         var actions = posix_spawn_file_actions_t()
@@ -102,8 +104,11 @@ final class ChildProcess: @unchecked Sendable {
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for arg in argv { free(arg) } }
+        let merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for entry in envp { free(entry) } }
         var child: pid_t = 0
-        let status = posix_spawn(&child, executable, &actions, nil, argv, environ)
+        let status = posix_spawn(&child, executable, &actions, nil, argv, envp)
         guard status == 0 else { throw APIError.unavailable("cannot start \(executable): \(String(cString: strerror(status)))") }
         pid = child
     }
