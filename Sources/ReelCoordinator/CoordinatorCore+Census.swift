@@ -20,7 +20,7 @@ extension CoordinatorCore {
                 census.chunks[state, default: 0] += 1
                 if state == .ready { ready += 1 }
             }
-            census.queueDepth[job.request.model, default: 0] += ready
+            census.queueDepth[LoopCensus.Queue(model: job.request.model, pool: job.request.pool ?? FarmMetrics.defaultPool), default: 0] += ready
         }
         for worker in workers.values {
             census.connectedWorkers += 1

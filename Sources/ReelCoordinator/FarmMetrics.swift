@@ -15,7 +15,7 @@ import Synchronization
 /// Labels are fixed sets (states, failure reasons, connections) or the models
 /// the farm serves: never a job id or a worker name.
 public final class FarmMetrics: Sendable {
-    /// The pool label of `reel_queue_depth` until the farm has pools.
+    /// The pool label of `reel_queue_depth` for jobs that require no pool.
     public static let defaultPool = "default"
     /// The database connections whose statements are timed, as the `connection` label.
     public static let connections = ["loop", "records", "queries"]
@@ -45,7 +45,7 @@ public final class FarmMetrics: Sendable {
     let slots: Gauge
     let slotsUsed: Gauge
     /// Per model, created as models appear (bounded by the models the farm serves).
-    private let queueDepth: Mutex<[String: Gauge]>
+    private let queueDepth: Mutex<[LoopCensus.Queue: Gauge]>
     /// The loop's totals as last pushed into the counters.
     private let exported: Mutex<LoopStatistics>
 
@@ -140,15 +140,15 @@ public final class FarmMetrics: Sendable {
         slotsUsed.set(Int64(census.slotsUsed))
         recordBacklog.set(Int64(census.recordBacklog))
         let gauges = queueDepth.withLock { gauges in
-            for model in census.queueDepth.keys where gauges[model] == nil {
-                gauges[model] = registry.makeGauge(
-                    name: "reel_queue_depth", labels: [("model", model), ("pool", Self.defaultPool)],
+            for queue in census.queueDepth.keys where gauges[queue] == nil {
+                gauges[queue] = registry.makeGauge(
+                    name: "reel_queue_depth", labels: [("model", queue.model), ("pool", queue.pool)],
                     help: "Work items ready to lease and waiting for a worker, by model and pool.")
             }
             return gauges
         }
-        // A model no longer queued keeps its series, at zero.
-        for (model, gauge) in gauges { gauge.set(Int64(census.queueDepth[model] ?? 0)) }
+        // A queue no longer holding work keeps its series, at zero.
+        for (queue, gauge) in gauges { gauge.set(Int64(census.queueDepth[queue] ?? 0)) }
     }
 
     /// Sets the gauges counted in the database.
@@ -167,8 +167,19 @@ public final class FarmMetrics: Sendable {
 struct LoopCensus: Sendable {
     var shards: [ShardState.Name: Int] = [:]
     var chunks: [ShardState.Name: Int] = [:]
-    /// Ready items (shards and decode chunks) per model.
-    var queueDepth: [String: Int] = [:]
+    /// A queue of ready work: a model, and the pool its jobs require
+    /// (``FarmMetrics/defaultPool`` for none). Pools are named by operators,
+    /// so the label's values stay few.
+    struct Queue: Hashable, Sendable {
+        var model: String
+        var pool: String = FarmMetrics.defaultPool
+        init(model: String, pool: String = FarmMetrics.defaultPool) {
+            self.model = model
+            self.pool = pool
+        }
+    }
+    /// Ready items (shards and decode chunks) per queue.
+    var queueDepth: [Queue: Int] = [:]
     var connectedWorkers = 0
     var busyWorkers = 0
     var slots = 0

@@ -28,7 +28,7 @@ import Testing
         #expect(census.shards[.ready] == blockZero - 1)
         #expect(census.shards[.pending] == plan.shards.count - blockZero)
         #expect(census.chunks.isEmpty, "no job is decoding")
-        #expect(census.queueDepth == ["wan": blockZero - 1])
+        #expect(census.queueDepth == [LoopCensus.Queue(model: "wan"): blockZero - 1])
         #expect(census.connectedWorkers == 1 && census.busyWorkers == 1)
         #expect(census.slots == 1 && census.slotsUsed == 1)
     }
@@ -85,10 +85,12 @@ import Testing
     /// Queue depth is per model and pool; a model whose queue empties stays at zero.
     @Test func queueDepthKeepsAModelAtZeroOnceEmpty() {
         let metrics = FarmMetrics()
-        metrics.update(LoopCensus(queueDepth: ["wan": 7]))
+        metrics.update(LoopCensus(queueDepth: [LoopCensus.Queue(model: "wan"): 7, LoopCensus.Queue(model: "wan", pool: "gpu-a100"): 3]))
         #expect(Self.sample(metrics, #"reel_queue_depth{model="wan",pool="default"}"#) == 7)
+        #expect(Self.sample(metrics, #"reel_queue_depth{model="wan",pool="gpu-a100"}"#) == 3)
         metrics.update(LoopCensus())
         #expect(Self.sample(metrics, #"reel_queue_depth{model="wan",pool="default"}"#) == 0)
+        #expect(Self.sample(metrics, #"reel_queue_depth{model="wan",pool="gpu-a100"}"#) == 0)
     }
 
     /// The value of one series line (`name{labels} value`) in the exposition.
