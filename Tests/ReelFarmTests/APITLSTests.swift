@@ -6,7 +6,7 @@ import Testing
 /// The API over TLS with a self-signed certificate made by `openssl` here,
 /// checked with `curl --cacert` (a real TLS client that verifies the chain and
 /// the address): health answers, tokens still apply, plain HTTP gets nothing.
-@Suite(.serialized) struct APITLSTests {
+@Suite(.serialized, .farmSlot) struct APITLSTests {
     /// Runs `tool` with `arguments`; returns its exit status and standard output.
     static func run(_ tool: String, _ arguments: [String]) throws -> (Int32, String) {
         let process = Process()

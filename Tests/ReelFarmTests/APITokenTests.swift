@@ -11,7 +11,7 @@ import FoundationNetworking
 /// Bearer tokens on the real API: 401 without a live token, 403 without the
 /// scope, tokens made and revoked through the admin routes, and a local farm's
 /// admin token found by the same user's client with no setup.
-@Suite(.serialized) struct APITokenTests {
+@Suite(.serialized, .farmSlot) struct APITokenTests {
     /// One raw request: status, `{"error"}` text, headers.
     static func send(_ method: String, _ url: URL, token: String?, body: Data? = nil) async throws -> (Int, String, [AnyHashable: Any]) {
         var request = URLRequest(url: url)

@@ -8,7 +8,7 @@ import Testing
 /// One coordinator per data directory and per database: a second one says so and
 /// leaves the first running, its PostgreSQL included; a database whose owner was
 /// killed is adopted and stopped by the next coordinator.
-@Suite(.serialized) struct CoordinatorExclusionTests {
+@Suite(.serialized, .farmSlot) struct CoordinatorExclusionTests {
     func service(_ options: CoordinatorService.Options) -> CoordinatorService {
         var logger = Logger(label: "reel.test.exclusion")
         logger.logLevel = .critical

@@ -11,7 +11,7 @@ import Testing
 /// engine: the farm's keys render, a stranger's key never joins, a key removed
 /// from the allow-list drops its worker while the job runs, and plaintext off
 /// loopback is refused.
-@Suite(.serialized) struct CurveFarmTests {
+@Suite(.serialized, .farmSlot) struct CurveFarmTests {
     /// The coordinator's pair and worker pairs in `keys/`; `allowed/` holds the
     /// `.pub` files of the workers the farm accepts.
     struct Keys {

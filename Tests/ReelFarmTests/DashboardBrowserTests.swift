@@ -8,7 +8,7 @@ import Testing
 /// job, and its DOM, dumped after the page's scripts ran, shows the grid, cells
 /// changing state, the job reaching succeeded and the video element's source.
 /// Screenshots at 1280, 1920 and 390 px go to `.build/dashboard/` (not in git).
-@Suite(.serialized) struct DashboardBrowserTests {
+@Suite(.serialized, .farmSlot) struct DashboardBrowserTests {
     @Test func theGridFillsInAndTheVideoPlays() async throws {
         let chromium = "/usr/bin/chromium"
         try #require(FileManager.default.isExecutableFile(atPath: chromium), "chromium is missing: run Deploy/install-deps.sh")

@@ -18,7 +18,7 @@ import Testing
 /// its threads, so each thread's sgemm sees fewer rows; that family apparently
 /// rounds some row counts differently); kernel families differ by a few 1e-6, far below
 /// ``ResultComparison/crossKernelTolerance``, itself far below a poisoned result.
-@Suite(.serialized) struct EngineDeterminismTests {
+@Suite(.serialized, .farmSlot) struct EngineDeterminismTests {
     struct Run {
         var kernel: String
         var threads: Int

@@ -9,7 +9,7 @@ import Testing
 
 /// The farm's promise: the same job gives the same `latents_sha256` whatever the
 /// workers, and a single-window job is exactly `reel model sample`.
-@Suite(.serialized) struct FarmDeterminismTests {
+@Suite(.serialized, .farmSlot) struct FarmDeterminismTests {
     @Test func sameLatentsWithOneOrTwoWorkersAndAfterAWorkerDies() async throws {
         let request = TestFarm.request()
         let one = try TestFarm()

@@ -10,7 +10,7 @@ import ReelModel
 import Testing
 
 /// The coordinator survives its own restart and any peer's garbage.
-@Suite(.serialized) struct FarmResilienceTests {
+@Suite(.serialized, .farmSlot) struct FarmResilienceTests {
     /// A coordinator stopped mid-job and started again on the same data directory
     /// resumes: shards finished before are not leased again, and the latents match
     /// an undisturbed run.
@@ -196,7 +196,7 @@ final class FlakyExecutor: ShardExecutor, @unchecked Sendable {
     }
 }
 
-@Suite(.serialized) struct FarmRetryTests {
+@Suite(.serialized, .farmSlot) struct FarmRetryTests {
     /// A worker that keeps failing is blocklisted; with nobody left the job fails
     /// with a reason, and `retry` runs it again once the worker is healthy.
     @Test func failedJobFailsReadablyAndRetrySucceeds() async throws {

@@ -11,7 +11,7 @@ import Testing
 /// cancel in the middle of a shard, and many jobs with distinct prompts at once.
 /// Each ends with the `latents_sha256` of an undisturbed run and the status
 /// telling the truth.
-@Suite(.serialized) struct FaultInjectionTests {
+@Suite(.serialized, .farmSlot) struct FaultInjectionTests {
     /// The job every fault runs: 97 frames (25 latent) at 128×128 in windows of 6
     /// latent frames, so denoising and decoding each last long enough to hit.
     static func request(seed: UInt64 = 21) -> JobRequest {
@@ -221,7 +221,7 @@ actor ReferenceLatents {
 }
 
 /// A model is its name and its digest.
-@Suite(.serialized) struct ModelIdentityTests {
+@Suite(.serialized, .farmSlot) struct ModelIdentityTests {
     /// A second worker holding another checkpoint under the same folder name is
     /// refused at hello, with both digests in the reason; the first keeps working.
     @Test func aWorkerWithAnotherCheckpointUnderTheSameNameIsRefused() async throws {

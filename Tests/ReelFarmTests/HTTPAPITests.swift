@@ -9,7 +9,7 @@ import FoundationNetworking
 
 /// The coordinator's HTTP API through the CLI's client: answers, and what bad
 /// requests get.
-@Suite(.serialized) struct HTTPAPITests {
+@Suite(.serialized, .farmSlot) struct HTTPAPITests {
     @Test func submitFollowAndFetchThroughTheAPI() async throws {
         let farm = try TestFarm()
         defer { farm.stop() }

@@ -11,7 +11,7 @@ import FoundationNetworking
 /// --metrics-listen`) during a real job on the tiny model: scraped before, during
 /// and after, the series move as the job does, carry no job ids as labels, and
 /// `promtool check metrics` (Debian's prometheus package) accepts every scrape.
-@Suite(.serialized) struct MetricsEndpointTests {
+@Suite(.serialized, .farmSlot) struct MetricsEndpointTests {
     @Test func seriesFollowARealJobAndPassPromtool() async throws {
         let farm = try ProcessFarm()
         defer { farm.stop() }

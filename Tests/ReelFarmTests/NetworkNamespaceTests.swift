@@ -11,7 +11,7 @@ import Testing
 /// authenticated and encrypted with CURVE keys made by `reel keys generate`.
 /// Needs root and iproute2 (CI runs as root; `Deploy/install-deps.sh` installs it):
 /// for anyone else it is skipped, and the skip says why.
-@Suite(.serialized) struct NetworkNamespaceTests {
+@Suite(.serialized, .farmSlot) struct NetworkNamespaceTests {
     @Test(.enabled(if: getuid() == 0, "needs root: it creates a network namespace and a veth pair (CI runs as root)"))
     func workerInAnotherNamespaceRendersShards() async throws {
         let link = try VethLink()

@@ -12,7 +12,7 @@ import FoundationNetworking
 /// idempotent submission, and then schemathesis (property-based, from
 /// `/openapi.json`) in a bounded run that must find no 5xx and no answer outside
 /// the schema.
-@Suite(.serialized) struct OpenAPIConformanceTests {
+@Suite(.serialized, .farmSlot) struct OpenAPIConformanceTests {
     @Test func listingsEventsIdempotencyAndSchemathesis() async throws {
         let schemathesis = try Self.schemathesisBinary()
         let farm = try ProcessFarm()

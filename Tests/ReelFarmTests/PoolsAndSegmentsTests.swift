@@ -7,7 +7,7 @@ import Testing
 /// Through real processes (issue 14): a job that requires a pool runs only on
 /// that pool's worker, and a decode segment cut short is rejected by the
 /// coordinator's libav check and redone.
-@Suite(.serialized) struct PoolsAndSegmentsTests {
+@Suite(.serialized, .farmSlot) struct PoolsAndSegmentsTests {
     @Test func aJobRequiringAPoolRunsOnlyOnThatPoolsWorker() async throws {
         let farm = try ProcessFarm()
         defer { farm.stop() }

@@ -9,7 +9,7 @@ import Testing
 /// Prompts encoded on the farm's workers (issue 13, item 4), through real
 /// processes: a model folder with a tokenizer and a tiny umT5 encoder (the
 /// fixtures of Deploy/reference/make_umt5_fixtures.py) beside the tiny preset.
-@Suite(.serialized) struct PromptEncodingFarmTests {
+@Suite(.serialized, .farmSlot) struct PromptEncodingFarmTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("ReelModelTests/Fixtures/umt5").path
     static let prompt = "A lighthouse in a storm, waves  crashing &amp; gulls"

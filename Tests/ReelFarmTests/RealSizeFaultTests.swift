@@ -15,7 +15,7 @@ import Testing
 /// registering again because the coordinator looked silent. Every fault of the
 /// suite at 128×128 (``FaultInjectionTests``) runs here at 832×480 too; the
 /// network cut and the shuffled results are parameterised by size in their own suites.
-@Suite(.serialized) struct RealSizeFaultTests {
+@Suite(.serialized, .farmSlot) struct RealSizeFaultTests {
     /// 49 frames (13 latent) at 832×480: 3 windows of 6 latent frames × 2 step
     /// blocks of 4 steps, 2 s per shard, so each phase lasts long enough to hit.
     static let request = JobRequest(

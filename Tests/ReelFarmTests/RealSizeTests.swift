@@ -7,7 +7,7 @@ import Testing
 /// The farm at the size users render: Wan's native 832×480, a `reel coordinator`
 /// process and two `reel worker` processes, as on a real farm. (The tiny model has
 /// random weights; what this proves is the size: tensors, segments and memory.)
-@Suite(.serialized) struct RealSizeTests {
+@Suite(.serialized, .farmSlot) struct RealSizeTests {
     @Test func renders832x480WithTwoWorkerProcessesWithinBounds() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("reel-real-size-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: directory) }

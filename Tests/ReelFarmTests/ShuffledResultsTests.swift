@@ -10,7 +10,7 @@ import Testing
 /// confused network delivers them: a ZeroMQ man in the middle does it to every
 /// result of one worker. Each copy after the first is rejected as stale and costs
 /// the worker nothing; the job ends with the undisturbed latents.
-@Suite(.serialized) struct ShuffledResultsTests {
+@Suite(.serialized, .farmSlot) struct ShuffledResultsTests {
     /// At 128×128 with the tiny model, and at 832×480 with the simulated-time
     /// stand-in model (real tensor sizes, no compute; see ``RealSizeFaultTests``).
     @Test(arguments: ["128x128 tiny", "832x480 simulated"])

@@ -15,7 +15,7 @@ import Testing
 /// with a key not on the allow-list never joins; an API call without a token is
 /// refused with 401; a worker whose key is revoked mid-job is dropped, and the
 /// job still ends with the undisturbed latents.
-@Suite(.serialized) struct ThreeHostTests {
+@Suite(.serialized, .farmSlot) struct ThreeHostTests {
     static let zmqPort = 5555
     static let httpPort = 8787
 
