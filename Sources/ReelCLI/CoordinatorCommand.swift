@@ -21,6 +21,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
         try await service.serve { bound in
             let scheme = options.tls == nil ? "http" : "https"
             printErr("coordinator: workers connect to \(endpoint); the CLI to \(scheme)://\(host):\(bound)")
+            // The page asks for a token; `reel token create` makes one (its admin token is DATA/api-token).
+            printErr("coordinator: dashboard at \(scheme)://\(host):\(bound)/dashboard (sign in with a token from `reel token create --scope read`)")
         }
     }
 }

@@ -33,6 +33,7 @@ struct UpCommand: AsyncParsableCommand {
         let farm = try LocalFarmLauncher(server: server, workers: workers, models: models, threads: threads).farm()
         try farm.start()
         printErr("farm up: \(workers) workers on \(farm.service.endpoint); API on \(server.tls.settings == nil ? "http" : "https")://\(server.http)")
+        printErr("farm up: dashboard at \(server.tls.settings == nil ? "http" : "https")://\(server.http)/dashboard (sign in with a token from `reel token create --scope read --name me`)")
         printErr("next: reel submit --prompt \"a red fox\" --seconds 10 --model tiny --wait --output fox.mp4")
         defer { farm.stop() }
         try await farm.service.serve()
