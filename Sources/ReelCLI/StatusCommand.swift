@@ -42,6 +42,7 @@ struct StatusCommand: AsyncParsableCommand {
             if let embeddings = status.embeddings { print("  prompt embeddings: \(embeddings)") }
             if let pool = status.pool { print("  pool \(pool)") }
             if let waiting = status.waiting { print("  waiting: \(waiting)") }
+            if let history = status.history { print("  " + Self.historyLine(history)) }
             print("  latents_sha256 \(status.latentsSha256 ?? "-")")
             if let expired = status.expiredAt {
                 print("  results deleted \(expired) under the coordinator's --keep-results-days; submit the job again to render it")
@@ -105,5 +106,21 @@ enum CLIJSON {
         let encoder = FarmAPI.encoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}
+
+extension StatusCommand {
+    /// `queued 1.2 s · rendered 40.0 s · decoded 3.1 s · 2 workers · compute 71.5 s · 1 retry`.
+    static func historyLine(_ history: FarmAPI.History) -> String {
+        let time = { (label: String, seconds: Double?) in seconds.map { "\(label) " + String(format: "%.1f s", $0) } }
+        return (
+            [time("queued", history.queueSeconds), time("rendered", history.renderSeconds), time("decoded", history.decodeSeconds)]
+                .compactMap { $0 }
+                + [
+                    "\(history.workersUsed) worker\(history.workersUsed == 1 ? "" : "s")",
+                    String(format: "compute %.1f s", history.computeSeconds),
+                    "\(history.retries) \(history.retries == 1 ? "retry" : "retries")",
+                ]
+        ).joined(separator: " · ")
     }
 }

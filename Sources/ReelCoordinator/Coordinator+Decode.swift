@@ -122,7 +122,9 @@ extension Coordinator {
                 let sha = try blobs.put(Array(result.segment))
                 let item = WorkItem.decodeChunk(index)
                 outcome = Self.recordWithRetry(store: store.value, window: window, logger: logger, item: item, job: id, sha: sha) {
-                    let committed = try store.value.completeDecodeChunk(job: id, chunk: index, attempt: token, worker: name, outputSHA: sha)
+                    let committed = try store.value.completeDecodeChunk(
+                        job: id, chunk: index, attempt: token, worker: name, outputSHA: sha,
+                        computeMilliseconds: result.hasTimings ? Self.computeMilliseconds(result.timings) : nil)
                     return committed ? [] : nil
                 } settle: { (status: WorkStatus) -> [ShardID]? in
                     let done = status.state == ShardState.Name.done && status.outputSHA == sha && status.attempt == token

@@ -37,7 +37,9 @@ extension Coordinator {
             let pools = connectedPools
             work = {
                 guard let row = try store.value.job(id: id) else { throw APIError.notFound("there is no job \(id); `reel status` lists the jobs") }
-                return .job(try Self.status(row, live: live, store: store.value, config: config).waiting(pools: pools))
+                var status = try Self.status(row, live: live, store: store.value, config: config).waiting(pools: pools)
+                status.history = try store.value.history(job: id).map(FarmAPI.History.init)
+                return .job(status)
             }
         case .jobs:
             let live = Dictionary(uniqueKeysWithValues: core.jobs.keys.compactMap { id in liveView(of: id).map { (id, $0) } })

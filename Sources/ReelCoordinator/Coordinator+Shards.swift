@@ -111,7 +111,7 @@ extension Coordinator {
         let blobs = blobs, store = recordStore, window = config.recordRetryWindow, logger = logger, records = records
         let frames = order.frames
         parser.submit {
-            let checked: (sha: String, frame: Int)
+            let checked: (sha: String, frame: Int, computeMs: Int64?)
             do {
                 let message = try WireCodec.decode(frames, limits: limits)
                 guard case .shardResult(let result)? = message.envelope.body, let tensor = message.tensor(for: result.latents) else {
@@ -126,7 +126,7 @@ extension Coordinator {
                     return .shardRecorded(peer: peer, worker: name, job: id, shard: shard, attempt: token, outcome: .invalid("non-finite output"))
                 }
                 // The codec checked the frame against its SHA-256: it is stored under it.
-                checked = (SHA256.hex(Array(result.latents.sha256)), Int(result.latents.frameIndex))
+                checked = (SHA256.hex(Array(result.latents.sha256)), Int(result.latents.frameIndex), result.hasTimings ? Self.computeMilliseconds(result.timings) : nil)
             } catch {
                 return .shardRecorded(peer: peer, worker: name, job: id, shard: shard, attempt: token, outcome: .invalid("malformed result: \(error)"))
             }
@@ -142,7 +142,8 @@ extension Coordinator {
                     if let failure { throw failure }
                     let sha = checked.sha
                     outcome = Self.recordWithRetry(store: store.value, window: window, logger: logger, item: .shard(shard), job: id, sha: sha) {
-                        try store.value.completeShard(job: id, shard: shard, attempt: token, worker: name, outputSHA: sha, dependents: dependents)
+                        try store.value.completeShard(
+                            job: id, shard: shard, attempt: token, worker: name, outputSHA: sha, dependents: dependents, computeMilliseconds: checked.computeMs)
                     } settle: { (status: WorkStatus) throws -> [ShardID]? in
                         // The commit's answer was lost: the row says whether it happened.
                         guard status.state == ShardState.Name.done, status.outputSHA == sha, status.attempt == token else { return nil }
@@ -171,5 +172,14 @@ extension Coordinator {
         wire.latentColumns = UInt32(latent.width)
         wire.framesCyclic = box.frames.isCyclic
         return wire
+    }
+}
+
+extension Coordinator {
+    /// What a worker says an item took it to compute (loading the model and
+    /// running it), for the job's history; capped at a day, so a peer's garbage
+    /// cannot overflow a sum.
+    static func computeMilliseconds(_ timings: Reel_V1_Timings) -> Int64 {
+        Int64(min(timings.loadMs &+ timings.computeMs, 86_400_000))
     }
 }

@@ -224,6 +224,7 @@ function render(job, cells) {
     '<div class="stats"><span>Progress <b>' + (job.progress * 100).toFixed(1) + "%</b></span><span>Shards <b>" + done + " / " + cells.length + "</b></span>" +
     "<span>Throughput <b>" + (finished ? "–" : rate.toFixed(2) + " shards/s") + "</b></span><span>ETA <b>" + (finished ? "done" : rate > 0 ? duration(left / rate) : "–") + "</b></span>" +
     "<span>Decode <b>" + chunkText + "</b></span></div>" +
+    historyHTML(job.history) +
     '<div class="axis">windows' + (tiles > 1 ? " × tiles" : "") + " → · step blocks ↓</div>" +
     '<div id="grid" style="grid-template-columns:repeat(' + windows * tiles + ', minmax(10px, 1fr))">' + grid + "</div>" +
     '<div class="legend">' + ["pending", "ready", "leased", "done", "failed", "cancelled"].map((s) => '<span><i class="s-' + s + '"></i>' + s + "</span>").join("") + "</div>" +
@@ -231,6 +232,15 @@ function render(job, cells) {
     (job.state === "succeeded" && !job.expired_at ? '<video id="video" controls preload="metadata" src="/v1/jobs/' + job.id + '/video"></video>' : "");
   $("retry").onclick = () => act(job.id, "retry");
   $("cancel").onclick = () => act(job.id, "cancel");
+}
+
+// Where the job's time went: queue, render, decode, workers, their compute, retries.
+function historyHTML(h) {
+  if (!h) return "";
+  const t = (label, s) => (s == null ? "" : "<span>" + label + " <b>" + duration(s) + "</b></span>");
+  return '<div class="stats" id="history">' + t("Queued", h.queue_seconds) + t("Rendered", h.render_seconds) + t("Decoded", h.decode_seconds) +
+    "<span>Workers <b>" + h.workers_used + "</b></span><span>Compute <b>" + duration(h.compute_seconds) + "</b></span>" +
+    "<span>Retries <b>" + h.retries + "</b></span></div>";
 }
 
 async function act(id, what) {

@@ -53,6 +53,33 @@ public enum FarmAPI {
         public var id: Int64
     }
 
+    /// A job's history (``JobStatus/history``), in seconds.
+    public struct History: Codable, Sendable, Equatable {
+        /// Submission to the first lease.
+        public var queueSeconds: Double?
+        /// First lease to the move to decoding.
+        public var renderSeconds: Double?
+        /// The move to decoding to the end.
+        public var decodeSeconds: Double?
+        /// Work items put back after a failed or lost lease.
+        public var retries: Int
+        /// Distinct workers whose results were stored.
+        public var workersUsed: Int
+        /// The workers' own compute time (loading and running the model) summed over stored items.
+        public var computeSeconds: Double
+
+        public init(
+            queueSeconds: Double?, renderSeconds: Double?, decodeSeconds: Double?, retries: Int, workersUsed: Int, computeSeconds: Double
+        ) {
+            self.queueSeconds = queueSeconds
+            self.renderSeconds = renderSeconds
+            self.decodeSeconds = decodeSeconds
+            self.retries = retries
+            self.workersUsed = workersUsed
+            self.computeSeconds = computeSeconds
+        }
+    }
+
     /// One line of `GET /v1/jobs`, and the head of `GET /v1/jobs/:id`.
     public struct JobStatus: Codable, Sendable {
         public var id: Int64
@@ -89,6 +116,9 @@ public enum FarmAPI {
         public var waiting: String? = nil
         /// The worker pool the job requires; absent: any worker.
         public var pool: String? = nil
+        /// Where the job's time went and what it took of the workers; in
+        /// `GET /v1/jobs/:id` only (a listing leaves it out).
+        public var history: History? = nil
     }
 
     /// One line of `GET /v1/workers`.

@@ -1659,6 +1659,45 @@ enum OpenAPIDocument {
      },
      "pool": {
       "type": "string"
+     },
+     "history": {
+      "$ref": "#/components/schemas/History"
+     }
+    }
+   },
+   "History": {
+    "type": "object",
+    "description": "Where a finished or running job's time went (GET /v1/jobs/{id} only).",
+    "required": [
+     "retries",
+     "workers_used",
+     "compute_seconds"
+    ],
+    "properties": {
+     "queue_seconds": {
+      "type": "number",
+      "minimum": 0
+     },
+     "render_seconds": {
+      "type": "number",
+      "minimum": 0
+     },
+     "decode_seconds": {
+      "type": "number",
+      "minimum": 0
+     },
+     "retries": {
+      "type": "integer",
+      "minimum": 0
+     },
+     "workers_used": {
+      "type": "integer",
+      "minimum": 0
+     },
+     "compute_seconds": {
+      "type": "number",
+      "minimum": 0,
+      "description": "The workers' own compute time (loading and running the model), summed over stored items."
      }
     }
    },

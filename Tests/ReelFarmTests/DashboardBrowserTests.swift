@@ -51,6 +51,7 @@ import Testing
         #expect(lateStates.count == total && lateStates.allSatisfy { $0 == "done" }, "every cell turned done")
         #expect(late.contains(#"<video id="video" controls="" preload="metadata" src="/v1/jobs/\#(id)/video">"#), "the video element points at the video")
         #expect(late.contains(">w1<"), "the workers table lists the worker")
+        #expect(late.contains(#"<div class="stats" id="history">"#) && late.contains("Compute"), "the job's history is shown")
         for width in [1920, 390] {
             try Self.screenshot(chromium, url, width: width, to: shots.appendingPathComponent("dashboard-\(width).png"), profile: farm.directory)
         }

@@ -59,6 +59,13 @@ import FoundationNetworking
         await expectFailure(status: 409, containing: "succeeded") { _ = try await client.video(id) }
         let status = try await farm.wait(id)
         #expect(status.state == "succeeded")
+        // Its history: one worker of one slot cannot have computed longer than the
+        // job rendered and decoded.
+        let history = try #require(try await client.job(id).history)
+        #expect(history.workersUsed == 1 && history.retries == 0)
+        let render = try #require(history.renderSeconds), decode = try #require(history.decodeSeconds)
+        #expect(try #require(history.queueSeconds) >= 0 && render > 0 && decode > 0)
+        #expect(history.computeSeconds > 0 && history.computeSeconds <= render + decode, "\(history)")
         #expect(try await client.jobs().map(\.id).contains(id))
         #expect(try await client.workers().map(\.name) == ["api"])
         let video = try await client.video(id)

@@ -47,10 +47,10 @@ extension FarmStore {
 
     /// Stores `worker`'s frames for `chunk` if it holds the current lease as
     /// `attempt`; `false`, changing nothing, for a stale one (logged as `chunk.stale`).
-    public func completeDecodeChunk(job: Int64, chunk: Int, attempt: Int, worker: String, outputSHA: String)
-        throws(StoreError) -> Bool
-    {
-        try complete(.decodeChunk(chunk), job: job, attempt: attempt, worker: worker, outputSHA: outputSHA)
+    public func completeDecodeChunk(
+        job: Int64, chunk: Int, attempt: Int, worker: String, outputSHA: String, computeMilliseconds: Int64? = nil
+    ) throws(StoreError) -> Bool {
+        try complete(.decodeChunk(chunk), job: job, attempt: attempt, worker: worker, outputSHA: outputSHA, computeMilliseconds: computeMilliseconds)
     }
 
     /// The current lease on `chunk` failed: back to ready from `notBefore`.

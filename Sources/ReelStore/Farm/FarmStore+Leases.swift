@@ -25,7 +25,7 @@ extension FarmStore {
             """
             UPDATE \(table.table) t
             SET state = 'leased', attempt = t.attempt + 1, tries = t.tries + 1, worker = $1, last_worker = $1,
-                lease_expires_at_ms = $3, not_before_ms = NULL
+                lease_expires_at_ms = $3, not_before_ms = NULL, leased_at_ms = \(Self.databaseMilliseconds)
             FROM (
                 SELECT s.job_id, \(keys.map { "s.\($0)" }.joined(separator: ", "))
                 FROM \(table.table) s JOIN jobs j ON j.id = s.job_id
@@ -52,6 +52,11 @@ extension FarmStore {
             name: "claim \(table.table)")
     }
 
+    /// The database's clock now, in milliseconds: `leased_at_ms` comes from one
+    /// clock whichever coordinator wrote it, the one `jobs.created_at` uses
+    /// (`clock_timestamp()`, not the transaction's start).
+    static let databaseMilliseconds = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint"
+
     /// Runs `UPDATE … SET assignments` on `item` only if it is leased to `worker` as
     /// `attempt`; returns the row's `tries` after the update, or `nil` if the lease
     /// is not current. In `assignments`, `$4, $5, …` are `values`.
@@ -70,16 +75,18 @@ extension FarmStore {
         return try rows.first?.get("tries")
     }
 
-    /// Stores the result of the current lease on `item`, then runs `afterwards` in
-    /// the same transaction. A stale lease changes nothing and is logged.
+    /// Stores the result of the current lease on `item` (with the worker's
+    /// `computeMilliseconds`, if it said), then runs `afterwards` in the same
+    /// transaction. A stale lease changes nothing and is logged.
     func complete(
-        _ item: WorkItem, job: Int64, attempt: Int, worker: String, outputSHA: String,
+        _ item: WorkItem, job: Int64, attempt: Int, worker: String, outputSHA: String, computeMilliseconds: Int64? = nil,
         afterwards: () throws(StoreError) -> Void = {}
     ) throws(StoreError) -> Bool {
         try connection.transaction { () throws(StoreError) -> Bool in
             guard try updateLease(
                 item, job: job, attempt: attempt, worker: worker,
-                set: "state = 'done', output_sha256 = $4, lease_expires_at_ms = NULL", [.text(outputSHA)],
+                set: "state = 'done', output_sha256 = $4, lease_expires_at_ms = NULL, compute_ms = $5",
+                [.text(outputSHA), computeMilliseconds.map { .int64($0) } ?? .null],
                 name: "complete \(item)") != nil
             else {
                 try logStale(item, job: job, attempt: attempt, worker: worker, report: "result")

@@ -28,10 +28,12 @@ extension FarmStore {
     /// `shard.stale`).
     public func completeShard(
         job: Int64, shard: ShardID, attempt: Int, worker: String, outputSHA: String,
-        dependents: [(shard: ShardID, inputs: [ShardID])] = []
+        dependents: [(shard: ShardID, inputs: [ShardID])] = [], computeMilliseconds: Int64? = nil
     ) throws(StoreError) -> [ShardID]? {
         var ready: [ShardID] = []
-        let completed = try complete(.shard(shard), job: job, attempt: attempt, worker: worker, outputSHA: outputSHA) {
+        let completed = try complete(
+            .shard(shard), job: job, attempt: attempt, worker: worker, outputSHA: outputSHA, computeMilliseconds: computeMilliseconds
+        ) {
             () throws(StoreError) in
             ready = try markReadyIfInputsDone(job: job, candidates: dependents)
         }

@@ -31,5 +31,6 @@ public struct Migration: Sendable, Hashable {
         .poolsAndQuarantine,
         .apiTokens,
         .idempotencyKeys,
+        .workItemTimes,
     ]
 }
