@@ -82,7 +82,7 @@ struct WorkersCommand: AsyncParsableCommand {
         let workers = try await coordinator.client.workers()
         if json { return print(try CLIJSON.text(workers)) }
         if workers.isEmpty { return printErr("no workers yet; start some with `reel worker --coordinator tcp://HOST:5555 --models DIR`") }
-        print("NAME              STATE        HOST              SLOTS  THREADS  DONE  POOLS             RUNNING")
+        print("NAME              STATE        HOST              SLOTS  THREADS  DONE  SHARDS/MIN  POOLS             RUNNING")
         for w in workers {
             let state = w.quarantinedAt == nil ? w.state : "quarantined"
             let pools = (w.pools ?? []).isEmpty ? "-" : (w.pools ?? []).joined(separator: ",")
@@ -90,6 +90,7 @@ struct WorkersCommand: AsyncParsableCommand {
                 w.name.padding(toLength: 18, withPad: " ", startingAt: 0) + state.padding(toLength: 13, withPad: " ", startingAt: 0)
                     + w.host.padding(toLength: 18, withPad: " ", startingAt: 0) + String(w.slots).padding(toLength: 7, withPad: " ", startingAt: 0)
                     + String(w.threads).padding(toLength: 9, withPad: " ", startingAt: 0) + String(w.shardsDone).padding(toLength: 6, withPad: " ", startingAt: 0)
+                    + (w.shardsPerMinute.map { String(format: "%.1f", $0) } ?? "-").padding(toLength: 12, withPad: " ", startingAt: 0)
                     // Pools are never cut short: a longer list pushes RUNNING right.
                     + pools.padding(toLength: max(18, pools.count + 1), withPad: " ", startingAt: 0) + w.running.joined(separator: "; "))
         }

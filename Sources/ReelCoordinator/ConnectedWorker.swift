@@ -39,6 +39,27 @@ struct ConnectedWorker: Sendable {
     /// stale attempt from before a restart): it still occupies a slot.
     var staleBusy = 0
     var shardsDone = 0
+    /// When its last few shards were stored, oldest first: its recent speed.
+    var recentDone: [ContinuousClock.Instant] = []
+
+    /// A shard of its was stored at `now`.
+    mutating func countDone(at now: ContinuousClock.Instant) {
+        shardsDone += 1
+        recentDone.append(now)
+        if recentDone.count > 10 { recentDone.removeFirst() }
+    }
+
+    /// Shards per minute over its last ten stored (nil before two): what
+    /// `reel workers` shows as its speed.
+    var shardsPerMinute: Double? { Self.shardsPerMinute(recentDone) }
+
+    /// Completions per minute over `times` (oldest first): intervals ÷ span.
+    static func shardsPerMinute(_ times: [ContinuousClock.Instant]) -> Double? {
+        guard let first = times.first, let last = times.last, times.count >= 2 else { return nil }
+        let span = last - first
+        let seconds = Double(span.components.seconds) + Double(span.components.attoseconds) / 1e18
+        return seconds > 0 ? Double(times.count - 1) * 60 / seconds : nil
+    }
 
     /// Assignments it can take now: its slots plus one prefetched, so a slot that
     /// frees up starts the next shard without waiting for a round trip.

@@ -58,14 +58,16 @@ extension Coordinator {
                 })
             }
         case .workers:
-            let live = Dictionary(uniqueKeysWithValues: core.workers.values.map { ($0.name, (running: $0.running.keys.map(\.description).sorted(), done: $0.shardsDone)) })
+            let live = Dictionary(
+                core.workers.values.map { ($0.name, (running: $0.running.keys.map(\.description).sorted(), done: $0.shardsDone, speed: $0.shardsPerMinute)) },
+                uniquingKeysWith: { first, _ in first })
             work = {
                 .workers(try store.value.workers().map { row in
                     FarmAPI.WorkerStatus(
                         name: row.name, host: row.host, state: row.state.rawValue, cores: row.cores, threads: row.threads, slots: row.slots,
                         running: live[row.name]?.running ?? [], models: row.models, lastSeenAt: row.lastSeenAt.date,
                         shardsDone: live[row.name]?.done ?? 0, pools: row.pools, quarantinedAt: row.quarantinedAt?.date,
-                        quarantineReason: row.quarantineReason)
+                        quarantineReason: row.quarantineReason, shardsPerMinute: live[row.name]?.speed)
                 })
             }
         case .video(let id):

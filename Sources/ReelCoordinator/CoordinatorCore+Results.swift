@@ -73,7 +73,7 @@ extension CoordinatorCore {
                 }
             }
             jobs[id] = job
-            for peer in workers.keys where workers[peer]?.name == worker { workers[peer]?.shardsDone += 1 }
+            for peer in workers.keys where workers[peer]?.name == worker { workers[peer]?.countDone(at: time.instant) }
             actions += [.tally(.shardCompleted), .collectBlobs(job: id, shards: garbage(after: shard, job: id), chunks: [])]
             if job.allShardsDone { actions += startFinalBlend(id) }
             return actions

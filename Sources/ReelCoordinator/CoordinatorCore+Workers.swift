@@ -90,6 +90,7 @@ extension CoordinatorCore {
             worker.running = previous.running
             worker.embeddings = previous.embeddings
             worker.shardsDone = previous.shardsDone
+            worker.recentDone = previous.recentDone
             workers[peer] = worker
             return actions + [.tally(.reregistration), .log(.warning, "worker said hello again", ["worker": "\(name)"]), .welcome(peer, name: name)]
         }

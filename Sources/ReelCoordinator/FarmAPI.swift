@@ -138,6 +138,8 @@ public enum FarmAPI {
         /// Since when it is quarantined (never leased to, until `reel workers release NAME`), and why.
         public var quarantinedAt: Date? = nil
         public var quarantineReason: String? = nil
+        /// Its recent speed: shards stored per minute over its last ten (absent before two).
+        public var shardsPerMinute: Double? = nil
     }
 
     /// `GET /v1/health`: answered by the event loop itself, so an answer proves

@@ -1769,6 +1769,11 @@ enum OpenAPIDocument {
      },
      "quarantine_reason": {
       "type": "string"
+     },
+     "shards_per_minute": {
+      "type": "number",
+      "minimum": 0,
+      "description": "Shards stored per minute over its last ten."
      }
     }
    },
