@@ -152,6 +152,10 @@ extension Coordinator {
             if !send(envelope, to: peer) { feed(.peerUnreachable(peer, reason: "unreachable", at: time())) }
         case .recordPromptResult(let order):
             recordPromptResult(order)
+        case .compareRerun(let order):
+            compareRerun(order)
+        case .settleVerification(let job, let shard, let token, let adopt, let quarantine, let reason):
+            settleVerification(job: job, shard: shard, token: token, adopt: adopt, quarantine: quarantine, reason: reason)
         }
     }
 
