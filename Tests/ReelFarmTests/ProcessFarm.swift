@@ -30,12 +30,13 @@ final class ProcessFarm: @unchecked Sendable {
     var dataDirectory: String { directory.appendingPathComponent("data").path }
     var endpoint: String { "tcp://\(listenHost):\(zmqPort)" }
 
-    func startCoordinator(keepIntermediates: Bool = false) async throws {
+    /// `arguments` go to `reel coordinator` as they are.
+    func startCoordinator(keepIntermediates: Bool = false, arguments: [String] = []) async throws {
         starts += 1
         let process = try ChildProcess(
             TestFarm.reelBinary,
             ["coordinator", "--data", dataDirectory, "--http", "127.0.0.1:\(httpPort)", "--listen", endpoint]
-                + (keepIntermediates ? ["--keep-intermediates"] : []),
+                + (keepIntermediates ? ["--keep-intermediates"] : []) + arguments,
             log: directory.appendingPathComponent("coordinator-\(starts).log"))
         coordinator = process
         _ = try await process.waitForLine(containing: "the CLI to http://", timeout: .seconds(60))
