@@ -47,6 +47,8 @@ extension Coordinator {
             statistics.reregistrations += 1
         case .tally(.shardCompleted):
             statistics.shardsCompleted += 1
+        case .tally(.rerun):
+            statistics.reruns += 1
         case .tally(.resultsWaiting(let count)):
             statistics.resultsWaiting = count
         case .registerWorker(let peer, let worker, let stamp):

@@ -127,6 +127,8 @@ struct RerunOrder: Sendable {
 enum LoopTally: Sendable, Equatable {
     case reregistration
     case shardCompleted
+    /// A re-run handed out to check a done shard.
+    case rerun
     /// Results offered and waiting to be pulled, now.
     case resultsWaiting(Int)
 }

@@ -41,7 +41,7 @@ extension CoordinatorCore {
                     peer: peer, worker: worker.name, job: id, shard: shard, token: token,
                     expectedShape: [box.channels, box.frames.length, box.rows.length, box.columns.length],
                     // A checked shard's dependents wait for its check (``closeCheck(job:shard:)``).
-                    dependents: verifies(job: id, shard: shard) ? [] : job.dependentsWithInputs(of: shard), frames: frames))
+                    dependents: verifies(job: id, shard: shard) ? [] : releasable(job: id, after: shard), frames: frames))
         ]
     }
 
@@ -79,6 +79,7 @@ extension CoordinatorCore {
             actions.append(.tally(.shardCompleted))
             // A checked shard keeps its inputs until its re-run has read them.
             if !openCheck(job: id, shard: shard, worker: worker, sha: sha, token: attempt, at: time) {
+                actions += owedReadiness(job: id, after: shard, made: ready)
                 actions.append(.collectBlobs(job: id, shards: garbage(after: shard, job: id), chunks: []))
             }
             if job.allShardsDone { actions += startFinalBlend(id) }

@@ -14,6 +14,41 @@ extension CoordinatorCore {
         return config.verification.selects(job: id, seed: job.request.seed, shard: shard)
     }
 
+    /// Whether `shard`'s output is final: done, and not under check.
+    func settled(job id: Int64, _ shard: ShardID) -> Bool {
+        guard let job = jobs[id] else { return false }
+        return job.shards[shard]?.machine.state.name == .done && job.checks[shard] == nil
+    }
+
+    /// The dependents of `shard` that may become ready once it is settled: each
+    /// other input is settled too. A dependent with an input under check waits for
+    /// that check, so no shard ever blends an output a ballot could still replace.
+    /// An unchecked input being recorded counts: the database decides, in whichever
+    /// of the two transactions commits second, that both are done. With checks
+    /// off, every dependent (the database alone decides).
+    func releasable(job id: Int64, after shard: ShardID) -> [(shard: ShardID, inputs: [ShardID])] {
+        guard let job = jobs[id] else { return [] }
+        let all = job.dependentsWithInputs(of: shard)
+        guard config.verification.fraction > 0 else { return all }
+        return all.filter { dependent in
+            dependent.inputs.allSatisfy { input in
+                input == shard || settled(job: id, input) || (!verifies(job: id, shard: input) && persisting.contains(.shard(job: id, input)))
+            }
+        }
+    }
+
+    /// The readiness `shard`'s settling owes that the database has not given yet
+    /// (`made` are those it did): dependents still pending in memory whose inputs
+    /// are all settled now. Usually none; a statement only when an input's check
+    /// closed while this result was being recorded.
+    func owedReadiness(job id: Int64, after shard: ShardID, made: [ShardID]) -> [CoordinatorAction] {
+        guard config.verification.fraction > 0 else { return [] }
+        let owed = releasable(job: id, after: shard).filter { dependent in
+            !made.contains(dependent.shard) && jobs[id]?.shards[dependent.shard]?.machine.state.name == .pending
+        }
+        return owed.isEmpty ? [] : [.markReady(job: id, candidates: owed)]
+    }
+
     /// Opens the check of a result that just committed, if the policy selects it.
     mutating func openCheck(job id: Int64, shard: ShardID, worker: String, sha: String, token: Int, at time: LoopTime) -> Bool {
         guard verifies(job: id, shard: shard), jobs[id]?.checks[shard] == nil else { return false }
@@ -46,7 +81,7 @@ extension CoordinatorCore {
                 let candidates = workers.values.filter { $0.freeSlots > 0 && mayRerun($0, job: job, voters: voters) }
                 guard let worker = candidates.max(by: { ($0.freeSlots, $1.name) < ($1.freeSlots, $0.name) }) else { continue }
                 jobs[id]?.checks[shard]?.rerun = (worker.name, worker.peer, time.instant)
-                actions.append(.log(.info, "re-running a shard to check it", ["job": "\(id)", "shard": "\(shard)", "worker": "\(worker.name)"]))
+                actions += [.tally(.rerun), .log(.info, "re-running a shard to check it", ["job": "\(id)", "shard": "\(shard)", "worker": "\(worker.name)"])]
                 actions += buildAssignment(job: id, shard: shard, token: check.token, for: worker.peer, at: time)
             }
         }
@@ -145,8 +180,7 @@ extension CoordinatorCore {
     mutating func closeCheck(job id: Int64, shard: ShardID) -> [CoordinatorAction] {
         jobs[id]?.checks[shard] = nil
         guard let job = jobs[id] else { return [] }
-        let dependents = job.dependentsWithInputs(of: shard)
-        var actions: [CoordinatorAction] = dependents.isEmpty ? [] : [.markReady(job: id, candidates: dependents)]
+        var actions = owedReadiness(job: id, after: shard, made: [])
         actions.append(.collectBlobs(job: id, shards: garbage(after: shard, job: id), chunks: []))
         if job.allShardsDone { actions += startFinalBlend(id) }
         return actions

@@ -30,6 +30,16 @@ import Testing
         return core
     }
 
+    /// Every shard of block 0 but `first` done and settled (checked), so `first`'s
+    /// dependents wait only for `first`'s check.
+    static func settleOthers(_ core: inout CoordinatorCore) {
+        let policy = core.config.policy
+        for shard in core.jobs[1]?.plan.shards ?? [] where shard.block == 0 && shard != first {
+            core.jobs[1]?.shards[shard] = ShardRecord(
+                machine: ShardStateMachine(state: .done(worker: "c", attempt: 1), policy: policy), token: 1, outputSHA: "s\(shard.region)")
+        }
+    }
+
     /// "a" computes `shard` at token 1 and its result `sha` commits; returns the record order's dependents.
     static func complete(_ core: inout CoordinatorCore, _ shard: ShardID = first, sha: String = "x", at time: LoopTime = T.at(0)) -> [ShardID]? {
         _ = T.lease(&core, shard, token: 1, at: time)
@@ -63,6 +73,7 @@ import Testing
 
     @Test func aCheckedShardWaitsForAReRunOnAnotherWorkerAndAMatchReleasesItsDependents() throws {
         var core = try Self.farm()
+        Self.settleOthers(&core)
         let dependents = try #require(core.jobs[1]?.plan.dependents(of: Self.first))
         #expect(!dependents.isEmpty)
         // The completing transaction is told no dependents: none becomes ready before the check.
@@ -98,6 +109,7 @@ import Testing
 
     @Test func aMismatchGoesToAThirdWorkerAndTheLoserIsQuarantinedWithTheWinnersOutputAdopted() throws {
         var core = try Self.farm()
+        Self.settleOthers(&core)
         _ = Self.complete(&core, sha: "poisoned")
         _ = core.handle(.dispatchDue(at: T.at(1), lanesBehind: false))
         _ = core.handle(.assignmentBuilt(peer: T.peerB, work: .shard(job: 1, Self.first), token: 1, frames: .success([Data()])))
@@ -160,6 +172,7 @@ import Testing
     /// and the dependents go on, so a one-worker farm still finishes.
     @Test func aLostReRunIsHandedOnAndACheckNobodyCanAnswerIsGivenUp() throws {
         var core = try Self.farm(["a", "b"])
+        Self.settleOthers(&core)
         _ = Self.complete(&core)
         #expect(Self.reruns(core.handle(.dispatchDue(at: T.at(1), lanesBehind: false))).map(\.0) == [T.peerB])
         _ = core.handle(.peerUnreachable(T.peerB, reason: "gone", at: T.at(1)))
@@ -170,6 +183,41 @@ import Testing
         let given = core.handle(.tick(at: T.at(7)))
         #expect(given.contains { if case .appendEvent(1, Self.first, nil, .verifyGivenUp, _) = $0 { return true } else { return false } }, "\(given)")
         #expect(!Self.markReady(given).isEmpty)
+        #expect(core.jobs[1]?.checks.isEmpty == true)
+    }
+
+    /// A dependent reading two checked shards waits for both checks: the first
+    /// agreement must not release it while its other input could still be replaced.
+    @Test func aDependentWaitsForTheChecksOfAllItsInputs() throws {
+        var core = try Self.farm()
+        let plan = try #require(core.jobs[1]?.plan)
+        let dependent = try #require(plan.dependents(of: Self.first).first { plan.dependencies(of: $0).count > 1 })
+        let other = try #require(plan.dependencies(of: dependent).first { $0 != Self.first })
+        #expect(Self.complete(&core, Self.first, sha: "x") == [])
+        #expect(Self.complete(&core, other, sha: "y") == [])
+        for input in plan.dependencies(of: dependent) where input != Self.first && input != other {
+            _ = Self.complete(&core, input, sha: "z\(input.region)")
+        }
+        // b re-runs the first; it agrees.
+        _ = core.handle(.dispatchDue(at: T.at(1), lanesBehind: false))
+        _ = core.handle(.assignmentBuilt(peer: T.peerB, work: .shard(job: 1, Self.first), token: 1, frames: .success([Data()])))
+        _ = try #require(Self.rerunResult(&core, from: T.peerB, at: T.at(2)))
+        let firstMatch = core.handle(.rerunCompared(worker: "b", job: 1, shard: Self.first, token: 1, vote: .agrees(sha: "x", maxdiff: 0), at: T.at(2)))
+        #expect(!Self.markReady(firstMatch).contains(dependent), "released while \(other) is still under check")
+        // Every other check agrees; the last one releases the dependent.
+        var released = false
+        for input in plan.dependencies(of: dependent) where input != Self.first {
+            _ = core.handle(.dispatchDue(at: T.at(3), lanesBehind: false))
+            let peer = try #require(core.jobs[1]?.checks[input]?.rerun?.peer, "no re-run of \(input)")
+            _ = core.handle(.assignmentBuilt(peer: peer, work: .shard(job: 1, input), token: 1, frames: .success([Data()])))
+            let result = core.handle(.shardResult(peer, job: 1, shard: input, token: 1, frames: [Data()], at: T.at(3)))
+            #expect(result.contains { if case .compareRerun = $0 { return true } else { return false } })
+            let name = core.workers[peer]?.name ?? ""
+            let sha = core.jobs[1]?.shards[input]?.outputSHA ?? ""
+            let match = core.handle(.rerunCompared(worker: name, job: 1, shard: input, token: 1, vote: .agrees(sha: sha, maxdiff: 0), at: T.at(3)))
+            released = released || Self.markReady(match).contains(dependent)
+        }
+        #expect(released)
         #expect(core.jobs[1]?.checks.isEmpty == true)
     }
 
