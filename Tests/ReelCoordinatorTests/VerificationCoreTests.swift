@@ -32,9 +32,9 @@ import Testing
 
     /// Every shard of block 0 but `first` done and settled (checked), so `first`'s
     /// dependents wait only for `first`'s check.
-    static func settleOthers(_ core: inout CoordinatorCore) {
+    static func settleOthers(_ core: inout CoordinatorCore, except: Set<ShardID> = []) {
         let policy = core.config.policy
-        for shard in core.jobs[1]?.plan.shards ?? [] where shard.block == 0 && shard != first {
+        for shard in core.jobs[1]?.plan.shards ?? [] where shard.block == 0 && shard != first && !except.contains(shard) {
             core.jobs[1]?.shards[shard] = ShardRecord(
                 machine: ShardStateMachine(state: .done(worker: "c", attempt: 1), policy: policy), token: 1, outputSHA: "s\(shard.region)")
         }
@@ -110,6 +110,7 @@ import Testing
     @Test func aMismatchGoesToAThirdWorkerAndTheLoserIsQuarantinedWithTheWinnersOutputAdopted() throws {
         var core = try Self.farm()
         Self.settleOthers(&core)
+        core.jobs[2] = try T.job(id: 2)
         _ = Self.complete(&core, sha: "poisoned")
         _ = core.handle(.dispatchDue(at: T.at(1), lanesBehind: false))
         _ = core.handle(.assignmentBuilt(peer: T.peerB, work: .shard(job: 1, Self.first), token: 1, frames: .success([Data()])))
@@ -139,13 +140,16 @@ import Testing
         #expect(core.jobs[1]?.shards[Self.first]?.outputSHA == "honest", "dependents blend the winner's output")
         #expect(!Self.markReady(settled).isEmpty)
 
-        // "a" is never sent a re-run again: b's next result is checked by c.
-        let second = ShardID(region: 1, block: 0)
-        _ = core.handle(.shardsClaimed(peer: T.peerB, worker: "b", claims: .success([Claim(job: 1, shard: second, attempt: 1)]), at: T.at(5), chunkLimit: nil))
-        _ = core.handle(.shardResult(T.peerB, job: 1, shard: second, token: 1, frames: [Data()], at: T.at(5)))
-        _ = core.handle(.shardRecorded(peer: T.peerB, worker: "b", job: 1, shard: second, attempt: 1, outcome: .committed(sha: "y", ready: []), at: T.at(5)))
-        let next = Self.reruns(core.handle(.dispatchDue(at: T.at(6), lanesBehind: false)), second)
-        #expect(next.map(\.0) == [Self.peerC], "\(next)")
+        // "a" is never sent a re-run again: b's result in job 2 is checked by c.
+        _ = core.handle(.shardsClaimed(peer: T.peerB, worker: "b", claims: .success([Claim(job: 2, shard: Self.first, attempt: 1)]), at: T.at(5), chunkLimit: nil))
+        let recorded = core.handle(.shardResult(T.peerB, job: 2, shard: Self.first, token: 1, frames: [Data()], at: T.at(5)))
+        #expect(recorded.contains { if case .recordShardResult = $0 { return true } else { return false } }, "\(recorded)")
+        _ = core.handle(.shardRecorded(peer: T.peerB, worker: "b", job: 2, shard: Self.first, attempt: 1, outcome: .committed(sha: "y", ready: []), at: T.at(5)))
+        let next = core.handle(.dispatchDue(at: T.at(6), lanesBehind: false)).compactMap { action -> PeerID? in
+            if case .buildShardAssignment(let order) = action, order.job == 2, order.shard == Self.first { return order.peer }
+            return nil
+        }
+        #expect(next == [Self.peerC], "\(next)")
     }
 
     @Test func aFailedBallotRecordIsAskedAgainAndAMovedShardEndsTheCheck() throws {
@@ -219,6 +223,18 @@ import Testing
         }
         #expect(released)
         #expect(core.jobs[1]?.checks.isEmpty == true)
+    }
+
+    /// The reconciler, which readies pending shards whose inputs are done, holds
+    /// back a shard whose input is under check.
+    @Test func theReconcilerDoesNotReadyAShardWhoseInputIsUnderCheck() throws {
+        var core = try Self.farm()
+        Self.settleOthers(&core)
+        _ = Self.complete(&core)
+        let dependents = try #require(core.jobs[1]?.plan.dependents(of: Self.first))
+        #expect(Set(Self.markReady(core.continueJob(1))).isDisjoint(with: dependents))
+        core.jobs[1]?.checks[Self.first] = nil
+        #expect(Set(Self.markReady(core.continueJob(1))).isSuperset(of: dependents))
     }
 
     /// The final blend waits for the job's open checks.

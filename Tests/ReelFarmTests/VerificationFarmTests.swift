@@ -17,10 +17,15 @@ import Testing
         let farm = try ProcessFarm()
         defer { farm.stop() }
         try await farm.startCoordinator(arguments: ["--verify-fraction", "1"])
-        for name in ["honest-1", "honest-2", "honest-3"] { try farm.startWorker(name) }
+        // The poisoner first, so that it surely computes shards (on a loaded machine the
+        // honest workers could otherwise take them all); the honest ones join while it works,
+        // well within the heartbeat timeout after which a check nobody can answer is given up.
         try farm.startWorker("poisoner", wrapper: ["/usr/bin/env", "REEL_TEST_FAULTS=poison-results"], arguments: ["--poison-results", "1"])
-        try await farm.waitForWorkers(4)
+        try await farm.waitForWorkers(1)
         let id = try await farm.client.submit(FarmAPI.SubmitRequest(request: request))
+        try await farm.waitUntil(timeout: .seconds(120)) { try await farm.client.job(id).shards["leased", default: 0] > 0 }
+        for name in ["honest-1", "honest-2", "honest-3"] { try farm.startWorker(name) }
+        try await farm.waitForWorkers(4)
         let status = try await farm.waitForEnd(id, timeout: .seconds(300))
         #expect(status.state == "succeeded", "\(status.reason ?? "")")
         #expect(status.latentsSha256 == expected, "the poisoned results reached the clip")
