@@ -17,20 +17,18 @@ import Testing
         let farm = try ProcessFarm()
         defer { farm.stop() }
         try await farm.startCoordinator(arguments: ["--verify-fraction", "1"])
-        // The poisoner first, so that it surely computes shards (on a loaded machine the
-        // honest workers could otherwise take them all); the honest ones join while it works,
-        // well within the heartbeat timeout after which a check nobody can answer is given up.
-        try farm.startWorker("poisoner", wrapper: ["/usr/bin/env", "REEL_TEST_FAULTS=poison-results"], arguments: ["--poison-results", "1"])
-        try await farm.waitForWorkers(1)
-        let id = try await farm.client.submit(FarmAPI.SubmitRequest(request: request))
-        try await farm.waitUntil(timeout: .seconds(120)) { try await farm.client.job(id).shards["leased", default: 0] > 0 }
+        // Named to sort first: a re-run goes to the worker with the most free slots, ties by
+        // name, so the poisoner surely votes even if the honest workers take every shard
+        // (on a loaded machine it may start last).
+        try farm.startWorker("a-poisoner", wrapper: ["/usr/bin/env", "REEL_TEST_FAULTS=poison-results"], arguments: ["--poison-results", "1"])
         for name in ["honest-1", "honest-2", "honest-3"] { try farm.startWorker(name) }
         try await farm.waitForWorkers(4)
+        let id = try await farm.client.submit(FarmAPI.SubmitRequest(request: request))
         let status = try await farm.waitForEnd(id, timeout: .seconds(300))
         #expect(status.state == "succeeded", "\(status.reason ?? "")")
         #expect(status.latentsSha256 == expected, "the poisoned results reached the clip")
 
-        let poisoner = try await farm.worker("poisoner")
+        let poisoner = try await farm.worker("a-poisoner")
         #expect(poisoner?.quarantinedAt != nil, "the poisoning worker is not quarantined")
         for name in ["honest-1", "honest-2", "honest-3"] { #expect(try await farm.worker(name)?.quarantinedAt == nil, "\(name) was quarantined") }
 
@@ -44,7 +42,7 @@ import Testing
         print("verification events: \(counts)")
         #expect(counts.contains { $0.hasPrefix("verify.match ") })
         #expect(counts.contains { $0.hasPrefix("verify.mismatch ") })
-        #expect(counts.contains { $0.hasPrefix("worker.quarantined poisoner ") })
+        #expect(counts.contains { $0.hasPrefix("worker.quarantined a-poisoner ") })
         #expect(!counts.contains { $0.hasPrefix("worker.quarantined honest") })
         // Every shard was checked (fraction 1) or its check given up; none was left unverified silently.
         let shards = status.shardTotal
