@@ -22,6 +22,8 @@ struct BenchFarmCommand: AsyncParsableCommand {
     var seconds = 60.0
     @Option(help: "Simulated milliseconds per step (5 steps per shard, 4 blocks). The default, 5 s shards, is faster than a GPU renders an 832×480 window of Wan 2.1 1.3B; small values (50) stress the coordinator.")
     var stepMs = 1000
+    @Option(help: "Share of shards re-run on a second worker to check them, as `reel coordinator --verify-fraction` (0: none).")
+    var verifyFraction = 0.0
     @Flag(help: "Print JSON.")
     var json = false
 
@@ -29,6 +31,7 @@ struct BenchFarmCommand: AsyncParsableCommand {
         guard (1 ... 64).contains(workers) else { throw ValidationError("--workers must be 1…64") }
         guard (0.1 ... 3600).contains(seconds) else { throw ValidationError("--seconds must be 0.1…3600") }
         guard (1 ... 10000).contains(stepMs) else { throw ValidationError("--step-ms must be 1…10000") }
+        guard (0 ... 1).contains(verifyFraction) else { throw ValidationError("--verify-fraction must be 0…1, got \(verifyFraction)") }
         _ = try dimensions()
     }
 
@@ -50,7 +53,8 @@ struct BenchFarmCommand: AsyncParsableCommand {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("reel-bench-farm-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let (width, height) = try dimensions()
-        let bench = FarmBenchmark(workers: workers, width: width, height: height, seconds: seconds, stepTime: .milliseconds(stepMs))
+        var bench = FarmBenchmark(workers: workers, width: width, height: height, seconds: seconds, stepTime: .milliseconds(stepMs))
+        bench.verifyFraction = verifyFraction
         let report = try await bench.run(dataDirectory: directory, logger: Logger(label: "reel.bench.farm"))
         if json { return print(try CLIJSON.text(report)) }
         print("model        \(report.model)")
@@ -59,6 +63,7 @@ struct BenchFarmCommand: AsyncParsableCommand {
         print(String(format: "ideal        %.2f s  (whole rounds of shards × %.0f ms on the workers, or the dependency chain if longer)", report.idealSeconds, report.shardSeconds * 1000))
         print(String(format: "actual       %.2f s to the last shard, %.2f s to the stored video", report.actualSeconds, report.totalSeconds))
         print(String(format: "efficiency   %.3f", report.efficiency))
+        print(String(format: "verification %.3f of shards selected: %d re-runs (%.1f %% extra shards)", report.verifyFraction, report.reruns, 100 * Double(report.reruns) / Double(max(report.shards, 1))))
         print(String(format: "coordinator  %.2f ms CPU per shard (all threads), %.2f ms CPU on its loop (%.2f ms wall)", report.coordinatorCPUMsPerShard, report.loopCpuMsPerShard, report.coordinatorMsPerShard))
         let threads = report.threadCPUMsPerShard.sorted { $0.value > $1.value }.map { String(format: "%@ %.1f", $0.key, $0.value) }
         print(String(format: "busiest      %@ thread, %.2f ms CPU per shard (by thread: %@)", report.busiestThread, report.busiestThreadCPUMsPerShard, threads.joined(separator: ", ")))

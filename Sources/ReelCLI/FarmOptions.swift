@@ -47,6 +47,9 @@ struct CoordinatorServerOptions: ParsableArguments {
     @OptionGroup(title: "API over TLS")
     var tls: APITLSOptions
 
+    @Option(help: "Share of done shards re-run on a second worker to check them (0 turns checks off; the README's \"Verified results\" gives cost and detection rates).")
+    var verifyFraction = VerificationPolicy.defaultFraction
+
     @OptionGroup(title: "Admission limits (a bigger job is refused with a 400 that names the flag)")
     var limits: AdmissionOptions
 
@@ -54,6 +57,9 @@ struct CoordinatorServerOptions: ParsableArguments {
         _ = try httpAddress()
         if let days = keepResultsDays, !(1 ... 36_500).contains(days) {
             throw ValidationError("--keep-results-days must be 1…36500 (leave it out to keep results for good), got \(days)")
+        }
+        guard (0 ... 1).contains(verifyFraction) else {
+            throw ValidationError("--verify-fraction must be 0…1 (0.05 re-runs one shard in twenty; 0 turns checks off), got \(verifyFraction)")
         }
         guard (1 ... 36_500).contains(keepEventsDays) else { throw ValidationError("--keep-events-days must be 1…36500, got \(keepEventsDays)") }
         guard listen.hasPrefix("tcp://") || listen.hasPrefix("ipc://") || listen.hasPrefix("inproc://") else {
@@ -84,6 +90,7 @@ struct CoordinatorServerOptions: ParsableArguments {
         options.config.curve = try curve.settings()
         options.config.insecurePlaintext = curve.insecurePlaintext
         options.tls = tls.settings
+        options.config.verification = VerificationPolicy(fraction: verifyFraction)
         return options
     }
 }

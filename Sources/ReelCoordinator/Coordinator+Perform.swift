@@ -47,6 +47,8 @@ extension Coordinator {
             statistics.reregistrations += 1
         case .tally(.shardCompleted):
             statistics.shardsCompleted += 1
+        case .tally(.rerun):
+            statistics.reruns += 1
         case .tally(.resultsWaiting(let count)):
             statistics.resultsWaiting = count
         case .tally(.retry):
@@ -156,6 +158,10 @@ extension Coordinator {
             if !send(envelope, to: peer) { feed(.peerUnreachable(peer, reason: "unreachable", at: time())) }
         case .recordPromptResult(let order):
             recordPromptResult(order)
+        case .compareRerun(let order):
+            compareRerun(order)
+        case .settleVerification(let job, let shard, let token, let adopt, let quarantine, let reason):
+            settleVerification(job: job, shard: shard, token: token, adopt: adopt, quarantine: quarantine, reason: reason)
         }
     }
 

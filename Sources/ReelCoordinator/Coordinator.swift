@@ -282,6 +282,10 @@ public final class Coordinator {
             feed(.videoJoined(job, outcome: outcome))
         case .promptRecorded(let peer, let worker, let job, let attempt, let outcome):
             feed(.promptRecorded(peer: peer, worker: worker, job: job, attempt: attempt, outcome: outcome, at: time()))
+        case .rerunCompared(let worker, let job, let shard, let token, let vote):
+            feed(.rerunCompared(worker: worker, job: job, shard: shard, token: token, vote: vote, at: time()))
+        case .verificationSettled(let job, let shard, let token, let adopt, let quarantine, let outcome):
+            feed(.verificationSettled(job: job, shard: shard, token: token, adopt: adopt, quarantine: quarantine, outcome: outcome))
         case .jobStored(let outcome, let reply):
             jobStored(outcome, reply: reply)
         case .envelopeParsed(let peer, let frames, let envelope):

@@ -99,12 +99,36 @@ enum CoordinatorAction: Sendable {
     /// Check, store and commit encoded prompts on the `records` lane (answered by
     /// ``CoordinatorEvent/promptRecorded(peer:worker:job:attempt:outcome:at:)``).
     case recordPromptResult(PromptResultOrder)
+
+    // MARK: Verification
+
+    /// Compare a re-run's result with the check's stored results on the `records`
+    /// lane (answered by ``CoordinatorEvent/rerunCompared(worker:job:shard:token:vote:at:)``).
+    case compareRerun(RerunOrder)
+    /// Record a ballot's outcome in one transaction: quarantine the losers and,
+    /// when the original result lost, adopt the winner's output (answered by
+    /// ``CoordinatorEvent/verificationSettled(job:shard:token:adopt:quarantine:outcome:)``).
+    case settleVerification(job: Int64, shard: ShardID, token: Int, adopt: String?, quarantine: [String], reason: String)
+}
+
+/// Everything the `records` lane needs to compare a re-run's result.
+struct RerunOrder: Sendable {
+    var worker: String
+    var job: Int64
+    var shard: ShardID
+    var token: Int
+    var expectedShape: [Int]
+    /// The stored results' digests to compare with, first vote first.
+    var stored: [String]
+    var frames: [Data]
 }
 
 /// Counts the loop keeps for `reel bench farm`, `/v1/health` and `/metrics`.
 enum LoopTally: Sendable, Equatable {
     case reregistration
     case shardCompleted
+    /// A re-run handed out to check a done shard.
+    case rerun
     /// Results offered and waiting to be pulled, now.
     case resultsWaiting(Int)
     /// An item went back to the queue for another attempt (`reel_retries_total`).

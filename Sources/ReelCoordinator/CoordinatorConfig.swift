@@ -58,6 +58,13 @@ public struct CoordinatorConfig: Sendable {
     public var curve: CoordinatorCurve?
     /// Accept plaintext on a `listen` endpoint other machines can reach.
     public var insecurePlaintext = false
+    /// Which done shards are re-run on a second worker to check them (off by
+    /// default here; `reel coordinator --verify-fraction` sets it, 5 % by default).
+    public var verification = VerificationPolicy(fraction: 0)
+    /// How long a check waits for a connected worker that may re-run it (another
+    /// worker with the model, not quarantined, that has not voted) before it is
+    /// given up and logged, so a farm without such a worker still finishes.
+    public var verificationWait: Duration = .seconds(30)
 
     public init(
         listen: String = "tcp://127.0.0.1:5555", dataDirectory: String,

@@ -9,7 +9,7 @@ extension CoordinatorCore {
     /// Every last-block shard is done: order the clip blended (the blend records
     /// `latents_sha256` and the decode chunks, and moves the job to decoding).
     mutating func startFinalBlend(_ id: Int64) -> [CoordinatorAction] {
-        guard var job = jobs[id], job.machine.state.name == .running, job.allShardsDone, !job.finishing else { return [] }
+        guard var job = jobs[id], job.machine.state.name == .running, job.allShardsDone, job.checks.isEmpty, !job.finishing else { return [] }
         let outputs: [Int: String]
         do { outputs = try job.finalOutputs() } catch {
             return failJob(id, reason: "cannot blend the finished latents: \(error)")
@@ -206,7 +206,7 @@ extension CoordinatorCore {
         var garbage: [(ShardID, String)] = []
         for input in job.plan.dependencies(of: shard) {
             let readers = job.plan.dependents(of: input)
-            guard readers.allSatisfy({ job.shards[$0]?.machine.state.name == .done }), let sha = job.shards[input]?.outputSHA else { continue }
+            guard readers.allSatisfy({ job.shards[$0]?.machine.state.name == .done && job.checks[$0] == nil }), let sha = job.shards[input]?.outputSHA else { continue }
             garbage.append((input, sha))
         }
         return garbage

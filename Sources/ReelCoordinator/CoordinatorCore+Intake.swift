@@ -44,6 +44,7 @@ extension CoordinatorCore {
     /// attempt and nothing of it is being recorded.
     func unwanted(_ offer: ResultIntake.Offer) -> String? {
         guard let worker = workers[offer.peer] else { return "the worker is gone" }
+        if holdsRerun(offer.work, worker: worker.name, token: offer.attempt) { return nil }
         guard let machine = machine(of: offer.work) else { return "\(offer.work) is not running here" }
         guard machine.state.holder == worker.name, token(of: offer.work) == offer.attempt else {
             return "\(offer.work) attempt \(offer.attempt) is no longer \(worker.name)'s (it is \(machine.state.name.rawValue))"

@@ -82,7 +82,8 @@ extension CoordinatorCore {
             let waiting = job.shards.filter { $0.value.machine.state.name == .pending }.map(\.key).sorted()
             let candidates = waiting.compactMap { shard -> (shard: ShardID, inputs: [ShardID])? in
                 let inputs = job.plan.dependencies(of: shard)
-                return inputs.allSatisfy({ job.shards[$0]?.machine.state.name == .done }) ? (shard, inputs) : nil
+                // An input under check holds its readers back (``releasable(job:after:)``).
+                return inputs.allSatisfy({ job.shards[$0]?.machine.state.name == .done && job.checks[$0] == nil }) ? (shard, inputs) : nil
             }
             return candidates.isEmpty ? [] : [.markReady(job: id, candidates: candidates)]
         case .decoding:

@@ -25,6 +25,7 @@ extension CoordinatorCore {
         workers[peer]?.running[work] = nil
         guard let job = jobs[id] else { return [reject(peer, "result for unknown job \(id) (not running here)")] }
         guard let record = job.shards[shard] else { return [reject(peer, job: id, "result for unknown shard \(shard) of job \(id)")] }
+        if holdsRerun(work, worker: worker.name, token: token) { return acceptRerun(worker: worker.name, job: id, shard: shard, token: token, frames: frames) }
         guard case .leased(let holder, _, _) = record.machine.state, holder == worker.name, token == record.token, !persisting.contains(work) else {
             return [
                 reject(
@@ -39,7 +40,8 @@ extension CoordinatorCore {
                 ShardResultOrder(
                     peer: peer, worker: worker.name, job: id, shard: shard, token: token,
                     expectedShape: [box.channels, box.frames.length, box.rows.length, box.columns.length],
-                    dependents: job.dependentsWithInputs(of: shard), frames: frames))
+                    // A checked shard's dependents wait for its check (``closeCheck(job:shard:)``).
+                    dependents: verifies(job: id, shard: shard) ? [] : releasable(job: id, after: shard), frames: frames))
         ]
     }
 
@@ -74,7 +76,12 @@ extension CoordinatorCore {
             }
             jobs[id] = job
             for peer in workers.keys where workers[peer]?.name == worker { workers[peer]?.countDone(at: time.instant) }
-            actions += [.tally(.shardCompleted), .collectBlobs(job: id, shards: garbage(after: shard, job: id), chunks: [])]
+            actions.append(.tally(.shardCompleted))
+            // A checked shard keeps its inputs until its re-run has read them.
+            if !openCheck(job: id, shard: shard, worker: worker, sha: sha, token: attempt, at: time) {
+                actions += owedReadiness(job: id, after: shard, made: ready)
+                actions.append(.collectBlobs(job: id, shards: garbage(after: shard, job: id), chunks: []))
+            }
             if job.allShardsDone { actions += startFinalBlend(id) }
             return actions
         case .stale(let why):

@@ -99,7 +99,7 @@ extension CoordinatorCore {
     /// still this worker's; otherwise it is moot.
     mutating func assignmentBuilt(peer: PeerID, work: WorkRef, token: Int, frames: Result<[Data], OffLoopFailure>) -> [CoordinatorAction] {
         guard let worker = workers[peer], worker.running[work] != nil else { return [] }
-        guard machine(of: work)?.state.holder == worker.name, self.token(of: work) == token else {
+        guard (machine(of: work)?.state.holder == worker.name && self.token(of: work) == token) || holdsRerun(work, worker: worker.name, token: token) else {
             workers[peer]?.running[work] = nil
             return []
         }

@@ -152,7 +152,9 @@ extension CoordinatorCore {
             let work: WorkRef =
                 item.kind == .decode
                 ? .chunk(job: id, Int(item.chunk)) : .shard(job: id, ShardID(region: Int(item.region), block: Int(item.block)))
-            let current = machine(of: work)?.state.holder == worker.name && token(of: work) == Int(item.attempt)
+            let current =
+                (machine(of: work)?.state.holder == worker.name && token(of: work) == Int(item.attempt))
+                || holdsRerun(work, worker: worker.name, token: Int(item.attempt))
             if current {
                 listed.insert(work)
                 if worker.running[work] == nil { worker.running[work] = now }

@@ -31,6 +31,8 @@ struct CoordinatorCore: Sendable {
     var intake: ResultIntake
     /// Workers whose hello waits for the database to register them.
     var registering: [PeerID: ConnectedWorker] = [:]
+    /// Workers quarantined by a ballot while this process ran: never sent a re-run.
+    var quarantined: Set<String> = []
 
     init(config: CoordinatorConfig, startedAt: ContinuousClock.Instant) {
         self.config = config
@@ -52,11 +54,12 @@ struct CoordinatorCore: Sendable {
         case .failure(let peer, let failure, let time): return self.failure(peer: peer, failure, at: time)
         case .peerUnreachable(let peer, let reason, let time): return workerLost(peer, reason: reason, at: time)
         case .revoked(let peer, let reason, let time): return revoke(peer: peer, reason: reason, at: time)
-        case .tick(let time): return checkWorkers(at: time) + checkLeases(at: time) + checkStarvation() + checkEncoders()
+        case .tick(let time): return checkWorkers(at: time) + checkLeases(at: time) + checkStarvation() + checkEncoders() + checkVerifications(at: time)
         case .loopPaused(let gap, let time): return loopPaused(gap: gap, at: time)
         case .heartbeatDue:
             return [.heartbeat(peers: Array(workers.keys), names: workers.values.map(\.name))]
-        case .dispatchDue(let time, let lanesBehind): return dispatch(at: time, lanesBehind: lanesBehind)
+        case .dispatchDue(let time, let lanesBehind):
+            return dispatchReruns(at: time, lanesBehind: lanesBehind) + dispatch(at: time, lanesBehind: lanesBehind)
         case .workerRegistered(let peer, let outcome): return workerRegistered(peer, outcome: outcome)
         case .workerStateRecorded(let name, let state, let outcome):
             return workerStateRecorded(name: name, state: state, outcome: outcome)
@@ -91,6 +94,10 @@ struct CoordinatorCore: Sendable {
         case .promptResult(let peer, let job, let token, let frames, let time): return promptResult(peer: peer, job: job, token: token, frames: frames, at: time)
         case .promptRecorded(let peer, let worker, let job, let attempt, let outcome, let time):
             return promptRecorded(peer: peer, worker: worker, job: job, attempt: attempt, outcome: outcome, at: time)
+        case .rerunCompared(let worker, let job, let shard, let token, let vote, let time):
+            return rerunCompared(worker: worker, job: job, shard: shard, token: token, vote: vote, at: time)
+        case .verificationSettled(let job, let shard, let token, let adopt, let quarantine, let outcome):
+            return verificationSettled(job: job, shard: shard, token: token, adopt: adopt, quarantine: quarantine, outcome: outcome)
         }
     }
 

@@ -70,6 +70,22 @@ enum CoordinatorEvent: Sendable {
     /// A worker's encoded prompt arrived (pulled); `frames` are checked on the `records` lane.
     case promptResult(PeerID, job: Int64, token: Int, frames: [Data], at: LoopTime)
     case promptRecorded(peer: PeerID, worker: String, job: Int64, attempt: Int, outcome: PromptRecordOutcome, at: LoopTime)
+    /// A re-run's result was compared with the check's stored results: the vote it casts.
+    case rerunCompared(worker: String, job: Int64, shard: ShardID, token: Int, vote: RerunVote, at: LoopTime)
+    /// The database answered a ballot's outcome (``CoordinatorAction/settleVerification(job:shard:token:adopt:quarantine:reason:)``):
+    /// `true` when recorded, `false` when the shard had moved on.
+    case verificationSettled(job: Int64, shard: ShardID, token: Int, adopt: String?, quarantine: [String], outcome: Result<Bool, StoreFailure>)
+}
+
+/// What comparing a re-run made of it.
+enum RerunVote: Sendable, Equatable {
+    /// It agrees with the stored result `sha` (equal digests, or within the
+    /// tolerance with this largest difference).
+    case agrees(sha: String, maxdiff: Float)
+    /// It agrees with none; stored under `sha` (so it may win the tie-break).
+    case differs(sha: String, maxdiff: Float)
+    /// The result is malformed or non-finite, or could not be compared: `why`.
+    case invalid(String)
 }
 
 /// A decode chunk the database leased: the chunk and its fencing token.

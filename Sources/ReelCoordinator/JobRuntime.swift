@@ -25,6 +25,8 @@ struct JobRuntime: Sendable {
     /// Off-loop work in flight for the job as a whole (the final blend, joining
     /// the video), so it is started once.
     var finishing = false
+    /// Done shards being verified (``ShardCheck``): their dependents and the final blend wait.
+    var checks: [ShardID: ShardCheck] = [:]
 
     init(
         id: Int64, request: JobRequest, model: ModelGeometry, plan: Plan, promptSHA: String, negativeSHA: String?,

@@ -25,6 +25,10 @@ enum LoopEvent: Sendable {
     case envelopeParsed(peer: PeerID, frames: [Data], envelope: Result<Reel_V1_Envelope, WireError>)
     /// An encoded prompt was checked, stored and recorded, or not.
     case promptRecorded(peer: PeerID, worker: String, job: Int64, attempt: Int, outcome: PromptRecordOutcome)
+    /// A re-run was compared with the check's stored results.
+    case rerunCompared(worker: String, job: Int64, shard: ShardID, token: Int, vote: RerunVote)
+    /// A ballot's outcome was recorded (`true`), or its shard had moved on (`false`).
+    case verificationSettled(job: Int64, shard: ShardID, token: Int, adopt: String?, quarantine: [String], outcome: Result<Bool, StoreFailure>)
     /// Nothing for the loop to do (an event log write, say).
     case none
 }

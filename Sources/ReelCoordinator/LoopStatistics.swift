@@ -12,6 +12,8 @@ public struct LoopStatistics: Sendable {
     public internal(set) var loopCPU: Duration = .zero
     /// Shards whose results were committed.
     public internal(set) var shardsCompleted = 0
+    /// Re-runs of done shards handed to a second (or third) worker to check them.
+    public internal(set) var reruns = 0
     /// Bytes received from and sent to workers.
     public internal(set) var bytesIn = 0
     public internal(set) var bytesOut = 0

@@ -22,6 +22,8 @@ public struct FarmBenchmark: Sendable {
     public var blocks: Int
     /// The `reel` executable the worker processes run.
     public var executable: String
+    /// The share of shards re-run to check them (`reel coordinator --verify-fraction`); 0: none.
+    public var verifyFraction = 0.0
 
     public init(
         workers: Int = 8, width: Int = 832, height: Int = 480, seconds: Double = 60, stepTime: Duration = .seconds(1),
@@ -75,6 +77,9 @@ public struct FarmBenchmark: Sendable {
         public var coordinatorPeakRSSMiB: Double
         /// Bytes to and from workers per shard (assignments, results, segments).
         public var bytesPerShard: Double
+        /// The verification fraction the coordinator ran with, and the re-runs it handed out.
+        public var verifyFraction: Double
+        public var reruns: Int
     }
 
     /// The job: Wan's 16 fps clip of `seconds` at `width`×`height`, windows of 21
@@ -91,6 +96,7 @@ public struct FarmBenchmark: Sendable {
         var options = CoordinatorService.Options(dataDirectory: dataDirectory, httpPort: 0, listen: "tcp://127.0.0.1:*")
         options.config.dataDirectory = dataDirectory
         options.config.preset = "ultrafast"
+        options.config.verification = VerificationPolicy(fraction: verifyFraction)
         let service = CoordinatorService(options: options, logger: logger)
         try service.start()
         defer { service.stop() }
@@ -167,7 +173,8 @@ public struct FarmBenchmark: Sendable {
             threadCPUMsPerShard: perThread, busiestThread: busiest?.key ?? "", busiestThreadCPUMsPerShard: busiest?.value ?? 0,
             longestLoopGapMs: statistics.longestGap.realSeconds * 1000,
             coordinatorPeakRSSMiB: Double(peakResidentBytes()) / 1_048_576,
-            bytesPerShard: Double(statistics.bytesIn + statistics.bytesOut) / Double(max(plan.shardCount, 1)))
+            bytesPerShard: Double(statistics.bytesIn + statistics.bytesOut) / Double(max(plan.shardCount, 1)),
+            verifyFraction: verifyFraction, reruns: statistics.reruns)
     }
 }
 

@@ -34,12 +34,13 @@ final class ProcessFarm: @unchecked Sendable {
     /// `NetworkNamespaceTests.workerInAnotherNamespaceRendersShards`'s.
     var plaintext: [String] { listenHost == "127.0.0.1" ? [] : ["--insecure-plaintext"] }
 
-    func startCoordinator(keepIntermediates: Bool = false) async throws {
+    /// `arguments` go to `reel coordinator` as they are.
+    func startCoordinator(keepIntermediates: Bool = false, arguments: [String] = []) async throws {
         starts += 1
         let process = try ChildProcess(
             TestFarm.reelBinary,
             ["coordinator", "--data", dataDirectory, "--http", "127.0.0.1:\(httpPort)", "--listen", endpoint]
-                + (keepIntermediates ? ["--keep-intermediates"] : []) + plaintext,
+                + (keepIntermediates ? ["--keep-intermediates"] : []) + plaintext + arguments,
             log: directory.appendingPathComponent("coordinator-\(starts).log"))
         coordinator = process
         _ = try await process.waitForLine(containing: "the CLI to http://", timeout: .seconds(60))

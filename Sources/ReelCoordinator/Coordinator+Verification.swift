@@ -1,0 +1,73 @@
+import Foundation
+import ReelHash
+import ReelPlan
+import ReelStore
+import ReelWire
+
+/// Verified results: the lane work ``CoordinatorCore`` orders (comparing a
+/// re-run, recording a ballot); the decisions are in `CoordinatorCore+Verification.swift`.
+extension Coordinator {
+    /// Compares a re-run's result with the check's stored results on the
+    /// `records` lane: equal SHA-256, else every value within
+    /// ``ResultComparison/crossKernelTolerance``. A result that agrees with none
+    /// is stored, so a tie-break can adopt it.
+    func compareRerun(_ order: RerunOrder) {
+        let limits = WireLimits(maxMessageBytes: config.maxMessageBytes)
+        let blobs = blobs
+        records.submit {
+            let vote: RerunVote
+            do {
+                let message = try WireCodec.decode(order.frames, limits: limits)
+                guard case .shardResult(let result)? = message.envelope.body, let tensor = message.tensor(for: result.latents) else {
+                    return .rerunCompared(worker: order.worker, job: order.job, shard: order.shard, token: order.token, vote: .invalid("no latents"))
+                }
+                if tensor.shape != order.expectedShape || !tensor.isFinite {
+                    vote = .invalid("latents of shape \(tensor.shape) (expected \(order.expectedShape)), finite: \(tensor.isFinite)")
+                } else {
+                    let sha = SHA256.hex(Array(result.latents.sha256))
+                    if order.stored.contains(sha) {
+                        vote = .agrees(sha: sha, maxdiff: 0)
+                    } else {
+                        let values = tensor.values
+                        var nearest: Float = .infinity
+                        var agreed: String?
+                        for stored in order.stored {
+                            let (agree, maxdiff) = ResultComparison.compare(values, try blobs.getFloats(stored))
+                            nearest = min(nearest, maxdiff)
+                            if agree {
+                                agreed = stored
+                                break
+                            }
+                        }
+                        if let agreed {
+                            vote = .agrees(sha: agreed, maxdiff: nearest)
+                        } else {
+                            let frame = Int(result.latents.frameIndex)
+                            var failure: (any Error)?
+                            order.frames[frame].withUnsafeBytes { raw in
+                                do { try blobs.put(raw, sha256: sha) } catch { failure = error }
+                            }
+                            if let failure { throw failure }
+                            vote = .differs(sha: sha, maxdiff: nearest)
+                        }
+                    }
+                }
+            } catch {
+                vote = .invalid("cannot compare: \(error)")
+            }
+            return .rerunCompared(worker: order.worker, job: order.job, shard: order.shard, token: order.token, vote: vote)
+        }
+    }
+
+    /// Records a ballot's outcome on the `records` lane, in one transaction.
+    func settleVerification(job: Int64, shard: ShardID, token: Int, adopt: String?, quarantine: [String], reason: String) {
+        let store = recordStore, at = clock.now
+        records.submit {
+            let outcome = Result { () throws(StoreError) -> Bool in
+                try store.value.settleVerification(
+                    job: job, shard: shard, attempt: token, adopt: adopt, quarantine: quarantine, reason: reason, at: at)
+            }.mapError { StoreFailure("\($0)") }
+            return .verificationSettled(job: job, shard: shard, token: token, adopt: adopt, quarantine: quarantine, outcome: outcome)
+        }
+    }
+}
