@@ -11,10 +11,12 @@ import Testing
 /// machine, reaching the API over the bridge with bearer tokens it got the way
 /// the README says. Every process is a real `reel`.
 ///
-/// Checked: a job renders across the hosts to the undisturbed latents; a worker
-/// with a key not on the allow-list never joins; an API call without a token is
-/// refused with 401; a worker whose key is revoked mid-job is dropped, and the
-/// job still ends with the undisturbed latents.
+/// Checked: a job renders across the hosts to the undisturbed latents, though one
+/// of its workers returns finite but wrong latents (the `--poison-results` test
+/// fault): verification (every shard checked here) quarantines it; a worker with
+/// a key not on the allow-list never joins; an API call without a token is
+/// refused with 401; a worker whose key is revoked mid-job is dropped, and that
+/// job too ends with the undisturbed latents.
 @Suite(.serialized, .farmSlot) struct ThreeHostTests {
     static let zmqPort = 5555
     static let httpPort = 8787
@@ -53,10 +55,10 @@ import Testing
 
         // 1. Keys, made by the CLI: the coordinator's pair, one per worker, and a
         // stranger's that is never put on the allow-list.
-        for name in ["coordinator", "w1", "w2", "stranger"] {
+        for name in ["coordinator", "w1", "w2", "w3", "poisoner", "stranger"] {
             _ = try reel(["keys", "generate", "--out", keys, "--name", name])
         }
-        for name in ["w1", "w2"] {
+        for name in ["w1", "w2", "w3", "poisoner"] {
             try FileManager.default.copyItem(atPath: "\(keys)/\(name).pub", toPath: "\(allowed)/\(name).pub")
         }
 
@@ -68,6 +70,8 @@ import Testing
                 TestFarm.reelBinary, "coordinator", "--data", directory.appendingPathComponent("data").path,
                 "--http", "\(host):\(Self.httpPort)", "--listen", "tcp://\(host):\(Self.zmqPort)",
                 "--curve-key", "\(keys)/coordinator.key", "--allowed-workers", allowed,
+                // Every shard is re-run on a second worker, so the poisoner is caught in the first job.
+                "--verify-fraction", "1",
             ],
             log: directory.appendingPathComponent("coordinator.log"))
         processes.append(coordinator)
@@ -89,37 +93,43 @@ import Testing
         await #expect(throws: (any Error).self) { _ = try await client.tokens() }
 
         // 4. Workers on the two other hosts, with their keys; the stranger on one of them.
-        func worker(_ name: String, on target: ThreeHostNetwork.Host, key: String) throws {
+        func worker(_ name: String, on target: ThreeHostNetwork.Host, key: String, fault: [String] = []) throws {
             let process = try ChildProcess(
                 target.wrapper[0],
                 Array(target.wrapper.dropFirst()) + [
                     TestFarm.reelBinary, "worker", "--coordinator", "tcp://\(host):\(Self.zmqPort)", "--name", name, "--threads", "1",
                     "--models", models, "--coordinator-key", "\(keys)/coordinator.pub", "--key", "\(keys)/\(key).key",
-                ],
-                log: directory.appendingPathComponent("\(name).log"))
+                ] + fault,
+                log: directory.appendingPathComponent("\(name).log"),
+                environment: fault.isEmpty ? [:] : ["REEL_TEST_FAULTS": "poison-results"])
             processes.append(process)
         }
         try worker("w1", on: net.workers[0], key: "w1")
+        try worker("w3", on: net.workers[0], key: "w3")
         try worker("w2", on: net.workers[1], key: "w2")
+        try worker("poisoner", on: net.workers[1], key: "poisoner", fault: ["--poison-results", "1"])
         try worker("stranger", on: net.workers[1], key: "stranger")
         try await Self.waitUntil(timeout: .seconds(90), directory) {
-            Set(try await client.workers().filter { $0.state == "active" }.map(\.name)) == ["w1", "w2"]
+            Set(try await client.workers().filter { $0.state == "active" }.map(\.name)) == ["w1", "w2", "w3", "poisoner"]
         }
 
-        // 5. A job across the hosts: the undisturbed latents.
+        // 5. A job across the hosts, one worker poisoning every result: the undisturbed latents.
         let first = FaultInjectionTests.request()
         let expected = try await FaultInjectionTests.reference.sha(first)
         let id = try await client.submit(FarmAPI.SubmitRequest(request: first))
         let done = try await Self.waitForEnd(client, id, directory)
         #expect(done.state == "succeeded", "\(done.reason ?? "")")
         #expect(done.latentsSha256 == expected)
+        let workers = try await client.workers()
+        #expect(workers.first { $0.name == "poisoner" }?.quarantinedAt != nil, "the poisoner was not quarantined")
+        #expect(workers.filter { $0.name != "poisoner" }.allSatisfy { $0.quarantinedAt == nil }, "an honest worker was quarantined")
         // The stranger never joined, and the coordinator said why.
         #expect(try await !client.workers().contains { $0.name == "stranger" })
         let log = try String(contentsOf: directory.appendingPathComponent("coordinator.log"), encoding: .utf8)
         #expect(log.contains("worker connection rejected"), "no rejection logged")
         #expect(!log.contains(admin) && !log.contains(token), "a token in the coordinator's log")
 
-        // 6. Revoked mid-job: w2 is dropped, its leases run on w1, the latents are undisturbed.
+        // 6. Revoked mid-job: w2 is dropped, its leases run on w1 and w3, the latents are undisturbed.
         let second = Self.longRequest()
         let expectedSecond = try await FaultInjectionTests.reference.sha(second)
         let id2 = try await client.submit(FarmAPI.SubmitRequest(request: second))
