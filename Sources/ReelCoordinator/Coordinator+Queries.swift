@@ -96,6 +96,10 @@ extension Coordinator {
                 reply(.success(try work()))
             } catch let error as APIError {
                 reply(.failure(error))
+            } catch StoreError.invalidArgument(let why) {
+                // A value the database cannot take (a NUL in a filter or a name, …)
+                // came from the request: the client's to fix, not a server error.
+                reply(.failure(.badRequest("the request has a value the farm cannot store or search for: \(why)")))
             } catch {
                 logger.error("API request failed", metadata: ["error": "\(error)"])
                 reply(.failure(.internalError("the coordinator failed: \(error)")))

@@ -95,6 +95,10 @@ extension CoordinatorHTTPServer {
         }
         router.post("/v1/tokens/:name/revoke") { _, context in
             let name = context.parameters.get("name") ?? ""
+            // No token can have another name, and a NUL could not even be looked up.
+            guard Self.isTokenName(name) else {
+                return Self.error(.notFound("no live token is called '\(name.prefix(80))'; `reel token list` shows them"))
+            }
             do {
                 guard try tokens.revoke(name: name) else {
                     return Self.error(.notFound("no live token is called '\(name.prefix(80))'; `reel token list` shows them"))

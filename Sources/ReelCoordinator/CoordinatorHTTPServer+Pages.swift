@@ -59,6 +59,7 @@ extension CoordinatorHTTPServer {
             }
             if let model = parameters["model"] {
                 guard (1 ... 200).contains(model.count) else { throw APIError.badRequest("model must be 1 to 200 characters") }
+                guard !model.contains("\u{0}") else { throw APIError.badRequest("model must not contain a NUL character") }
                 query.model = String(model)
             }
         } catch {
