@@ -1,5 +1,6 @@
 import Foundation
 import ReelCoordinator
+import ReelPlan
 
 /// A job's progress on stderr: on a terminal, one line redrawn in place with a
 /// bar, shards per second over the last 30 s and an ETA; otherwise (a log, a
@@ -40,7 +41,7 @@ struct ProgressBar {
     /// Shards per second between the oldest and newest sample (nil until a second has passed).
     static func rate(_ samples: [(at: ContinuousClock.Instant, done: Int)]) -> Double? {
         guard let first = samples.first, let last = samples.last else { return nil }
-        let seconds = Double((last.at - first.at).components.seconds) + Double((last.at - first.at).components.attoseconds) / 1e18
+        let seconds = (last.at - first.at).realSeconds
         return seconds >= 1 ? Double(last.done - first.done) / seconds : nil
     }
 

@@ -56,8 +56,7 @@ struct ConnectedWorker: Sendable {
     /// Completions per minute over `times` (oldest first): intervals ÷ span.
     static func shardsPerMinute(_ times: [ContinuousClock.Instant]) -> Double? {
         guard let first = times.first, let last = times.last, times.count >= 2 else { return nil }
-        let span = last - first
-        let seconds = Double(span.components.seconds) + Double(span.components.attoseconds) / 1e18
+        let seconds = (last - first).realSeconds
         return seconds > 0 ? Double(times.count - 1) * 60 / seconds : nil
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ReelPlan
 import ReelWire
 
 /// Who may connect as a worker, for the ZAP handler (on its own thread) and the
@@ -26,7 +27,7 @@ public final class WorkerAuthority: @unchecked Sendable {
         list = try WorkerAllowList.read(from: path)
         report(list, change: "loaded")
         let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "reel-allow-list"))
-        let ms = max(10, Int(reloadInterval.components.seconds * 1000 + reloadInterval.components.attoseconds / 1_000_000_000_000_000))
+        let ms = max(10, Int(reloadInterval.milliseconds))
         timer.schedule(deadline: .now() + .milliseconds(ms), repeating: .milliseconds(ms))
         timer.setEventHandler { [weak self] in self?.reload() }
         timer.resume()

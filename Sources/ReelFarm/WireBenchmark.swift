@@ -1,4 +1,5 @@
 import Foundation
+import ReelPlan
 import ReelWire
 
 /// Shard transfer throughput over loopback TCP, plaintext against CurveZMQ, in
@@ -103,7 +104,7 @@ public struct WireBenchmark: Sendable {
         // the bytes counted are those of the messages after it.
         let elapsed = ContinuousClock.now - started!
         if let peer { try router.send(to: peer, frames: [Data("done".utf8)]) }
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.realSeconds
         return Double((messages - 1) * (frameBytes + header.count)) / seconds / 1e6
     }
 }

@@ -97,21 +97,33 @@ final class ProcessFarm: @unchecked Sendable {
     }
 
     func waitUntil(timeout: Duration, _ condition: () async throws -> Bool) async throws {
+        try await Self.waitUntil(timeout: timeout, logs: directory, condition)
+    }
+
+    func waitForEnd(_ id: Int64, timeout: Duration = .seconds(600)) async throws -> FarmAPI.JobStatus {
+        try await Self.waitForEnd(id, client: client, timeout: timeout, logs: directory)
+    }
+
+    /// Polls `condition` until it holds; the error names where the processes' logs are.
+    static func waitUntil(timeout: Duration, logs: URL, _ condition: () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if (try? await condition()) == true { return }
             try await Task.sleep(for: .milliseconds(20))
         }
-        throw APIError.unavailable("condition not met within \(timeout); logs in \(directory.path)")
+        throw APIError.unavailable("condition not met within \(timeout); logs in \(logs.path)")
     }
 
-    func waitForEnd(_ id: Int64, timeout: Duration = .seconds(600)) async throws -> FarmAPI.JobStatus {
+    /// Job `id` once it has ended, as `client` reports it.
+    static func waitForEnd(_ id: Int64, client: CoordinatorClient, timeout: Duration = .seconds(600), logs: URL) async throws
+        -> FarmAPI.JobStatus
+    {
         var status: FarmAPI.JobStatus?
-        try await waitUntil(timeout: timeout) {
-            status = try await self.client.job(id)
+        try await waitUntil(timeout: timeout, logs: logs) {
+            status = try await client.job(id)
             return ["succeeded", "failed", "cancelled"].contains(status?.state ?? "")
         }
-        return status!
+        return try #require(status)
     }
 
     /// The embedded PostgreSQL's postmaster, from its lock file.

@@ -109,7 +109,7 @@ import Testing
         try worker("w2", on: net.workers[1], key: "w2")
         try worker("poisoner", on: net.workers[1], key: "poisoner", fault: ["--poison-results", "1"])
         try worker("stranger", on: net.workers[1], key: "stranger")
-        try await Self.waitUntil(timeout: .seconds(90), directory) {
+        try await ProcessFarm.waitUntil(timeout: .seconds(90), logs: directory) {
             Set(try await client.workers().filter { $0.state == "active" }.map(\.name)) == ["w1", "w2", "w3", "poisoner"]
         }
 
@@ -117,7 +117,7 @@ import Testing
         let first = FaultInjectionTests.request()
         let expected = try await FaultInjectionTests.reference.sha(first)
         let id = try await client.submit(FarmAPI.SubmitRequest(request: first))
-        let done = try await Self.waitForEnd(client, id, directory)
+        let done = try await ProcessFarm.waitForEnd(id, client: client, timeout: .seconds(300), logs: directory)
         #expect(done.state == "succeeded", "\(done.reason ?? "")")
         #expect(done.latentsSha256 == expected)
         let workers = try await client.workers()
@@ -133,14 +133,14 @@ import Testing
         let second = Self.longRequest()
         let expectedSecond = try await FaultInjectionTests.reference.sha(second)
         let id2 = try await client.submit(FarmAPI.SubmitRequest(request: second))
-        try await Self.waitUntil(timeout: .seconds(120), directory) {
+        try await ProcessFarm.waitUntil(timeout: .seconds(120), logs: directory) {
             try await client.workers().first { $0.name == "w2" }?.running.isEmpty == false
         }
         try FileManager.default.removeItem(atPath: "\(allowed)/w2.pub")
-        try await Self.waitUntil(timeout: .seconds(30), directory) {
+        try await ProcessFarm.waitUntil(timeout: .seconds(30), logs: directory) {
             try await client.workers().first { $0.name == "w2" }?.state != "active"
         }
-        let done2 = try await Self.waitForEnd(client, id2, directory)
+        let done2 = try await ProcessFarm.waitForEnd(id2, client: client, timeout: .seconds(300), logs: directory)
         #expect(done2.state == "succeeded", "\(done2.reason ?? "")")
         #expect(done2.latentsSha256 == expectedSecond)
         #expect(try await client.workers().first { $0.name == "w2" }?.state != "active", "the revoked worker came back")
@@ -151,23 +151,5 @@ import Testing
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         let (_, response) = try await URLSession.shared.data(for: request)
         return (response as? HTTPURLResponse)?.statusCode ?? 0
-    }
-
-    static func waitUntil(timeout: Duration, _ directory: URL, _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if (try? await condition()) == true { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw APIError.unavailable("condition not met within \(timeout); logs in \(directory.path) (REEL_KEEP_TEST_LOGS=1 keeps them)")
-    }
-
-    static func waitForEnd(_ client: CoordinatorClient, _ id: Int64, _ directory: URL) async throws -> FarmAPI.JobStatus {
-        var status: FarmAPI.JobStatus?
-        try await waitUntil(timeout: .seconds(300), directory) {
-            status = try await client.job(id)
-            return ["succeeded", "failed", "cancelled"].contains(status?.state ?? "")
-        }
-        return try #require(status)
     }
 }
