@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ReelPlan
 import ReelStore
+import ReelTensor
 import ReelWire
 
 /// The farm's event loop: one thread that owns the ZeroMQ ROUTER workers connect
@@ -98,6 +99,7 @@ public final class Coordinator {
         self.logger = logger
         clock = FarmClock()
         inputBuffers = InputBufferPool(limit: config.inputsInMemory)
+        for lane in [inputs, records, parser] { lane.runHeavyWork(atNice: config.heavyLaneNice) }
         let now = ContinuousClock.now
         core = CoordinatorCore(config: config, startedAt: now)
         lastMaintenance = now
@@ -108,7 +110,7 @@ public final class Coordinator {
         // The loop's statements are recoverable (see the type's documentation), so
         // they need not wait for the WAL flush; results commit on `recordStore`.
         try store.connection.execute("SET synchronous_commit TO off", name: "loop connection settings")
-        context = try ZMQContext()
+        context = try ZMQContext(ioThreads: config.zmqIOThreads)
         security = try CoordinatorSecurity.start(config: config, context: context, logger: logger)
         router = try RouterSocket(context: context)
         if let security { try router.enableCurveServer(security.keyPair, zapDomain: "reel-workers") }
@@ -126,6 +128,11 @@ public final class Coordinator {
     /// Runs until `stop` returns true, then says goodbye to the workers.
     public func run(until stop: () -> Bool) {
         logger.info("coordinator listening", metadata: ["endpoint": "\(endpoint)", "zmq": "\(ZMQContext.libraryVersion)", "curve": "\(security != nil)"])
+        if config.loopNice < 0, !ThreadPriority.raiseCurrentThread(to: config.loopNice) {
+            logger.info(
+                "the loop runs at the default priority: raising it needs root or CAP_SYS_NICE",
+                metadata: ["asked nice": "\(config.loopNice)"])
+        }
         lastTurn = .now
         while !stop() {
             // While no lane holds work, nothing can finish there: only a message (which

@@ -1,4 +1,5 @@
 import Foundation
+import ReelTensor
 
 /// A thread that runs the coordinator's heavy work in order, off the event loop.
 ///
@@ -19,6 +20,11 @@ final class OffLoopLane: @unchecked Sendable {
     private var outcomes: [LoopEvent] = []
     private var stopped = false
     private var thread: Thread?
+    /// The nice value the lane's thread runs its work at (see ``ThreadPriority``):
+    /// above 0 for the heavy lanes, so the loop's thread, which serves sockets,
+    /// heartbeats and the API, runs first when the cores are all busy. Set before
+    /// any work is submitted; 0 leaves the thread at the default.
+    private var nice: Int32 = 0
 
     init(name: String) {
         self.name = name
@@ -27,6 +33,14 @@ final class OffLoopLane: @unchecked Sendable {
         thread.stackSize = 8 << 20
         self.thread = thread
         thread.start()
+    }
+
+    /// Runs the lane's work at `nice` from now on (a thread cannot raise itself
+    /// back, so only the first positive value counts).
+    func runHeavyWork(atNice nice: Int32) {
+        condition.lock()
+        self.nice = max(0, nice)
+        condition.unlock()
     }
 
     /// Queues `work`; it runs after everything queued before it.
@@ -75,7 +89,9 @@ final class OffLoopLane: @unchecked Sendable {
             }
             let work = queue.removeFirst()
             running = true
+            let nice = self.nice
             condition.unlock()
+            if nice > 0 { ThreadPriority.lowerCurrentThread(to: nice) }
             let event = work()
             condition.lock()
             running = false

@@ -154,6 +154,7 @@ public final class CoordinatorService: @unchecked Sendable {
             // held this lock and is gone: it is ours to stop now.
             url = try cluster.start(owner: lock)
             logger.info("started the embedded PostgreSQL", metadata: ["cluster": "\(cluster.clusterDirectory.path)"])
+            prioritise(cluster)
         }
         let guarded = url.withFaultTimeouts()
         let connection = try PostgresConnection(url: guarded)
@@ -192,6 +193,16 @@ public final class CoordinatorService: @unchecked Sendable {
         if let embedded { superviseDatabase(embedded, lock: lock) }
     }
 
+    /// The embedded PostgreSQL runs at the loop's priority where the system allows
+    /// it (``CoordinatorConfig/loopNice``), since the loop waits on its statements.
+    private func prioritise(_ cluster: EmbeddedPostgres) {
+        let nice = options.config.loopNice
+        guard nice < 0 else { return }
+        if cluster.raisePriority(to: nice) == 0 {
+            logger.info("the embedded PostgreSQL runs at the default priority: raising it needs root or CAP_SYS_NICE")
+        }
+    }
+
     /// The embedded PostgreSQL is this coordinator's to keep alive: checked every
     /// 2 s and started again if it died (killed, crashed). Meanwhile the coordinator
     /// keeps its workers and their results (`/v1/health` says the database is
@@ -209,6 +220,7 @@ public final class CoordinatorService: @unchecked Sendable {
                     logger.error("the embedded PostgreSQL is not running; starting it again")
                     _ = try box.value.start(owner: lock)
                     logger.info("the embedded PostgreSQL is running again")
+                    self.prioritise(box.value)
                 } catch {
                     logger.error("cannot restart the embedded PostgreSQL", metadata: ["error": "\(error)"])
                 }

@@ -29,9 +29,13 @@ public enum Parallel {
             body(0 ..< count)
             return
         }
+        // Helper threads run at the caller's priority: a worker's compute thread
+        // runs below its heartbeats (see ThreadPriority), and so must its helpers.
+        let callerNice = ThreadPriority.currentThreadNice
         withoutActuallyEscaping(body) { body in
             let box = UncheckedSendable(body)
             DispatchQueue.concurrentPerform(iterations: parts) { part in
+                if callerNice > 0 { ThreadPriority.lowerCurrentThread(to: callerNice) }
                 let lo = count * part / parts
                 let hi = count * (part + 1) / parts
                 if lo < hi { box.value(lo ..< hi) }

@@ -191,6 +191,9 @@ extension Worker {
         let finished = self.finished
         let threads = config.threads
         Thread.detachNewThread {
+            // Below the thread that heartbeats and serves the coordinator, so that
+            // compute on every core never delays a heartbeat (ThreadPriority).
+            ThreadPriority.lowerCurrentThread()
             Parallel.threads = threads
             let started = ContinuousClock.now
             let result = Result<TaskOutput, WorkerError> { () throws(WorkerError) in try work(executor, task) }

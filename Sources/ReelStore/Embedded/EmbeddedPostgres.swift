@@ -151,6 +151,24 @@ public final class EmbeddedPostgres: Sendable {
         try tools.run("pg_ctl", ["stop", "-D", clusterDirectory.path, "-m", "fast", "-w", "-t", "60"])
     }
 
+    /// Raises the running server's processes (the postmaster, so every backend it
+    /// forks from now on, and the children it has) to `nice`. The coordinator's
+    /// loop waits on its statements: a loop given priority over other work on a
+    /// busy machine would otherwise still wait for a backend that does not get a
+    /// core. Needs root or `CAP_SYS_NICE`. Returns how many processes took it: 0
+    /// when the system refused (or no server runs).
+    public func raisePriority(to nice: Int32) -> Int {
+        let pidFile = clusterDirectory.appendingPathComponent("postmaster.pid").path
+        guard let contents = try? String(contentsOfFile: pidFile, encoding: .utf8),
+            let pid = contents.split(separator: "\n").first.flatMap({ Int32($0) }), isPostmaster(pid: pid)
+        else { return 0 }
+        let which = __priority_which_t(PRIO_PROCESS.rawValue)
+        guard setpriority(which, id_t(pid), nice) == 0 else { return 0 }
+        // A child that exited since the list was read is simply not counted.
+        let children = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+        return 1 + children.split(separator: " ").compactMap { Int32($0) }.filter { setpriority(which, id_t($0), nice) == 0 }.count
+    }
+
     /// The random name of `directory`'s cluster in the `postgres` user's home: made
     /// on first use and kept in `<directory>/cluster-id`.
     private static func clusterID(in directory: URL) throws(StoreError) -> String {
