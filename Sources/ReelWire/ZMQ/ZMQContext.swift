@@ -10,12 +10,22 @@ public final class ZMQContext: @unchecked Sendable {
     /// The `void *` libzmq returned; never leaves this module.
     let handle: UnsafeMutableRawPointer
 
-    /// A new context with libzmq's default of one I/O thread.
-    public init() throws(WireError) {
+    /// A new context with `ioThreads` I/O threads (libzmq's default is one).
+    ///
+    /// A socket's connections are spread over the I/O threads, and each carries
+    /// its connections' copies and, under CURVE, their encryption: a coordinator
+    /// serving many workers on a machine with cores to spare gives them more than
+    /// one, so no single thread bounds its bytes per second.
+    public init(ioThreads: Int = 1) throws(WireError) {
         guard let handle = zmq_ctx_new() else {
             throw ZMQCall.error("zmq_ctx_new", endpoint: "(context)")
         }
         self.handle = handle
+        if ioThreads != 1, zmq_ctx_set(handle, ZMQ_IO_THREADS, Int32(clamping: max(1, ioThreads))) != 0 {
+            let error = ZMQCall.error("zmq_ctx_set(ZMQ_IO_THREADS)", endpoint: "(context)")
+            zmq_ctx_term(handle)
+            throw error
+        }
     }
 
     deinit {
