@@ -24,6 +24,10 @@ public struct FarmBenchmark: Sendable {
     public var executable: String
     /// The share of shards re-run to check them (`reel coordinator --verify-fraction`); 0: none.
     public var verifyFraction = 0.0
+    /// The nice value of the coordinator's heavy lanes (``CoordinatorConfig/heavyLaneNice``; 0: the default priority).
+    public var heavyLaneNice: Int32 = CoordinatorConfig(dataDirectory: "").heavyLaneNice
+    /// The nice value the loop asks for (``CoordinatorConfig/loopNice``).
+    public var loopNice: Int32 = CoordinatorConfig(dataDirectory: "").loopNice
 
     public init(
         workers: Int = 8, width: Int = 832, height: Int = 480, seconds: Double = 60, stepTime: Duration = .seconds(1),
@@ -37,6 +41,11 @@ public struct FarmBenchmark: Sendable {
         self.stepsPerBlock = stepsPerBlock
         self.blocks = blocks
         self.executable = executable
+    }
+
+    /// Why a benchmark run could not finish.
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        public var description: String
     }
 
     public struct Report: Codable, Sendable {
@@ -71,6 +80,17 @@ public struct FarmBenchmark: Sendable {
         /// serves (1000 ÷ this), whatever the sum.
         public var busiestThread: String
         public var busiestThreadCPUMsPerShard: Double
+        /// The coordinator's CPU per second while idle, with the workers connected
+        /// and heartbeating and this benchmark polling as it does during the run,
+        /// measured just before submission: the farm's fixed cost, which grows with
+        /// the workers and the time, not with the shards.
+        public var idleCPUMsPerSecond: Double
+        /// Per shard beyond that fixed cost: what each shard itself costs (all
+        /// threads, and the busiest thread), the figure that says how many shards a
+        /// second one coordinator can serve.
+        public var coordinatorCPUMsPerShardBeyondIdle: Double
+        public var busiestThreadBeyondIdle: String
+        public var busiestThreadCPUMsPerShardBeyondIdle: Double
         /// The longest gap between two turns of the coordinator's loop.
         public var longestLoopGapMs: Double
         /// This process's peak resident memory: the coordinator, its lanes and the HTTP API.
@@ -80,6 +100,10 @@ public struct FarmBenchmark: Sendable {
         /// The verification fraction the coordinator ran with, and the re-runs it handed out.
         public var verifyFraction: Double
         public var reruns: Int
+        /// Hellos from workers already registered during the run: 0 unless the loop
+        /// stalled past a worker's heartbeat timeout (the storm #10 began with).
+        public var reregistrations: Int
+        public var heavyLaneNice: Int32
     }
 
     /// The job: Wan's 16 fps clip of `seconds` at `width`×`height`, windows of 21
@@ -97,6 +121,8 @@ public struct FarmBenchmark: Sendable {
         options.config.dataDirectory = dataDirectory
         options.config.preset = "ultrafast"
         options.config.verification = VerificationPolicy(fraction: verifyFraction)
+        options.config.heavyLaneNice = heavyLaneNice
+        options.config.loopNice = loopNice
         let service = CoordinatorService(options: options, logger: logger)
         try service.start()
         defer { service.stop() }
@@ -120,8 +146,10 @@ public struct FarmBenchmark: Sendable {
         let request = request()
         let geometry = SimulatedExecutor(stepTime: stepTime).geometry
         let plan = try request.makePlan(model: geometry)
+        let idle = try await idleCost(service: service)
         let started = ContinuousClock.now
-        let startCPU = CPUTime.process, startLoopCPU = try await service.health().loopCpuMs
+        let startHealth = try await service.health()
+        let startCPU = CPUTime.process, startLoopCPU = startHealth.loopCpuMs
         let startThreads = CPUTime.byThreadName()
         var threadsCPU: [String: Duration] = [:]
         let id = try await service.submit(FarmAPI.SubmitRequest(request: request))
@@ -131,7 +159,7 @@ public struct FarmBenchmark: Sendable {
         while true {
             let status = try await service.status(id)
             if status.state == "failed" || status.state == "cancelled" {
-                throw CoordinatorError.storedJob(id: id, reason: "the benchmark job \(status.state): \(status.reason ?? "")")
+                throw Failure(description: "the benchmark's job \(id) \(status.state): \(status.reason ?? "no reason given")")
             }
             if shardsDone == nil, (status.shards["done"] ?? 0) == plan.shardCount {
                 shardsDone = .now
@@ -147,6 +175,7 @@ public struct FarmBenchmark: Sendable {
             try await Task.sleep(for: .milliseconds(100))
         }
         let finished = ContinuousClock.now
+        let reregistrations = try await service.health().reregistrations - startHealth.reregistrations
         for child in children where child.isRunning { kill(child.processIdentifier, SIGTERM) }
         for child in children { child.waitUntilExit() }
         service.stop()
@@ -161,6 +190,8 @@ public struct FarmBenchmark: Sendable {
         let shards = Double(max(plan.shardCount, 1))
         let perThread = threadsCPU.mapValues { $0.realSeconds * 1000 / shards }
         let busiest = perThread.filter { $0.key != "other" }.max { $0.value < $1.value }
+        let beyondIdle = perThread.map { name, ms in (name, ms - (idle.threads[name] ?? 0) * actual / shards) }
+        let busiestBeyondIdle = beyondIdle.filter { $0.0 != "other" }.max { $0.1 < $1.1 }
         return Report(
             model: "\(SimulatedExecutor.modelName) (stand-in: \(stepMs) ms per step, no compute)",
             workers: workers, size: "\(width)x\(height)", frames: plan.geometry.job.frames, shards: plan.shardCount,
@@ -171,23 +202,46 @@ public struct FarmBenchmark: Sendable {
             loopCpuMsPerShard: shardsLoopCPUMs / Double(max(plan.shardCount, 1)),
             coordinatorCPUMsPerShard: shardsCPU.realSeconds * 1000 / Double(max(plan.shardCount, 1)),
             threadCPUMsPerShard: perThread, busiestThread: busiest?.key ?? "", busiestThreadCPUMsPerShard: busiest?.value ?? 0,
+            idleCPUMsPerSecond: idle.total,
+            coordinatorCPUMsPerShardBeyondIdle: (shardsCPU.realSeconds * 1000 - idle.total * actual) / shards,
+            busiestThreadBeyondIdle: busiestBeyondIdle?.0 ?? "", busiestThreadCPUMsPerShardBeyondIdle: busiestBeyondIdle?.1 ?? 0,
             longestLoopGapMs: statistics.longestGap.realSeconds * 1000,
             coordinatorPeakRSSMiB: Double(peakResidentBytes()) / 1_048_576,
             bytesPerShard: Double(statistics.bytesIn + statistics.bytesOut) / Double(max(plan.shardCount, 1)),
-            verifyFraction: verifyFraction, reruns: statistics.reruns)
+            verifyFraction: verifyFraction, reruns: statistics.reruns, reregistrations: reregistrations, heavyLaneNice: heavyLaneNice)
     }
 }
 
 extension FarmBenchmark {
+    /// The coordinator's CPU per second (all threads, and by thread role) over a
+    /// few idle seconds with the workers connected, asked for its health at the
+    /// rate the run asks for the job's status.
+    func idleCost(service: CoordinatorService) async throws -> (total: Double, threads: [String: Double]) {
+        let window = Duration.seconds(3)
+        try await Task.sleep(for: .milliseconds(500))
+        let startCPU = CPUTime.process, startThreads = CPUTime.byThreadName(), started = ContinuousClock.now
+        var answered = 0
+        while ContinuousClock.now - started < window {
+            if try await service.health().ok { answered += 1 }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        guard answered > 0 else { throw Failure(description: "the coordinator was not healthy while idle (see its log: REEL_LOG=warning)") }
+        let seconds = (ContinuousClock.now - started).realSeconds
+        let total = (CPUTime.process - startCPU).realSeconds * 1000 / seconds
+        return (total, Self.threadCPU(since: startThreads).mapValues { $0.realSeconds * 1000 / seconds })
+    }
+
     /// The coordinator's threads by role: the loop, the lanes and ZeroMQ's I/O
     /// thread by name; everything else (the HTTP server, this benchmark's polling,
     /// the runtime) as `other`.
     static func threadCPU(since start: [String: Duration]) -> [String: Duration] {
-        let roles: Set = ["reel-loop", "reel-inputs", "reel-records", "reel-parser", "reel-queries", "ZMQbg/IO/0"]
+        let roles: Set = ["reel-loop", "reel-inputs", "reel-records", "reel-parser", "reel-queries"]
         var result: [String: Duration] = [:]
         for (name, total) in CPUTime.byThreadName() {
             let used = total - (start[name] ?? .zero)
-            result[roles.contains(name) ? name : "other", default: .zero] += used
+            // ZeroMQ's I/O threads are ZMQbg/IO/0, /1, … (one per `zmqIOThreads`).
+            let role = roles.contains(name) || name.hasPrefix("ZMQbg/IO/")
+            result[role ? name : "other", default: .zero] += used
         }
         return result
     }
