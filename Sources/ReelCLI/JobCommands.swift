@@ -28,7 +28,7 @@ struct CancelCommand: AsyncParsableCommand {
 struct FetchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "fetch", abstract: "Download a finished job's MP4.")
     @Argument(help: "The job id.") var job: Int64
-    @Option(help: "Where to write the MP4.") var output: String
+    @Option(help: "Where to write the MP4 (a PNG for a still).") var output: String
     @OptionGroup var coordinator: CoordinatorAddress
 
     func validate() throws { try checkWritable(output) }

@@ -17,7 +17,7 @@ struct JobOptions: ParsableArguments {
     @Option(help: "Frames per second.")
     var fps: Int = 16
 
-    @Option(help: "Frame size WxH in pixels, multiples of 16.")
+    @Option(help: "Frame size WxH in pixels, multiples of 16, landscape or portrait (480x832).")
     var size: FrameSize = FrameSize(width: 832, height: 480)
 
     @Option(help: "wan2.1-1.3b, wan2.1-14b, or a diffusers folder containing transformer/config.json.")
@@ -41,7 +41,7 @@ struct JobOptions: ParsableArguments {
     @Option(help: "Steps in the last block, 1...blend-every (default: blend-every).")
     var lastBlock: Int?
 
-    @Option(help: "Spatial tile WxH (or N for NxN) in latent pixels, multiples of the patch (2); default: no tiling.")
+    @Option(help: "Spatial tile WxH (or N for NxN) in latent pixels, multiples of the patch (2); default: none up to the model's native size (832x480 or 480x832 for Wan), tiles of the native size above it.")
     var tile: FrameSize?
 
     @Option(help: "Latent pixels shared by neighbouring tiles, a multiple of the patch.")
@@ -49,6 +49,11 @@ struct JobOptions: ParsableArguments {
 
     @Flag(help: "Loop mode: windows wrap from the end back to the start so the clip loops seamlessly.")
     var loop = false
+
+    @Flag(
+        name: [.customLong("still"), .customLong("image-out")],
+        help: "A still image: one frame, written as PNG instead of MP4 (large sizes are cut into tiles).")
+    var still = false
 
     @Option(help: "Blend weight at the outer edge of an overlap ramp, in (0, 1].")
     var blendFloor: Double = 0.05
@@ -82,11 +87,16 @@ struct JobOptions: ParsableArguments {
     struct Resolved {
         var plan: Plan
         var guidance: Bool
+        /// Whether the tiles were chosen automatically (no --tile, frame above the native size).
+        var automaticTiles: Bool
     }
 
     mutating func validate() throws {
         if frames != nil && seconds != nil {
             throw ValidationError("give --frames or --seconds, not both.")
+        }
+        if still, seconds != nil || (frames ?? 1) != 1 {
+            throw ValidationError("--still renders one frame: leave out --frames and --seconds.")
         }
         guard guidanceScale.isFinite && guidanceScale >= 0 else {
             throw ValidationError("--guidance \(guidanceScale) is invalid: expected a number ≥ 0 (1 disables guidance).")
@@ -109,7 +119,8 @@ struct JobOptions: ParsableArguments {
     func resolve() throws -> Resolved {
         let model = try Self.loadModel(model)
         do {
-            return Resolved(plan: try plan(model: model), guidance: guidanceScale != 1)
+            let plan = try plan(model: model)
+            return Resolved(plan: plan, guidance: guidanceScale != 1, automaticTiles: tile == nil && plan.config.tile != nil)
         } catch {
             // Typed throws: `error` is a PlanError, whose message names the value to fix.
             throw ValidationError(error.description)
@@ -123,9 +134,11 @@ struct JobOptions: ParsableArguments {
                 seconds: seconds, fps: fps, width: size.width, height: size.height,
                 temporalStride: model.temporalStride)
         } else {
-            job = JobSpec(frames: frames ?? 81, fps: fps, width: size.width, height: size.height)
+            job = JobSpec(frames: still ? 1 : frames ?? 81, fps: fps, width: size.width, height: size.height)
         }
-        return try Plan(geometry: ClipGeometry(job: job, model: model), config: planConfig)
+        // The same rule as a submitted job's: tiles of the native size above it, unless --tile is given.
+        let geometry = try ClipGeometry(job: job, model: model)
+        return try Plan(geometry: geometry, config: planConfig.resolvingTiles(for: geometry))
     }
 
     /// Models known by name.

@@ -23,21 +23,40 @@ struct PlanCommand: ParsableCommand {
     @Option(help: "The fewest latent frames per decode chunk (the coordinator's setting).")
     var decodeChunk = 8
 
+    @Option(
+        name: .customLong("prompt-at"),
+        help: "SECONDS:TEXT, repeatable: a prompt timeline; shows which prompts each window mixes, and with what weights (the farm does not render timelines yet).")
+    var promptAt: [TimedPromptArgument] = []
+
+    @Option(help: "With --prompt-at: the prompt before the first timed one.")
+    var prompt: String?
+
     func validate() throws {
         guard (0 ... 4096).contains(decodeWarmup) else { throw ValidationError("--decode-warmup must be 0…4096") }
         guard (1 ... 4096).contains(decodeChunk) else { throw ValidationError("--decode-chunk must be 1…4096") }
         // Building the plan checks every job flag against the model, so bad input is
         // reported before any work, with the message naming the value to change.
-        _ = try job.resolve()
+        let resolved = try job.resolve()
+        if !promptAt.isEmpty { _ = try timeline(resolved.plan) }
+    }
+
+    /// The timeline of --prompt-at (and --prompt before it) for `plan`'s clip.
+    func timeline(_ plan: Plan) throws -> PromptTimeline {
+        do {
+            return try PromptTimeline(promptAt.map(\.value), base: prompt, seconds: plan.geometry.job.seconds)
+        } catch {
+            throw ValidationError(error.description)
+        }
     }
 
     func run() throws {
         let resolved = try job.resolve()
-        var report = Report(plan: resolved.plan, guidance: resolved.guidance)
+        var report = Report(plan: resolved.plan, guidance: resolved.guidance, automaticTiles: resolved.automaticTiles)
         let size = DecodeChunk.size(warmup: decodeWarmup, minimum: decodeChunk, maxOverhead: 0.3)
         let chunks = DecodeChunk.layout(
             latentFrames: resolved.plan.latent.frames, size: size, warmup: decodeWarmup,
             temporalStride: resolved.plan.geometry.model.temporalStride)
+        if !promptAt.isEmpty { report.add(try timeline(resolved.plan), plan: resolved.plan) }
         report.decode = Report.Decode(chunks: chunks.count, chunkFrames: size, warmup: decodeWarmup, workRatio: DecodeChunk.workRatio(chunks))
         print(json ? try report.json() : report.table())
     }
@@ -63,6 +82,8 @@ extension PlanCommand {
             var end: Int
             var length: Int
             var wraps: Bool
+            /// With a prompt timeline: the prompts this window mixes and their weights.
+            var prompts: [PromptWeight]?
         }
         struct Range: Encodable {
             var start: Int
@@ -72,6 +93,16 @@ extension PlanCommand {
             var index: Int
             var rows: Range
             var columns: Range
+        }
+        /// The tile size and overlap in latent pixels, and whether they were chosen
+        /// automatically (frame above the model's native size, no --tile).
+        struct TileSize: Encodable {
+            var width: Int
+            var height: Int
+            var overlap: Int
+            var automatic: Bool
+            var nativeWidth: Int
+            var nativeHeight: Int
         }
         struct Block: Encodable {
             var index: Int
@@ -111,6 +142,8 @@ extension PlanCommand {
         var overlap: Int
         var windows: [Window]
         var tiles: [Tile]
+        /// nil when frames are whole (one tile).
+        var tileSize: TileSize?
         var blocks: [Block]
         var steps: Int
         var blendEvery: Int
@@ -120,8 +153,16 @@ extension PlanCommand {
         var graphDepth: Int
         var compute: Compute
         var decode: Decode?
+        /// With a prompt timeline: its prompts in time order (windows index into it).
+        var promptTimeline: [TimedPrompt]?
 
-        init(plan: Plan, guidance: Bool) {
+        /// Adds each window's prompt weights (``Plan/promptWeights(_:)``).
+        mutating func add(_ timeline: PromptTimeline, plan: Plan) {
+            promptTimeline = timeline.prompts
+            for (w, weights) in plan.promptWeights(timeline).enumerated() { windows[w].prompts = weights }
+        }
+
+        init(plan: Plan, guidance: Bool, automaticTiles: Bool = false) {
             let g = plan.geometry
             job = Job(
                 frames: g.job.frames, fps: g.job.fps, seconds: g.job.seconds, width: g.job.width,
@@ -137,6 +178,12 @@ extension PlanCommand {
                 Tile(
                     index: $0.index, rows: Range(start: $0.rows.start, end: $0.rows.end),
                     columns: Range(start: $0.columns.start, end: $0.columns.end))
+            }
+            let native = g.model.nativeSize
+            tileSize = plan.config.tile.map {
+                TileSize(
+                    width: min($0.width, plan.latent.width), height: min($0.height, plan.latent.height),
+                    overlap: $0.overlap, automatic: automaticTiles, nativeWidth: native.width, nativeHeight: native.height)
             }
             blocks = plan.blocks.map { Block(index: $0.index, start: $0.start, end: $0.end) }
             steps = plan.schedule.steps
@@ -166,8 +213,8 @@ extension PlanCommand {
         private var spatialStride: Int
 
         private enum CodingKeys: String, CodingKey {
-            case job, latentShape, tokens, window, overlap, windows, tiles, blocks, steps, blendEvery
-            case regions, shardCount, shards, graphDepth, compute, decode
+            case job, latentShape, tokens, window, overlap, windows, tiles, tileSize, blocks, steps, blendEvery
+            case regions, shardCount, shards, graphDepth, compute, decode, promptTimeline
         }
 
         func json() throws -> String {
@@ -191,10 +238,19 @@ extension PlanCommand {
             lines.append(pad("  #", 6) + pad("latent frames", 26) + "pixel frames")
             for w in windows {
                 let latent = w.wraps ? "[\(w.start), \(w.end)) wraps" : "[\(w.start), \(w.end))"
-                lines.append(pad("  \(w.index)", 6) + pad(latent, 26) + pixelFrames(w, frames: frames))
+                let prompts = w.prompts.map { "   " + $0.map { "#\($0.prompt) \(fixed($0.weight, 3))" }.joined(separator: " + ") } ?? ""
+                lines.append(pad("  \(w.index)", 6) + pad(latent, 26) + pixelFrames(w, frames: frames) + prompts)
+            }
+            if let promptTimeline {
+                lines.append("prompts   \(promptTimeline.count) (each window's text embedding is the weighted mix shown above)")
+                for (i, p) in promptTimeline.enumerated() { lines.append("  #\(i) from \(fixed(p.at, 2)) s: \(p.text)") }
             }
             if tiles.count > 1 {
-                lines.append("tiles     \(tiles.count)")
+                let size = tileSize.map { t in
+                    " of \(t.width)x\(t.height) latent (\(t.width * spatialStride)x\(t.height * spatialStride) pixels), overlap \(t.overlap)"
+                        + (t.automatic ? "; automatic: the frame is above the model's native \(t.nativeWidth)x\(t.nativeHeight) (set --tile to choose)" : "")
+                } ?? ""
+                lines.append("tiles     \(tiles.count)\(size)")
                 lines.append(pad("  #", 6) + pad("latent rows", 14) + pad("latent columns", 16) + "pixels (y, x)")
                 for t in tiles {
                     let pixels =
@@ -245,5 +301,15 @@ extension PlanCommand {
         private func pad(_ s: String, _ width: Int) -> String {
             s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count)
         }
+    }
+}
+
+/// `SECONDS:TEXT` for `--prompt-at` (the text may contain colons).
+struct TimedPromptArgument: ExpressibleByArgument {
+    var value: TimedPrompt
+
+    init?(argument: String) {
+        guard let colon = argument.firstIndex(of: ":"), let at = Double(argument[..<colon]) else { return nil }
+        value = TimedPrompt(at: at, text: String(argument[argument.index(after: colon)...]))
     }
 }

@@ -47,7 +47,7 @@ struct StatusCommand: AsyncParsableCommand {
             if let expired = status.expiredAt {
                 print("  results deleted \(expired) under the coordinator's --keep-results-days; submit the job again to render it")
             } else if status.videoSha256 != nil {
-                print("  video ready: reel fetch \(job) --output clip.mp4")
+                print(status.still == true ? "  still ready: reel fetch \(job) --output still.png" : "  video ready: reel fetch \(job) --output clip.mp4")
             }
         } else {
             let jobs = try await client.jobs()

@@ -40,7 +40,7 @@ struct SubmitCommand: AsyncParsableCommand {
     var pool: String?
     @Flag(help: "Wait for the job, showing progress; exit non-zero if it fails.")
     var wait = false
-    @Option(help: "With --wait: write the finished MP4 here.")
+    @Option(help: "With --wait: write the finished MP4 (PNG for --still) here.")
     var output: String?
 
     func validate() throws {
@@ -95,6 +95,7 @@ struct SubmitCommand: AsyncParsableCommand {
                 seconds: job.seconds, fps: job.fps, width: job.size.width, height: job.size.height, seed: seed,
                 guidance: job.guidanceScale, shift: shift, plan: job.planConfig, priority: priority)
         }
+        if job.still { request.still = true }
         // Prompt flags fill in (or override) a job file's.
         if let prompt { request.prompt = prompt }
         if let negativePrompt { request.negativePrompt = negativePrompt }

@@ -74,6 +74,7 @@ extension Coordinator {
         encoding.fps = UInt32(order.fps)
         encoding.crf = config.crf
         encoding.preset = config.preset
+        encoding.still = order.still
         assignment.encoding = encoding
         var header = Reel_V1_TensorHeader()
         header.name = "latents"
@@ -99,7 +100,7 @@ extension Coordinator {
     func recordSegment(_ order: SegmentResultOrder) {
         let (peer, id, index, token, name, expectedFrames, result) = (order.peer, order.job, order.chunk, order.token, order.worker, order.expectedFrames, order.result)
         let blobs = blobs, store = recordStore, window = config.recordRetryWindow, logger = logger, inspector = segmentInspector
-        let (width, height) = (order.width, order.height)
+        let (width, height, still) = (order.width, order.height, order.still)
         records.submit {
             let outcome: RecordOutcome
             do {
@@ -112,11 +113,12 @@ extension Coordinator {
                 // The worker's own frame count is a claim; the stream itself must bear it out.
                 if let inspector {
                     do {
-                        try inspector(result.segment, SegmentExpectation(frames: expectedFrames, width: width, height: height))
+                        try inspector(result.segment, SegmentExpectation(frames: expectedFrames, width: width, height: height, still: still))
                     } catch {
+                        let kind = still ? "PNG image" : "H.264 segment of \(expectedFrames) frames"
                         return .segmentRecorded(
                             peer: peer, worker: name, job: id, chunk: index, attempt: token,
-                            outcome: .invalid("segment is not a well-formed H.264 segment of \(expectedFrames) frames at \(width)×\(height): \(error)"))
+                            outcome: .invalid("segment is not a well-formed \(kind) at \(width)×\(height): \(error)"))
                     }
                 }
                 let sha = try blobs.put(Array(result.segment))
@@ -148,7 +150,7 @@ extension Coordinator {
             let videoSHA: String
             do {
                 let paths = try segments.map { sha throws(StoreError) in try blobs.path(of: sha) }
-                let output = try blobs.temporaryFile().appendingPathExtension("mp4")
+                let output = try blobs.temporaryFile().appendingPathExtension(description.still ? "png" : "mp4")
                 defer { try? FileManager.default.removeItem(at: output) }
                 try joiner(description, paths, output)
                 videoSHA = try blobs.adopt(output)

@@ -131,7 +131,8 @@ extension Coordinator {
             chunks = try store.decodeChunkCounts(job: row.id)
         }
         // A running job's plan is in memory; finished ones are planned again from their spec.
-        let plan = live?.plan ?? (try? StoredJob.decode(row.spec)).flatMap { try? $0.request.makePlan(model: $0.model) }
+        let stored = try? StoredJob.decode(row.spec)
+        let plan = live?.plan ?? stored.flatMap { try? $0.request.makePlan(model: $0.model) }
         let total = counts.values.reduce(0, +)
         let chunkTotal = chunks.values.reduce(0, +)
         let done = Double(counts[.done] ?? 0) + Double(chunks[.done] ?? 0)
@@ -150,8 +151,8 @@ extension Coordinator {
             frames: plan?.geometry.job.frames ?? 0, fps: plan?.geometry.job.fps ?? 0, width: plan?.geometry.job.width ?? 0,
             height: plan?.geometry.job.height ?? 0, windows: plan?.windows.count ?? 0, latentsSha256: row.latentsSHA,
             videoSha256: row.outputSHA, createdAt: row.createdAt.date, finishedAt: row.finishedAt?.date, expiredAt: row.expiredAt?.date,
-            embeddings: (try? StoredJob.decode(row.spec))?.embeddings?.rawValue, waiting: live?.waiting,
-            pool: (try? StoredJob.decode(row.spec))?.request.pool)
+            embeddings: stored?.embeddings?.rawValue, waiting: live?.waiting, pool: stored?.request.pool,
+            still: stored?.request.isStill == true ? true : nil)
     }
 
     static func videoPath(_ id: Int64, store: FarmStore, blobs: BlobStore) throws -> String {

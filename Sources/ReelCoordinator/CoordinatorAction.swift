@@ -179,6 +179,8 @@ struct ChunkAssignmentOrder: Sendable {
     var fps: Int
     /// The blob of the finished latents the chunk is cut from.
     var latentsSHA: String
+    /// The job is a still: the worker writes its one frame as PNG.
+    var still = false
 }
 
 /// Everything the `records` lane needs to check, store and commit one segment.
@@ -194,4 +196,6 @@ struct SegmentResultOrder: Sendable {
     /// The job's frame size, which the segment must have.
     var width = 0
     var height = 0
+    /// The job is a still: the segment is a PNG image.
+    var still = false
 }

@@ -78,7 +78,8 @@ extension CoordinatorCore {
                 .buildChunkAssignment(
                     ChunkAssignmentOrder(
                         peer: peer, job: claim.job, chunk: decode.chunks[index], token: claim.attempt, model: job.request.model,
-                        latent: job.plan.latent, fps: job.plan.geometry.job.fps, latentsSHA: decode.latentsSHA)))
+                        latent: job.plan.latent, fps: job.plan.geometry.job.fps, latentsSHA: decode.latentsSHA,
+                        still: job.request.isStill)))
         }
         return actions
     }
@@ -115,7 +116,8 @@ extension CoordinatorCore {
             .recordSegment(
                 SegmentResultOrder(
                     peer: peer, worker: worker.name, job: id, chunk: index, token: token, expectedFrames: decode.chunks[index].pixelFrames.count,
-                    result: result, width: jobs[id]?.plan.geometry.job.width ?? 0, height: jobs[id]?.plan.geometry.job.height ?? 0))
+                    result: result, width: jobs[id]?.plan.geometry.job.width ?? 0, height: jobs[id]?.plan.geometry.job.height ?? 0,
+                    still: jobs[id]?.request.isStill ?? false))
         ]
     }
 
@@ -171,7 +173,8 @@ extension CoordinatorCore {
         let spec = job.plan.geometry.job
         let description = VideoDescription(
             job: id, title: job.request.name ?? "reel job \(id)", seed: job.request.seed, model: job.request.model,
-            prompt: job.request.prompt ?? "(prompt embeddings)", fps: spec.fps, width: spec.width, height: spec.height, frames: spec.frames)
+            prompt: job.request.prompt ?? "(prompt embeddings)", fps: spec.fps, width: spec.width, height: spec.height, frames: spec.frames,
+            still: job.request.isStill)
         return [.joinVideo(job: id, description: description, segments: segments, latentsSHA: decode.latentsSHA)]
     }
 

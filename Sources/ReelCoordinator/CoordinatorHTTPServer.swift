@@ -124,7 +124,7 @@ public struct CoordinatorHTTPServer: Sendable {
             switch await mailbox.send(.video(id)) {
             case .success(.video(let path)):
                 let body = try await FileIO().loadFile(path: path, context: context)
-                return Response(status: .ok, headers: [.contentType: "video/mp4"], body: body)
+                return Response(status: .ok, headers: [.contentType: Self.resultType(path)], body: body)
             case .success:
                 return Self.error(.internalError("unexpected reply"))
             case .failure(let error):

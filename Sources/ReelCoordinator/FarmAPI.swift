@@ -116,6 +116,8 @@ public enum FarmAPI {
         public var waiting: String? = nil
         /// The worker pool the job requires; absent: any worker.
         public var pool: String? = nil
+        /// True when the job renders a still (its result is a PNG); absent for videos.
+        public var still: Bool? = nil
         /// Where the job's time went and what it took of the workers; in
         /// `GET /v1/jobs/:id` only (a listing leaves it out).
         public var history: History? = nil

@@ -554,7 +554,7 @@ enum OpenAPIDocument {
   "/v1/jobs/{id}/video": {
    "get": {
     "operationId": "getVideo",
-    "summary": "The finished job's MP4.",
+    "summary": "The finished job's MP4, or its PNG when the job is a still.",
     "parameters": [
      {
       "name": "id",
@@ -570,12 +570,18 @@ enum OpenAPIDocument {
     ],
     "responses": {
      "200": {
-      "description": "The video.",
+      "description": "The video (video/mp4), or the still image (image/png) of a job submitted with \"still\": true.",
       "content": {
        "video/mp4": {
         "schema": {
          "type": "string",
          "contentMediaType": "video/mp4"
+        }
+       },
+       "image/png": {
+        "schema": {
+         "type": "string",
+         "contentMediaType": "image/png"
         }
        }
       }
@@ -1660,6 +1666,10 @@ enum OpenAPIDocument {
      "pool": {
       "type": "string"
      },
+     "still": {
+      "type": "boolean",
+      "description": "The job renders one frame as PNG."
+     },
      "history": {
       "$ref": "#/components/schemas/History"
      }
@@ -1997,6 +2007,10 @@ enum OpenAPIDocument {
      "pool": {
       "type": "string",
       "description": "Run only on workers of this pool."
+     },
+     "still": {
+      "type": "boolean",
+      "description": "A still image: one frame, fetched as PNG (frames and seconds must be absent, or frames 1)."
      }
     }
    },

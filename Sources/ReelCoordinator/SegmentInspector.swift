@@ -13,10 +13,13 @@ public struct SegmentExpectation: Sendable, Equatable {
     public var frames: Int
     public var width: Int
     public var height: Int
+    /// The segment is a PNG image (a still's one frame), not H.264.
+    public var still: Bool
 
-    public init(frames: Int, width: Int, height: Int) {
+    public init(frames: Int, width: Int, height: Int, still: Bool = false) {
         self.frames = frames
         self.width = width
         self.height = height
+        self.still = still
     }
 }

@@ -4,7 +4,8 @@ import ReelPlan
 /// What the video of a job is joined with: the coordinator does not link libav
 /// itself, so the service hands it a function that joins the workers' H.264
 /// segments, in order, into one MP4 at `output` by copying packets (no
-/// re-encoding), with the job's metadata.
+/// re-encoding), with the job's metadata. For a still, the one segment is a PNG,
+/// written to `output` with the metadata in its text chunks.
 public typealias VideoJoiner = @Sendable (_ description: VideoDescription, _ segments: [URL], _ output: URL) throws -> Void
 
 /// What the joiner needs to know about the clip.
@@ -19,8 +20,16 @@ public struct VideoDescription: Sendable {
     public var width: Int
     public var height: Int
     public var frames: Int
+    /// The job is a still: one PNG segment, written as a PNG.
+    public var still: Bool
+    /// Digests of the conditioning sources (images, videos) the job was rendered
+    /// from, recorded in the provenance; empty for text alone.
+    public var sources: [String]
 
-    public init(job: Int64, title: String, seed: UInt64, model: String, prompt: String, fps: Int, width: Int, height: Int, frames: Int) {
+    public init(
+        job: Int64, title: String, seed: UInt64, model: String, prompt: String, fps: Int, width: Int, height: Int, frames: Int,
+        still: Bool = false, sources: [String] = []
+    ) {
         self.job = job
         self.title = title
         self.seed = seed
@@ -30,5 +39,7 @@ public struct VideoDescription: Sendable {
         self.width = width
         self.height = height
         self.frames = frames
+        self.still = still
+        self.sources = sources
     }
 }

@@ -12,6 +12,7 @@ public struct MediaChunkEncoder: ChunkEncoder {
     public init() {}
 
     public func start(width: Int, height: Int, settings: ChunkEncoding) throws(WorkerError) -> any ChunkEncoderSession {
+        if settings.still { return StillSession(width: width, height: height) }
         do {
             let encoder = try VideoSegmentEncoder(
                 width: width, height: height, fps: Double(settings.fps),
@@ -52,7 +53,9 @@ public struct MediaChunkEncoder: ChunkEncoder {
 public let mediaVideoJoiner: VideoJoiner = { description, segments, output in
     let metadata = VideoMetadata(
         title: description.title, jobID: "\(description.job)", seed: description.seed, model: description.model,
-        note: "prompt: \(description.prompt.prefix(500))", aiGenerated: true)
+        note: "prompt: \(description.prompt.prefix(500))", aiGenerated: true,
+        extra: description.sources.isEmpty ? [:] : ["reel_sources": description.sources.joined(separator: " ")])
+    if description.still { return try writeStill(description, segments: segments, to: output, metadata: metadata) }
     let frames = try VideoSegmentJoiner.join(segments: segments, to: output, metadata: metadata)
     guard frames == description.frames else {
         throw MediaError.invalidArgument("the joined video has \(frames) frames; the job has \(description.frames)")
@@ -63,6 +66,7 @@ public let mediaVideoJoiner: VideoJoiner = { description, segments, output in
 /// coordinator stores it: written to a temporary file (libav's MP4 demuxer reads
 /// files), parsed, decoded to the last frame, removed.
 public let mediaSegmentInspector: SegmentInspector = { segment, expected in
+    if expected.still { return try inspectStill(segment, expected) }
     let file = FileManager.default.temporaryDirectory.appendingPathComponent("reel-segment-\(UUID().uuidString).mp4")
     try segment.write(to: file)
     defer { try? FileManager.default.removeItem(at: file) }

@@ -121,7 +121,9 @@ public struct AdmissionLimits: Hashable, Sendable, Codable {
         let windows = Span.layoutCount(
             axisLength: latentFrames, size: config.window, overlap: config.overlap, cyclic: config.loop)
         var rows = 1, columns = 1
-        if let tile = config.tile {
+        // The tiles planning will use: the job's own, or the automatic ones above the native size.
+        let size = PixelSize(width: request.width, height: request.height)
+        if let tile = config.tile ?? TileSpec.automatic(for: size, model: model) {
             rows = Span.layoutCount(axisLength: request.height / model.spatialStride, size: tile.height, overlap: tile.overlap)
             columns = Span.layoutCount(axisLength: request.width / model.spatialStride, size: tile.width, overlap: tile.overlap)
         }

@@ -31,15 +31,12 @@ public struct ClipGeometry: Hashable, Sendable, Codable {
                 job.frames, stride: frameQuantum, nearest: Self.nearestFrames(job.frames, model: model))
         }
         let quantum = model.pixelQuantum
-        if job.width % quantum.width != 0 {
-            throw .notMultiple(
-                .width, value: job.width, of: quantum.width,
-                nearest: PlanError.nearestMultiples(of: quantum.width, around: job.width))
-        }
-        if job.height % quantum.height != 0 {
-            throw .notMultiple(
-                .height, value: job.height, of: quantum.height,
-                nearest: PlanError.nearestMultiples(of: quantum.height, around: job.height))
+        if job.width % quantum.width != 0 || job.height % quantum.height != 0 {
+            // One message for both sides, so a user fixing the width learns about the height too.
+            let size = PixelSize(width: job.width, height: job.height)
+            throw .invalidFrameSize(
+                size, quantum: job.width % quantum.width != 0 ? quantum.width : quantum.height,
+                nearest: size.nearestMultiples(width: quantum.width, height: quantum.height))
         }
         self.job = job
         self.model = model

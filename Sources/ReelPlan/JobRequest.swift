@@ -36,12 +36,15 @@ public struct JobRequest: Hashable, Sendable, Codable {
     public var priority: Int
     /// The worker pool the job must run on (`reel worker --pool NAME`); nil: any worker.
     public var pool: String?
+    /// A still image: one pixel frame (one latent frame), written as PNG instead of
+    /// MP4 (`reel submit --still`). nil or false: a video.
+    public var still: Bool?
 
     public init(
         name: String? = nil, model: String, prompt: String? = nil, negativePrompt: String? = nil,
         frames: Int? = nil, seconds: Double? = nil, fps: Int = 16, width: Int = 832, height: Int = 480,
         seed: UInt64 = 0, guidance: Double = 5, shift: Double? = nil, plan: PlanConfig = .default, priority: Int = 0,
-        pool: String? = nil
+        pool: String? = nil, still: Bool? = nil
     ) {
         self.name = name
         self.model = model
@@ -58,7 +61,11 @@ public struct JobRequest: Hashable, Sendable, Codable {
         self.plan = plan
         self.priority = priority
         self.pool = pool
+        self.still = still
     }
+
+    /// Whether the job renders a still (``still`` set to true).
+    public var isStill: Bool { still == true }
 
     /// What a pool may be called (a worker's `--pool` and a job's `pool` alike):
     /// 1–64 ASCII letters, digits, '-', '_' or '.'.
@@ -69,6 +76,12 @@ public struct JobRequest: Hashable, Sendable, Codable {
     /// The pixel request for `model`'s temporal stride: `frames` as given, or
     /// `seconds` rounded up to a valid count (81 frames when neither is set).
     public func spec(temporalStride: Int) throws(PlanError) -> JobSpec {
+        if isStill {
+            // One pixel frame is one latent frame for any causal VAE.
+            if let seconds { throw .stillLength("seconds \(seconds)") }
+            if let frames, frames != 1 { throw .stillLength("frames \(frames)") }
+            return JobSpec(frames: 1, fps: fps, width: width, height: height)
+        }
         if let seconds {
             guard frames == nil else {
                 throw .outOfRangeReal(.seconds, value: seconds, expected: "either frames or seconds, not both")
@@ -78,7 +91,8 @@ public struct JobRequest: Hashable, Sendable, Codable {
         return JobSpec(frames: frames ?? 81, fps: fps, width: width, height: height)
     }
 
-    /// Checks the request against `model` and cuts it into shards.
+    /// Checks the request against `model` and cuts it into shards, with automatic
+    /// spatial tiles (``TileSpec/automatic(for:model:)``) when `plan.tile` is nil.
     ///
     /// - Throws: ``PlanError`` naming the value to change.
     public func makePlan(model: ModelGeometry) throws(PlanError) -> Plan {
@@ -89,7 +103,8 @@ public struct JobRequest: Hashable, Sendable, Codable {
             throw .outOfRangeReal(.shift, value: shift, expected: "a positive number such as 3.0 (Wan 480p) or 5.0 (720p)")
         }
         let geometry = try ClipGeometry(job: try spec(temporalStride: model.temporalStride), model: model)
-        return try Plan(geometry: geometry, config: plan)
+        // Frames above the model's native size get spatial tiles unless the job sets its own.
+        return try Plan(geometry: geometry, config: plan.resolvingTiles(for: geometry))
     }
 
     /// Whether sampling runs the negative branch: guidance above 1 (WanPipeline's rule).

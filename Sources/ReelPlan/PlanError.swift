@@ -10,6 +10,13 @@ public enum PlanError: Error, Hashable, Sendable {
     case negative(Parameter, value: Int)
     /// A value that must be a multiple of `quantum` (frame sizes, tiles).
     case notMultiple(Parameter, value: Int, of: Int, nearest: [Int])
+    /// A frame size whose width or height is not a multiple of the model's spatial
+    /// unit (VAE stride × patch), with the nearest valid sizes.
+    case invalidFrameSize(PixelSize, quantum: Int, nearest: [PixelSize])
+    /// A prompt timeline that cannot be used, with what to change.
+    case invalidTimeline(String)
+    /// A still (one frame) given a length: the value given, e.g. "frames 81".
+    case stillLength(String)
     /// A pixel frame count that the causal VAE cannot encode: it must be `stride·k + 1`.
     case invalidFrameCount(Int, stride: Int, nearest: [Int])
     /// An overlap that is not smaller than the window or tile it belongs to.
@@ -45,7 +52,9 @@ public enum PlanError: Error, Hashable, Sendable {
         case .notPositive(let p, _), .negative(let p, _), .notMultiple(let p, _, _, _),
             .overlapTooLarge(let p, _, _), .outOfRange(let p, _, _), .outOfRangeReal(let p, _, _):
             return p
-        case .invalidFrameCount: return .frames
+        case .invalidFrameCount, .stillLength: return .frames
+        case .invalidTimeline: return .seconds
+        case .invalidFrameSize(let size, let quantum, _): return size.width % quantum == 0 ? .height : .width
         case .missingOutput, .wrongOutputLength, .unknownShard: return nil
         }
     }
@@ -82,6 +91,13 @@ extension PlanError: CustomStringConvertible {
             return "\(p.rawValue) \(value) is invalid: it must be 0 or more."
         case .notMultiple(let p, let value, let quantum, let nearest):
             return "\(p.rawValue) \(value) is not a multiple of \(quantum); nearest valid: \(Self.list(nearest))."
+        case .invalidFrameSize(let size, let quantum, let nearest):
+            return "\(size) is not a multiple of \(quantum); nearest: "
+                + nearest.map(\.description).joined(separator: ", ") + "."
+        case .invalidTimeline(let why):
+            return "prompt timeline: \(why)."
+        case .stillLength(let given):
+            return "a still is one frame, but \(given) was given: leave out --frames and --seconds (or give --frames 1)."
         case .invalidFrameCount(let frames, let stride, let nearest):
             return "frames \(frames) cannot be encoded: the VAE needs \(stride)·k + 1 frames; "
                 + "nearest valid: \(Self.list(nearest))."

@@ -22,10 +22,13 @@ public struct ChunkEncoding: Sendable, Equatable {
     public var fps: Int
     public var crf: Double
     public var preset: String
+    /// A still: the one frame is written as a PNG image (lossless), not H.264.
+    public var still: Bool
 
-    public init(fps: Int, crf: Double, preset: String) {
+    public init(fps: Int, crf: Double, preset: String, still: Bool = false) {
         self.fps = fps
         self.crf = crf
         self.preset = preset
+        self.still = still
     }
 }

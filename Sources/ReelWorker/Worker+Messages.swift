@@ -134,7 +134,7 @@ extension Worker {
             sendFailure(key, WorkerError(.invalidInput, "the decode assignment's encoding (fps \(e.fps), crf \(e.crf), preset '\(e.preset.prefix(32))') is missing or out of range"))
             return
         }
-        let settings = ChunkEncoding(fps: Int(e.fps), crf: e.crf, preset: e.preset)
+        let settings = ChunkEncoding(fps: Int(e.fps), crf: e.crf, preset: e.preset, still: e.still)
         let task = DecodeTask(model: a.model, latents: Self.tensor(latents), warmup: Int(a.warmupFrames), normalize: a.normalize)
         let encoder = self.encoder
         start(key) { executor, running throws(WorkerError) in

@@ -7,7 +7,7 @@ import Testing
     func report(_ arguments: [String]) throws -> [String: Any] {
         let command = try PlanCommand.parse(arguments + ["--json"])
         let resolved = try command.job.resolve()
-        let text = try PlanCommand.Report(plan: resolved.plan, guidance: resolved.guidance).json()
+        let text = try PlanCommand.Report(plan: resolved.plan, guidance: resolved.guidance, automaticTiles: resolved.automaticTiles).json()
         return try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }
 
@@ -43,5 +43,52 @@ import Testing
             let message = PlanCommand.message(for: error)
             #expect(message.contains("77") && message.contains("81"), "\(message)")
         }
+    }
+
+    @Test func aFrameAboveTheNativeSizeShowsItsAutomaticTiles() throws {
+        // 2048×2048 is 256 × 256 latent: 3 × 5 landscape tiles of 104 × 60, overlap 8.
+        let json = try report(["--size", "2048x2048", "--frames", "1"])
+        #expect((json["tiles"] as? [Any])?.count == 15)
+        let tile = try #require(json["tile_size"] as? [String: Any])
+        #expect(tile["width"] as? Int == 104 && tile["height"] as? Int == 60 && tile["overlap"] as? Int == 8)
+        #expect(tile["automatic"] as? Bool == true)
+        // Portrait at the native size: whole frames, no tile size.
+        let portrait = try report(["--size", "480x832"])
+        #expect((portrait["tiles"] as? [Any])?.count == 1)
+        #expect(portrait["tile_size"] == nil)
+        // A tile the user sets is not automatic.
+        let set = try report(["--size", "2048x2048", "--frames", "1", "--tile", "128"])
+        #expect((set["tile_size"] as? [String: Any])?["automatic"] as? Bool == false)
+    }
+
+    @Test func aSizeThatIsNotAMultipleOf16NamesTheNearestSizes() {
+        do {
+            _ = try report(["--size", "832x481"])
+            Issue.record("832x481 was accepted")
+        } catch {
+            #expect(PlanCommand.message(for: error).contains("832x481 is not a multiple of 16; nearest: 832x480, 832x496."))
+        }
+    }
+}
+
+/// `reel plan --prompt-at`: the timeline and each window's prompt weights.
+@Suite struct PlanPromptTimelineTests {
+    @Test func eachWindowListsThePromptsItMixes() throws {
+        // 41 frames = 11 latent frames in windows [0, 5), [3, 8), [6, 11); "blue" from 1 s.
+        let command = try PlanCommand.parse([
+            "--frames", "41", "--window", "5", "--overlap", "2", "--prompt", "a red kite", "--prompt-at", "1:a blue kite: high up", "--json",
+        ])
+        let resolved = try command.job.resolve()
+        var report = PlanCommand.Report(plan: resolved.plan, guidance: resolved.guidance)
+        report.add(try command.timeline(resolved.plan), plan: resolved.plan)
+        #expect(report.promptTimeline?.map(\.text) == ["a red kite", "a blue kite: high up"])
+        #expect(report.windows.map { $0.prompts?.map(\.prompt) } == [[0], [0, 1], [1]])
+        #expect(report.table().contains("#0 0.339 + #1 0.661"))
+    }
+
+    @Test func aTimelineWithoutAStartIsRefused() {
+        // Validation (run by parsing) builds the timeline: the clip needs a prompt from 0 s.
+        #expect(throws: (any Error).self) { try PlanCommand.parse(["--frames", "41", "--prompt-at", "1:a blue kite"]) }
+        #expect(throws: Never.self) { try PlanCommand.parse(["--frames", "41", "--prompt-at", "0:a red kite", "--prompt-at", "1:a blue kite"]) }
     }
 }

@@ -34,10 +34,13 @@ import ReelPlan
     }
 
     @Test func sizesThatAreNotMultiplesOf16NameTheNearestValidSizes() {
-        #expect(throws: PlanError.notMultiple(.width, value: 830, of: 16, nearest: [816, 832])) {
+        #expect(throws: PlanError.invalidFrameSize(
+            PixelSize(width: 830, height: 480), quantum: 16,
+            nearest: [PixelSize(width: 832, height: 480), PixelSize(width: 816, height: 480)])) {
             try ClipGeometry(job: JobSpec(frames: 81, fps: 16, width: 830, height: 480), model: .wan21_1_3B)
         }
-        #expect(throws: PlanError.notMultiple(.height, value: 8, of: 16, nearest: [16])) {
+        #expect(throws: PlanError.invalidFrameSize(
+            PixelSize(width: 832, height: 8), quantum: 16, nearest: [PixelSize(width: 832, height: 16)])) {
             try ClipGeometry(job: JobSpec(frames: 81, fps: 16, width: 832, height: 8), model: .wan21_1_3B)
         }
     }

@@ -589,6 +589,10 @@ public nonisolated struct Reel_V1_VideoEncoding: Sendable {
 
   public var preset: String = String()
 
+  /// A still: the job's one frame is written as a PNG image (lossless) instead of
+  /// an H.264 segment; crf and preset are then unused.
+  public var still: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1859,7 +1863,7 @@ nonisolated extension Reel_V1_ModelInfo: SwiftProtobuf.Message, SwiftProtobuf._M
 
 nonisolated extension Reel_V1_VideoEncoding: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".VideoEncoding"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}fps\0\u{1}crf\0\u{1}preset\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}fps\0\u{1}crf\0\u{1}preset\0\u{1}still\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1870,6 +1874,7 @@ nonisolated extension Reel_V1_VideoEncoding: SwiftProtobuf.Message, SwiftProtobu
       case 1: try { try decoder.decodeSingularUInt32Field(value: &self.fps) }()
       case 2: try { try decoder.decodeSingularDoubleField(value: &self.crf) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.preset) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.still) }()
       default: break
       }
     }
@@ -1885,6 +1890,9 @@ nonisolated extension Reel_V1_VideoEncoding: SwiftProtobuf.Message, SwiftProtobu
     if !self.preset.isEmpty {
       try visitor.visitSingularStringField(value: self.preset, fieldNumber: 3)
     }
+    if self.still != false {
+      try visitor.visitSingularBoolField(value: self.still, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1892,6 +1900,7 @@ nonisolated extension Reel_V1_VideoEncoding: SwiftProtobuf.Message, SwiftProtobu
     if lhs.fps != rhs.fps {return false}
     if lhs.crf != rhs.crf {return false}
     if lhs.preset != rhs.preset {return false}
+    if lhs.still != rhs.still {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
