@@ -29,6 +29,11 @@ after = {"name": "after", "in": "query", "required": False,
          "schema": {"type": "integer", "format": "int64", "minimum": 0}}
 limit = {"name": "limit", "in": "query", "required": False, "description": "Items per page (default 100).",
          "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}
+rangeparam = {"name": "Range", "in": "header", "required": False,
+              "description": "One byte range (RFC 9110): `bytes=FIRST-LAST`, `bytes=FIRST-` or `bytes=-SUFFIX`. Several ranges, another unit or a malformed value get the whole body (200).",
+              "schema": {"type": "string"}}
+ranged = {"Accept-Ranges": {"description": "`bytes`: a Range header is honoured.", "schema": {"type": "string"}}}
+partial = {**ranged, "Content-Range": {"description": "`bytes FIRST-LAST/LENGTH` (206) or `bytes */LENGTH` (416).", "schema": {"type": "string"}}}
 link = {"Link": {"description": "`<URL>; rel=\"next\"` while the page is full: the next page.", "schema": {"type": "string"}}}
 states = ["queued", "running", "decoding", "succeeded", "failed", "cancelled"]
 counts = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
@@ -71,8 +76,12 @@ doc = {
         "responses": {"200": resp("The job, running again.", {"$ref": "#/components/schemas/JobStatus"}), **errors(400, 404, 409, 410, 503)}}},
     "/v1/jobs/{id}/cancel": {"post": {"operationId": "cancelJob", "summary": "Cancel a job that has not finished.", "parameters": [idparam],
         "responses": {"200": resp("The job, cancelled.", {"$ref": "#/components/schemas/JobStatus"}), **errors(400, 404, 409, 503)}}},
-    "/v1/jobs/{id}/video": {"get": {"operationId": "getVideo", "summary": "The finished job's MP4.", "parameters": [idparam],
-        "responses": {"200": resp("The video.", {"type": "string", "contentMediaType": "video/mp4"}, ctype="video/mp4"), **errors(400, 404, 409, 410, 503)}}},
+    "/v1/jobs/{id}/video": {"get": {"operationId": "getVideo", "summary": "The finished job's MP4, streamed from disk; one byte range at a time for seeking.",
+        "parameters": [idparam, rangeparam],
+        "responses": {"200": resp("The whole video (also the answer to several ranges, or to a Range this server ignores).", {"type": "string", "contentMediaType": "video/mp4"}, ctype="video/mp4", headers=ranged),
+                      "206": resp("The requested bytes.", {"type": "string", "contentMediaType": "video/mp4"}, ctype="video/mp4", headers=partial),
+                      "416": resp("The range starts past the end; `Content-Range: bytes */LENGTH` gives the length.", err, headers=partial),
+                      **errors(400, 404, 409, 410, 503)}}},
     "/v1/jobs/{id}/events": {"get": {"operationId": "listJobEvents", "summary": "One job's event log, oldest first, a page at a time.",
         "parameters": [idparam, after, limit],
         "responses": {"200": resp("A page of events.", {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}, headers=link), **errors(400, 404, 503)}}},
@@ -85,6 +94,17 @@ doc = {
     "/v1/jobs/{id}/shards": {"get": {"operationId": "listJobShards", "summary": "One job's shards with their states: the dashboard's grid (windows x tiles across, step blocks down).",
         "parameters": [idparam],
         "responses": {"200": resp("The shards.", {"type": "array", "items": {"$ref": "#/components/schemas/ShardCell"}}), **errors(400, 404, 503)}}},
+    "/v1/jobs/{id}/previews": {"get": {"operationId": "listJobPreviews",
+        "summary": "One job's preview stills, one per finished decode segment (its first frame, a JPEG at most 320 px wide), in segment order; the list grows while the job decodes.",
+        "parameters": [idparam],
+        "responses": {"200": resp("The previews so far.", {"type": "array", "items": {"$ref": "#/components/schemas/Preview"}}), **errors(400, 404, 410, 503)}}},
+    "/v1/jobs/{id}/previews/{chunk}": {"get": {"operationId": "getJobPreview", "summary": "One segment's preview still (JPEG).",
+        "parameters": [idparam, {"name": "chunk", "in": "path", "required": True, "description": "The segment (decode chunk) index, from 0.",
+                                 "schema": {"type": "integer", "minimum": 0}}, rangeparam],
+        "responses": {"200": resp("The JPEG.", {"type": "string", "contentMediaType": "image/jpeg"}, ctype="image/jpeg", headers=ranged),
+                      "206": resp("The requested bytes.", {"type": "string", "contentMediaType": "image/jpeg"}, ctype="image/jpeg", headers=partial),
+                      "416": resp("The range starts past the end.", err, headers=partial),
+                      **errors(400, 404, 410, 503)}}},
     "/dashboard": {"get": {"operationId": "dashboard", "security": open_,
         "summary": "The web dashboard. The page holds no data; it asks for a token, or takes one from the URL's fragment (`#token=...`), and keeps it in the `reel_token` cookie (SameSite=Strict), which the API accepts in place of the Authorization header (a POST on the cookie's word also needs `X-Reel-Dashboard: 1`).",
         "responses": {"200": resp("The page.", {"type": "string"}, ctype="text/html")}}},
@@ -144,6 +164,11 @@ doc = {
     "Event": {"type": "object", "required": ["id", "at", "kind"],
       "properties": {"id": {"type": "integer", "format": "int64"}, "at": date, "job": {"type": "integer", "format": "int64"}, "region": int_, "block": int_,
         "worker": str_, "kind": {"type": "string", "description": "job.created, shard.done, rejected, worker.state, ..."}, "detail": str_}},
+    "Preview": {"type": "object", "required": ["chunk", "frame_begin", "frame_end", "seconds", "url"],
+      "properties": {"chunk": int_, "frame_begin": {"type": "integer", "minimum": 0, "description": "The still's frame, the segment's first."},
+        "frame_end": {"type": "integer", "description": "One past the segment's last frame."},
+        "seconds": {"type": "number", "minimum": 0, "description": "The still's time in the video: frame_begin / fps."},
+        "url": {"type": "string", "description": "Where the JPEG is: /v1/jobs/ID/previews/CHUNK."}}},
     "ShardCell": {"type": "object", "required": ["region", "block", "window", "tile", "state", "tries"],
       "properties": {"region": int_, "block": int_, "window": int_, "tile": int_,
         "state": {"type": "string", "enum": ["pending", "ready", "leased", "done", "failed", "cancelled"]}, "worker": str_, "tries": int_}},
