@@ -241,11 +241,11 @@ function render(job, cells, previews) {
     "<span>Throughput <b>" + (finished ? "–" : rate.toFixed(2) + " shards/s") + "</b></span><span>ETA <b>" + (finished ? "done" : rate > 0 ? duration(left / rate) : "–") + "</b></span>" +
     "<span>Decode <b>" + chunkText + "</b></span></div>" +
     historyHTML(job.history) +
+    stripHTML(previews || []) +
     '<div class="axis">windows' + (tiles > 1 ? " × tiles" : "") + " → · step blocks ↓</div>" +
     '<div id="grid" style="grid-template-columns:repeat(' + windows * tiles + ', minmax(10px, 1fr))">' + grid + "</div>" +
     '<div class="legend">' + ["pending", "ready", "leased", "done", "failed", "cancelled"].map((s) => '<span><i class="s-' + s + '"></i>' + s + "</span>").join("") + "</div>" +
     (job.reason ? '<div style="color:#ff9b95">' + esc(job.reason) + "</div>" : "") +
-    stripHTML(previews || []) +
     (job.state === "succeeded" && !job.expired_at ? '<video id="video" controls preload="metadata" src="/v1/jobs/' + job.id + '/video"></video>' : "");
   $("retry").onclick = () => act(job.id, "retry");
   $("cancel").onclick = () => act(job.id, "cancel");
