@@ -12,6 +12,7 @@ extension Coordinator {
         case .jobs, .job, .workers, .video, .health, .releaseWorker: return answerOffLoop(entry)
         case .metrics: return answerMetrics(entry)
         case .jobPage, .events, .shards: return answerPage(entry)
+        case .previews, .preview: return answerPreviews(entry)
         case .retry, .cancel: return entry.reply(answer(entry.command))
         case .submit, .submitIdempotent: break
         }
@@ -37,7 +38,8 @@ extension Coordinator {
             switch command {
             case .retry(let id): return .success(.job(try retry(id)))
             case .cancel(let id): return .success(.job(try cancel(id)))
-            case .submit, .jobs, .job, .workers, .video, .health, .releaseWorker, .metrics, .submitIdempotent, .jobPage, .events, .shards:
+            case .submit, .jobs, .job, .workers, .video, .health, .releaseWorker, .metrics, .submitIdempotent, .jobPage, .events, .shards,
+                .previews, .preview:
                 return .failure(.internalError("\(command) is not answered by the loop"))
             }
         } catch let error as APIError {

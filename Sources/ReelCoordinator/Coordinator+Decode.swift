@@ -99,7 +99,7 @@ extension Coordinator {
     /// Checks, stores and records a segment on the `records` lane.
     func recordSegment(_ order: SegmentResultOrder) {
         let (peer, id, index, token, name, expectedFrames, result) = (order.peer, order.job, order.chunk, order.token, order.worker, order.expectedFrames, order.result)
-        let blobs = blobs, store = recordStore, window = config.recordRetryWindow, logger = logger, inspector = segmentInspector
+        let blobs = blobs, store = recordStore, window = config.recordRetryWindow, logger = logger, inspector = segmentInspector, previewer = segmentPreviewer
         let (width, height, still) = (order.width, order.height, order.still)
         records.submit {
             let outcome: RecordOutcome
@@ -121,6 +121,12 @@ extension Coordinator {
                             outcome: .invalid("segment is not a well-formed \(kind) at \(width)×\(height): \(error)"))
                     }
                 }
+                // Made before the commit, recorded right after it: the dashboard,
+                // woken by the chunk's event, then finds the preview too.
+                // A still is its own preview: only video segments get one.
+                let preview = still ? nil : previewer.flatMap {
+                    Self.makePreview($0, result.segment, SegmentExpectation(frames: expectedFrames, width: width, height: height), job: id, chunk: index, logger: logger)
+                }
                 let sha = try blobs.put(Array(result.segment))
                 let item = WorkItem.decodeChunk(index)
                 outcome = Self.recordWithRetry(store: store.value, window: window, logger: logger, item: item, job: id, sha: sha) {
@@ -131,6 +137,9 @@ extension Coordinator {
                 } settle: { (status: WorkStatus) -> [ShardID]? in
                     let done = status.state == ShardState.Name.done && status.outputSHA == sha && status.attempt == token
                     return done ? [] : nil
+                }
+                if case .committed(let segmentSHA, _) = outcome, let preview {
+                    Self.recordPreview(preview, job: id, chunk: index, segmentSHA: segmentSHA, blobs: blobs, store: store.value, logger: logger)
                 }
             } catch let error as WireError {
                 outcome = .invalid("\(error)")

@@ -82,7 +82,7 @@ extension Coordinator {
                 health.ok = health.database == "ok"
                 return .health(health)
             }
-        case .submit, .retry, .cancel, .metrics, .submitIdempotent, .jobPage, .events, .shards:
+        case .submit, .retry, .cancel, .metrics, .submitIdempotent, .jobPage, .events, .shards, .previews, .preview:
             return entry.reply(.failure(.internalError("\(entry.command) changes the loop's state and is answered there")))
         }
         answerOnQueries(reply, work)

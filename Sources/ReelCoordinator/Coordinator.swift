@@ -44,6 +44,8 @@ public final class Coordinator {
     let videoJoiner: VideoJoiner
     /// Checks each segment before it is stored (the service sets libav's); nil checks only its digest and frame count.
     public var segmentInspector: SegmentInspector?
+    /// Makes each stored segment's preview still (the service sets libav's); nil makes none.
+    public var segmentPreviewer: SegmentPreviewer?
     var logger: Logger
     let context: ZMQContext
     let router: RouterSocket

@@ -83,12 +83,12 @@ public struct CoordinatorClient: Sendable {
         }
     }
 
-    private func failure(_ data: Data, _ status: Int) -> Failure {
+    func failure(_ data: Data, _ status: Int) -> Failure {
         let message = (try? FarmAPI.decoder().decode(FarmAPI.ErrorBody.self, from: data))?.error
         return Failure(status: status, message: message ?? "HTTP \(status) from the coordinator at \(baseURL.absoluteString)")
     }
 
-    private func raw(_ method: String, _ path: String, body: Data?) async throws -> (Data, Int) {
+    func raw(_ method: String, _ path: String, body: Data?) async throws -> (Data, Int) {
         // A path with a query is appended as text: appendingPathComponent would escape its `?`.
         let url = path.contains("?") ? URL(string: baseURL.absoluteString + path) : baseURL.appendingPathComponent(path)
         guard let url else { throw Failure(status: nil, message: "'\(path)' does not make a URL with \(baseURL.absoluteString)") }

@@ -15,7 +15,8 @@ import ServiceLifecycle
 /// | `GET /v1/jobs` | `[JobStatus]`, a page (``addListings(to:mailbox:)``) |
 /// | `GET /v1/jobs/:id` | `JobStatus` |
 /// | `POST /v1/jobs/:id/retry`, `/cancel` | `JobStatus` |
-/// | `GET /v1/jobs/:id/video` | the MP4 |
+/// | `GET /v1/jobs/:id/video` | the MP4, with `Range` (CoordinatorHTTPServer+Range.swift) |
+/// | `GET /v1/jobs/:id/previews`, `/previews/:chunk` | `[Preview]`, a segment's JPEG (CoordinatorHTTPServer+Previews.swift) |
 /// | `GET /v1/workers` | `[WorkerStatus]` |
 /// | `GET /metrics` | Prometheus text format (``FarmMetrics``) |
 /// | `POST /v1/tokens`, `GET /v1/tokens`, `POST /v1/tokens/:name/revoke` | tokens (admin) |
@@ -107,6 +108,7 @@ public struct CoordinatorHTTPServer: Sendable {
             return Self.answer(await mailbox.send(.submit(submit)), status: .created)
         }
         Self.addListings(to: router, mailbox: mailbox)
+        Self.addPreviews(to: router, mailbox: mailbox)
         router.get("/v1/jobs/:id") { _, context in
             guard let id = context.parameters.get("id", as: Int64.self) else { return Self.badID(context) }
             return Self.answer(await mailbox.send(.job(id)))
@@ -119,12 +121,11 @@ public struct CoordinatorHTTPServer: Sendable {
             guard let id = context.parameters.get("id", as: Int64.self) else { return Self.badID(context) }
             return Self.answer(await mailbox.send(.cancel(id)))
         }
-        router.get("/v1/jobs/:id/video") { _, context in
+        router.get("/v1/jobs/:id/video") { request, context in
             guard let id = context.parameters.get("id", as: Int64.self) else { return Self.badID(context) }
             switch await mailbox.send(.video(id)) {
             case .success(.video(let path)):
-                let body = try await FileIO().loadFile(path: path, context: context)
-                return Response(status: .ok, headers: [.contentType: Self.resultType(path)], body: body)
+                return try await Self.file(at: path, contentType: Self.resultType(path), request: request, context: context)
             case .success:
                 return Self.error(.internalError("unexpected reply"))
             case .failure(let error):
@@ -149,7 +150,8 @@ public struct CoordinatorHTTPServer: Sendable {
         case .success(.jobs(let jobs)): return json(jobs)
         case .success(.job(let job)): return json(job)
         case .success(.workers(let workers)): return json(workers)
-        case .success(.video), .success(.health), .success(.metrics): return Self.error(.internalError("unexpected reply"))
+        case .success(.previews(let previews)): return json(previews)
+        case .success(.video), .success(.health), .success(.metrics), .success(.file): return Self.error(.internalError("unexpected reply"))
         }
     }
 

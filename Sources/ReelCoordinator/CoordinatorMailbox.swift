@@ -27,6 +27,10 @@ public final class CoordinatorMailbox: @unchecked Sendable {
         case events(job: Int64?, after: Int64?, limit: Int)
         /// One job's shards with their states (answered with ``Reply/shards(_:)``).
         case shards(Int64)
+        /// One job's segment previews (answered with ``Reply/previews(_:)``).
+        case previews(Int64)
+        /// One segment's preview still (answered with ``Reply/file(path:)``).
+        case preview(Int64, chunk: Int)
     }
 
     /// The loop's answer.
@@ -43,6 +47,9 @@ public final class CoordinatorMailbox: @unchecked Sendable {
         case resubmitted(Int64)
         case events([FarmAPI.Event])
         case shards([FarmAPI.ShardCell])
+        case previews([FarmAPI.Preview])
+        /// A blob to send as it is (a preview's JPEG).
+        case file(path: String)
     }
 
     struct Entry {

@@ -3,7 +3,8 @@
 /// the selected job's shard grid (windows × tiles across, step blocks down)
 /// coloured by state and refreshed as its server-sent events arrive; progress,
 /// throughput and ETA; the workers with what each runs and its recent speed; the
-/// event log; the finished video in a `<video>` element; cancel and retry.
+/// event log; a strip of preview stills, one per finished segment, with its time;
+/// the finished video in a `<video>` element; cancel and retry.
 ///
 /// A string literal rather than a resource bundle, so the `reel` binary serves
 /// it wherever it is copied. The page records what it shows in `data-` attributes
@@ -64,6 +65,11 @@ button.danger:hover { border-color:var(--failed); }
 .legend i { display:inline-block; width:10px; height:10px; border-radius:2px; margin-right:4px; vertical-align:-1px; border:1px solid #3a4150; }
 .s-pending { background:var(--pending); }
 .axis { color:var(--dim); font-size:11px; margin-bottom:4px; }
+.strip { display:flex; gap:8px; overflow-x:auto; padding-bottom:6px; margin:0 0 12px; min-height:24px; }
+.strip figure { margin:0; flex:0 0 auto; }
+.strip img { display:block; height:84px; border-radius:4px; border:1px solid var(--line); background:#000; }
+.strip figcaption { color:var(--dim); font-size:11px; margin-top:3px; text-align:center; font-variant-numeric:tabular-nums; }
+.strip .none { color:var(--dim); font-size:12px; align-self:center; }
 video { width:100%; max-height:420px; background:#000; border-radius:8px; margin-top:8px; }
 table { width:100%; border-collapse:collapse; font-size:13px; }
 th, td { text-align:left; padding:6px 8px; border-bottom:1px solid var(--line); }
@@ -184,14 +190,24 @@ function scheduleRefresh() { if (!refreshTimer) refreshTimer = setTimeout(() => 
 async function refresh() {
   if (!selected) return;
   const id = selected;
-  let job, cells;
-  try { [job, cells] = await Promise.all([get("/v1/jobs/" + id), get("/v1/jobs/" + id + "/shards")]); }
+  let job, cells, previews;
+  // Previews are a nicety: a job without any (expired, or not decoding yet) still renders.
+  try { [job, cells, previews] = await Promise.all([get("/v1/jobs/" + id), get("/v1/jobs/" + id + "/shards"), get("/v1/jobs/" + id + "/previews").catch(() => [])]); }
   catch (e) { $("detail").innerHTML = '<div class="empty">' + esc(e.message) + "</div>"; return; }
   if (id !== selected) return;
-  render(job, cells);
+  render(job, cells, previews);
 }
 
-function render(job, cells) {
+// One still per finished segment (its first frame), with its time in the video.
+function stripHTML(previews) {
+  const clock = (s) => Math.floor(s / 60) + ":" + (s % 60).toFixed(1).padStart(4, "0");
+  const figures = previews.map((p) => '<figure data-chunk="' + p.chunk + '"><img src="' + esc(p.url) + '" alt="frame ' + p.frame_begin + '">' +
+    "<figcaption>" + clock(p.seconds) + " · f" + p.frame_begin + "</figcaption></figure>").join("");
+  return '<div class="axis">preview frames, one per finished segment</div><div class="strip" id="previews">' +
+    (figures || '<span class="none">none yet: they appear as segments finish decoding</span>') + "</div>";
+}
+
+function render(job, cells, previews) {
   const done = cells.filter((c) => c.state === "done").length;
   const now = performance.now() / 1000;
   samples.push([now, done]);
@@ -225,6 +241,7 @@ function render(job, cells) {
     "<span>Throughput <b>" + (finished ? "–" : rate.toFixed(2) + " shards/s") + "</b></span><span>ETA <b>" + (finished ? "done" : rate > 0 ? duration(left / rate) : "–") + "</b></span>" +
     "<span>Decode <b>" + chunkText + "</b></span></div>" +
     historyHTML(job.history) +
+    stripHTML(previews || []) +
     '<div class="axis">windows' + (tiles > 1 ? " × tiles" : "") + " → · step blocks ↓</div>" +
     '<div id="grid" style="grid-template-columns:repeat(' + windows * tiles + ', minmax(10px, 1fr))">' + grid + "</div>" +
     '<div class="legend">' + ["pending", "ready", "leased", "done", "failed", "cancelled"].map((s) => '<span><i class="s-' + s + '"></i>' + s + "</span>").join("") + "</div>" +

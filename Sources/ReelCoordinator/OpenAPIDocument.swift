@@ -554,7 +554,7 @@ enum OpenAPIDocument {
   "/v1/jobs/{id}/video": {
    "get": {
     "operationId": "getVideo",
-    "summary": "The finished job's MP4, or its PNG when the job is a still.",
+    "summary": "The finished job's MP4 (or its PNG when the job is a still), streamed from disk; one byte range at a time for seeking.",
     "parameters": [
      {
       "name": "id",
@@ -566,11 +566,28 @@ enum OpenAPIDocument {
        "format": "int64",
        "minimum": 0
       }
+     },
+     {
+      "name": "Range",
+      "in": "header",
+      "required": false,
+      "description": "One byte range (RFC 9110): `bytes=FIRST-LAST`, `bytes=FIRST-` or `bytes=-SUFFIX`. Several ranges, another unit or a malformed value get the whole body (200).",
+      "schema": {
+       "type": "string"
+      }
      }
     ],
     "responses": {
      "200": {
-      "description": "The video (video/mp4), or the still image (image/png) of a job submitted with \"still\": true.",
+      "description": "The whole video (video/mp4), or the still image (image/png) of a job submitted with \"still\": true; also the answer to several ranges, or to a Range this server ignores.",
+      "headers": {
+       "Accept-Ranges": {
+        "description": "`bytes`: a Range header is honoured.",
+        "schema": {
+         "type": "string"
+        }
+       }
+      },
       "content": {
        "video/mp4": {
         "schema": {
@@ -582,6 +599,61 @@ enum OpenAPIDocument {
         "schema": {
          "type": "string",
          "contentMediaType": "image/png"
+        }
+       }
+      }
+     },
+     "206": {
+      "description": "The requested bytes.",
+      "headers": {
+       "Accept-Ranges": {
+        "description": "`bytes`: a Range header is honoured.",
+        "schema": {
+         "type": "string"
+        }
+       },
+       "Content-Range": {
+        "description": "`bytes FIRST-LAST/LENGTH` (206) or `bytes */LENGTH` (416).",
+        "schema": {
+         "type": "string"
+        }
+       }
+      },
+      "content": {
+       "video/mp4": {
+        "schema": {
+         "type": "string",
+         "contentMediaType": "video/mp4"
+        }
+       },
+       "image/png": {
+        "schema": {
+         "type": "string",
+         "contentMediaType": "image/png"
+        }
+       }
+      }
+     },
+     "416": {
+      "description": "The range starts past the end; `Content-Range: bytes */LENGTH` gives the length.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "headers": {
+       "Accept-Ranges": {
+        "description": "`bytes`: a Range header is honoured.",
+        "schema": {
+         "type": "string"
+        }
+       },
+       "Content-Range": {
+        "description": "`bytes FIRST-LAST/LENGTH` (206) or `bytes */LENGTH` (416).",
+        "schema": {
+         "type": "string"
         }
        }
       }
@@ -922,6 +994,268 @@ enum OpenAPIDocument {
      },
      "404": {
       "description": "No such job.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "The coordinator is shutting down or cannot store the job now.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No token, or not a live one: send `Authorization: Bearer TOKEN` (`reel token create`).",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "The token's scope does not allow this route (read < submit < admin).",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/v1/jobs/{id}/previews": {
+   "get": {
+    "operationId": "listJobPreviews",
+    "summary": "One job's preview stills, one per finished decode segment (its first frame, a JPEG at most 320 px wide), in segment order; the list grows while the job decodes.",
+    "parameters": [
+     {
+      "name": "id",
+      "in": "path",
+      "required": true,
+      "description": "The job id.",
+      "schema": {
+       "type": "integer",
+       "format": "int64",
+       "minimum": 0
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "The previews so far.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "array",
+         "items": {
+          "$ref": "#/components/schemas/Preview"
+         }
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "The request is malformed; the message says which value to change.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such job.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "410": {
+      "description": "The job's results were deleted under the retention policy.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "The coordinator is shutting down or cannot store the job now.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No token, or not a live one: send `Authorization: Bearer TOKEN` (`reel token create`).",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "The token's scope does not allow this route (read < submit < admin).",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/v1/jobs/{id}/previews/{chunk}": {
+   "get": {
+    "operationId": "getJobPreview",
+    "summary": "One segment's preview still (JPEG).",
+    "parameters": [
+     {
+      "name": "id",
+      "in": "path",
+      "required": true,
+      "description": "The job id.",
+      "schema": {
+       "type": "integer",
+       "format": "int64",
+       "minimum": 0
+      }
+     },
+     {
+      "name": "chunk",
+      "in": "path",
+      "required": true,
+      "description": "The segment (decode chunk) index, from 0.",
+      "schema": {
+       "type": "integer",
+       "minimum": 0
+      }
+     },
+     {
+      "name": "Range",
+      "in": "header",
+      "required": false,
+      "description": "One byte range (RFC 9110): `bytes=FIRST-LAST`, `bytes=FIRST-` or `bytes=-SUFFIX`. Several ranges, another unit or a malformed value get the whole body (200).",
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "The JPEG.",
+      "content": {
+       "image/jpeg": {
+        "schema": {
+         "type": "string",
+         "contentMediaType": "image/jpeg"
+        }
+       }
+      },
+      "headers": {
+       "Accept-Ranges": {
+        "description": "`bytes`: a Range header is honoured.",
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "206": {
+      "description": "The requested bytes.",
+      "content": {
+       "image/jpeg": {
+        "schema": {
+         "type": "string",
+         "contentMediaType": "image/jpeg"
+        }
+       }
+      },
+      "headers": {
+       "Accept-Ranges": {
+        "description": "`bytes`: a Range header is honoured.",
+        "schema": {
+         "type": "string"
+        }
+       },
+       "Content-Range": {
+        "description": "`bytes FIRST-LAST/LENGTH` (206) or `bytes */LENGTH` (416).",
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "416": {
+      "description": "The range starts past the end.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "headers": {
+       "Accept-Ranges": {
+        "description": "`bytes`: a Range header is honoured.",
+        "schema": {
+         "type": "string"
+        }
+       },
+       "Content-Range": {
+        "description": "`bytes FIRST-LAST/LENGTH` (206) or `bytes */LENGTH` (416).",
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "The request is malformed; the message says which value to change.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such job.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "410": {
+      "description": "The job's results were deleted under the retention policy.",
       "content": {
        "application/json": {
         "schema": {
@@ -1822,6 +2156,39 @@ enum OpenAPIDocument {
      },
      "detail": {
       "type": "string"
+     }
+    }
+   },
+   "Preview": {
+    "type": "object",
+    "required": [
+     "chunk",
+     "frame_begin",
+     "frame_end",
+     "seconds",
+     "url"
+    ],
+    "properties": {
+     "chunk": {
+      "type": "integer"
+     },
+     "frame_begin": {
+      "type": "integer",
+      "minimum": 0,
+      "description": "The still's frame, the segment's first."
+     },
+     "frame_end": {
+      "type": "integer",
+      "description": "One past the segment's last frame."
+     },
+     "seconds": {
+      "type": "number",
+      "minimum": 0,
+      "description": "The still's time in the video: frame_begin / fps."
+     },
+     "url": {
+      "type": "string",
+      "description": "Where the JPEG is: /v1/jobs/ID/previews/CHUNK."
      }
     }
    },

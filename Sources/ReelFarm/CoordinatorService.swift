@@ -176,6 +176,7 @@ public final class CoordinatorService: @unchecked Sendable {
             queryStore: FarmStore(connection: queries),
             blobs: blobs, mailbox: mailbox, videoJoiner: videoJoiner, logger: logger)
         coordinator.segmentInspector = mediaSegmentInspector
+        coordinator.segmentPreviewer = mediaSegmentPreviewer
         endpoint = coordinator.endpoint
         let stop = stopFlag
         let done = loopDone

@@ -7,6 +7,7 @@ import Testing
 /// `/dashboard?job=ID` from a `reel coordinator` while a `reel worker` renders the
 /// job, and its DOM, dumped after the page's scripts ran, shows the grid, cells
 /// changing state, the job reaching succeeded and the video element's source.
+/// The strip of preview stills has one per segment once the job is done.
 /// Screenshots at 1280, 1920 and 390 px go to `.build/dashboard/` (not in git).
 @Suite(.serialized, .farmSlot) struct DashboardBrowserTests {
     @Test func theGridFillsInAndTheVideoPlays() async throws {
@@ -50,6 +51,15 @@ import Testing
         #expect(earlyStates.contains { $0 != "done" }, "the first look saw unfinished shards")
         #expect(lateStates.count == total && lateStates.allSatisfy { $0 == "done" }, "every cell turned done")
         #expect(late.contains(#"<video id="video" controls="" preload="metadata" src="/v1/jobs/\#(id)/video">"#), "the video element points at the video")
+        // The strip: a still per segment, each pointing at its preview, named by its frame.
+        let previews = try await farm.client.previews(id)
+        // (The page's script, also in the dump, holds the markup's text but no number.)
+        let figures = late.components(separatedBy: "<figure data-chunk=\"").dropFirst().filter { $0.first?.isNumber == true }.count
+        print("dashboard: \(figures) preview stills for \(previews.count) segments")
+        #expect(!previews.isEmpty && figures == previews.count, "a still per finished segment")
+        for preview in previews {
+            #expect(late.contains(#"<img src="/v1/jobs/\#(id)/previews/\#(preview.chunk)" alt="frame \#(preview.frameBegin)""#), "still \(preview.chunk)")
+        }
         #expect(late.contains(">w1<"), "the workers table lists the worker")
         #expect(late.contains(#"<div class="stats" id="history">"#) && late.contains("Compute"), "the job's history is shown")
         for width in [1920, 390] {

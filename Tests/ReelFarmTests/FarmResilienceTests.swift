@@ -117,7 +117,7 @@ import Testing
 
     /// Under `--keep-results-days`, a job finished longer ago loses its blobs (the
     /// pass runs when a coordinator starts, then hourly): its row stays and says
-    /// when, its video is a 410 that names the policy, and a blob a newer job
+    /// when, its video is a 410 that names the policy, its previews go with it, and a blob a newer job
     /// shares (the same prompt's embeddings) stays, as does everything of that job.
     @Test func finishedJobsExpireUnderTheResultRetention() async throws {
         let farm = try TestFarm()
@@ -133,9 +133,13 @@ import Testing
         let oldRow = try #require(try store.job(id: old.id))
         let recentRow = try #require(try store.job(id: recent.id))
         let blobs = try BlobStore(directory: URL(fileURLWithPath: farm.service.options.dataDirectory).appendingPathComponent("blobs"))
-        let oldOnly = [oldRow.latentsSHA, oldRow.outputSHA].compactMap { $0 }
+        // Previews go with the video (different seeds: different stills).
+        let oldPreviews = try store.decodeChunkPreviews(job: old.id).map(\.previewSHA)
+        let recentPreviews = try store.decodeChunkPreviews(job: recent.id).map(\.previewSHA)
+        #expect(!oldPreviews.isEmpty && oldPreviews.allSatisfy(blobs.contains) && Set(oldPreviews).isDisjoint(with: recentPreviews))
+        let oldOnly = [oldRow.latentsSHA, oldRow.outputSHA].compactMap { $0 } + oldPreviews
         let shared = try #require(oldRow.promptEmbedsSHA)
-        #expect(oldOnly.count == 2 && oldOnly.allSatisfy(blobs.contains) && shared == recentRow.promptEmbedsSHA)
+        #expect(oldOnly.count == 2 + oldPreviews.count && oldOnly.allSatisfy(blobs.contains) && shared == recentRow.promptEmbedsSHA)
 
         farm.service.stop()
         let second = try farm.restartService(listen: endpoint) { $0.config.resultRetentionDays = 30 }
@@ -149,6 +153,7 @@ import Testing
             #expect(error.status == 410 && error.description.contains("--keep-results-days"))
         }
         #expect(blobs.contains(shared), "the embeddings a newer job shares were deleted")
+        #expect(recentPreviews.allSatisfy(blobs.contains), "a newer job's previews were deleted")
         #expect(try await second.status(recent.id).expiredAt == nil)
         #expect(try FileManager.default.fileExists(atPath: await second.videoPath(recent.id)))
     }

@@ -69,14 +69,23 @@ import Testing
         while try reader.nextFrame() != nil { frames += 1 }
         #expect(frames == 17, "the video has \(frames) of 17 frames")
 
+        // A preview still per segment, shrunk to 320 pixels wide: 480 × 320 / 832 = 184.6, even → 184.
+        let previews = try await client.previews(id)
+        #expect(!previews.isEmpty && previews.first?.frameBegin == 0 && previews.last?.frameEnd == 17)
+        for preview in previews {
+            let jpeg = try await client.preview(id, chunk: preview.chunk)
+            let picture = try PreviewImage.check(Array(jpeg), width: 320, height: 184)
+            print("832×480 preview \(preview.chunk): \(jpeg.count) bytes, \(picture.width)×\(picture.height)")
+        }
+
         // Intermediates are gone once read: shard outputs and segments. What stays is
-        // the prompt embeddings, the finished latents and the video.
+        // the prompt embeddings, the finished latents, the video and its previews.
         let blobs = directory.appendingPathComponent("data/blobs")
         let kept = try FileManager.default.subpathsOfDirectory(atPath: blobs.path)
             .map { ($0 as NSString).lastPathComponent }.filter { $0.count == 64 }
         let latents = try #require(status.latentsSha256), videoSHA = try #require(status.videoSha256)
         #expect(Set(kept).isSuperset(of: [latents, videoSHA]))
-        #expect(kept.count == 3, "blobs left: \(kept.sorted())")
+        #expect(kept.count == 3 + previews.count, "blobs left: \(kept.sorted())")
     }
 }
 

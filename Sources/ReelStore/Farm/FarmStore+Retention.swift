@@ -18,6 +18,8 @@ extension FarmStore {
                       SELECT 1 FROM jsonb_to_recordset($3) AS x(region int, block int, ready boolean)
                       WHERE x.region = s.region AND x.block = s.block))
             ) OR EXISTS (
+                SELECT 1 FROM decode_chunks c WHERE c.preview_sha256 = $1
+            ) OR EXISTS (
                 SELECT 1 FROM decode_chunks c WHERE c.output_sha256 = $1
                   AND NOT (c.job_id = $2 AND c.chunk IN (SELECT jsonb_array_elements_text($4::jsonb)::int))
             ) OR EXISTS (
@@ -39,7 +41,7 @@ extension FarmStore {
 
     /// Marks up to `limit` jobs that finished more than `days` days ago as expired
     /// and returns, per job, every blob its rows name: its embeddings, finished
-    /// latents and video, and its shard outputs and segments (a failed job keeps
+    /// latents and video, its segments' previews, and its shard outputs and segments (a failed job keeps
     /// those for a retry). The caller deletes the ones ``blobIsKept(_:)`` says no
     /// unexpired job needs. Oldest first, and skipping rows another transaction holds.
     public func expireFinishedJobs(olderThanDays days: Int, limit: Int) throws(StoreError) -> [(job: Int64, blobs: Set<String>)] {
@@ -61,6 +63,7 @@ extension FarmStore {
                         SELECT unnest(ARRAY[e.prompt_embeds_sha256, e.negative_embeds_sha256, e.latents_sha256, e.output_sha256])
                         UNION SELECT output_sha256 FROM shards WHERE job_id = e.id
                         UNION SELECT output_sha256 FROM decode_chunks WHERE job_id = e.id
+                        UNION SELECT preview_sha256 FROM decode_chunks WHERE job_id = e.id
                     ) AS b(sha)
                 WHERE b.sha IS NOT NULL
                 """, [.int(days), .int(limit)], name: "expireFinishedJobs")
@@ -81,7 +84,8 @@ extension FarmStore {
             SELECT EXISTS (
                 SELECT 1 FROM shards s JOIN jobs j ON j.id = s.job_id WHERE s.output_sha256 = $1 AND j.expired_at IS NULL
             ) OR EXISTS (
-                SELECT 1 FROM decode_chunks c JOIN jobs j ON j.id = c.job_id WHERE c.output_sha256 = $1 AND j.expired_at IS NULL
+                SELECT 1 FROM decode_chunks c JOIN jobs j ON j.id = c.job_id
+                WHERE $1 IN (c.output_sha256, c.preview_sha256) AND j.expired_at IS NULL
             ) OR EXISTS (
                 SELECT 1 FROM jobs j WHERE j.expired_at IS NULL
                   AND $1 IN (j.prompt_embeds_sha256, j.negative_embeds_sha256, j.latents_sha256, j.output_sha256)
