@@ -12,6 +12,8 @@ public struct TextBenchmark: Sendable {
     public let repeats: Int
     /// `Deploy/reference/bench_umt5_torch.py`, or nil to skip PyTorch.
     public var torchScript: String?
+    /// How Reel keeps the weights: `.bfloat16` times the path umT5-XXL takes in 24 GiB.
+    public var storage: UMT5WeightStorage = .asStored
 
     public init(folder: String, tokens: Int, threads: Int, repeats: Int) {
         self.folder = folder
@@ -32,6 +34,8 @@ public struct TextBenchmark: Sendable {
         public var sgemm_gflops: Double
         public var ratio: Double
         public var weight_bytes: Int
+        /// `stored` or `bf16` (``UMT5WeightStorage``).
+        public var weights: String
         public var peak_rss_bytes: Int
         public var openblas_core: String
         public var torch_seconds: Double?
@@ -61,7 +65,7 @@ public struct TextBenchmark: Sendable {
         let peak = SGEMMPeak.measure(threads: threads)
         let text = try TextEncoderFolder(path: folder)
         progress("loading \(text.directory)")
-        let model = try text.load()
+        let model = try text.load(storage: storage)
         let ids = Self.ids(tokens, vocabulary: text.config.vocab_size)
         Parallel.threads = threads
         _ = try model.forward(ids: ids)
@@ -77,7 +81,7 @@ public struct TextBenchmark: Sendable {
         var result = Result(
             tokens: tokens, threads: threads, seconds: seconds, tokens_per_second: Double(tokens) / seconds, gemm_flops: flops,
             gemm_gflops: flops / seconds / 1e9, sgemm_gflops: peak, ratio: flops / seconds / 1e9 / peak,
-            weight_bytes: model.weightBytes, peak_rss_bytes: DiTBenchmark.peakRSS(), openblas_core: BLAS.coreName)
+            weight_bytes: model.weightBytes, weights: storage.rawValue, peak_rss_bytes: DiTBenchmark.peakRSS(), openblas_core: BLAS.coreName)
         if let torchScript {
             progress("timing transformers on PyTorch CPU with \(threads) thread(s)")
             let figures: TorchFigures = try TorchComparison.run(

@@ -43,6 +43,10 @@ struct StatusCommand: AsyncParsableCommand {
             if let pool = status.pool { print("  pool \(pool)") }
             if let waiting = status.waiting { print("  waiting: \(waiting)") }
             if let history = status.history { print("  " + Self.historyLine(history)) }
+            // Warnings a worker raised about the job's inputs (a prompt cut to the encoder's limit).
+            for event in try await client.events(job: job) where FarmAPI.warningEventKinds.contains(event.kind) {
+                print("  warning: \(event.detail ?? event.kind)")
+            }
             print("  latents_sha256 \(status.latentsSha256 ?? "-")")
             if let expired = status.expiredAt {
                 print("  results deleted \(expired) under the coordinator's --keep-results-days; submit the job again to render it")

@@ -33,6 +33,10 @@ struct WorkerCommand: ParsableCommand {
 
     @Flag(help: "Do not encode prompts (leave them to workers with the memory for the text encoder).")
     var noPromptEncoding = false
+    @Option(help: ArgumentHelp(
+        "Memory this worker may use, in GiB (default: the machine's, or its cgroup's limit). A model's text encoder is encoded here only if it fits beside the model's transformer and VAE.",
+        valueName: "GIB"))
+    var memoryLimit: Double?
     @Option(name: .customLong("pool"), help: ArgumentHelp(
         "A pool this worker belongs to (GPU class, trust level, site); repeat for several. It takes only jobs that require one of its pools or none.",
         valueName: "NAME"))
@@ -64,6 +68,9 @@ struct WorkerCommand: ParsableCommand {
             throw ValidationError("--models '\(models)' is not a directory; create model folders with `reel model init --preset tiny --out \(models)/tiny`")
         }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if let memoryLimit, !(memoryLimit > 0 && memoryLimit < 1_048_576) {
+            throw ValidationError("--memory-limit must be a size in GiB above 0, like 24 or 11.5")
+        }
         guard (1 ... 64).contains(slots) else { throw ValidationError("--slots must be 1…64") }
         for pool in pools where !JobRequest.isPoolName(pool) {
             throw ValidationError("--pool '\(pool)' is not a pool name: use letters, digits, '-', '_' and '.', like gpu-a100 or site-paris")
@@ -91,6 +98,16 @@ struct WorkerCommand: ParsableCommand {
         }
     }
 
+    /// The models whose text encoder would not fit beside their shards, and why.
+    static func promptEncodingRefusals(_ models: ModelExecutor, limitBytes: Int) throws -> [String: String] {
+        var refusals: [String: String] = [:]
+        for model in try models.models() {
+            guard let memory = try models.promptEncodingMemory(model: model.name, limitBytes: limitBytes) else { continue }
+            if let refusal = memory.refusal { refusals[model.name] = refusal }
+        }
+        return refusals
+    }
+
     /// `[HOST:]PORT` as host and port; a bare port is loopback, so metrics are not
     /// exposed beyond the machine unless asked.
     static func address(_ text: String) -> (host: String, port: Int)? {
@@ -112,6 +129,11 @@ struct WorkerCommand: ParsableCommand {
         config.curve = try curve.settings()
         config.insecurePlaintext = curve.insecurePlaintext
         let models = simulatedStepMs == nil ? ModelExecutor(directory: self.models) : nil
+        if let models, config.encodesPrompts {
+            config.promptEncodingRefusals = try Self.promptEncodingRefusals(
+                models, limitBytes: memoryLimit.map { Int($0 * Double(1 << 30)) } ?? PromptEncodingMemory.machineLimit())
+            for (_, refusal) in config.promptEncodingRefusals.sorted(by: { $0.key < $1.key }) { printErr("worker \(config.name) \(refusal)") }
+        }
         var executor: any ShardExecutor = models ?? SimulatedExecutor(stepTime: .milliseconds(simulatedStepMs ?? 1))
         if let poisonResults {
             printErr("TEST FAULT: this worker returns wrong latents for \(poisonResults * 100)% of its shards (--poison-results)")

@@ -51,6 +51,7 @@ extension Coordinator {
                 let promptSHA = try blobs.putFloats(positive)
                 let negativeSHA = try negative.map { values throws(StoreError) in try blobs.putFloats(values) }
                 outcome = Self.commitEncoding(order, store: store.value, window: window, logger: logger, promptSHA: promptSHA, negativeSHA: negativeSHA)
+                if case .committed = outcome { Self.recordTruncation(result, order: order, store: store.value, logger: logger) }
             } catch let error as WireError {
                 outcome = .invalid("\(error)")
             } catch let error as PromptResultError {

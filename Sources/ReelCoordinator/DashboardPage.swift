@@ -172,7 +172,7 @@ function select(id) {
   stream.addEventListener("error", () => { stream.close(); });
   const onEvent = (m) => { addEvent(JSON.parse(m.data)); scheduleRefresh(); };
   // Each event comes named by its kind (the server's EventKind list).
-  for (const kind of ["job.created", "job.state", "job.decoding", "job.succeeded", "job.failed", "job.cancelled", "job.retried", "worker.registered", "worker.state", "shard.done", "shard.stale", "shard.retry", "shard.failed", "chunk.done", "chunk.stale", "chunk.retry", "chunk.failed", "rejected"]) stream.addEventListener(kind, onEvent);
+  for (const kind of ["job.created", "job.state", "job.decoding", "job.succeeded", "job.failed", "job.cancelled", "job.retried", "worker.registered", "worker.state", "shard.done", "shard.stale", "shard.retry", "shard.failed", "chunk.done", "chunk.stale", "chunk.retry", "chunk.failed", "rejected", "prompt.truncated"]) stream.addEventListener(kind, onEvent);
   stream.onmessage = onEvent;
   refresh();
 }

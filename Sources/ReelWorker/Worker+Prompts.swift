@@ -16,6 +16,10 @@ extension Worker {
             sendFailure(key, WorkerError(.modelNotFound, "worker \(config.name) does not encode prompts for model '\(a.model.prefix(80))'"))
             return
         }
+        if let refusal = config.promptEncodingRefusals[a.model] {
+            sendFailure(key, WorkerError(.modelNotFound, "worker \(config.name) \(refusal)"))
+            return
+        }
         guard (1 ... 4096).contains(a.maxTokens) else {
             sendFailure(key, WorkerError(.invalidInput, "max_tokens \(a.maxTokens) is not within 1...4096"))
             return
@@ -60,6 +64,8 @@ extension Worker {
         timings.computeMs = UInt64(done.computeMilliseconds)
         timings.loadMs = UInt64(encoded.loaded?.milliseconds ?? 0)
         result.timings = timings
+        result.promptPiecesCut = UInt32(clamping: encoded.truncated.first ?? 0)
+        result.negativePiecesCut = UInt32(clamping: encoded.truncated.dropFirst().first ?? 0)
         logger.info("prompt encoded", metadata: ["job": "\(done.key.job)", "tokens": "\(encoded.tokens)", "compute_ms": "\(done.computeMilliseconds)"])
         var envelope = Reel_V1_Envelope()
         envelope.body = .promptResult(result)

@@ -166,7 +166,7 @@ public final class Worker {
                 info.digest = executor.digest(model: model.name)
                 if info.decodeWarmupFrames > 0 { canDecode = true }
                 info.textEncoder = executor.hasTextEncoder(model: model.name)
-                if info.textEncoder, config.encodesPrompts { canEncode = true }
+                if info.textEncoder, config.encodesPrompts, config.promptEncodingRefusals[model.name] == nil { canEncode = true }
                 return info
             }
         } catch {

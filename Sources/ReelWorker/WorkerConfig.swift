@@ -21,6 +21,9 @@ public struct WorkerConfig: Sendable {
     /// Whether it encodes prompts for its models that have a text encoder
     /// (`reel worker --no-prompt-encoding` leaves that to other workers).
     public var encodesPrompts = true
+    /// Models whose prompts it does not encode although it could, and why (their
+    /// text encoder and shards would not fit its memory; see ``PromptEncodingMemory``).
+    public var promptEncodingRefusals: [String: String] = [:]
     /// The pools it belongs to (GPU class, trust level, site): it is leased only
     /// jobs that require one of them, or none.
     public var pools: [String] = []

@@ -116,5 +116,41 @@ import Testing
         } catch {
             #expect("\(error)".contains("negative_prompt_embeds is not"), "\(error)")
         }
+
+        // A prompt over 512 tokens is cut on the worker, and the job says so: an
+        // event in the API (and so the dashboard's log) and a line in `reel status`.
+        // How much is cut comes from transformers' tokenizer (tokens.json).
+        let long = try Self.longestTokenCase()
+        var longRequest = Self.request(name: "long prompt")
+        longRequest.prompt = long.prompt
+        let fourth = try await farm.client.submit(FarmAPI.SubmitRequest(request: longRequest))
+        var notes: [FarmAPI.Event] = []
+        try await ProcessFarm.waitUntil(timeout: .seconds(120), logs: farm.directory) {
+            notes = try await farm.client.events(job: fourth).filter { $0.kind == "prompt.truncated" }
+            return !notes.isEmpty
+        }
+        let cut = long.untruncatedLength - 512
+        #expect(notes.count == 1, "only the prompt is long, not the negative prompt: \(notes)")
+        #expect(notes.first?.worker == "encoder")
+        #expect(notes.first?.detail?.contains("the prompt has \(long.untruncatedLength) tokens with </s>; its last \(cut) were cut to fit 512") == true,
+                "\(notes.first?.detail ?? "")")
+        let status = try farm.cli(["status", "\(fourth)"])
+        #expect(status.contains("warning: the prompt has \(long.untruncatedLength) tokens"), "\(status)")
+        print("a \(long.untruncatedLength)-token prompt: event '\(notes.first?.detail ?? "")'")
+    }
+
+    /// The longest prompt of the tokenizer fixtures and its length before truncation, as transformers counts it.
+    static func longestTokenCase() throws -> (prompt: String, untruncatedLength: Int) {
+        struct Cases: Decodable {
+            struct Case: Decodable {
+                let prompt: String
+                let untruncated_length: Int
+            }
+            let cases: [Case]
+        }
+        let data = try Data(contentsOf: URL(fileURLWithPath: fixtures + "/tokens.json"))
+        let longest = try #require(try JSONDecoder().decode(Cases.self, from: data).cases.max { $0.untruncated_length < $1.untruncated_length })
+        #expect(longest.untruncated_length > 512, "tokens.json needs a prompt over 512 tokens")
+        return (longest.prompt, longest.untruncated_length)
     }
 }

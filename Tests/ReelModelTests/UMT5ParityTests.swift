@@ -79,11 +79,15 @@ import ReelText
     @Test func bf16LinearMatchesNaive() throws {
         var rng = SeededRandom(seed: 3)
         let x = rng.normalTensor([19, 40], scale: 1)
-        let weight = rng.normalTensor([150, 40], scale: 1)  // 150 rows: two full tiles and a ragged one
+        let weight = rng.normalTensor([150, 40], scale: 1)
         let bits = weight.storage.map { HalfPrecision.bfloat16(from: $0) }
         let matrix = try BFloat16Matrix(rows: 150, columns: 40, bits: bits)
-        let fast = try Linear.forward(x, weight: matrix)
         let naive = try Linear.naive(x, weight: matrix)
-        #expect(relativeMaxdiff("bf16 linear", fast, naive) <= 1e-5)
+        // The default panel (a thread's share of the 150 rows at this width), panels that leave a ragged
+        // last one (16, 64, 7), one row at a time, and more rows than W has.
+        for rows in [nil, 16, 64, 7, 1, 500] as [Int?] {
+            let fast = try Linear.forward(x, weight: matrix, panelRows: rows)
+            #expect(relativeMaxdiff("bf16 linear, panel \(rows.map(String.init) ?? "default")", fast, naive) <= 1e-5)
+        }
     }
 }

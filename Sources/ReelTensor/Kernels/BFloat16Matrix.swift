@@ -1,7 +1,7 @@
 /// A weight matrix kept in bfloat16, two bytes an element, for models whose float32
 /// weights would not fit in memory (umT5-XXL: 5.7 B parameters, 11.4 GB in bf16 and
-/// 22.7 GB in float32). ``Linear/forward(_:weight:)`` widens it to float32 one
-/// tile of rows at a time inside the GEMM, so the arithmetic is float32 throughout
+/// 22.7 GB in float32). ``Linear/forward(_:weight:panelRows:)`` widens it to float32
+/// one panel of rows at a time inside the GEMM, so the arithmetic is float32 throughout
 /// and the result equals a float32 GEMM on the widened weight.
 public struct BFloat16Matrix: Sendable, Equatable {
     /// `(rows, columns)`; for a linear layer, `(out, in)` as checkpoints store it.
@@ -33,19 +33,26 @@ public struct BFloat16Matrix: Sendable, Equatable {
 }
 
 extension Linear {
-    /// Output features widened per tile: large enough that each tile's GEMM runs in
-    /// OpenBLAS's efficient regime, small enough (tile × in floats: 1 MiB at in = 4096)
-    /// to stay in cache while the GEMM reads it.
-    public static let bfloat16TileRows = 64
+    /// Rows of `W` widened per panel. Each panel is one sgemm call, and each call
+    /// packs all of `x` again (tokens × in floats), so taller panels cost less,
+    /// until the panel no longer stays in cache between being widened and being
+    /// packed. Measured with `reel bench text --panel-rows` on umT5-XXL's shapes
+    /// (README, "Text encoder"): 256 rows (4 MiB of float32 at in = 4096, 10 MiB at
+    /// 10240) gave one layer's GEMMs 1.00 of OpenBLAS's float32 time, 64 gave 0.94
+    /// and 2048 0.79.
+    public static let bfloat16PanelRows = 256
 
-    /// `y = x · Wᵀ` with a bfloat16 `W (out, in)`: threads take blocks of output
-    /// features, widen that block of `W` into a float32 tile and multiply it with all
-    /// of `x`. Each weight element is widened once per call.
+    /// `y = x · Wᵀ` with a bfloat16 `W (out, in)`: each thread takes a contiguous
+    /// block of output features and walks it a panel at a time, widening the panel
+    /// into one float32 buffer it reuses, and multiplying it with all of `x` in one
+    /// sgemm (M = every token). Each weight element is widened once per call, and
+    /// that cost is shared by all rows of `x`.
     /// - Parameters:
     ///   - x: `(N, in)`
     ///   - weight: `(out, in)`
+    ///   - panelRows: rows of `W` per panel (default ``bfloat16PanelRows``, or a thread's share if fewer)
     /// - Returns: `(N, out)`
-    public static func forward(_ x: Tensor, weight: BFloat16Matrix) throws(TensorError) -> Tensor {
+    public static func forward(_ x: Tensor, weight: BFloat16Matrix, panelRows: Int? = nil) throws(TensorError) -> Tensor {
         let (n, inFeatures, outFeatures) = (x.shape.first ?? 0, weight.columns, weight.rows)
         guard x.rank == 2, x.shape[1] == inFeatures else {
             throw .shapeMismatch(what: "linear input", expected: [n, inFeatures], actual: x.shape)
@@ -53,22 +60,25 @@ extension Linear {
         _ = BLAS.configure
         var y = Tensor.uninitialized([n, outFeatures])
         guard n > 0, outFeatures > 0 else { return y }
-        let tiles = (outFeatures + bfloat16TileRows - 1) / bfloat16TileRows
+        // No taller than a thread's share, so that every thread has a panel.
+        let share = (outFeatures + Parallel.threads - 1) / Parallel.threads
+        let rows = max(1, panelRows ?? min(bfloat16PanelRows, share))
+        let panels = (outFeatures + rows - 1) / rows
         x.storage.withUnsafeBufferPointer { xp in
             weight.bits.withUnsafeBufferPointer { wp in
                 y.storage.withUnsafeMutableBufferPointer { yp in
                     let ptrs = UncheckedSendable((xp.baseAddress!, wp.baseAddress!, yp.baseAddress!))
-                    Parallel.forRanges(tiles) { tileRange in
+                    Parallel.forRanges(panels) { panelRange in
                         let (xb, wb, yb) = ptrs.value
-                        let tile = UnsafeMutablePointer<Float>.allocate(capacity: bfloat16TileRows * inFeatures)
-                        defer { tile.deallocate() }
-                        for t in tileRange {
-                            let first = t * bfloat16TileRows
-                            let count = min(bfloat16TileRows, outFeatures - first)
-                            widen(wb + first * inFeatures, into: tile, count: count * inFeatures)
+                        let panel = UnsafeMutablePointer<Float>.allocate(capacity: rows * inFeatures)
+                        defer { panel.deallocate() }
+                        for p in panelRange {
+                            let first = p * rows
+                            let count = min(rows, outFeatures - first)
+                            widen(wb + first * inFeatures, into: panel, count: count * inFeatures)
                             BLAS.sgemm(
                                 m: n, n: count, k: inFeatures, a: xb, lda: inFeatures,
-                                b: tile, ldb: inFeatures, transposeB: true, c: yb + first, ldc: outFeatures)
+                                b: panel, ldb: inFeatures, transposeB: true, c: yb + first, ldc: outFeatures)
                         }
                     }
                 }
@@ -94,7 +104,7 @@ extension Linear {
         }
     }
 
-    /// Reference for ``forward(_:weight:)``: the whole weight widened, then the
+    /// Reference for ``forward(_:weight:panelRows:)``: the whole weight widened, then the
     /// Double triple loop of ``naive(_:weight:bias:)``.
     public static func naive(_ x: Tensor, weight: BFloat16Matrix) throws(TensorError) -> Tensor {
         try naive(x, weight: weight.widened(), bias: nil)

@@ -1291,6 +1291,19 @@ public nonisolated struct Reel_V1_PromptResult: @unchecked Sendable {
   /// Clears the value of `timings`. Subsequent reads from it will return its default value.
   public mutating func clearTimings() {_uniqueStorage()._timings = nil}
 
+  /// Tokenizer pieces cut from the prompt and from the negative prompt to fit
+  /// max_tokens (WanPipeline truncates the same way); 0 when nothing was cut. The
+  /// coordinator records a job event, so the user sees the prompt was shortened.
+  public var promptPiecesCut: UInt32 {
+    get {_storage._promptPiecesCut}
+    set {_uniqueStorage()._promptPiecesCut = newValue}
+  }
+
+  public var negativePiecesCut: UInt32 {
+    get {_storage._negativePiecesCut}
+    set {_uniqueStorage()._negativePiecesCut = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -2985,7 +2998,7 @@ nonisolated extension Reel_V1_PromptAssignment: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Reel_V1_PromptResult: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PromptResult"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{1}attempt\0\u{1}positive\0\u{1}negative\0\u{1}timings\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{1}attempt\0\u{1}positive\0\u{1}negative\0\u{1}timings\0\u{3}prompt_pieces_cut\0\u{3}negative_pieces_cut\0")
 
   fileprivate class _StorageClass {
     var _jobID: UInt64 = 0
@@ -2993,6 +3006,8 @@ nonisolated extension Reel_V1_PromptResult: SwiftProtobuf.Message, SwiftProtobuf
     var _positive: Reel_V1_TensorHeader? = nil
     var _negative: Reel_V1_TensorHeader? = nil
     var _timings: Reel_V1_Timings? = nil
+    var _promptPiecesCut: UInt32 = 0
+    var _negativePiecesCut: UInt32 = 0
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -3008,6 +3023,8 @@ nonisolated extension Reel_V1_PromptResult: SwiftProtobuf.Message, SwiftProtobuf
       _positive = source._positive
       _negative = source._negative
       _timings = source._timings
+      _promptPiecesCut = source._promptPiecesCut
+      _negativePiecesCut = source._negativePiecesCut
     }
   }
 
@@ -3031,6 +3048,8 @@ nonisolated extension Reel_V1_PromptResult: SwiftProtobuf.Message, SwiftProtobuf
         case 3: try { try decoder.decodeSingularMessageField(value: &_storage._positive) }()
         case 4: try { try decoder.decodeSingularMessageField(value: &_storage._negative) }()
         case 5: try { try decoder.decodeSingularMessageField(value: &_storage._timings) }()
+        case 6: try { try decoder.decodeSingularUInt32Field(value: &_storage._promptPiecesCut) }()
+        case 7: try { try decoder.decodeSingularUInt32Field(value: &_storage._negativePiecesCut) }()
         default: break
         }
       }
@@ -3058,6 +3077,12 @@ nonisolated extension Reel_V1_PromptResult: SwiftProtobuf.Message, SwiftProtobuf
       try { if let v = _storage._timings {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
       } }()
+      if _storage._promptPiecesCut != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._promptPiecesCut, fieldNumber: 6)
+      }
+      if _storage._negativePiecesCut != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._negativePiecesCut, fieldNumber: 7)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -3072,6 +3097,8 @@ nonisolated extension Reel_V1_PromptResult: SwiftProtobuf.Message, SwiftProtobuf
         if _storage._positive != rhs_storage._positive {return false}
         if _storage._negative != rhs_storage._negative {return false}
         if _storage._timings != rhs_storage._timings {return false}
+        if _storage._promptPiecesCut != rhs_storage._promptPiecesCut {return false}
+        if _storage._negativePiecesCut != rhs_storage._negativePiecesCut {return false}
         return true
       }
       if !storagesAreEqual {return false}

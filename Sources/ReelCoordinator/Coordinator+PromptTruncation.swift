@@ -1,0 +1,42 @@
+import Logging
+import ReelStore
+import ReelWire
+
+extension EventKind {
+    /// A worker cut a job's prompt (or negative prompt) to the encoder's token limit.
+    public static let promptTruncated: EventKind = "prompt.truncated"
+}
+
+/// A prompt longer than the encoder's limit is cut, as WanPipeline cuts it; the
+/// worker's log alone would hide that from whoever submitted the job, so each cut
+/// becomes an event on the job (`reel status JOB`, `reel events`, the API, the
+/// dashboard's event log).
+extension Coordinator {
+    /// The event lines for `result`'s cuts (none when nothing was cut).
+    static func truncationNotes(_ result: Reel_V1_PromptResult, maxTokens: Int) -> [String] {
+        [("prompt", result.promptPiecesCut), ("negative prompt", result.negativePiecesCut)].compactMap { which, cut in
+            guard cut > 0 else { return nil }
+            return "the \(which) has \(Int(cut) + maxTokens) tokens with </s>; its last \(cut) were cut to fit \(maxTokens), "
+                + "as WanPipeline does (shorten it to keep all of it)"
+        }
+    }
+
+    /// Appends the cut notes once the encoding is committed (a failed append is
+    /// logged: the job's result does not depend on it).
+    static func recordTruncation(
+        _ result: Reel_V1_PromptResult, order: PromptResultOrder, store: FarmStore, logger: Logger
+    ) {
+        for note in truncationNotes(result, maxTokens: order.textTokens) {
+            do {
+                try store.appendEvent(kind: .promptTruncated, job: order.job, worker: order.worker, detail: note)
+            } catch {
+                logger.warning("cannot record a prompt truncation", metadata: ["job": "\(order.job)", "error": "\(error)"])
+            }
+        }
+    }
+}
+
+extension FarmAPI {
+    /// Event kinds that warn the job's owner about its inputs; `reel status JOB` prints them.
+    public static let warningEventKinds: Set<String> = [EventKind.promptTruncated.rawValue]
+}
