@@ -36,12 +36,15 @@ public struct JobRequest: Hashable, Sendable, Codable {
     public var priority: Int
     /// The worker pool the job must run on (`reel worker --pool NAME`); nil: any worker.
     public var pool: String?
+    /// Known content placed on the timeline (image-to-video, extend, connect, keyframes,
+    /// edit); nil or empty: text-to-video. Checked by ``ConditioningPlan``.
+    public var conditioning: [ConditioningItem]?
 
     public init(
         name: String? = nil, model: String, prompt: String? = nil, negativePrompt: String? = nil,
         frames: Int? = nil, seconds: Double? = nil, fps: Int = 16, width: Int = 832, height: Int = 480,
         seed: UInt64 = 0, guidance: Double = 5, shift: Double? = nil, plan: PlanConfig = .default, priority: Int = 0,
-        pool: String? = nil
+        pool: String? = nil, conditioning: [ConditioningItem]? = nil
     ) {
         self.name = name
         self.model = model
@@ -58,6 +61,7 @@ public struct JobRequest: Hashable, Sendable, Codable {
         self.plan = plan
         self.priority = priority
         self.pool = pool
+        self.conditioning = conditioning
     }
 
     /// What a pool may be called (a worker's `--pool` and a job's `pool` alike):
