@@ -50,7 +50,9 @@ extension ConditioningError: CustomStringConvertible {
                     + "(\(range)); nearest valid counts: \(Self.list(nearest))."
         case .outsideClip(let item, let start, let length, let clip, let stride):
             let lastPixel = (clip - 1) * stride
-            return "conditioning item \(item) covers latent frames \(start)..<\(start + length), outside the clip's "
+            // `start` comes from a submitted job: never let the message overflow.
+            let end = start.addingReportingOverflow(length)
+            return "conditioning item \(item) covers latent frames \(start)..<\(end.overflow ? "∞" : String(end.partialValue)), outside the clip's "
                 + "0..<\(clip) (pixel frames 0...\(lastPixel)): place it earlier, shorten the source or lengthen the clip."
         case .strengthOutOfRange(let item, let value):
             return "conditioning item \(item): strength \(value.map { "\($0)" } ?? "(none)") is invalid: "

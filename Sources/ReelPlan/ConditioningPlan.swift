@@ -119,7 +119,9 @@ public struct ConditioningPlan: Hashable, Sendable {
         case (let f?, nil):
             guard f >= 0, f % stride == 0 else {
                 let below = max(f, 0) / stride * stride
-                throw .frameNotOnLatentBoundary(item: number, frame: f, stride: stride, nearest: f < 0 ? [0] : [below, below + stride])
+                let above = below.addingReportingOverflow(stride)
+                let nearest = f < 0 ? [0] : [below] + (above.overflow ? [] : [above.partialValue])
+                throw .frameNotOnLatentBoundary(item: number, frame: f, stride: stride, nearest: nearest)
             }
             start = f / stride
         case (nil, let l?): start = l
@@ -136,7 +138,8 @@ public struct ConditioningPlan: Hashable, Sendable {
             guard (source.firstFrame ?? 0) >= 0, count >= 1, (count - 1) % stride == 0 else {
                 throw .badFrameRange(
                     item: number, firstFrame: source.firstFrame, frameCount: source.frameCount, stride: stride,
-                    nearest: JobSpec.nearestValidFrameCounts(to: max(count, 1), temporalStride: stride))
+                    // Capped: a count near Int.max (from a submitted job) must not overflow the rounding.
+                    nearest: JobSpec.nearestValidFrameCounts(to: min(max(count, 1), 1 << 32), temporalStride: stride))
             }
         }
         let length = (source.pixelFrames - 1) / stride + 1

@@ -50,6 +50,17 @@ import ReelPlan
         #expect(throws: ConditioningError.frameNotOnLatentBoundary(item: 1, frame: 63, stride: 4, nearest: [60, 64])) {
             try ConditioningPlan(plan: plan, items: [Self.image(frame: 63)])
         }
+        // Values from a submitted job near Int.max get a message, not an overflow trap.
+        var far = Self.image(frame: nil)
+        far.latentFrame = Int.max
+        #expect(throws: ConditioningError.outsideClip(item: 1, latentStart: Int.max, latentLength: 1, clipLatentFrames: 41, stride: 4)) {
+            try ConditioningPlan(plan: plan, items: [far])
+        }
+        #expect(ConditioningError.outsideClip(item: 1, latentStart: Int.max, latentLength: 1, clipLatentFrames: 41, stride: 4)
+            .description.contains("..<∞"))
+        #expect(throws: ConditioningError.frameNotOnLatentBoundary(item: 1, frame: Int.max, stride: 4, nearest: [Int.max - 3])) {
+            try ConditioningPlan(plan: plan, items: [Self.image(frame: Int.max)])
+        }
         #expect(throws: ConditioningError.placement(item: 1)) {
             try ConditioningPlan(plan: plan, items: [ConditioningItem(source: Self.image().source, frame: 0, latentFrame: 0)])
         }
@@ -75,6 +86,7 @@ import ReelPlan
         #expect(throws: ConditioningError.badFrameRange(item: 1, firstFrame: nil, frameCount: 80, stride: 4, nearest: [77, 81])) {
             try ConditioningPlan(plan: try Self.plan(), items: [Self.video(frames: 80)])
         }
+        #expect(throws: ConditioningError.self) { try ConditioningPlan(plan: try Self.plan(), items: [Self.video(frames: Int.max)]) }
     }
 
     @Test func anEditStartsAtTheStrengthsStepAndSkipsEarlierBlocks() throws {
@@ -136,9 +148,10 @@ import ReelPlan
     }
 
     @Test func boxesAndTilesAndLimits() throws {
-        // Tiles of 32×32 latent with overlap 8 on 60×104: rows [0, 32), [28, 60); columns [0, 32), [24, 56), [48, 80), [72, 104).
+        // Tiles of 32×32 latent with overlap 8 (stride 24) on 60×104: rows [0, 32), [24, 56), and the last moved
+        // back to end at 60, [28, 60); columns [0, 32), [24, 56), [48, 80), [72, 104).
         let plan = try Self.plan(tile: TileSpec(width: 32, height: 32, overlap: 8))
-        #expect(plan.tileRows.map(\.start) == [0, 28] && plan.tileColumns.map(\.start) == [0, 24, 48, 72])
+        #expect(plan.tileRows.map(\.start) == [0, 24, 28] && plan.tileColumns.map(\.start) == [0, 24, 48, 72])
         // Pixel box x 0..<128, y 0..<64 is latent columns 0..<16, rows 0..<8: tile 0 (row 0, column 0) only.
         let corner = try ConditioningPlan(plan: plan, items: [Self.image(box: PixelBox(x: 0, y: 0, width: 128, height: 64))])
         #expect(corner.regionItems.enumerated().filter { !$0.element.isEmpty }.map(\.offset) == [0])
