@@ -44,6 +44,7 @@ struct AdmittedJob {
             throw .badRequest("pool '\(pool.prefix(80))' is not a pool name: use 1–64 letters, digits, '-', '_' or '.', as given to `reel worker --pool`")
         }
         do { plan = try request.makePlan(model: model) } catch { throw .badRequest(error.description) }
+        try Self.checkConditioning(request, plan: plan)
         let guided = request.usesGuidance
         let fromFile = submission.promptEmbeds != nil
         if guided, fromFile != (submission.negativePromptEmbeds != nil) {
@@ -74,7 +75,8 @@ struct AdmittedJob {
             source = fromFile ? .file : .standIn
             encoding = nil
         }
-        self.request = request
+        // Equivalent conditioning lists are stored as one form (see JobRequest.canonicalConditioning).
+        self.request = request.canonicalizingConditioning(temporalStride: model.temporalStride)
         self.model = model
     }
 

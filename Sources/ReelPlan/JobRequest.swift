@@ -39,12 +39,15 @@ public struct JobRequest: Hashable, Sendable, Codable {
     /// A still image: one pixel frame (one latent frame), written as PNG instead of
     /// MP4 (`reel submit --still`). nil or false: a video.
     public var still: Bool?
+    /// Known content placed on the timeline (image-to-video, extend, connect, keyframes,
+    /// edit); nil or empty: text-to-video. Checked by ``ConditioningPlan``.
+    public var conditioning: [ConditioningItem]?
 
     public init(
         name: String? = nil, model: String, prompt: String? = nil, negativePrompt: String? = nil,
         frames: Int? = nil, seconds: Double? = nil, fps: Int = 16, width: Int = 832, height: Int = 480,
         seed: UInt64 = 0, guidance: Double = 5, shift: Double? = nil, plan: PlanConfig = .default, priority: Int = 0,
-        pool: String? = nil, still: Bool? = nil
+        pool: String? = nil, still: Bool? = nil, conditioning: [ConditioningItem]? = nil
     ) {
         self.name = name
         self.model = model
@@ -62,6 +65,7 @@ public struct JobRequest: Hashable, Sendable, Codable {
         self.priority = priority
         self.pool = pool
         self.still = still
+        self.conditioning = conditioning
     }
 
     /// Whether the job renders a still (``still`` set to true).
