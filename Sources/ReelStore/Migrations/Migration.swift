@@ -32,5 +32,6 @@ public struct Migration: Sendable, Hashable {
         .apiTokens,
         .idempotencyKeys,
         .workItemTimes,
+        .shardInvalidation,
     ]
 }
