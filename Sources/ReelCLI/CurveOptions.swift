@@ -9,8 +9,11 @@ struct CoordinatorCurveOptions: ParsableArguments {
     @Option(help: "The coordinator's key pair file (NAME.key from `reel keys generate`); turns on CURVE for workers.")
     var curveKey: String?
 
-    @Option(help: "Worker public keys allowed to connect: a file of .pub lines or a directory of .pub files, re-read every second (edit it to add or revoke workers).")
+    @Option(help: "Worker public keys allowed to connect: a file of .pub lines or a directory of .pub files, re-read every --allow-list-reload-seconds and at once on SIGHUP (edit it to add or revoke workers).")
     var allowedWorkers: String?
+
+    @Option(help: "Seconds between re-reads of --allowed-workers (SIGHUP re-reads it at once).")
+    var allowListReloadSeconds = 1.0
 
     @Flag(help: "Let workers connect without CURVE on an address other machines can reach (only on a network you trust).")
     var insecurePlaintext = false
@@ -23,6 +26,9 @@ struct CoordinatorCurveOptions: ParsableArguments {
         if curveKey != nil && insecurePlaintext {
             throw ValidationError("--insecure-plaintext and --curve-key contradict each other; drop one")
         }
+        guard (0.01 ... 86_400).contains(allowListReloadSeconds) else {
+            throw ValidationError("--allow-list-reload-seconds must be 0.01…86400 (send SIGHUP to re-read the list at once), got \(allowListReloadSeconds)")
+        }
         if curveKey == nil && !insecurePlaintext && !WireEndpoint.isLoopback(listen) {
             throw ValidationError(
                 PlaintextRefused(endpoint: listen, keysHint: "make keys with `reel keys generate` and pass --curve-key and --allowed-workers").description)
@@ -33,7 +39,9 @@ struct CoordinatorCurveOptions: ParsableArguments {
     func settings() throws -> CoordinatorCurve? {
         guard let curveKey, let allowedWorkers else { return nil }
         do {
-            return CoordinatorCurve(keyPair: try CurveKeyPair.read(from: curveKey), allowList: allowedWorkers)
+            return CoordinatorCurve(
+                keyPair: try CurveKeyPair.read(from: curveKey), allowList: allowedWorkers,
+                reloadInterval: .milliseconds(Int64(allowListReloadSeconds * 1000)), reloadOnHangup: true)
         } catch {
             throw ValidationError(error.description)
         }

@@ -91,6 +91,8 @@ struct CoordinatorServerOptions: ParsableArguments {
         options.config.insecurePlaintext = curve.insecurePlaintext
         options.tls = tls.settings
         options.config.verification = VerificationPolicy(fraction: verifyFraction)
+        options.config.verification.testFaultFirstCheckedBlock = VerificationPolicy.testFaultFirstCheckedBlock(
+            in: ProcessInfo.processInfo.environment["REEL_TEST_FAULTS"])
         return options
     }
 }

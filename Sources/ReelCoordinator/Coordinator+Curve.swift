@@ -28,6 +28,7 @@ final class CoordinatorSecurity {
         let authority: WorkerAuthority
         do {
             authority = try WorkerAuthority(path: curve.allowList, reloadInterval: curve.reloadInterval, logger: logger)
+            if curve.reloadOnHangup { authority.reloadOnHangup() }
         } catch {
             throw CoordinatorSecurityError.keys(error)
         }

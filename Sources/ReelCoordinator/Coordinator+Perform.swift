@@ -49,6 +49,8 @@ extension Coordinator {
             statistics.shardsCompleted += 1
         case .tally(.rerun):
             statistics.reruns += 1
+        case .tally(.invalidated(let count)):
+            statistics.shardsInvalidated += count
         case .tally(.resultsWaiting(let count)):
             statistics.resultsWaiting = count
         case .tally(.retry):
@@ -162,6 +164,10 @@ extension Coordinator {
             compareRerun(order)
         case .settleVerification(let job, let shard, let token, let adopt, let quarantine, let reason):
             settleVerification(job: job, shard: shard, token: token, adopt: adopt, quarantine: quarantine, reason: reason)
+        case .forgetCheck(let job, let shard):
+            forgetCheck(job: job, shard: shard)
+        case .invalidateShards(let job, let shards, let candidates, let reason):
+            invalidateShards(job: job, shards: shards, candidates: candidates, reason: reason)
         }
     }
 

@@ -37,7 +37,8 @@ extension Coordinator {
             : nil
         return JobSnapshot(
             id: row.id, state: state, spec: row.spec, promptSHA: row.promptEmbedsSHA, negativeSHA: row.negativeEmbedsSHA,
-            latentsSHA: row.latentsSHA, shards: shards, chunks: chunks, encoding: encoding)
+            latentsSHA: row.latentsSHA, shards: shards, chunks: chunks, encoding: encoding,
+            checks: row.state == .running ? try store.openChecks(job: row.id) : [])
     }
 
     static func state(_ status: WorkStatus) -> ShardState {

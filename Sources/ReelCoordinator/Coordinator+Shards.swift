@@ -109,7 +109,7 @@ extension Coordinator {
         let (peer, id, shard, token, name, expected, dependents) = (order.peer, order.job, order.shard, order.token, order.worker, order.expectedShape, order.dependents)
         let limits = WireLimits(maxMessageBytes: config.maxMessageBytes)
         let blobs = blobs, store = recordStore, window = config.recordRetryWindow, logger = logger, records = records
-        let frames = order.frames
+        let frames = order.frames, openCheck = order.openCheck
         parser.submit {
             let checked: (sha: String, frame: Int, computeMs: Int64?)
             do {
@@ -143,7 +143,8 @@ extension Coordinator {
                     let sha = checked.sha
                     outcome = Self.recordWithRetry(store: store.value, window: window, logger: logger, item: .shard(shard), job: id, sha: sha) {
                         try store.value.completeShard(
-                            job: id, shard: shard, attempt: token, worker: name, outputSHA: sha, dependents: dependents, computeMilliseconds: checked.computeMs)
+                            job: id, shard: shard, attempt: token, worker: name, outputSHA: sha, dependents: dependents, computeMilliseconds: checked.computeMs,
+                            openCheck: openCheck)
                     } settle: { (status: WorkStatus) throws -> [ShardID]? in
                         // The commit's answer was lost: the row says whether it happened.
                         guard status.state == ShardState.Name.done, status.outputSHA == sha, status.attempt == token else { return nil }

@@ -71,3 +71,27 @@ extension Coordinator {
         }
     }
 }
+
+extension Coordinator {
+    /// Deletes a closed check's row, on the loop's connection like the
+    /// readiness statement that follows it (one short statement), so the row is
+    /// gone before any dependent is ready. A failure is logged: the row only
+    /// makes a restarted coordinator check the shard once more.
+    func forgetCheck(job: Int64, shard: ShardID) {
+        do throws(StoreError) { try store.closeCheck(job: job, shard: shard) } catch {
+            logger.warning("cannot delete a closed check", metadata: ["job": "\(job)", "shard": "\(shard)", "error": "\(error)"])
+        }
+    }
+
+    /// Records an invalidation on the `records` lane (after every result queued
+    /// before it, so memory sees results and the reset in commit order).
+    func invalidateShards(job: Int64, shards: [ShardID], candidates: [(shard: ShardID, inputs: [ShardID])], reason: String) {
+        let store = recordStore
+        records.submit {
+            let outcome = Result { () throws(StoreError) -> [InvalidatedShard] in
+                try store.value.invalidateShards(job: job, shards: shards, candidates: candidates, reason: reason)
+            }.mapError { StoreFailure("\($0)") }
+            return .shardsInvalidated(job: job, reason: reason, outcome: outcome)
+        }
+    }
+}

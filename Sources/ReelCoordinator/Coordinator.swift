@@ -295,6 +295,8 @@ public final class Coordinator {
             feed(.rerunCompared(worker: worker, job: job, shard: shard, token: token, vote: vote, at: time()))
         case .verificationSettled(let job, let shard, let token, let adopt, let quarantine, let outcome):
             feed(.verificationSettled(job: job, shard: shard, token: token, adopt: adopt, quarantine: quarantine, outcome: outcome))
+        case .shardsInvalidated(let job, let reason, let outcome):
+            feed(.shardsInvalidated(job: job, reason: reason, outcome: outcome))
         case .jobStored(let outcome, let reply):
             jobStored(outcome, reply: reply)
         case .envelopeParsed(let peer, let frames, let envelope):

@@ -109,6 +109,12 @@ enum CoordinatorAction: Sendable {
     /// when the original result lost, adopt the winner's output (answered by
     /// ``CoordinatorEvent/verificationSettled(job:shard:token:adopt:quarantine:outcome:)``).
     case settleVerification(job: Int64, shard: ShardID, token: Int, adopt: String?, quarantine: [String], reason: String)
+    /// Send `shards` back to pending and ready those of `candidates` whose inputs
+    /// are done, in one transaction on the `records` lane (answered by
+    /// ``CoordinatorEvent/shardsInvalidated(job:reason:outcome:)``).
+    case invalidateShards(job: Int64, shards: [ShardID], candidates: [(shard: ShardID, inputs: [ShardID])], reason: String)
+    /// Delete the stored check of `shard` (it agreed or was given up), before its dependents are made ready.
+    case forgetCheck(job: Int64, shard: ShardID)
 }
 
 /// Everything the `records` lane needs to compare a re-run's result.
@@ -129,6 +135,8 @@ enum LoopTally: Sendable, Equatable {
     case shardCompleted
     /// A re-run handed out to check a done shard.
     case rerun
+    /// Shards sent back to be computed again after a lost ballot.
+    case invalidated(Int)
     /// Results offered and waiting to be pulled, now.
     case resultsWaiting(Int)
     /// An item went back to the queue for another attempt (`reel_retries_total`).
@@ -166,6 +174,8 @@ struct ShardResultOrder: Sendable {
     /// The shards that read this one, each with its inputs: the commit decides which become ready.
     var dependents: [(shard: ShardID, inputs: [ShardID])]
     var frames: [Data]
+    /// Whether the result will be checked: its check is stored in the commit.
+    var openCheck = false
 }
 
 /// Everything the `inputs` lane needs to build one decode chunk's assignment.

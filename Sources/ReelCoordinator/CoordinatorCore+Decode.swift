@@ -9,7 +9,7 @@ extension CoordinatorCore {
     /// Every last-block shard is done: order the clip blended (the blend records
     /// `latents_sha256` and the decode chunks, and moves the job to decoding).
     mutating func startFinalBlend(_ id: Int64) -> [CoordinatorAction] {
-        guard var job = jobs[id], job.machine.state.name == .running, job.allShardsDone, job.checks.isEmpty, !job.finishing else { return [] }
+        guard var job = jobs[id], job.machine.state.name == .running, job.allShardsDone, job.checks.isEmpty, job.invalidating == 0, !job.finishing else { return [] }
         let outputs: [Int: String]
         do { outputs = try job.finalOutputs() } catch {
             return failJob(id, reason: "cannot blend the finished latents: \(error)")

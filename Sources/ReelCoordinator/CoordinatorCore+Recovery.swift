@@ -65,6 +65,10 @@ extension CoordinatorCore {
             }
             job.decode = decode
         }
+        // Open checks come back with their first vote; their re-runs are asked again.
+        for check in stored.checks where records[check.shard]?.machine.state.name == .done && records[check.shard]?.token == check.attempt {
+            job.checks[check.shard] = ShardCheck(shard: check.shard, worker: check.worker, sha: check.sha, token: check.attempt, at: startedAt)
+        }
         jobs[stored.id] = job
         return continueJob(stored.id)
     }

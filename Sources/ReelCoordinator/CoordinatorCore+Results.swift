@@ -41,7 +41,8 @@ extension CoordinatorCore {
                     peer: peer, worker: worker.name, job: id, shard: shard, token: token,
                     expectedShape: [box.channels, box.frames.length, box.rows.length, box.columns.length],
                     // A checked shard's dependents wait for its check (``closeCheck(job:shard:)``).
-                    dependents: verifies(job: id, shard: shard) ? [] : releasable(job: id, after: shard), frames: frames))
+                    dependents: verifies(job: id, shard: shard) ? [] : releasable(job: id, after: shard), frames: frames,
+                    openCheck: verifies(job: id, shard: shard) && job.checks[shard] == nil))
         ]
     }
 
@@ -77,6 +78,10 @@ extension CoordinatorCore {
             jobs[id] = job
             for peer in workers.keys where workers[peer]?.name == worker { workers[peer]?.countDone(at: time.instant) }
             actions.append(.tally(.shardCompleted))
+            // A result that commits after its worker was quarantined is never used.
+            if quarantined.contains(worker) {
+                return actions + invalidate(job: id, roots: [shard], reason: "\(worker) is quarantined; its result for shard \(shard) came after")
+            }
             // A checked shard keeps its inputs until its re-run has read them.
             if !openCheck(job: id, shard: shard, worker: worker, sha: sha, token: attempt, at: time) {
                 actions += owedReadiness(job: id, after: shard, made: ready)

@@ -136,6 +136,7 @@ extension CoordinatorCore {
         case .needsVote:
             return []
         case .agreed:
+            jobs[id]?.confirmed.insert(shard)
             return closeCheck(job: id, shard: shard)
         case .decided(let sha, let winners, let losers):
             jobs[id]?.checks[shard]?.settling = true
@@ -162,9 +163,11 @@ extension CoordinatorCore {
         case .success(true):
             quarantined.formUnion(quarantine)
             if let adopt { jobs[id]?.shards[shard]?.outputSHA = adopt }
+            jobs[id]?.confirmed.insert(shard)
             let detail = adopt.map { "; the shard takes the winner's output \($0.prefix(12))" } ?? ""
             return [.log(.warning, "workers quarantined", ["job": "\(id)", "shard": "\(shard)", "workers": "\(quarantine)", "detail": "\(detail)"])]
                 + closeCheck(job: id, shard: shard)
+                + invalidateResults(of: Set(quarantine), reason: "\(quarantine.sorted().joined(separator: ", ")) lost the ballot on job \(id) shard \(shard)")
         case .success(false):
             jobs[id]?.checks[shard] = nil
             return [.log(.info, "a check's shard moved on before its ballot was recorded", ["job": "\(id)", "shard": "\(shard)"])]
@@ -178,9 +181,12 @@ extension CoordinatorCore {
     /// The check is over: the shard's dependents may become ready, its inputs'
     /// blobs may go, and the job blends once nothing else is open.
     mutating func closeCheck(job id: Int64, shard: ShardID) -> [CoordinatorAction] {
+        let settledInDatabase = jobs[id]?.checks[shard]?.settling == true
         jobs[id]?.checks[shard] = nil
         guard let job = jobs[id] else { return [] }
-        var actions = owedReadiness(job: id, after: shard, made: [])
+        // Deleted before its dependents are readied (both on the loop's connection, in order).
+        var actions: [CoordinatorAction] = settledInDatabase ? [] : [.forgetCheck(job: id, shard: shard)]
+        actions += owedReadiness(job: id, after: shard, made: [])
         actions.append(.collectBlobs(job: id, shards: garbage(after: shard, job: id), chunks: []))
         if job.allShardsDone { actions += startFinalBlend(id) }
         return actions

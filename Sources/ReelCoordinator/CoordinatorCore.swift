@@ -98,6 +98,7 @@ struct CoordinatorCore: Sendable {
             return rerunCompared(worker: worker, job: job, shard: shard, token: token, vote: vote, at: time)
         case .verificationSettled(let job, let shard, let token, let adopt, let quarantine, let outcome):
             return verificationSettled(job: job, shard: shard, token: token, adopt: adopt, quarantine: quarantine, outcome: outcome)
+        case .shardsInvalidated(let job, let reason, let outcome): return shardsInvalidated(job: job, reason: reason, outcome: outcome)
         }
     }
 

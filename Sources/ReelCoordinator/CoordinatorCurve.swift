@@ -8,11 +8,15 @@ public struct CoordinatorCurve: Sendable {
     /// (``WorkerAllowList``), re-read every `reloadInterval`.
     public var allowList: String
     public var reloadInterval: Duration
+    /// Whether SIGHUP re-reads the allow-list at once (``WorkerAuthority/reloadOnHangup()``):
+    /// on for `reel coordinator`; a process that embeds a coordinator decides for itself.
+    public var reloadOnHangup: Bool
 
-    public init(keyPair: CurveKeyPair, allowList: String, reloadInterval: Duration = .seconds(1)) {
+    public init(keyPair: CurveKeyPair, allowList: String, reloadInterval: Duration = .seconds(1), reloadOnHangup: Bool = false) {
         self.keyPair = keyPair
         self.allowList = allowList
         self.reloadInterval = reloadInterval
+        self.reloadOnHangup = reloadOnHangup
     }
 }
 

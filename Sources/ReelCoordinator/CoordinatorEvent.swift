@@ -75,6 +75,8 @@ enum CoordinatorEvent: Sendable {
     /// The database answered a ballot's outcome (``CoordinatorAction/settleVerification(job:shard:token:adopt:quarantine:reason:)``):
     /// `true` when recorded, `false` when the shard had moved on.
     case verificationSettled(job: Int64, shard: ShardID, token: Int, adopt: String?, quarantine: [String], outcome: Result<Bool, StoreFailure>)
+    /// The database answered an invalidation (``CoordinatorAction/invalidateShards(job:shards:candidates:reason:)``).
+    case shardsInvalidated(job: Int64, reason: String, outcome: Result<[InvalidatedShard], StoreFailure>)
 }
 
 /// What comparing a re-run made of it.

@@ -87,3 +87,23 @@ public struct InvalidationCone: Sendable, Equatable {
         abandonDecode = decoding && plan.finalShards.contains(where: cone.contains)
     }
 }
+
+extension InvalidationCone {
+    /// The shards to compute again when `roots` are disproved: the roots' cone
+    /// (``reach(from:in:)``) less failed and cancelled shards, and, transitively, every
+    /// done input of a shard to redo whose output blob was already deleted
+    /// (`collected`): the engine is deterministic, so computing that input again
+    /// gives back its output, and the redone shard can read it.
+    public static func redo(
+        from roots: Set<ShardID>, in plan: Plan, states: [ShardID: ShardState.Name], collected: Set<ShardID>
+    ) -> Set<ShardID> {
+        var redo = reach(from: roots, in: plan).filter { states[$0] != .failed && states[$0] != .cancelled }
+        var frontier = Array(redo)
+        while let shard = frontier.popLast() {
+            for input in plan.dependencies(of: shard) where collected.contains(input) && redo.insert(input).inserted {
+                frontier.append(input)
+            }
+        }
+        return redo
+    }
+}

@@ -27,6 +27,11 @@ struct JobRuntime: Sendable {
     var finishing = false
     /// Done shards being verified (``ShardCheck``): their dependents and the final blend wait.
     var checks: [ShardID: ShardCheck] = [:]
+    /// Done shards whose result a check confirmed (a ballot agreed or decided on
+    /// it): a later quarantine of their worker leaves them done.
+    var confirmed: Set<ShardID> = []
+    /// Invalidations ordered and not yet answered: the final blend waits for them.
+    var invalidating = 0
 
     init(
         id: Int64, request: JobRequest, model: ModelGeometry, plan: Plan, promptSHA: String, negativeSHA: String?,

@@ -1,4 +1,5 @@
 import ReelPlan
+import ReelStore
 
 /// A job as the database holds it, with its shards and decode chunks: what the
 /// core rebuilds a job from after a restart or a retry, and what the reconciler
@@ -17,6 +18,9 @@ struct JobSnapshot: Sendable {
     var chunks: [StoredChunk]
     /// Its prompt encoding, while the job waits on one (no prompt embeddings yet).
     var encoding: StoredEncoding? = nil
+    /// Its open verification checks (a running job's), restored on resume so the
+    /// checked shards' dependents keep waiting.
+    var checks: [OpenCheckRow] = []
 }
 
 /// A `prompt_encodings` row: the texts and the lease's state.

@@ -1,5 +1,6 @@
 import Foundation
 import ReelPlan
+import ReelStore
 import ReelWire
 
 /// What off-loop work reports back to the event loop: the outcome of an action
@@ -29,6 +30,8 @@ enum LoopEvent: Sendable {
     case rerunCompared(worker: String, job: Int64, shard: ShardID, token: Int, vote: RerunVote)
     /// A ballot's outcome was recorded (`true`), or its shard had moved on (`false`).
     case verificationSettled(job: Int64, shard: ShardID, token: Int, adopt: String?, quarantine: [String], outcome: Result<Bool, StoreFailure>)
+    /// An invalidation was recorded (the shards it moved), or not.
+    case shardsInvalidated(job: Int64, reason: String, outcome: Result<[InvalidatedShard], StoreFailure>)
     /// Nothing for the loop to do (an event log write, say).
     case none
 }

@@ -14,6 +14,9 @@ public struct LoopStatistics: Sendable {
     public internal(set) var shardsCompleted = 0
     /// Re-runs of done shards handed to a second (or third) worker to check them.
     public internal(set) var reruns = 0
+    /// Shards sent back to be computed again because a quarantined worker's
+    /// result reached them (its own unchecked results and their cones).
+    public internal(set) var shardsInvalidated = 0
     /// Bytes received from and sent to workers.
     public internal(set) var bytesIn = 0
     public internal(set) var bytesOut = 0

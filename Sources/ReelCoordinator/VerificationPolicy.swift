@@ -20,13 +20,27 @@ public struct VerificationPolicy: Sendable, Equatable {
     /// "Verified results" for the measured figures.
     public static let defaultFraction = 0.05
 
+    /// A **test fault**, not a mode of operation: when set (and `fraction` > 0),
+    /// shards before this block are never checked and every shard from it is, so a
+    /// test knows that a poisoning worker delivers unchecked results before its
+    /// first checked one. Set only from `REEL_TEST_FAULTS=verify-from-block:B`.
+    public var testFaultFirstCheckedBlock: Int?
+
     public init(fraction: Double = VerificationPolicy.defaultFraction) {
         self.fraction = fraction
+    }
+
+    /// The block `REEL_TEST_FAULTS` (comma-separated faults) names in `verify-from-block:B`, if any.
+    public static func testFaultFirstCheckedBlock(in faults: String?) -> Int? {
+        let prefix = "verify-from-block:"
+        guard let fault = faults?.split(separator: ",").first(where: { $0.hasPrefix(prefix) }) else { return nil }
+        return Int(fault.dropFirst(prefix.count)).flatMap { $0 >= 0 ? $0 : nil }
     }
 
     /// Whether `shard` of job `job` (seed `seed`) is re-run on a second worker.
     public func selects(job: Int64, seed: UInt64, shard: ShardID) -> Bool {
         guard fraction > 0 else { return false }
+        if let first = testFaultFirstCheckedBlock { return shard.block >= first }
         guard fraction < 1 else { return true }
         return Self.draw(job: job, seed: seed, shard: shard) < fraction
     }

@@ -12,7 +12,7 @@
 /// ```
 public struct ShardStateMachine: Hashable, Sendable {
     /// The current state.
-    public private(set) var state: ShardState
+    public internal(set) var state: ShardState
     /// Lease length, attempts and backoff.
     public let policy: RetryPolicy
 

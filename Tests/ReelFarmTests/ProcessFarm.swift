@@ -34,12 +34,14 @@ final class ProcessFarm: @unchecked Sendable {
     /// `NetworkNamespaceTests.workerInAnotherNamespaceRendersShards`'s.
     var plaintext: [String] { listenHost == "127.0.0.1" ? [] : ["--insecure-plaintext"] }
 
-    /// `arguments` go to `reel coordinator` as they are.
-    func startCoordinator(keepIntermediates: Bool = false, arguments: [String] = []) async throws {
+    /// `arguments` go to `reel coordinator` as they are; `wrapper` runs it inside
+    /// another command (`/usr/bin/env VAR=value`), which must exec it.
+    func startCoordinator(keepIntermediates: Bool = false, wrapper: [String] = [], arguments: [String] = []) async throws {
         starts += 1
+        let command = wrapper + [TestFarm.reelBinary]
         let process = try ChildProcess(
-            TestFarm.reelBinary,
-            ["coordinator", "--data", dataDirectory, "--http", "127.0.0.1:\(httpPort)", "--listen", endpoint]
+            command[0],
+            Array(command.dropFirst()) + ["coordinator", "--data", dataDirectory, "--http", "127.0.0.1:\(httpPort)", "--listen", endpoint]
                 + (keepIntermediates ? ["--keep-intermediates"] : []) + plaintext + arguments,
             log: directory.appendingPathComponent("coordinator-\(starts).log"))
         coordinator = process

@@ -25,10 +25,11 @@ extension FarmStore {
     /// transaction, rather than from the caller's memory is what keeps two results
     /// recorded back to back from each waiting for the other. Returns the shards made
     /// ready, or `nil`, changing nothing, for a stale attempt or holder (logged as
-    /// `shard.stale`).
+    /// `shard.stale`). With `openCheck`, the result's verification check is
+    /// stored in the same transaction (``openChecks(job:)``).
     public func completeShard(
         job: Int64, shard: ShardID, attempt: Int, worker: String, outputSHA: String,
-        dependents: [(shard: ShardID, inputs: [ShardID])] = [], computeMilliseconds: Int64? = nil
+        dependents: [(shard: ShardID, inputs: [ShardID])] = [], computeMilliseconds: Int64? = nil, openCheck: Bool = false
     ) throws(StoreError) -> [ShardID]? {
         var ready: [ShardID] = []
         let completed = try complete(
@@ -36,6 +37,7 @@ extension FarmStore {
         ) {
             () throws(StoreError) in
             ready = try markReadyIfInputsDone(job: job, candidates: dependents)
+            if openCheck { try self.openCheck(job: job, shard: shard, attempt: attempt, worker: worker, sha: outputSHA) }
         }
         return completed ? ready.sorted() : nil
     }

@@ -22,6 +22,7 @@ extension FarmStore {
                 "SELECT 1 FROM shards WHERE job_id = $1 AND region = $2 AND block = $3 AND state = 'done' AND attempt = $4 FOR UPDATE",
                 [.int64(job), .int64(Int64(shard.region)), .int64(Int64(shard.block)), .int64(Int64(attempt))], name: "settleVerification.check")
             guard current.count == 1 else { return false }
+            try closeCheck(job: job, shard: shard)
             if let adopt {
                 try connection.execute(
                     "UPDATE shards SET output_sha256 = $4 WHERE job_id = $1 AND region = $2 AND block = $3",

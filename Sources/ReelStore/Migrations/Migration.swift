@@ -33,5 +33,6 @@ public struct Migration: Sendable, Hashable {
         .idempotencyKeys,
         .workItemTimes,
         .segmentPreviews,
+        .shardInvalidation,
     ]
 }
