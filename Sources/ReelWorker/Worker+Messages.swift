@@ -15,6 +15,7 @@ extension Worker {
             return
         }
         lastHeard = .now
+        heardOnThisSocket = true
         switch message.envelope.body {
         case .welcome(let welcome)?:
             registered = true

@@ -18,7 +18,13 @@ public final class Worker {
     let bootID: String
     var logger: Logger
     let context: ZMQContext
-    let dealer: DealerSocket
+    /// Replaced by a fresh socket when a connection never hears back (``reconnectIfUnanswered(now:)``).
+    var dealer: DealerSocket
+    /// When the current socket connected, and whether anything came back on it since.
+    var connectedAt: ContinuousClock.Instant = .now
+    var heardOnThisSocket = false
+    /// Wait before replacing a socket that never heard back: doubles up to 60 s.
+    var reconnectBackoff: Duration = .seconds(5)
     let finished = FinishedQueue()
 
     var registered = false
@@ -64,13 +70,43 @@ public final class Worker {
         lastHeartbeat = long
         context = try ZMQContext()
         dealer = try DealerSocket(context: context)
-        try dealer.set(.routingID(Array("\(config.name)/\(bootID)".utf8.prefix(255))))
-        try dealer.set(.maxMessageSize(config.maxMessageBytes))
-        try dealer.set(.linger(.seconds(2)))
-        try dealer.set(.reconnectInterval(.milliseconds(200)))
-        try dealer.set(.reconnectIntervalMax(.seconds(2)))
-        try secure(dealer, config: config)
-        try dealer.connect(config.coordinator)
+        try configure(dealer)
+    }
+
+    /// Sets a new socket up (routing id, limits, CURVE) and connects it.
+    func configure(_ socket: DealerSocket) throws {
+        try socket.set(.routingID(Array("\(config.name)/\(bootID)".utf8.prefix(255))))
+        try socket.set(.maxMessageSize(config.maxMessageBytes))
+        try socket.set(.linger(.seconds(2)))
+        try socket.set(.reconnectInterval(.milliseconds(200)))
+        try socket.set(.reconnectIntervalMax(.seconds(2)))
+        // A send never blocks the loop for long: with no connection to queue on (one
+        // whose handshake was refused is not retried), zmq_send would wait forever.
+        try socket.set(.sendTimeout(.seconds(2)))
+        try secure(socket, config: config)
+        try socket.connect(config.coordinator)
+    }
+
+    /// A connection that never heard back is replaced by a new one, backing off.
+    /// libzmq stops reconnecting a socket whose CURVE handshake the coordinator
+    /// refused (ZAP status 400), so a worker started before its key was allowed
+    /// would otherwise wait forever after the operator allows it. Replacing an
+    /// unanswered socket costs nothing else: nothing was sent on it but hellos.
+    func reconnectIfUnanswered(now: ContinuousClock.Instant) {
+        guard !heardOnThisSocket, !registered, now - connectedAt >= reconnectBackoff else { return }
+        do {
+            let fresh = try DealerSocket(context: context)
+            try configure(fresh)
+            dealer = fresh
+            logger.info(
+                "no answer from the coordinator on this connection; connecting again (a key refused before it was allowed needs a new connection)",
+                metadata: ["waited_s": "\(Int((now - connectedAt).realSeconds))"])
+        } catch {
+            logger.error("cannot open a new connection to the coordinator", metadata: ["error": "\(error)"])
+        }
+        connectedAt = now
+        reconnectBackoff = min(reconnectBackoff * 2, .seconds(60))
+        helloBackoff = .zero
     }
 
     /// Runs until `stop` turns true (then drains) or the coordinator refuses it.
@@ -121,6 +157,7 @@ public final class Worker {
             helloBackoff = heartbeatInterval
             lastHello = now
         }
+        reconnectIfUnanswered(now: now)
         if !registered, now - lastHello >= helloBackoff {
             sendHello(now: now)
             // A zero backoff means "now" (the coordinator asked for a hello); the next
