@@ -26,9 +26,9 @@ struct BenchFarmCommand: AsyncParsableCommand {
     @Option(help: "Share of shards re-run on a second worker to check them, as `reel coordinator --verify-fraction` (0: none).")
     var verifyFraction = 0.0
     @Option(help: "Nice value of the coordinator's heavy lanes (blend, check, store); 0 runs them at the loop's priority. For comparing runs.")
-    var laneNice: Int32 = CoordinatorConfig(dataDirectory: "").heavyLaneNice
+    var laneNice: Int32 = CoordinatorConfig.defaultHeavyLaneNice
     @Option(help: "Nice value the coordinator's loop asks for (below 0 needs root or CAP_SYS_NICE; 0 asks nothing). For comparing runs.")
-    var loopNice: Int32 = CoordinatorConfig(dataDirectory: "").loopNice
+    var loopNice: Int32 = CoordinatorConfig.defaultLoopNice
     @Flag(help: "Print JSON.")
     var json = false
 

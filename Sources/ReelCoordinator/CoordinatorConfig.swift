@@ -70,12 +70,14 @@ public struct CoordinatorConfig: Sendable {
     /// results, storing them): above the loop's 0, so the thread that serves
     /// ZeroMQ, heartbeats and the API runs first when every core is busy (a small
     /// machine shared with workers and PostgreSQL). 0 runs them at the default.
-    public var heavyLaneNice: Int32 = 5
+    public var heavyLaneNice: Int32 = Self.defaultHeavyLaneNice
+    public static let defaultHeavyLaneNice: Int32 = 5
     /// The nice value the loop's thread asks for (below 0 when it may: root, or
     /// `CAP_SYS_NICE`), so that on a machine whose cores are all taken by other
     /// work (workers, builds) the loop still wakes within milliseconds to serve
     /// heartbeats and the API. Without the privilege it stays at 0; 0 asks nothing.
-    public var loopNice: Int32 = -5
+    public var loopNice: Int32 = Self.defaultLoopNice
+    public static let defaultLoopNice: Int32 = -5
     /// ZeroMQ I/O threads for the workers' socket: the workers' connections are
     /// spread over them (copies and CURVE's encryption). One per eight cores, one
     /// to four: a small machine keeps its cores for the lanes and the workers.

@@ -25,9 +25,9 @@ public struct FarmBenchmark: Sendable {
     /// The share of shards re-run to check them (`reel coordinator --verify-fraction`); 0: none.
     public var verifyFraction = 0.0
     /// The nice value of the coordinator's heavy lanes (``CoordinatorConfig/heavyLaneNice``; 0: the default priority).
-    public var heavyLaneNice: Int32 = CoordinatorConfig(dataDirectory: "").heavyLaneNice
+    public var heavyLaneNice: Int32 = CoordinatorConfig.defaultHeavyLaneNice
     /// The nice value the loop asks for (``CoordinatorConfig/loopNice``).
-    public var loopNice: Int32 = CoordinatorConfig(dataDirectory: "").loopNice
+    public var loopNice: Int32 = CoordinatorConfig.defaultLoopNice
 
     public init(
         workers: Int = 8, width: Int = 832, height: Int = 480, seconds: Double = 60, stepTime: Duration = .seconds(1),

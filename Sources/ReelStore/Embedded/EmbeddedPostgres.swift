@@ -158,10 +158,7 @@ public final class EmbeddedPostgres: Sendable {
     /// core. Needs root or `CAP_SYS_NICE`. Returns how many processes took it: 0
     /// when the system refused (or no server runs).
     public func raisePriority(to nice: Int32) -> Int {
-        let pidFile = clusterDirectory.appendingPathComponent("postmaster.pid").path
-        guard let contents = try? String(contentsOfFile: pidFile, encoding: .utf8),
-            let pid = contents.split(separator: "\n").first.flatMap({ Int32($0) }), isPostmaster(pid: pid)
-        else { return 0 }
+        guard let pid = recordedPostmasterPID(), isPostmaster(pid: pid) else { return 0 }
         let which = __priority_which_t(PRIO_PROCESS.rawValue)
         guard setpriority(which, id_t(pid), nice) == 0 else { return 0 }
         // A child that exited since the list was read is simply not counted.
@@ -204,13 +201,18 @@ public final class EmbeddedPostgres: Sendable {
     /// Whether a postmaster runs on the cluster now (what a supervisor checks).
     public func isRunning() throws(StoreError) -> Bool { try serverIsRunning() }
 
+    private var pidFile: String { clusterDirectory.appendingPathComponent("postmaster.pid").path }
+
+    /// The pid on `postmaster.pid`'s first line, if the file is there.
+    private func recordedPostmasterPID() -> Int32? {
+        guard let contents = try? String(contentsOfFile: pidFile, encoding: .utf8) else { return nil }
+        return contents.split(separator: "\n").first.flatMap { Int32($0) }
+    }
+
     private func serverIsRunning() throws(StoreError) -> Bool {
-        let pidFile = clusterDirectory.appendingPathComponent("postmaster.pid").path
-        guard let contents = try? String(contentsOfFile: pidFile, encoding: .utf8) else { return false }
+        guard FileManager.default.isReadableFile(atPath: pidFile) else { return false }
         let status = try tools.run("pg_ctl", ["status", "-D", clusterDirectory.path], allowFailure: true).status
-        if status == 0, let pid = contents.split(separator: "\n").first.flatMap({ Int32($0) }),
-           isPostmaster(pid: pid)
-        {
+        if status == 0, let pid = recordedPostmasterPID(), isPostmaster(pid: pid) {
             return true
         }
         guard unlink(pidFile) == 0 || errno == ENOENT else {
