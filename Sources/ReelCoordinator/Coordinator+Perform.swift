@@ -168,6 +168,8 @@ extension Coordinator {
             forgetCheck(job: job, shard: shard)
         case .invalidateShards(let job, let shards, let candidates, let reason):
             invalidateShards(job: job, shards: shards, candidates: candidates, reason: reason)
+        case .invalidateDecode(let job, let shards, let candidates, let reason):
+            invalidateDecode(job: job, shards: shards, candidates: candidates, reason: reason)
         }
     }
 

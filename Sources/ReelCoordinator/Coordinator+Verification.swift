@@ -94,4 +94,15 @@ extension Coordinator {
             return .shardsInvalidated(job: job, reason: reason, outcome: outcome)
         }
     }
+
+    /// Records the abandonment of a decode on the `records` lane, like ``invalidateShards(job:shards:candidates:reason:)``.
+    func invalidateDecode(job: Int64, shards: [ShardID], candidates: [(shard: ShardID, inputs: [ShardID])], reason: String) {
+        let store = recordStore
+        records.submit {
+            let outcome = Result { () throws(StoreError) -> InvalidatedDecode? in
+                try store.value.invalidateDecodingJob(job: job, shards: shards, candidates: candidates, reason: reason)
+            }.mapError { StoreFailure("\($0)") }
+            return .decodeInvalidated(job: job, reason: reason, outcome: outcome)
+        }
+    }
 }

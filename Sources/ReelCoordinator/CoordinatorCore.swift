@@ -88,7 +88,7 @@ struct CoordinatorCore: Sendable {
         case .databaseRead(.success(let active)): return reconcile(with: active)
         case .databaseRead(.failure(let error)): return [.log(.error, "cannot reconcile with the database", ["error": "\(error)"])]
         case .markedReady(let job, let outcome): return markedReady(job: job, outcome: outcome)
-        case .clipBlended(let job, let outcome): return clipBlended(job, outcome: outcome)
+        case .clipBlended(let job, let outcome): return clipBlended(job, outcome: outcome) + resumeDeferredInvalidation(job)
         case .videoJoined(let job, let outcome): return videoJoined(job, outcome: outcome)
         case .encodingsClaimed(let peer, let worker, let claims, let time): return encodingsClaimed(peer: peer, worker: worker, claims: claims, at: time)
         case .promptResult(let peer, let job, let token, let frames, let time): return promptResult(peer: peer, job: job, token: token, frames: frames, at: time)
@@ -99,6 +99,7 @@ struct CoordinatorCore: Sendable {
         case .verificationSettled(let job, let shard, let token, let adopt, let quarantine, let outcome):
             return verificationSettled(job: job, shard: shard, token: token, adopt: adopt, quarantine: quarantine, outcome: outcome)
         case .shardsInvalidated(let job, let reason, let outcome): return shardsInvalidated(job: job, reason: reason, outcome: outcome)
+        case .decodeInvalidated(let job, let reason, let outcome): return decodeInvalidated(job: job, reason: reason, outcome: outcome)
         }
     }
 

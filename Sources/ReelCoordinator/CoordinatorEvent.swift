@@ -77,6 +77,9 @@ enum CoordinatorEvent: Sendable {
     case verificationSettled(job: Int64, shard: ShardID, token: Int, adopt: String?, quarantine: [String], outcome: Result<Bool, StoreFailure>)
     /// The database answered an invalidation (``CoordinatorAction/invalidateShards(job:shards:candidates:reason:)``).
     case shardsInvalidated(job: Int64, reason: String, outcome: Result<[InvalidatedShard], StoreFailure>)
+    /// The database answered the abandonment of a decode (``CoordinatorAction/invalidateDecode(job:shards:candidates:reason:)``):
+    /// `nil` when the job was no longer decoding.
+    case decodeInvalidated(job: Int64, reason: String, outcome: Result<InvalidatedDecode?, StoreFailure>)
 }
 
 /// What comparing a re-run made of it.
