@@ -38,7 +38,7 @@ extension Coordinator {
         return JobSnapshot(
             id: row.id, state: state, spec: row.spec, promptSHA: row.promptEmbedsSHA, negativeSHA: row.negativeEmbedsSHA,
             latentsSHA: row.latentsSHA, shards: shards, chunks: chunks, encoding: encoding,
-            checks: row.state == .running ? try store.openChecks(job: row.id) : [])
+            checks: row.state == .running ? try store.openChecks(job: row.id) : [], confirmed: try store.confirmedShards(job: row.id))
     }
 
     static func state(_ status: WorkStatus) -> ShardState {

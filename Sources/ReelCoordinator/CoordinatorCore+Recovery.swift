@@ -69,6 +69,8 @@ extension CoordinatorCore {
         for check in stored.checks where records[check.shard]?.machine.state.name == .done && records[check.shard]?.token == check.attempt {
             job.checks[check.shard] = ShardCheck(shard: check.shard, worker: check.worker, sha: check.sha, token: check.attempt, at: startedAt)
         }
+        // Confirmed results stay confirmed: a later lost ballot of their worker leaves them done.
+        job.confirmed = stored.confirmed.filter { records[$0]?.machine.state.name == .done }
         jobs[stored.id] = job
         return continueJob(stored.id)
     }

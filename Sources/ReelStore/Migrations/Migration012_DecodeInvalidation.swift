@@ -10,8 +10,13 @@ extension Migration {
     /// only when the same statement records an invalidation (`invalidations` up by
     /// exactly one, with a reason). A chunk keeps its `attempt` (the fencing token
     /// never goes back), so a segment from a lease of the abandoned decode is stale.
+    ///
+    /// `shards.confirmed` records that a check confirmed the shard's result (a
+    /// re-run agreed, or a ballot decided it): such a result is not invalidated when
+    /// its worker later loses a ballot, and a restarted coordinator must know it.
+    /// Only a done shard is confirmed; an invalidation clears it.
     static let decodeInvalidation = Migration(
-        version: 12, name: "decode invalidation",
+        version: 12, name: "decode invalidation and confirmed results",
         sql: #"""
             CREATE FUNCTION reel_invalidation_counted() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
@@ -61,5 +66,8 @@ extension Migration {
             CREATE TRIGGER decode_chunks_invalidation_counted BEFORE UPDATE OF invalidations ON decode_chunks
                 FOR EACH ROW WHEN (NEW.invalidations IS DISTINCT FROM OLD.invalidations)
                 EXECUTE FUNCTION reel_invalidation_counted('a decode chunk');
+
+            ALTER TABLE shards ADD COLUMN confirmed boolean NOT NULL DEFAULT false,
+                ADD CONSTRAINT shards_confirmed_when_done CHECK (NOT confirmed OR state = 'done');
             """#)
 }
