@@ -10,19 +10,10 @@ import Testing
 /// fails and says to pass `--ca-cert`; another CA, a missing file or a key
 /// instead of a certificate are refused with a message naming the file.
 @Suite(.serialized, .farmSlot) struct PrivateCATests {
-    /// `reel` with `arguments` and extra `environment`: exit status, and standard output and error together.
+    /// `reel` with `arguments` and extra `environment` (an empty `REEL_CA_CERT` unless given): exit status, and standard output and error together.
     static func reel(_ arguments: [String], environment: [String: String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestFarm.reelBinary)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.filter { $0.key != "REEL_CA_CERT" }.merging(environment) { $1 }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        try OpenAPIConformanceTests.run(
+            TestFarm.reelBinary, in: FileManager.default.temporaryDirectory, environment: ["REEL_CA_CERT": ""].merging(environment) { $1 }, arguments)
     }
 
     @Test func theCLITrustsTheCAItIsGivenAndSaysWhatToDoWithout() async throws {
