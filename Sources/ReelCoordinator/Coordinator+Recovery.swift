@@ -7,6 +7,8 @@ import ReelStore
 extension Coordinator {
     /// Resumes every job that is queued, running or decoding.
     func recover() throws {
+        // First the quarantine, so each resumed job is cleared of its unconfirmed results.
+        feed(.quarantineLoaded(try store.quarantinedWorkers()))
         feed(.recovered(try activeJobs()))
     }
 

@@ -121,3 +121,39 @@ extension CoordinatorCore {
         return invalidatePastShards(job: id, roots: unconfirmedResults(of: quarantined, in: id), reason: reason)
     }
 }
+
+/// The quarantine across restarts and retries: a quarantine commits before the
+/// reset it orders, so a coordinator that stopped in between, or a job that failed
+/// before the ballot and is retried, still holds results of a quarantined worker
+/// that no check confirmed. A resumed job is cleared of them.
+extension CoordinatorCore {
+    /// The workers quarantined in the database, read at start.
+    mutating func quarantineLoaded(_ names: Set<String>) -> [CoordinatorAction] {
+        quarantined.formUnion(names)
+        return names.isEmpty ? [] : [.log(.info, "quarantined workers", ["workers": "\(names.sorted())"])]
+    }
+
+    /// Invalidates the unconfirmed results of quarantined workers in resumed job `id`.
+    mutating func invalidateQuarantinedResults(in id: Int64) -> [CoordinatorAction] {
+        let roots = unconfirmedResults(of: quarantined, in: id)
+        guard !roots.isEmpty else { return [] }
+        return invalidatePastShards(job: id, roots: roots, reason: "\(quarantined.sorted().joined(separator: ", ")) quarantined; found on resuming the job")
+    }
+
+    /// `actions` less the readiness of shards that `resets` send back to pending.
+    static func sparing(_ actions: [CoordinatorAction], resetBy resets: [CoordinatorAction]) -> [CoordinatorAction] {
+        let resetting = Set(
+            resets.flatMap { action -> [ShardID] in
+                switch action {
+                case .invalidateShards(_, let shards, _, _), .invalidateDecode(_, let shards, _, _): return shards
+                default: return []
+                }
+            })
+        guard !resetting.isEmpty else { return actions }
+        return actions.compactMap { action in
+            guard case .markReady(let job, let candidates) = action else { return action }
+            let kept = candidates.filter { !resetting.contains($0.shard) }
+            return kept.isEmpty ? nil : .markReady(job: job, candidates: kept)
+        }
+    }
+}

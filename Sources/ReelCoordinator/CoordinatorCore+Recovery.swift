@@ -72,7 +72,9 @@ extension CoordinatorCore {
         // Confirmed results stay confirmed: a later lost ballot of their worker leaves them done.
         job.confirmed = stored.confirmed.filter { records[$0]?.machine.state.name == .done }
         jobs[stored.id] = job
-        return continueJob(stored.id)
+        // Before continuing: an ordered reset holds the final blend back, and what it resets is not readied.
+        let invalidations = invalidateQuarantinedResults(in: stored.id)
+        return invalidations + Self.sparing(continueJob(stored.id), resetBy: invalidations)
     }
 
     /// Moves a job along whatever was interrupted: shards whose inputs are done

@@ -83,6 +83,7 @@ struct CoordinatorCore: Sendable {
         case .decodeResult(let peer, let result, let time): return decodeResult(peer: peer, result, at: time)
         case .segmentRecorded(let peer, let worker, let job, let chunk, let attempt, let outcome, let time):
             return segmentRecorded(peer: peer, worker: worker, job: job, chunk: chunk, attempt: attempt, outcome: outcome, at: time)
+        case .quarantineLoaded(let names): return quarantineLoaded(names)
         case .recovered(let stored): return recovered(stored)
         case .reconcileDue: return [.readActiveJobs]
         case .databaseRead(.success(let active)): return reconcile(with: active)

@@ -56,6 +56,8 @@ enum CoordinatorEvent: Sendable {
     case chunksClaimed(peer: PeerID, worker: String, claims: Result<[ChunkClaim], StoreFailure>, at: LoopTime)
     case decodeResult(PeerID, Reel_V1_DecodeResult, at: LoopTime)
     case segmentRecorded(peer: PeerID, worker: String, job: Int64, chunk: Int, attempt: Int, outcome: RecordOutcome, at: LoopTime)
+    /// The workers the database holds quarantined, read at start before the jobs.
+    case quarantineLoaded(Set<String>)
     /// The jobs the database holds active, read at start: each is resumed.
     case recovered([JobSnapshot])
     /// Time to compare memory with the database.

@@ -52,4 +52,20 @@ import Testing
         #expect(matched.contains { if case .confirmResult(1, V.first, 1) = $0 { return true } else { return false } }, "\(matched)")
         #expect(core.jobs[1]?.confirmed.contains(V.first) == true)
     }
+
+    /// A quarantine commits before the reset it orders: a coordinator restarted in
+    /// between loads the quarantine first and resets the resumed job's unconfirmed
+    /// results of that worker (and their cone), sparing the confirmed (0,0).
+    @Test func aResumedJobIsClearedOfAQuarantinedWorkersUnconfirmedResults() throws {
+        var core = try V.farm()
+        core.jobs[1] = nil
+        _ = core.handle(.quarantineLoaded(["a"]))
+        let resumed = core.handle(.recovered([try PersistedCheckCoreTests.blockZeroDone(confirmed: [Self.s(0, 0)])]))
+        #expect(Self.reset(resumed) == [Self.s(1, 0), Self.s(2, 0), Self.s(0, 1), Self.s(1, 1), Self.s(2, 1)])
+        #expect(!resumed.contains { if case .markReady = $0 { return true } else { return false } }, "nothing is readied from a result being reset")
+        // Nobody quarantined: nothing to reset.
+        var clean = try V.farm()
+        clean.jobs[1] = nil
+        #expect(Self.reset(clean.handle(.recovered([try PersistedCheckCoreTests.blockZeroDone()]))).isEmpty)
+    }
 }
