@@ -31,7 +31,8 @@ struct CoordinatorCore: Sendable {
     var intake: ResultIntake
     /// Workers whose hello waits for the database to register them.
     var registering: [PeerID: ConnectedWorker] = [:]
-    /// Workers quarantined by a ballot while this process ran: never sent a re-run.
+    /// Workers quarantined (loaded at start, then by ballots, less those released):
+    /// never sent a re-run, and a late result of theirs is reset.
     var quarantined: Set<String> = []
 
     init(config: CoordinatorConfig, startedAt: ContinuousClock.Instant) {
@@ -84,6 +85,9 @@ struct CoordinatorCore: Sendable {
         case .segmentRecorded(let peer, let worker, let job, let chunk, let attempt, let outcome, let time):
             return segmentRecorded(peer: peer, worker: worker, job: job, chunk: chunk, attempt: attempt, outcome: outcome, at: time)
         case .quarantineLoaded(let names): return quarantineLoaded(names)
+        case .quarantineLifted(let name):
+            quarantined.remove(name)
+            return []
         case .recovered(let stored): return recovered(stored)
         case .reconcileDue: return [.readActiveJobs]
         case .databaseRead(.success(let active)): return reconcile(with: active)

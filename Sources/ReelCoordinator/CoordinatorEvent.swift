@@ -58,6 +58,8 @@ enum CoordinatorEvent: Sendable {
     case segmentRecorded(peer: PeerID, worker: String, job: Int64, chunk: Int, attempt: Int, outcome: RecordOutcome, at: LoopTime)
     /// The workers the database holds quarantined, read at start before the jobs.
     case quarantineLoaded(Set<String>)
+    /// An operator lifts a worker's quarantine (`reel workers --release`).
+    case quarantineLifted(String)
     /// The jobs the database holds active, read at start: each is resumed.
     case recovered([JobSnapshot])
     /// Time to compare memory with the database.

@@ -68,4 +68,17 @@ import Testing
         clean.jobs[1] = nil
         #expect(Self.reset(clean.handle(.recovered([try PersistedCheckCoreTests.blockZeroDone()]))).isEmpty)
     }
+
+    /// A released worker's results are used again: its late result is not reset.
+    @Test func aLiftedQuarantineLetsTheWorkersResultsStand() throws {
+        var core = try V.farm()
+        _ = core.handle(.quarantineLoaded(["a", "z"]))
+        _ = core.handle(.quarantineLifted("a"))
+        #expect(core.quarantined == ["z"])
+        _ = T.lease(&core, Self.s(1, 0), token: 1, at: T.at(0))
+        _ = core.handle(.shardResult(T.peerA, job: 1, shard: Self.s(1, 0), token: 1, frames: [Data()], at: T.at(0)))
+        let recorded = core.handle(
+            .shardRecorded(peer: T.peerA, worker: "a", job: 1, shard: Self.s(1, 0), attempt: 1, outcome: .committed(sha: "late", ready: []), at: T.at(0)))
+        #expect(Self.reset(recorded).isEmpty)
+    }
 }
