@@ -33,6 +33,11 @@ struct CoordinatorCore: Sendable {
     var registering: [PeerID: ConnectedWorker] = [:]
     /// Workers quarantined by a ballot while this process ran: never sent a re-run.
     var quarantined: Set<String> = []
+    /// Claims asked of the database and not yet answered, by worker (see
+    /// `CoordinatorCore+Statements.swift`): such a worker gets nothing else meanwhile.
+    var claiming: [PeerID: Int] = [:]
+    /// What memory held when the reconciler's snapshot was asked for; `nil` while none is.
+    var reconcileBaseline: ReconcileBaseline?
 
     init(config: CoordinatorConfig, startedAt: ContinuousClock.Instant) {
         self.config = config
@@ -42,6 +47,16 @@ struct CoordinatorCore: Sendable {
 
     /// Applies one event; returns what the I/O layer must do, in order.
     mutating func handle(_ event: CoordinatorEvent) -> [CoordinatorAction] {
+        switch event {
+        case .shardsClaimed(let peer, _, _, _, _), .chunksClaimed(let peer, _, _, _), .encodingsClaimed(let peer, _, _, _): claimAnswered(peer)
+        default: break
+        }
+        let actions = apply(event)
+        noteClaims(actions)
+        return actions
+    }
+
+    private mutating func apply(_ event: CoordinatorEvent) -> [CoordinatorAction] {
         switch event {
         case .hello(let peer, let hello, let time): return self.hello(peer: peer, hello, at: time)
         case .heartbeat(let peer, let running, let time): return heartbeat(peer: peer, running: running, at: time)
@@ -84,9 +99,8 @@ struct CoordinatorCore: Sendable {
         case .segmentRecorded(let peer, let worker, let job, let chunk, let attempt, let outcome, let time):
             return segmentRecorded(peer: peer, worker: worker, job: job, chunk: chunk, attempt: attempt, outcome: outcome, at: time)
         case .recovered(let stored): return recovered(stored)
-        case .reconcileDue: return [.readActiveJobs]
-        case .databaseRead(.success(let active)): return reconcile(with: active)
-        case .databaseRead(.failure(let error)): return [.log(.error, "cannot reconcile with the database", ["error": "\(error)"])]
+        case .reconcileDue: return reconcileDue()
+        case .databaseRead(let outcome): return databaseRead(outcome)
         case .markedReady(let job, let outcome): return markedReady(job: job, outcome: outcome)
         case .clipBlended(let job, let outcome): return clipBlended(job, outcome: outcome)
         case .videoJoined(let job, let outcome): return videoJoined(job, outcome: outcome)
