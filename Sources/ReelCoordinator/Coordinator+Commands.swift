@@ -129,7 +129,7 @@ extension Coordinator {
         }
         guard let reset = try store.retryJob(id: id) else { throw APIError.conflict("job \(id) is no longer failed") }
         guard let retried = try store.job(id: id) else { throw APIError.notFound("there is no job \(id)") }
-        perform(try core.retried(snapshot(of: retried), reset: reset.count))
+        perform(try core.retried(Self.snapshot(of: retried, in: store), reset: reset.count))
         return try status(of: id)
     }
 

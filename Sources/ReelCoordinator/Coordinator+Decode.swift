@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ReelHash
 import ReelPlan
 import ReelStore
 import ReelTensor
@@ -101,52 +102,65 @@ extension Coordinator {
         let (peer, id, index, token, name, expectedFrames, result) = (order.peer, order.job, order.chunk, order.token, order.worker, order.expectedFrames, order.result)
         let blobs = blobs, store = recordStore, window = config.recordRetryWindow, logger = logger, inspector = segmentInspector, previewer = segmentPreviewer
         let (width, height, still) = (order.width, order.height, order.still)
-        records.submit {
-            let outcome: RecordOutcome
+        let records = records
+        // Checked (and its preview made) on the parser lane, stored and committed on
+        // the records lane: decoding a segment twice is the largest cost of a decode
+        // chunk on the coordinator, and the records lane is its busiest thread.
+        parser.submit {
             do {
                 try WireCodec.checkSegment(result)
-                guard Int(result.frameCount) == expectedFrames else {
+            } catch {
+                return .segmentRecorded(peer: peer, worker: name, job: id, chunk: index, attempt: token, outcome: .invalid("\(error)"))
+            }
+            guard Int(result.frameCount) == expectedFrames else {
+                return .segmentRecorded(
+                    peer: peer, worker: name, job: id, chunk: index, attempt: token,
+                    outcome: .invalid("segment has \(result.frameCount) frames, expected \(expectedFrames)"))
+            }
+            // The worker's own frame count is a claim; the stream itself must bear it out.
+            if let inspector {
+                do {
+                    try inspector(result.segment, SegmentExpectation(frames: expectedFrames, width: width, height: height, still: still))
+                } catch {
+                    let kind = still ? "PNG image" : "H.264 segment of \(expectedFrames) frames"
                     return .segmentRecorded(
                         peer: peer, worker: name, job: id, chunk: index, attempt: token,
-                        outcome: .invalid("segment has \(result.frameCount) frames, expected \(expectedFrames)"))
+                        outcome: .invalid("segment is not a well-formed \(kind) at \(width)×\(height): \(error)"))
                 }
-                // The worker's own frame count is a claim; the stream itself must bear it out.
-                if let inspector {
-                    do {
-                        try inspector(result.segment, SegmentExpectation(frames: expectedFrames, width: width, height: height, still: still))
-                    } catch {
-                        let kind = still ? "PNG image" : "H.264 segment of \(expectedFrames) frames"
-                        return .segmentRecorded(
-                            peer: peer, worker: name, job: id, chunk: index, attempt: token,
-                            outcome: .invalid("segment is not a well-formed \(kind) at \(width)×\(height): \(error)"))
-                    }
-                }
-                // Made before the commit, recorded right after it: the dashboard,
-                // woken by the chunk's event, then finds the preview too.
-                // A still is its own preview: only video segments get one.
-                let preview = still ? nil : previewer.flatMap {
-                    Self.makePreview($0, result.segment, SegmentExpectation(frames: expectedFrames, width: width, height: height), job: id, chunk: index, logger: logger)
-                }
-                let sha = try blobs.put(Array(result.segment))
-                let item = WorkItem.decodeChunk(index)
-                outcome = Self.recordWithRetry(store: store.value, window: window, logger: logger, item: item, job: id, sha: sha) {
-                    let committed = try store.value.completeDecodeChunk(
-                        job: id, chunk: index, attempt: token, worker: name, outputSHA: sha,
-                        computeMilliseconds: result.hasTimings ? Self.computeMilliseconds(result.timings) : nil)
-                    return committed ? [] : nil
-                } settle: { (status: WorkStatus) -> [ShardID]? in
-                    let done = status.state == ShardState.Name.done && status.outputSHA == sha && status.attempt == token
-                    return done ? [] : nil
-                }
-                if case .committed(let segmentSHA, _) = outcome, let preview {
-                    Self.recordPreview(preview, job: id, chunk: index, segmentSHA: segmentSHA, blobs: blobs, store: store.value, logger: logger)
-                }
-            } catch let error as WireError {
-                outcome = .invalid("\(error)")
-            } catch {
-                outcome = .unrecorded("cannot store the segment: \(error)")
             }
-            return .segmentRecorded(peer: peer, worker: name, job: id, chunk: index, attempt: token, outcome: outcome)
+            // Made before the commit, recorded right after it: the dashboard,
+            // woken by the chunk's event, then finds the preview too.
+            // A still is its own preview: only video segments get one.
+            let preview = still ? nil : previewer.flatMap {
+                Self.makePreview($0, result.segment, SegmentExpectation(frames: expectedFrames, width: width, height: height), job: id, chunk: index, logger: logger)
+            }
+            records.submit {
+                let outcome: RecordOutcome
+                do {
+                    // Its digest was checked against the bytes on the parser lane: stored under it.
+                    var stored: Result<String, StoreError> = .failure(.invalidArgument("segment not stored"))
+                    let digest = SHA256.hex(Array(result.segmentSha256))
+                    result.segment.withUnsafeBytes { raw in stored = Result { () throws(StoreError) in try blobs.put(raw, sha256: digest) } }
+                    let sha = try stored.get()
+                    let item = WorkItem.decodeChunk(index)
+                    outcome = Self.recordWithRetry(store: store.value, window: window, logger: logger, item: item, job: id, sha: sha) {
+                        let committed = try store.value.completeDecodeChunk(
+                            job: id, chunk: index, attempt: token, worker: name, outputSHA: sha,
+                            computeMilliseconds: result.hasTimings ? Self.computeMilliseconds(result.timings) : nil)
+                        return committed ? [] : nil
+                    } settle: { (status: WorkStatus) -> [ShardID]? in
+                        let done = status.state == ShardState.Name.done && status.outputSHA == sha && status.attempt == token
+                        return done ? [] : nil
+                    }
+                    if case .committed(let segmentSHA, _) = outcome, let preview {
+                        Self.recordPreview(preview, job: id, chunk: index, segmentSHA: segmentSHA, blobs: blobs, store: store.value, logger: logger)
+                    }
+                } catch {
+                    outcome = .unrecorded("cannot store the segment: \(error)")
+                }
+                return .segmentRecorded(peer: peer, worker: name, job: id, chunk: index, attempt: token, outcome: outcome)
+            }
+            return .none
         }
     }
 

@@ -8,10 +8,10 @@ import ReelStore
 extension Coordinator {
     var metrics: FarmMetrics { mailbox.metrics }
 
-    /// Times every statement on the three connections, by connection.
+    /// Times every statement on the four connections, by connection.
     func timeStatements() {
         let histograms = metrics.statementDuration
-        for (connection, store) in [("loop", store), ("records", recordStore.value), ("queries", queryStore.value)] {
+        for (connection, store) in [("loop", store), ("records", recordStore.value), ("queries", queryStore.value), ("statements", statementStore.value)] {
             guard let histogram = histograms[connection] else { continue }
             store.connection.onStatement = { histogram.record($0) }
         }

@@ -57,40 +57,8 @@ extension Coordinator {
             metrics.retries.increment()
         case .tally(.failure(let reason)):
             metrics.failures[reason]?.increment()
-        case .registerWorker(let peer, let worker, let stamp):
-            let outcome: StoreOutcome
-            do {
-                try store.registerWorker(
-                    name: worker.name, host: worker.host, cores: worker.cores, threads: worker.threads, slots: worker.slots,
-                    models: worker.models.keys.sorted(), pools: worker.pools, at: stamp)
-                outcome = .committed
-            } catch {
-                outcome = .unknown("\(error)")
-            }
-            feed(.workerRegistered(peer, outcome: outcome))
-        case .setWorkerState(let name, let state):
-            feed(.workerStateRecorded(name: name, state: state, outcome: StoreOutcome.of { try store.setWorkerState(name: name, to: state) }))
-        case .extendLeases(let worker, let now, let until):
-            let outcome = StoreOutcome.of { try store.extendLeases(worker: worker, now: now, until: until) > 0 }
-            feed(.leasesExtended(worker: worker, outcome: outcome))
-        case .claimShards(let peer, let worker, let models, let limit, let time, let chunkLimit):
-            let claims = Result { () throws(StoreError) in
-                try store.claimShards(
-                    worker: worker, models: models, limit: limit, now: time.stamp, leaseDuration: config.policy.leaseDuration,
-                    maxTries: config.policy.maxAttempts, blocklistThreshold: config.blocklistThreshold)
-            }
-            .map { $0.map { Claim(job: $0.job, shard: $0.shard, attempt: $0.attempt) } }
-            .mapError { StoreFailure("\($0)") }
-            feed(.shardsClaimed(peer: peer, worker: worker, claims: claims, at: time, chunkLimit: chunkLimit))
-        case .claimChunks(let peer, let worker, let models, let limit, let time):
-            let claims = Result { () throws(StoreError) in
-                try store.claimDecodeChunks(
-                    worker: worker, models: models, limit: limit, now: time.stamp, leaseDuration: config.policy.leaseDuration,
-                    maxTries: config.policy.maxAttempts, blocklistThreshold: config.blocklistThreshold)
-            }
-            .map { $0.map { ChunkClaim(job: $0.job, chunk: $0.chunk, attempt: $0.attempt) } }
-            .mapError { StoreFailure("\($0)") }
-            feed(.chunksClaimed(peer: peer, worker: worker, claims: claims, at: time))
+        case .registerWorker, .setWorkerState, .extendLeases, .claimShards, .claimChunks, .claimEncodings, .readActiveJobs:
+            runOnStatementsLane(action)
         case .release(let work, let token, let worker, let why, let readBack):
             let outcome = StoreOutcome.of { try store.releaseClaim(work.item, job: work.job, attempt: token, worker: worker) }
             feed(.released(work, token: token, why: why, outcome: outcome, readBack: readBack))
@@ -129,8 +97,6 @@ extension Coordinator {
             feed(.blocklistRead(job: job, able: able, outcome: outcome))
         case .recordWorkerFailure(let job, let worker):
             recordWorkerFailure(job: job, worker: worker)
-        case .readActiveJobs:
-            feed(.databaseRead(Result { () throws(StoreError) in try activeJobs() }.mapError { StoreFailure("\($0)") }))
         case .markReady(let job, let candidates):
             let outcome = Result { () throws(StoreError) in try store.markReadyIfInputsDone(job: job, candidates: candidates) }
                 .mapError { StoreFailure("\($0)") }
@@ -152,8 +118,6 @@ extension Coordinator {
             joinVideo(job: job, description: description, segments: segments, latentsSHA: latentsSHA)
         case .collectBlobs(let job, let shards, let chunks):
             collect(job: job, shards: shards, chunks: chunks)
-        case .claimEncodings(let peer, let worker, let models, let limit, let time):
-            claimEncodings(peer: peer, worker: worker, models: models, limit: limit, at: time)
         case .sendPromptAssignment(let peer, let assignment):
             var envelope = Reel_V1_Envelope()
             envelope.body = .promptAssignment(assignment)

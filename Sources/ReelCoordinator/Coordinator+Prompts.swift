@@ -7,20 +7,9 @@ import ReelTensor
 import ReelText
 import ReelWire
 
-/// Prompt encodings' I/O: claims, and encoded prompts checked, stored and
+/// Prompt encodings' I/O (their claims run on the `statements` lane): encoded prompts checked, stored and
 /// committed on the `records` lane (the decisions are in `CoordinatorCore+Prompts.swift`).
 extension Coordinator {
-    func claimEncodings(peer: PeerID, worker: String, models: [String], limit: Int, at time: LoopTime) {
-        let claims = Result { () throws(StoreError) in
-            try store.claimPromptEncodings(
-                worker: worker, models: models, limit: limit, now: time.stamp, leaseDuration: config.policy.leaseDuration,
-                maxTries: config.policy.maxAttempts, blocklistThreshold: config.blocklistThreshold)
-        }
-        .map { $0.map { EncodingClaim(job: $0.job, attempt: $0.status.attempt) } }
-        .mapError { StoreFailure("\($0)") }
-        feed(.encodingsClaimed(peer: peer, worker: worker, claims: claims, at: time))
-    }
-
     /// Checks the tensors (shape `[1, textTokens, textDim]`, finite), stores each
     /// as the `(L, D)` floats `--prompt-embeds` would have stored (so the blob is
     /// the same), and commits, off the loop.

@@ -9,22 +9,22 @@ extension Coordinator {
     func recover() throws {
         // First the quarantine, so each resumed job is cleared of its unconfirmed results.
         feed(.quarantineLoaded(try store.quarantinedWorkers()))
-        feed(.recovered(try activeJobs()))
+        feed(.recovered(try Self.activeJobs(in: store)))
     }
 
     /// Every job that is queued, running or decoding, with its rows. One
     /// unreadable job makes the whole read fail: a partial answer would make
     /// the reconciler take the missing jobs for ended.
-    func activeJobs() throws(StoreError) -> [JobSnapshot] {
-        try store.jobs(states: [.queued, .running, .decoding]).map { row throws(StoreError) in try snapshot(of: row) }
+    static func activeJobs(in store: FarmStore) throws(StoreError) -> [JobSnapshot] {
+        try store.jobs(states: [.queued, .running, .decoding]).map { row throws(StoreError) in try snapshot(of: row, in: store) }
     }
 
     /// One job's rows as the core takes them.
-    func snapshot(of row: JobRow) throws(StoreError) -> JobSnapshot {
-        let shards = try store.shards(job: row.id).map { (shard: $0.shard, row: Self.snapshot($0.status)) }
+    static func snapshot(of row: JobRow, in store: FarmStore) throws(StoreError) -> JobSnapshot {
+        let shards = try store.shards(job: row.id).map { (shard: $0.shard, row: snapshot($0.status)) }
         let chunks =
             row.state == .decoding
-            ? try store.decodeChunks(job: row.id).map { StoredChunk(index: $0.chunk, frames: $0.frames, warmup: $0.warmup, row: Self.snapshot($0.status)) }
+            ? try store.decodeChunks(job: row.id).map { StoredChunk(index: $0.chunk, frames: $0.frames, warmup: $0.warmup, row: snapshot($0.status)) }
             : []
         let state: JobState
         switch row.state {
@@ -35,7 +35,7 @@ extension Coordinator {
         // A job without embeddings waits on a worker to encode its prompt.
         let encoding =
             row.promptEmbedsSHA == nil
-            ? try store.promptEncoding(job: row.id).map { StoredEncoding(prompt: $0.prompt, negativePrompt: $0.negativePrompt, row: Self.snapshot($0.status)) }
+            ? try store.promptEncoding(job: row.id).map { StoredEncoding(prompt: $0.prompt, negativePrompt: $0.negativePrompt, row: snapshot($0.status)) }
             : nil
         return JobSnapshot(
             id: row.id, state: state, spec: row.spec, promptSHA: row.promptEmbedsSHA, negativeSHA: row.negativeEmbedsSHA,

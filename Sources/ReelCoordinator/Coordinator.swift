@@ -22,23 +22,28 @@ import ReelWire
 ///   envelopes too large to parse on the loop (a decode result carrying its segment);
 /// - `records` stores and commits results (fsync'd blobs, one transaction per
 ///   result on its own PostgreSQL connection), blends the finished clip to disk,
-///   and joins the video.
+///   and joins the video;
+/// - `statements` runs the loop's frequent statements (claims, lease extensions,
+///   worker states, the reconciler's read), whose answers come back on a later turn.
 ///
 /// PostgreSQL decides every transition that matters: a result counts once its
 /// transaction commits, and memory follows the database's answer — committed,
-/// stale, the worker's fault, or unrecorded. The loop's own statements (claims,
-/// lease extensions, requeues) are small, and its connection commits without
-/// waiting for the WAL flush: what a database crash could lose there is a lease,
-/// which the reconciler finds again. So the loop keeps serving heartbeats and the
-/// API whatever the jobs' sizes.
+/// stale, the worker's fault, or unrecorded. The loop's own remaining statements
+/// (registrations, releases, requeues) are small and rare, and its connection (and
+/// the statements lane's) commits without waiting for the WAL flush: what a
+/// database crash could lose there is a lease, which the reconciler finds again.
+/// So the loop keeps serving heartbeats and the API whatever the jobs' sizes.
 public final class Coordinator {
     let config: CoordinatorConfig
-    /// The loop's connection: claims, lease changes, job state.
+    /// The loop's connection: registrations, releases, requeues, job state.
     let store: FarmStore
     /// The `records` lane's connection, used on that lane's thread only.
     let recordStore: LaneBound<FarmStore>
     /// The `queries` lane's connection: the API's reads and heartbeat stamps.
     let queryStore: LaneBound<FarmStore>
+    /// The `statements` lane's connection: claims, lease extensions, worker
+    /// states and the reconciler's read (see `Coordinator+Statements.swift`).
+    let statementStore: LaneBound<FarmStore>
     let blobs: BlobStore
     let mailbox: CoordinatorMailbox
     let videoJoiner: VideoJoiner
@@ -62,6 +67,9 @@ public final class Coordinator {
     /// check) and stamps heartbeats, on its own connection: when PostgreSQL is
     /// slow to answer, only these answers wait, not the loop.
     let queries = OffLoopLane(name: "reel-queries")
+    /// Runs the loop's frequent statements, in order, so a slow answer from
+    /// PostgreSQL delays that answer and not the loop (`Coordinator+Statements.swift`).
+    let statements = OffLoopLane(name: "reel-statements")
     /// Frame 0 sizes above which the envelope is parsed off the loop.
     static let largeEnvelope = 256 << 10
     let clock: FarmClock
@@ -86,15 +94,17 @@ public final class Coordinator {
     public internal(set) var statistics = LoopStatistics()
 
     /// Binds the ROUTER and rebuilds running jobs from the database (migrated by
-    /// the caller). `store`, `recordStore` and `queryStore` must be three connections.
+    /// the caller). `store`, `recordStore`, `queryStore` and `statementStore` must be four connections.
     public init(
-        config: CoordinatorConfig, store: FarmStore, recordStore: FarmStore, queryStore: FarmStore, blobs: BlobStore, mailbox: CoordinatorMailbox,
+        config: CoordinatorConfig, store: FarmStore, recordStore: FarmStore, queryStore: FarmStore, statementStore: FarmStore, blobs: BlobStore,
+        mailbox: CoordinatorMailbox,
         videoJoiner: @escaping VideoJoiner, logger: Logger
     ) throws {
         self.config = config
         self.store = store
         self.recordStore = LaneBound(recordStore)
         self.queryStore = LaneBound(queryStore)
+        self.statementStore = LaneBound(statementStore)
         self.blobs = blobs
         self.mailbox = mailbox
         self.videoJoiner = videoJoiner
@@ -109,9 +119,11 @@ public final class Coordinator {
         lastReconcile = now
         lastPrune = now - .seconds(3600)
         lastTurn = now
-        // The loop's statements are recoverable (see the type's documentation), so
-        // they need not wait for the WAL flush; results commit on `recordStore`.
+        // The loop's statements (and the statements lane's) are recoverable (see the
+        // type's documentation), so they need not wait for the WAL flush; results
+        // commit on `recordStore`.
         try store.connection.execute("SET synchronous_commit TO off", name: "loop connection settings")
+        try statementStore.connection.execute("SET synchronous_commit TO off", name: "statements connection settings")
         context = try ZMQContext(ioThreads: config.zmqIOThreads)
         security = try CoordinatorSecurity.start(config: config, context: context, logger: logger)
         router = try RouterSocket(context: context)
@@ -141,7 +153,7 @@ public final class Coordinator {
             // ends the wait at once) or an API request (which waits at most this long)
             // gives the loop something to do. So an idle loop turns 20 times a second,
             // not 100, and its cost per second stays small beside the shards.
-            let idle = inputs.backlog + records.backlog + parser.backlog + queries.backlog == 0
+            let idle = inputs.backlog + records.backlog + parser.backlog + queries.backlog + statements.backlog == 0
             turn(timeout: .milliseconds(idle ? 50 : 10))
         }
         shutdown()
@@ -176,7 +188,7 @@ public final class Coordinator {
             profile.mark("messages")
         }
         let work = ContinuousClock.now
-        for event in parser.drain() + inputs.drain() + records.drain() + queries.drain() { apply(event) }
+        for event in parser.drain() + inputs.drain() + records.drain() + queries.drain() + statements.drain() { apply(event) }
         profile.mark("lane outcomes")
         for entry in mailbox.drain() { receive(entry) }
         profile.mark("API")
@@ -303,6 +315,8 @@ public final class Coordinator {
             jobStored(outcome, reply: reply)
         case .envelopeParsed(let peer, let frames, let envelope):
             envelopeParsed(peer: peer, frames: frames, envelope: envelope)
+        case .core(let event):
+            feed(event)
         case .none:
             break
         }
@@ -382,6 +396,7 @@ public final class Coordinator {
         inputs.stop()
         records.stop()
         queries.stop()
+        statements.stop()
         for event in records.drain() { apply(event) }
         router.close()
         security?.stop()

@@ -125,14 +125,29 @@ extension CoordinatorCore {
     /// each: jobs finished or cancelled elsewhere leave memory, active jobs the
     /// database has that memory lacks are resumed, items whose state differs take
     /// the database's, and interrupted steps are continued.
-    mutating func reconcile(with active: [JobSnapshot]) -> [CoordinatorAction] {
+    ///
+    /// With a `baseline` (what memory held when the snapshot was asked for), only
+    /// what memory has not changed since is compared: the rest is newer than the
+    /// snapshot. Without one, the snapshot is taken to be as new as memory.
+    mutating func reconcile(with active: [JobSnapshot], baseline: ReconcileBaseline? = nil) -> [CoordinatorAction] {
         var actions: [CoordinatorAction] = []
         let ids = Set(active.map(\.id))
         for id in jobs.keys.sorted() where !ids.contains(id) {
+            // Admitted or moved on since the read was asked for: the read cannot know.
+            if let baseline, let job = jobs[id], !baseline.jobUnchanged(id, state: job.machine.state.name) { continue }
             actions.append(.log(.warning, "repaired: job is no longer active in the database", ["job": "\(id)"]))
             actions += endJob(id, reason: "job \(id) ended")
         }
         for stored in active {
+            if let baseline {
+                // Memory moved on since the read was asked for (it ended the job,
+                // or changed its state): the snapshot is older, not evidence.
+                if let job = jobs[stored.id] {
+                    guard baseline.jobUnchanged(stored.id, state: job.machine.state.name) else { continue }
+                } else if baseline.had(stored.id) {
+                    continue
+                }
+            }
             guard let job = jobs[stored.id], job.machine.state.name == stored.state.name else {
                 if let job = jobs[stored.id] {
                     actions.append(
@@ -149,7 +164,13 @@ extension CoordinatorCore {
             // An encoding being recorded readies the first block in the same commit;
             // memory learns both at once (`promptRecorded`).
             if persisting.contains(.encoding(job: stored.id)) { continue }
-            actions += reconcileEncoding(job, with: stored)
+            if let encoding = job.encoding, let baseline,
+                !baseline.itemUnchanged(.encoding(job: stored.id), state: encoding.machine.state.name, token: encoding.token)
+            {
+                // The encoding moved on since the read was asked for.
+            } else {
+                actions += reconcileEncoding(job, with: stored)
+            }
             for (shard, row) in stored.shards {
                 let work = WorkRef.shard(job: stored.id, shard)
                 guard !persisting.contains(work), let record = job.shards[shard] else { continue }
@@ -158,6 +179,7 @@ extension CoordinatorCore {
                 // Adopted before that, it would be leased with its input's output
                 // unknown, and its job failed for want of it.
                 if job.plan.dependencies(of: shard).contains(where: { persisting.contains(.shard(job: stored.id, $0)) }) { continue }
+                if let baseline, !baseline.itemUnchanged(work, state: record.machine.state.name, token: record.token) { continue }
                 if record.machine.state.name != row.state.name || record.token != row.token {
                     actions.append(
                         .log(
@@ -170,6 +192,9 @@ extension CoordinatorCore {
                 for chunk in stored.chunks where decode.chunks.indices.contains(chunk.index) {
                     let index = chunk.index
                     guard !persisting.contains(.chunk(job: stored.id, index)) else { continue }
+                    if let baseline, !baseline.itemUnchanged(.chunk(job: stored.id, index), state: decode.machines[index].state.name, token: decode.tokens[index]) {
+                        continue
+                    }
                     if decode.machines[index].state.name != chunk.row.state.name || decode.tokens[index] != chunk.row.token {
                         actions.append(.log(.warning, "repaired: decode chunk state differs", ["job": "\(stored.id)", "chunk": "\(index)"]))
                         actions += adopt(chunk.row, work: .chunk(job: stored.id, index))

@@ -17,7 +17,8 @@ extension CoordinatorCore {
         // (each queued result holds a region's latents).
         guard !lanesBehind else { return [] }
         var actions: [CoordinatorAction] = []
-        for worker in workers.values.filter({ $0.freeSlots > 0 }).sorted(by: { $0.freeSlots > $1.freeSlots }) {
+        // A worker with a claim in flight waits for its answer: its free slots are that claim's.
+        for worker in workers.values.filter({ $0.freeSlots > 0 && !isClaiming($0.peer) }).sorted(by: { $0.freeSlots > $1.freeSlots }) {
             var free = worker.freeSlots
             guard !worker.models.isEmpty else { continue }
             if let claim = encodingClaim(for: worker, now: now, at: time) {

@@ -78,7 +78,7 @@ extension CoordinatorCore {
             guard let job = jobs[id], job.machine.state.name == .running else { continue }
             for (shard, check) in job.checks.sorted(by: { $0.key < $1.key }) where check.rerun == nil && !check.comparing && !check.settling {
                 guard case .needsVote(let voters) = check.ballot.verdict else { continue }
-                let candidates = workers.values.filter { $0.freeSlots > 0 && mayRerun($0, job: job, voters: voters) }
+                let candidates = workers.values.filter { $0.freeSlots > 0 && !isClaiming($0.peer) && mayRerun($0, job: job, voters: voters) }
                 guard let worker = candidates.max(by: { ($0.freeSlots, $1.name) < ($1.freeSlots, $0.name) }) else { continue }
                 jobs[id]?.checks[shard]?.rerun = (worker.name, worker.peer, time.instant)
                 actions += [.tally(.rerun), .log(.info, "re-running a shard to check it", ["job": "\(id)", "shard": "\(shard)", "worker": "\(worker.name)"])]

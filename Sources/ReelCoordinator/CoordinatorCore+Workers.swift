@@ -127,6 +127,8 @@ extension CoordinatorCore {
     }
 
     mutating func heartbeat(peer: PeerID, running reported: [Reel_V1_WorkItem], at time: LoopTime) -> [CoordinatorAction] {
+        // Its registration is on its way to the database: the welcome follows.
+        guard registering[peer] == nil else { return [] }
         guard var worker = workers[peer] else {
             // Typically a worker that outlived a coordinator restart: ask it to register again.
             return [.refuse(peer, .notRegistered, "unknown worker: send hello again")]

@@ -34,6 +34,11 @@ struct CoordinatorCore: Sendable {
     /// Workers quarantined (loaded at start, then by ballots, less those released):
     /// never sent a re-run, and a late result of theirs is reset.
     var quarantined: Set<String> = []
+    /// Claims asked of the database and not yet answered, by worker (see
+    /// `CoordinatorCore+Statements.swift`): such a worker gets nothing else meanwhile.
+    var claiming: [PeerID: Int] = [:]
+    /// What memory held when the reconciler's snapshot was asked for; `nil` while none is.
+    var reconcileBaseline: ReconcileBaseline?
 
     init(config: CoordinatorConfig, startedAt: ContinuousClock.Instant) {
         self.config = config
@@ -43,6 +48,16 @@ struct CoordinatorCore: Sendable {
 
     /// Applies one event; returns what the I/O layer must do, in order.
     mutating func handle(_ event: CoordinatorEvent) -> [CoordinatorAction] {
+        switch event {
+        case .shardsClaimed(let peer, _, _, _, _), .chunksClaimed(let peer, _, _, _), .encodingsClaimed(let peer, _, _, _): claimAnswered(peer)
+        default: break
+        }
+        let actions = apply(event)
+        noteClaims(actions)
+        return actions
+    }
+
+    private mutating func apply(_ event: CoordinatorEvent) -> [CoordinatorAction] {
         switch event {
         case .hello(let peer, let hello, let time): return self.hello(peer: peer, hello, at: time)
         case .heartbeat(let peer, let running, let time): return heartbeat(peer: peer, running: running, at: time)
@@ -89,9 +104,8 @@ struct CoordinatorCore: Sendable {
             quarantined.remove(name)
             return []
         case .recovered(let stored): return recovered(stored)
-        case .reconcileDue: return [.readActiveJobs]
-        case .databaseRead(.success(let active)): return reconcile(with: active)
-        case .databaseRead(.failure(let error)): return [.log(.error, "cannot reconcile with the database", ["error": "\(error)"])]
+        case .reconcileDue: return reconcileDue()
+        case .databaseRead(let outcome): return databaseRead(outcome)
         case .markedReady(let job, let outcome): return markedReady(job: job, outcome: outcome)
         case .clipBlended(let job, let outcome): return clipBlended(job, outcome: outcome) + resumeDeferredInvalidation(job)
         case .videoJoined(let job, let outcome): return videoJoined(job, outcome: outcome)

@@ -18,7 +18,7 @@ public final class FarmMetrics: Sendable {
     /// The pool label of `reel_queue_depth` for jobs that require no pool.
     public static let defaultPool = "default"
     /// The database connections whose statements are timed, as the `connection` label.
-    public static let connections = ["loop", "records", "queries"]
+    public static let connections = ["loop", "records", "queries", "statements"]
 
     public let registry: PrometheusCollectorRegistry
 
@@ -65,7 +65,7 @@ public final class FarmMetrics: Sendable {
         statementDuration = Dictionary(uniqueKeysWithValues: Self.connections.map { connection in
             (connection, registry.makeDurationHistogram(
                 name: "reel_db_statement_duration_seconds", labels: [("connection", connection)], buckets: statements,
-                help: "PostgreSQL statement latency on each of the coordinator's connections (loop, records lane, queries lane)."))
+                help: "PostgreSQL statement latency on each of the coordinator's connections (loop, records lane, queries lane, statements lane)."))
         })
         retries = registry.makeCounter(
             name: "reel_retries_total", labels: [], help: "Work items put back in the queue for another attempt.")

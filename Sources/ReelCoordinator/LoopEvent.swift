@@ -33,6 +33,8 @@ enum LoopEvent: Sendable {
     /// An invalidation was recorded (the shards it moved), or not.
     case shardsInvalidated(job: Int64, reason: String, outcome: Result<[InvalidatedShard], StoreFailure>)
     case decodeInvalidated(job: Int64, reason: String, outcome: Result<InvalidatedDecode?, StoreFailure>)
+    /// A statement's answer, for the core as it is (the `statements` lane).
+    case core(CoordinatorEvent)
     /// Nothing for the loop to do (an event log write, say).
     case none
 }

@@ -170,10 +170,13 @@ public final class CoordinatorService: @unchecked Sendable {
         // And the API's reads and heartbeat stamps on a third, so a slow answer from
         // PostgreSQL (a busy machine) never holds up the loop.
         let queries = try PostgresConnection(url: guarded)
+        // And the loop's frequent statements (claims, lease extensions) on a fourth,
+        // answered on a later turn, so the loop never waits on a round trip for them.
+        let statements = try PostgresConnection(url: guarded)
         try startTokens(url: guarded, data: data)
         let coordinator = try Coordinator(
             config: options.config, store: FarmStore(connection: connection), recordStore: FarmStore(connection: records),
-            queryStore: FarmStore(connection: queries),
+            queryStore: FarmStore(connection: queries), statementStore: FarmStore(connection: statements),
             blobs: blobs, mailbox: mailbox, videoJoiner: videoJoiner, logger: logger)
         coordinator.segmentInspector = mediaSegmentInspector
         coordinator.segmentPreviewer = mediaSegmentPreviewer

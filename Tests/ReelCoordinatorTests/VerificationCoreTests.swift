@@ -81,7 +81,7 @@ import Testing
         #expect(core.jobs[1]?.checks[Self.first] != nil)
         #expect(dependents.allSatisfy { T.state(core, $0)?.name == .pending })
 
-        let dispatch = core.handle(.dispatchDue(at: T.at(1), lanesBehind: false))
+        let dispatch = core.dispatchGrantingNothing(at: T.at(1))
         let reruns = Self.reruns(dispatch)
         #expect(reruns.count == 1)
         #expect(reruns.first?.0 == T.peerB, "the re-run goes to a worker that has not voted (b, not a): \(reruns)")
@@ -112,7 +112,7 @@ import Testing
         Self.settleOthers(&core)
         core.jobs[2] = try T.job(id: 2)
         _ = Self.complete(&core, sha: "poisoned")
-        _ = core.handle(.dispatchDue(at: T.at(1), lanesBehind: false))
+        _ = core.dispatchGrantingNothing(at: T.at(1))
         _ = core.handle(.assignmentBuilt(peer: T.peerB, work: .shard(job: 1, Self.first), token: 1, frames: .success([Data()])))
         _ = try #require(Self.rerunResult(&core, from: T.peerB, at: T.at(2)))
         let mismatch = core.handle(.rerunCompared(worker: "b", job: 1, shard: Self.first, token: 1, vote: .differs(sha: "honest", maxdiff: 0.05), at: T.at(2)))
@@ -121,7 +121,7 @@ import Testing
         #expect(core.jobs[1]?.checks[Self.first]?.stored == ["poisoned", "honest"])
 
         // The tie-break goes to the one worker that has not voted.
-        let third = Self.reruns(core.handle(.dispatchDue(at: T.at(3), lanesBehind: false)))
+        let third = Self.reruns(core.dispatchGrantingNothing(at: T.at(3)))
         #expect(third.map(\.0) == [Self.peerC], "\(third)")
         _ = core.handle(.assignmentBuilt(peer: Self.peerC, work: .shard(job: 1, Self.first), token: 1, frames: .success([Data()])))
         let order = try #require(Self.rerunResult(&core, from: Self.peerC, at: T.at(4)))
@@ -145,7 +145,7 @@ import Testing
         let recorded = core.handle(.shardResult(T.peerB, job: 2, shard: Self.first, token: 1, frames: [Data()], at: T.at(5)))
         #expect(recorded.contains { if case .recordShardResult = $0 { return true } else { return false } }, "\(recorded)")
         _ = core.handle(.shardRecorded(peer: T.peerB, worker: "b", job: 2, shard: Self.first, attempt: 1, outcome: .committed(sha: "y", ready: []), at: T.at(5)))
-        let next = core.handle(.dispatchDue(at: T.at(6), lanesBehind: false)).compactMap { action -> PeerID? in
+        let next = core.dispatchGrantingNothing(at: T.at(6)).compactMap { action -> PeerID? in
             if case .buildShardAssignment(let order) = action, order.job == 2, order.shard == Self.first { return order.peer }
             return nil
         }
@@ -155,11 +155,11 @@ import Testing
     @Test func aFailedBallotRecordIsAskedAgainAndAMovedShardEndsTheCheck() throws {
         var core = try Self.farm()
         _ = Self.complete(&core, sha: "poisoned")
-        _ = core.handle(.dispatchDue(at: T.at(1), lanesBehind: false))
+        _ = core.dispatchGrantingNothing(at: T.at(1))
         _ = core.handle(.assignmentBuilt(peer: T.peerB, work: .shard(job: 1, Self.first), token: 1, frames: .success([Data()])))
         _ = Self.rerunResult(&core, from: T.peerB, at: T.at(2))
         _ = core.handle(.rerunCompared(worker: "b", job: 1, shard: Self.first, token: 1, vote: .differs(sha: "honest", maxdiff: 1), at: T.at(2)))
-        _ = core.handle(.dispatchDue(at: T.at(3), lanesBehind: false))
+        _ = core.dispatchGrantingNothing(at: T.at(3))
         _ = core.handle(.assignmentBuilt(peer: Self.peerC, work: .shard(job: 1, Self.first), token: 1, frames: .success([Data()])))
         _ = Self.rerunResult(&core, from: Self.peerC, at: T.at(4))
         _ = core.handle(.rerunCompared(worker: "c", job: 1, shard: Self.first, token: 1, vote: .agrees(sha: "honest", maxdiff: 0), at: T.at(4)))
@@ -178,7 +178,7 @@ import Testing
         var core = try Self.farm(["a", "b"])
         Self.settleOthers(&core)
         _ = Self.complete(&core)
-        #expect(Self.reruns(core.handle(.dispatchDue(at: T.at(1), lanesBehind: false))).map(\.0) == [T.peerB])
+        #expect(Self.reruns(core.dispatchGrantingNothing(at: T.at(1))).map(\.0) == [T.peerB])
         _ = core.handle(.peerUnreachable(T.peerB, reason: "gone", at: T.at(1)))
         let lost = core.handle(.tick(at: T.at(1.5)))
         #expect(Self.markReady(lost).isEmpty)
@@ -203,7 +203,7 @@ import Testing
             _ = Self.complete(&core, input, sha: "z\(input.region)")
         }
         // b re-runs the first; it agrees.
-        _ = core.handle(.dispatchDue(at: T.at(1), lanesBehind: false))
+        _ = core.dispatchGrantingNothing(at: T.at(1))
         _ = core.handle(.assignmentBuilt(peer: T.peerB, work: .shard(job: 1, Self.first), token: 1, frames: .success([Data()])))
         _ = try #require(Self.rerunResult(&core, from: T.peerB, at: T.at(2)))
         let firstMatch = core.handle(.rerunCompared(worker: "b", job: 1, shard: Self.first, token: 1, vote: .agrees(sha: "x", maxdiff: 0), at: T.at(2)))
@@ -211,7 +211,7 @@ import Testing
         // Every other check agrees; the last one releases the dependent.
         var released = false
         for input in plan.dependencies(of: dependent) where input != Self.first {
-            _ = core.handle(.dispatchDue(at: T.at(3), lanesBehind: false))
+            _ = core.dispatchGrantingNothing(at: T.at(3))
             let peer = try #require(core.jobs[1]?.checks[input]?.rerun?.peer, "no re-run of \(input)")
             _ = core.handle(.assignmentBuilt(peer: peer, work: .shard(job: 1, input), token: 1, frames: .success([Data()])))
             let result = core.handle(.shardResult(peer, job: 1, shard: input, token: 1, frames: [Data()], at: T.at(3)))

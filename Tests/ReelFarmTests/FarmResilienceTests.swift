@@ -85,6 +85,15 @@ import Testing
         envelope = Reel_V1_Envelope()
         envelope.body = .hello(hello)
         try peer.send(try WireCodec.encode(envelope, tensors: []))
+        // As a worker does, it waits for the welcome (registration is answered by
+        // the database on a later turn); refusals of the hellos above come first.
+        var welcomed = false
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !welcomed, ContinuousClock.now < deadline {
+            guard let frames = try peer.receive(timeout: .seconds(1)) else { continue }
+            if case .welcome? = try? WireCodec.decodeEnvelope(frames, limits: WireLimits(maxMessageBytes: 1 << 20)).body { welcomed = true }
+        }
+        #expect(welcomed, "the registered peer was not welcomed")
         for (job, attempt) in [(UInt64(987_654), UInt32(1)), (UInt64(id), UInt32(77))] {
             var result = Reel_V1_ShardResult()
             result.jobID = job

@@ -1,0 +1,107 @@
+import ReelPlan
+import ReelStore
+import ReelWire
+
+/// Statements whose answers come back later.
+///
+/// The loop's frequent statements (claims, lease extensions, worker states, the
+/// reconciler's read) run on a lane of their own, so a slow PostgreSQL (a busy
+/// machine, a disk shared with fsyncs) delays only their answers, never the turn
+/// that serves sockets and heartbeats. The core then has to know two things the
+/// synchronous loop could take for granted:
+/// - a worker with a claim in flight gets no other claim or re-run until the
+///   claim is answered (its free slots were promised to that claim);
+/// - the reconciler's snapshot may be older than memory: only what memory has
+///   not changed since it asked for the snapshot is compared with it.
+extension CoordinatorCore {
+    /// Whether a claim for `peer` is waiting for its answer.
+    func isClaiming(_ peer: PeerID) -> Bool { (claiming[peer] ?? 0) > 0 }
+
+    /// Counts the claims among `actions` as in flight.
+    mutating func noteClaims(_ actions: [CoordinatorAction]) {
+        for action in actions {
+            switch action {
+            case .claimShards(let peer, _, _, _, _, _), .claimChunks(let peer, _, _, _, _), .claimEncodings(let peer, _, _, _, _):
+                claiming[peer, default: 0] += 1
+            default:
+                continue
+            }
+        }
+    }
+
+    /// A claim for `peer` was answered.
+    mutating func claimAnswered(_ peer: PeerID) {
+        let left = (claiming[peer] ?? 0) - 1
+        claiming[peer] = left > 0 ? left : nil
+    }
+
+    /// Asks for the reconciler's snapshot, remembering what memory held when it
+    /// asked; nothing while an earlier read is unanswered (a slow database would
+    /// otherwise queue reads behind each other).
+    mutating func reconcileDue() -> [CoordinatorAction] {
+        guard reconcileBaseline == nil else { return [] }
+        reconcileBaseline = ReconcileBaseline(jobs)
+        return [.readActiveJobs]
+    }
+
+    /// The snapshot arrived (or could not be read): compared with what memory has
+    /// not changed since asking.
+    mutating func databaseRead(_ outcome: Result<[JobSnapshot], StoreFailure>) -> [CoordinatorAction] {
+        let baseline = reconcileBaseline
+        reconcileBaseline = nil
+        switch outcome {
+        case .success(let active): return reconcile(with: active, baseline: baseline)
+        case .failure(let error): return [.log(.error, "cannot reconcile with the database", ["error": "\(error)"])]
+        }
+    }
+}
+
+/// What memory held of each job when the reconciler asked for its snapshot: the
+/// job's state, and each item's state and fencing token.
+///
+/// A difference between the snapshot and memory is only evidence of drift where
+/// memory has not moved since: a result recorded, a claim answered or a job
+/// admitted after the read was asked for is newer than the snapshot, and must
+/// not be "repaired" back to it.
+struct ReconcileBaseline: Sendable {
+    struct Item: Equatable, Sendable {
+        let state: ShardState.Name
+        let token: Int
+    }
+
+    struct Job: Sendable {
+        let state: JobState.Name
+        var items: [WorkRef: Item] = [:]
+    }
+
+    private(set) var jobs: [Int64: Job] = [:]
+
+    init(_ running: [Int64: JobRuntime]) {
+        for (id, job) in running {
+            var entry = Job(state: job.machine.state.name)
+            for (shard, record) in job.shards {
+                entry.items[.shard(job: id, shard)] = Item(state: record.machine.state.name, token: record.token)
+            }
+            if let decode = job.decode {
+                for index in decode.machines.indices {
+                    entry.items[.chunk(job: id, index)] = Item(state: decode.machines[index].state.name, token: decode.tokens[index])
+                }
+            }
+            if let encoding = job.encoding {
+                entry.items[.encoding(job: id)] = Item(state: encoding.machine.state.name, token: encoding.token)
+            }
+            jobs[id] = entry
+        }
+    }
+
+    /// Whether memory had job `id` when the snapshot was asked for.
+    func had(_ id: Int64) -> Bool { jobs[id] != nil }
+
+    /// Whether job `id` is in `state` now as it was when the snapshot was asked for.
+    func jobUnchanged(_ id: Int64, state: JobState.Name) -> Bool { jobs[id]?.state == state }
+
+    /// Whether `work` is as it was when the snapshot was asked for.
+    func itemUnchanged(_ work: WorkRef, state: ShardState.Name, token: Int) -> Bool {
+        jobs[work.job]?.items[work] == Item(state: state, token: token)
+    }
+}
