@@ -101,14 +101,14 @@ extension Coordinator {
     }
 
     /// Checks a shard result on the `parser` lane (its SHA-256, shape and
-    /// finiteness), then stores and records it on the `records` lane. Two lanes,
-    /// so that neither thread spends much more than half a result's cost: with a
-    /// core each, the busiest thread bounds how many shards a second the
-    /// coordinator serves, not the sum.
+    /// finiteness), writes it to the blob store on the `blobs` lane, and records
+    /// it on the `records` lane. Three lanes, so that no thread carries much more
+    /// than a third of a result's cost: with a core each, the busiest thread bounds
+    /// how many shards a second the coordinator serves, not the sum.
     func recordShardResult(_ order: ShardResultOrder) {
         let (peer, id, shard, token, name, expected, dependents) = (order.peer, order.job, order.shard, order.token, order.worker, order.expectedShape, order.dependents)
         let limits = WireLimits(maxMessageBytes: config.maxMessageBytes)
-        let blobs = blobs, store = recordStore, window = config.recordRetryWindow, logger = logger, records = records
+        let blobs = blobs, store = recordStore, window = config.recordRetryWindow, logger = logger, records = records, writer = blobWriter
         let frames = order.frames, openCheck = order.openCheck
         parser.submit {
             let checked: (sha: String, frame: Int, computeMs: Int64?)
@@ -130,18 +130,19 @@ extension Coordinator {
             } catch {
                 return .shardRecorded(peer: peer, worker: name, job: id, shard: shard, attempt: token, outcome: .invalid("malformed result: \(error)"))
             }
-            records.submit {
-                let outcome: RecordOutcome
-                do {
-                    // Durable before acknowledged: the output is fsync'd, then its address
-                    // and the dependents' readiness commit in one transaction.
-                    var failure: (any Error)?
-                    frames[checked.frame].withUnsafeBytes { raw in
-                        do { try blobs.put(raw, sha256: checked.sha) } catch { failure = error }
-                    }
-                    if let failure { throw failure }
+            writer.submit {
+                // Durable before acknowledged: the output is fsync'd here, then its
+                // address and the dependents' readiness commit in one transaction.
+                var failure: (any Error)?
+                frames[checked.frame].withUnsafeBytes { raw in
+                    do { try blobs.put(raw, sha256: checked.sha) } catch { failure = error }
+                }
+                if let failure {
+                    return .shardRecorded(peer: peer, worker: name, job: id, shard: shard, attempt: token, outcome: .unrecorded("cannot store the output: \(failure)"))
+                }
+                records.submit {
                     let sha = checked.sha
-                    outcome = Self.recordWithRetry(store: store.value, window: window, logger: logger, item: .shard(shard), job: id, sha: sha) {
+                    let outcome = Self.recordWithRetry(store: store.value, window: window, logger: logger, item: .shard(shard), job: id, sha: sha) {
                         try store.value.completeShard(
                             job: id, shard: shard, attempt: token, worker: name, outputSHA: sha, dependents: dependents, computeMilliseconds: checked.computeMs,
                             openCheck: openCheck)
@@ -150,10 +151,9 @@ extension Coordinator {
                         guard status.state == ShardState.Name.done, status.outputSHA == sha, status.attempt == token else { return nil }
                         return try store.value.markReadyIfInputsDone(job: id, candidates: dependents)
                     }
-                } catch {
-                    outcome = .unrecorded("cannot store the output: \(error)")
+                    return .shardRecorded(peer: peer, worker: name, job: id, shard: shard, attempt: token, outcome: outcome)
                 }
-                return .shardRecorded(peer: peer, worker: name, job: id, shard: shard, attempt: token, outcome: outcome)
+                return .none
             }
             return .none
         }
