@@ -35,8 +35,11 @@ extension Reel_V1_Envelope {
             try Self.visit(&message, \.positive, \.hasPositive, "prompt_result.positive", required: true, visit)
             try Self.visit(&message, \.negative, \.hasNegative, "prompt_result.negative", required: false, visit)
             body = .promptResult(message)
+        case .sourceResult(var message)?:
+            try Self.visit(&message, \.latents, \.hasLatents, "source_result.latents", required: true, visit)
+            body = .sourceResult(message)
         case .hello?, .decodeResult?, .welcome?, .refusal?, .heartbeat?, .goodbye?, .shardFailure?, .cancel?, .resultOffer?, .resultPull?,
-            .promptAssignment?, nil:
+            .promptAssignment?, .sourceAssignment?, nil:
             break
         }
     }

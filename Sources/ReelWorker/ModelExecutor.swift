@@ -151,7 +151,7 @@ public final class ModelExecutor: ShardExecutor, @unchecked Sendable {
         }
     }
 
-    private func vae(_ name: String) throws(WorkerError) -> WanVAE {
+    func vae(_ name: String) throws(WorkerError) -> WanVAE {
         try cached(\.vaes, name) { () throws(WorkerError) in
             let folder = try folder(name)
             guard folder.hasVAE else { throw WorkerError(.modelNotFound, "model '\(name)' has no vae/ folder to decode with") }

@@ -51,6 +51,8 @@ extension Worker {
             accept(assignment, message: message)
         case .promptAssignment(let assignment)?:
             accept(assignment)
+        case .sourceAssignment(let assignment)?:
+            accept(assignment)
         case .cancel(let cancel)?:
             // The task sees the flag between sampling steps and stops there.
             for (key, task) in running where key.matches(cancel.item) { task.cancelled = true }
@@ -259,6 +261,13 @@ extension Worker {
                     sendFailure(done.key, WorkerError(.internalError, "cannot encode the result: \(error)"))
                     return
                 }
+            case (.source, .sourceLatents(let latents)):
+                do {
+                    (envelope, tensors) = try sourceResult(done, latents)
+                } catch {
+                    sendFailure(done.key, WorkerError(.internalError, "cannot encode the result: \(error)"))
+                    return
+                }
             default:
                 sendFailure(done.key, WorkerError(.internalError, "the task produced the wrong kind of output"))
                 return
@@ -309,6 +318,7 @@ extension RunningKey {
         case .shard(let shard): return cancel.kind == .denoise && Int(cancel.region) == shard.region && Int(cancel.block) == shard.block
         case .chunk(let chunk): return cancel.kind == .decode && Int(cancel.chunk) == chunk
         case .encoding: return cancel.kind == .encodePrompt
+        case .source(let index): return cancel.kind == .encodeSource && Int(cancel.chunk) == index
         }
     }
 }

@@ -67,12 +67,8 @@ extension FarmStore {
                 """
                 UPDATE jobs SET prompt_embeds_sha256 = $2, negative_embeds_sha256 = $3, updated_at = now() WHERE id = $1
                 """, [.int64(job), .text(promptSHA), .optional(negativeSHA)], name: "store job embeddings")
-            try connection.execute(
-                """
-                UPDATE shards s SET state = 'ready'
-                FROM jsonb_to_recordset($2) AS x(region int, block int, ready boolean)
-                WHERE s.job_id = $1 AND s.region = x.region AND s.block = x.block AND s.state = 'pending'
-                """, [.int64(job), shardRecords(readyShards)], name: "ready first block")
+            // A job with conditioning sources also waits for their encodings.
+            try readyFirstBlockIfEncoded(job: job, firstShards: readyShards)
             try connection.execute(
                 """
                 INSERT INTO prompt_embeddings_cache (cache_key, model, prompt_embeds_sha256, negative_embeds_sha256)

@@ -93,6 +93,10 @@ public nonisolated enum Reel_V1_WorkKind: SwiftProtobuf.Enum, Swift.CaseIterable
   /// text encoder (PromptAssignment). Offered only by a worker that has loaded,
   /// or can load, `tokenizer/` and `text_encoder/` of the model.
   case encodePrompt // = 3
+
+  /// VAE-encode a job's conditioning source (an image or video) to latents
+  /// (SourceAssignment). Offered by workers that have the model's VAE.
+  case encodeSource // = 4
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -105,6 +109,7 @@ public nonisolated enum Reel_V1_WorkKind: SwiftProtobuf.Enum, Swift.CaseIterable
     case 1: self = .denoise
     case 2: self = .decode
     case 3: self = .encodePrompt
+    case 4: self = .encodeSource
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -115,6 +120,7 @@ public nonisolated enum Reel_V1_WorkKind: SwiftProtobuf.Enum, Swift.CaseIterable
     case .denoise: return 1
     case .decode: return 2
     case .encodePrompt: return 3
+    case .encodeSource: return 4
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -125,6 +131,7 @@ public nonisolated enum Reel_V1_WorkKind: SwiftProtobuf.Enum, Swift.CaseIterable
     .denoise,
     .decode,
     .encodePrompt,
+    .encodeSource,
   ]
 
 }
@@ -433,6 +440,22 @@ public nonisolated struct Reel_V1_Envelope: Sendable {
     set {body = .promptResult(newValue)}
   }
 
+  public var sourceAssignment: Reel_V1_SourceAssignment {
+    get {
+      if case .sourceAssignment(let v)? = body {return v}
+      return Reel_V1_SourceAssignment()
+    }
+    set {body = .sourceAssignment(newValue)}
+  }
+
+  public var sourceResult: Reel_V1_SourceResult {
+    get {
+      if case .sourceResult(let v)? = body {return v}
+      return Reel_V1_SourceResult()
+    }
+    set {body = .sourceResult(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   /// Exactly one body. An envelope without a body, or with a body this version
@@ -453,6 +476,8 @@ public nonisolated struct Reel_V1_Envelope: Sendable {
     case goodbye(Reel_V1_Goodbye)
     case promptAssignment(Reel_V1_PromptAssignment)
     case promptResult(Reel_V1_PromptResult)
+    case sourceAssignment(Reel_V1_SourceAssignment)
+    case sourceResult(Reel_V1_SourceResult)
 
   }
 
@@ -662,7 +687,7 @@ public nonisolated struct Reel_V1_WorkItem: Sendable {
 
   public var block: UInt32 = 0
 
-  /// Decode: the chunk index.
+  /// Decode: the chunk index. Encode source: the conditioning item's index.
   public var chunk: UInt32 = 0
 
   /// The attempt (fencing token) the worker was given.
@@ -1083,10 +1108,11 @@ public nonisolated struct Reel_V1_ShardFailure: Sendable {
   public var message: String = String()
 
   /// WORK_KIND_DENOISE (or unspecified) for shards, WORK_KIND_DECODE for chunks,
-  /// WORK_KIND_ENCODE_PROMPT for a prompt encoding (job_id alone names it).
+  /// WORK_KIND_ENCODE_PROMPT for a prompt encoding (job_id alone names it),
+  /// WORK_KIND_ENCODE_SOURCE for a source encoding (`chunk` is the item's index).
   public var kind: Reel_V1_WorkKind = .unspecified
 
-  /// Decode: the chunk index.
+  /// Decode: the chunk index. Encode source: the conditioning item's index.
   public var chunk: UInt32 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -1311,6 +1337,95 @@ public nonisolated struct Reel_V1_PromptResult: @unchecked Sendable {
   fileprivate var _storage = _StorageClass.defaultInstance
 }
 
+/// Coordinator -> worker: VAE-encode one conditioning source of a job. The source's
+/// file bytes travel in the message (bounded by the coordinator's message limit);
+/// the worker decodes them (PNG/JPEG images, MP4 videos), conforms them to
+/// `width` x `height` with `fit`, resamples a video to `fps`, and encodes them with
+/// the model's VAE. A job has one such item per conditioning item; its shards wait
+/// for all of them.
+public nonisolated struct Reel_V1_SourceAssignment: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var jobID: UInt64 = 0
+
+  public var attempt: UInt32 = 0
+
+  /// The item's index in the job's canonical conditioning list.
+  public var encoding: UInt32 = 0
+
+  /// Model (folder name) whose VAE encodes.
+  public var model: String = String()
+
+  /// "image" or "video".
+  public var kind: String = String()
+
+  /// The source file's bytes. Required.
+  public var source: Data = Data()
+
+  /// SHA-256 (32 bytes) of `source`.
+  public var sourceSha256: Data = Data()
+
+  /// The conformed size in pixels (the item's box, or the job's frame).
+  public var width: UInt32 = 0
+
+  public var height: UInt32 = 0
+
+  /// "crop", "pad" or "stretch".
+  public var fit: String = String()
+
+  /// Videos: the frames used, counted at `fps` (frame_count = stride*k + 1).
+  public var firstFrame: UInt32 = 0
+
+  public var frameCount: UInt32 = 0
+
+  public var fps: Double = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Worker -> coordinator: the encoded source, pulled like every result.
+public nonisolated struct Reel_V1_SourceResult: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var jobID: UInt64 = 0
+
+  public var attempt: UInt32 = 0
+
+  public var encoding: UInt32 = 0
+
+  /// [C, t, h, w] latents, normalized as the transformer sees them. Required.
+  public var latents: Reel_V1_TensorHeader {
+    get {_latents ?? Reel_V1_TensorHeader()}
+    set {_latents = newValue}
+  }
+  /// Returns true if `latents` has been explicitly set.
+  public var hasLatents: Bool {self._latents != nil}
+  /// Clears the value of `latents`. Subsequent reads from it will return its default value.
+  public mutating func clearLatents() {self._latents = nil}
+
+  public var timings: Reel_V1_Timings {
+    get {_timings ?? Reel_V1_Timings()}
+    set {_timings = newValue}
+  }
+  /// Returns true if `timings` has been explicitly set.
+  public var hasTimings: Bool {self._timings != nil}
+  /// Clears the value of `timings`. Subsequent reads from it will return its default value.
+  public mutating func clearTimings() {self._timings = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _latents: Reel_V1_TensorHeader? = nil
+  fileprivate var _timings: Reel_V1_Timings? = nil
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "reel.v1"
@@ -1320,7 +1435,7 @@ nonisolated extension Reel_V1_DType: SwiftProtobuf._ProtoNameProviding {
 }
 
 nonisolated extension Reel_V1_WorkKind: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0WORK_KIND_UNSPECIFIED\0\u{1}WORK_KIND_DENOISE\0\u{1}WORK_KIND_DECODE\0\u{1}WORK_KIND_ENCODE_PROMPT\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0WORK_KIND_UNSPECIFIED\0\u{1}WORK_KIND_DENOISE\0\u{1}WORK_KIND_DECODE\0\u{1}WORK_KIND_ENCODE_PROMPT\0\u{1}WORK_KIND_ENCODE_SOURCE\0")
 }
 
 nonisolated extension Reel_V1_RefusalReason: SwiftProtobuf._ProtoNameProviding {
@@ -1388,7 +1503,7 @@ nonisolated extension Reel_V1_TensorHeader: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Reel_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Envelope"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{1}sequence\0\u{2}\u{8}hello\0\u{1}welcome\0\u{1}refusal\0\u{1}heartbeat\0\u{4}\u{7}shard_assignment\0\u{3}shard_result\0\u{3}shard_failure\0\u{3}result_offer\0\u{3}result_pull\0\u{4}\u{6}decode_assignment\0\u{3}decode_result\0\u{2}\u{9}cancel\0\u{2}\u{2}goodbye\0\u{4}\u{8}prompt_assignment\0\u{3}prompt_result\0\u{b}drain\0\u{c})\u{1}")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{1}sequence\0\u{2}\u{8}hello\0\u{1}welcome\0\u{1}refusal\0\u{1}heartbeat\0\u{4}\u{7}shard_assignment\0\u{3}shard_result\0\u{3}shard_failure\0\u{3}result_offer\0\u{3}result_pull\0\u{4}\u{6}decode_assignment\0\u{3}decode_result\0\u{2}\u{9}cancel\0\u{2}\u{2}goodbye\0\u{4}\u{8}prompt_assignment\0\u{3}prompt_result\0\u{4}\u{9}source_assignment\0\u{3}source_result\0\u{b}drain\0\u{c})\u{1}")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1593,6 +1708,32 @@ nonisolated extension Reel_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._Me
           self.body = .promptResult(v)
         }
       }()
+      case 60: try {
+        var v: Reel_V1_SourceAssignment?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .sourceAssignment(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .sourceAssignment(v)
+        }
+      }()
+      case 61: try {
+        var v: Reel_V1_SourceResult?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .sourceResult(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .sourceResult(v)
+        }
+      }()
       default: break
       }
     }
@@ -1669,6 +1810,14 @@ nonisolated extension Reel_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._Me
     case .promptResult?: try {
       guard case .promptResult(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 51)
+    }()
+    case .sourceAssignment?: try {
+      guard case .sourceAssignment(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 60)
+    }()
+    case .sourceResult?: try {
+      guard case .sourceResult(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 61)
     }()
     case nil: break
     }
@@ -3103,6 +3252,150 @@ nonisolated extension Reel_V1_PromptResult: SwiftProtobuf.Message, SwiftProtobuf
       }
       if !storagesAreEqual {return false}
     }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Reel_V1_SourceAssignment: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SourceAssignment"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{1}attempt\0\u{1}encoding\0\u{1}model\0\u{1}kind\0\u{1}source\0\u{3}source_sha256\0\u{1}width\0\u{1}height\0\u{1}fit\0\u{3}first_frame\0\u{3}frame_count\0\u{1}fps\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.jobID) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.attempt) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.encoding) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.model) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.kind) }()
+      case 6: try { try decoder.decodeSingularBytesField(value: &self.source) }()
+      case 7: try { try decoder.decodeSingularBytesField(value: &self.sourceSha256) }()
+      case 8: try { try decoder.decodeSingularUInt32Field(value: &self.width) }()
+      case 9: try { try decoder.decodeSingularUInt32Field(value: &self.height) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.fit) }()
+      case 11: try { try decoder.decodeSingularUInt32Field(value: &self.firstFrame) }()
+      case 12: try { try decoder.decodeSingularUInt32Field(value: &self.frameCount) }()
+      case 13: try { try decoder.decodeSingularDoubleField(value: &self.fps) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.jobID != 0 {
+      try visitor.visitSingularUInt64Field(value: self.jobID, fieldNumber: 1)
+    }
+    if self.attempt != 0 {
+      try visitor.visitSingularUInt32Field(value: self.attempt, fieldNumber: 2)
+    }
+    if self.encoding != 0 {
+      try visitor.visitSingularUInt32Field(value: self.encoding, fieldNumber: 3)
+    }
+    if !self.model.isEmpty {
+      try visitor.visitSingularStringField(value: self.model, fieldNumber: 4)
+    }
+    if !self.kind.isEmpty {
+      try visitor.visitSingularStringField(value: self.kind, fieldNumber: 5)
+    }
+    if !self.source.isEmpty {
+      try visitor.visitSingularBytesField(value: self.source, fieldNumber: 6)
+    }
+    if !self.sourceSha256.isEmpty {
+      try visitor.visitSingularBytesField(value: self.sourceSha256, fieldNumber: 7)
+    }
+    if self.width != 0 {
+      try visitor.visitSingularUInt32Field(value: self.width, fieldNumber: 8)
+    }
+    if self.height != 0 {
+      try visitor.visitSingularUInt32Field(value: self.height, fieldNumber: 9)
+    }
+    if !self.fit.isEmpty {
+      try visitor.visitSingularStringField(value: self.fit, fieldNumber: 10)
+    }
+    if self.firstFrame != 0 {
+      try visitor.visitSingularUInt32Field(value: self.firstFrame, fieldNumber: 11)
+    }
+    if self.frameCount != 0 {
+      try visitor.visitSingularUInt32Field(value: self.frameCount, fieldNumber: 12)
+    }
+    if self.fps.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.fps, fieldNumber: 13)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Reel_V1_SourceAssignment, rhs: Reel_V1_SourceAssignment) -> Bool {
+    if lhs.jobID != rhs.jobID {return false}
+    if lhs.attempt != rhs.attempt {return false}
+    if lhs.encoding != rhs.encoding {return false}
+    if lhs.model != rhs.model {return false}
+    if lhs.kind != rhs.kind {return false}
+    if lhs.source != rhs.source {return false}
+    if lhs.sourceSha256 != rhs.sourceSha256 {return false}
+    if lhs.width != rhs.width {return false}
+    if lhs.height != rhs.height {return false}
+    if lhs.fit != rhs.fit {return false}
+    if lhs.firstFrame != rhs.firstFrame {return false}
+    if lhs.frameCount != rhs.frameCount {return false}
+    if lhs.fps != rhs.fps {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Reel_V1_SourceResult: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SourceResult"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{1}attempt\0\u{1}encoding\0\u{1}latents\0\u{1}timings\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.jobID) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.attempt) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.encoding) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._latents) }()
+      case 5: try { try decoder.decodeSingularMessageField(value: &self._timings) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.jobID != 0 {
+      try visitor.visitSingularUInt64Field(value: self.jobID, fieldNumber: 1)
+    }
+    if self.attempt != 0 {
+      try visitor.visitSingularUInt32Field(value: self.attempt, fieldNumber: 2)
+    }
+    if self.encoding != 0 {
+      try visitor.visitSingularUInt32Field(value: self.encoding, fieldNumber: 3)
+    }
+    try { if let v = self._latents {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    try { if let v = self._timings {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Reel_V1_SourceResult, rhs: Reel_V1_SourceResult) -> Bool {
+    if lhs.jobID != rhs.jobID {return false}
+    if lhs.attempt != rhs.attempt {return false}
+    if lhs.encoding != rhs.encoding {return false}
+    if lhs._latents != rhs._latents {return false}
+    if lhs._timings != rhs._timings {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
