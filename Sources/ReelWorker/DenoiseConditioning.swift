@@ -14,14 +14,22 @@ import ReelTensor
 ///   to `σ[first]`: the block starts there (the plan skips the earlier steps,
 ///   ``StepSchedule/firstStep(strength:steps:)``).
 public struct DenoiseConditioning: Sendable {
-    /// One item's placement and its encoded source over the item's box, `[C, t, y, x]`.
+    /// One item's positions on the clip's latent, its mode, and its encoded source
+    /// over those positions, `[C, t, y, x]`.
     public struct Item: Sendable {
-        public var resolved: ResolvedConditioning
+        public var box: LatentBox
+        public var mode: ConditioningMode
         public var known: [Float]
 
-        public init(resolved: ResolvedConditioning, known: [Float]) {
-            self.resolved = resolved
+        public init(box: LatentBox, mode: ConditioningMode, known: [Float]) {
+            self.box = box
+            self.mode = mode
             self.known = known
+        }
+
+        /// A planned item (``ConditioningPlan/items``) with its source's latents.
+        public init(resolved: ResolvedConditioning, known: [Float]) {
+            self.init(box: resolved.box, mode: resolved.item.mode, known: known)
         }
     }
 
@@ -41,8 +49,10 @@ public struct DenoiseConditioning: Sendable {
     /// index, edits only at `first` (the block's first step).
     public func apply(index: Int, first: Int, sigmas: [Float], to latents: inout [Float]) {
         let sigma = sigmas[index]
-        for item in items where item.resolved.item.mode == .pin || index == first {
-            item.resolved.write(known: item.known, noise: noise, sigma: sigma, into: &latents, box: box)
+        for item in items where item.mode == .pin || index == first {
+            item.box.writeNoised(known: item.known, sigma: sigma, into: &latents, box: box) {
+                noise.value(channel: $0, frame: $1, row: $2, column: $3)
+            }
         }
     }
 
@@ -53,10 +63,10 @@ public struct DenoiseConditioning: Sendable {
         guard task.latents.shape == shape else {
             throw WorkerError(.invalidInput, "conditioning: the latents have shape \(task.latents.shape), the region's box \(shape)")
         }
-        for (n, item) in items.enumerated() where item.known.count != item.resolved.box.count || item.resolved.box.channels != box.channels {
+        for (n, item) in items.enumerated() where item.known.count != item.box.count || item.box.channels != box.channels {
             throw WorkerError(
                 .invalidInput,
-                "conditioning item \(n): \(item.known.count) known latents for a box of \(item.resolved.box.count) (\(item.resolved.box.channels) channels; the region has \(box.channels))")
+                "conditioning item \(n): \(item.known.count) known latents for a box of \(item.box.count) (\(item.box.channels) channels; the region has \(box.channels))")
         }
         guard sigmas.count > task.steps.upperBound else {
             throw WorkerError(.invalidInput, "conditioning: \(sigmas.count) noise levels for steps \(task.steps)")

@@ -107,11 +107,20 @@ extension Worker {
             sendFailure(key, WorkerError(.invalidInput, "step block [\(s.stepBegin), \(s.stepEnd)) is not within \(s.totalSteps) steps"))
             return
         }
-        let task = DenoiseTask(
+        var conditioning: DenoiseConditioning?
+        if !a.conditioning.isEmpty {
+            do { conditioning = try DenoiseConditioning(assignment: a, message: message) } catch {
+                sendFailure(key, error)
+                return
+            }
+        }
+        var prepared = DenoiseTask(
             model: a.model, latents: start.placeholder, totalSteps: Int(s.totalSteps),
             steps: Int(s.stepBegin) ..< Int(s.stepEnd), guidance: s.guidance, shift: s.shift > 0 ? s.shift : nil,
             prompt: .init(id: a.embeds.embedsID, tensor: prompt.positive),
             negativePrompt: s.guidance > 1 ? prompt.negative.map { .init(id: a.embeds.embedsID + "-", tensor: $0) } : nil)
+        prepared.conditioning = conditioning
+        let task = prepared
         self.start(key, steps: task.steps.count) { executor, running throws(WorkerError) in
             var task = task
             if case .noise(let noise) = start { task.latents = try noise.latents() }

@@ -825,6 +825,45 @@ public nonisolated struct Reel_V1_LatentBox: Sendable {
   public init() {}
 }
 
+/// One conditioning item's known latents, as a shard applies them.
+public nonisolated struct Reel_V1_ConditioningLatents: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The item's positions on the same latent as the shard's box.
+  public var box: Reel_V1_LatentBox {
+    get {_storage._box ?? Reel_V1_LatentBox()}
+    set {_uniqueStorage()._box = newValue}
+  }
+  /// Returns true if `box` has been explicitly set.
+  public var hasBox: Bool {_storage._box != nil}
+  /// Clears the value of `box`. Subsequent reads from it will return its default value.
+  public mutating func clearBox() {_uniqueStorage()._box = nil}
+
+  /// An edit (SDEdit's starting point) rather than a pin.
+  public var edit: Bool {
+    get {_storage._edit}
+    set {_uniqueStorage()._edit = newValue}
+  }
+
+  /// [channels, frames, rows, columns] over `box`: the encoded source. Required.
+  public var known: Reel_V1_TensorHeader {
+    get {_storage._known ?? Reel_V1_TensorHeader()}
+    set {_uniqueStorage()._known = newValue}
+  }
+  /// Returns true if `known` has been explicitly set.
+  public var hasKnown: Bool {_storage._known != nil}
+  /// Clears the value of `known`. Subsequent reads from it will return its default value.
+  public mutating func clearKnown() {_uniqueStorage()._known = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
 /// Text-encoder output conditioning a shard. Embeddings are large and shared by
 /// every shard of a job, so the coordinator sends them to a worker once: the first
 /// assignment carrying a given embeds_id includes the tensors, later ones carry only
@@ -957,6 +996,15 @@ public nonisolated struct Reel_V1_ShardAssignment: @unchecked Sendable {
   public var initialNoise: Bool {
     get {_storage._initialNoise}
     set {_uniqueStorage()._initialNoise = newValue}
+  }
+
+  /// Conditioning (issue 16): known latents of the items whose boxes meet `box`.
+  /// Pins are re-noised to each step's sigma with the job's noise (drawn from
+  /// `seed` as for `initial_noise`) and written before the model runs, and once
+  /// more at the block's end; an edit is written once, at `step_begin`.
+  public var conditioning: [Reel_V1_ConditioningLatents] {
+    get {_storage._conditioning}
+    set {_uniqueStorage()._conditioning = newValue}
   }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -2457,6 +2505,90 @@ nonisolated extension Reel_V1_LatentBox: SwiftProtobuf.Message, SwiftProtobuf._M
   }
 }
 
+nonisolated extension Reel_V1_ConditioningLatents: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ConditioningLatents"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}box\0\u{1}edit\0\u{1}known\0")
+
+  fileprivate class _StorageClass {
+    var _box: Reel_V1_LatentBox? = nil
+    var _edit: Bool = false
+    var _known: Reel_V1_TensorHeader? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _box = source._box
+      _edit = source._edit
+      _known = source._known
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._box) }()
+        case 2: try { try decoder.decodeSingularBoolField(value: &_storage._edit) }()
+        case 3: try { try decoder.decodeSingularMessageField(value: &_storage._known) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if let v = _storage._box {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      } }()
+      if _storage._edit != false {
+        try visitor.visitSingularBoolField(value: _storage._edit, fieldNumber: 2)
+      }
+      try { if let v = _storage._known {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+      } }()
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Reel_V1_ConditioningLatents, rhs: Reel_V1_ConditioningLatents) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._box != rhs_storage._box {return false}
+        if _storage._edit != rhs_storage._edit {return false}
+        if _storage._known != rhs_storage._known {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Reel_V1_PromptEmbeds: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PromptEmbeds"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}embeds_id\0\u{1}positive\0\u{1}negative\0")
@@ -2503,7 +2635,7 @@ nonisolated extension Reel_V1_PromptEmbeds: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Reel_V1_ShardAssignment: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ShardAssignment"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{1}region\0\u{1}block\0\u{1}attempt\0\u{1}model\0\u{1}sampler\0\u{1}seed\0\u{1}box\0\u{1}latents\0\u{1}embeds\0\u{3}initial_noise\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{1}region\0\u{1}block\0\u{1}attempt\0\u{1}model\0\u{1}sampler\0\u{1}seed\0\u{1}box\0\u{1}latents\0\u{1}embeds\0\u{3}initial_noise\0\u{2}\u{1d}conditioning\0")
 
   fileprivate class _StorageClass {
     var _jobID: UInt64 = 0
@@ -2517,6 +2649,7 @@ nonisolated extension Reel_V1_ShardAssignment: SwiftProtobuf.Message, SwiftProto
     var _latents: Reel_V1_TensorHeader? = nil
     var _embeds: Reel_V1_PromptEmbeds? = nil
     var _initialNoise: Bool = false
+    var _conditioning: [Reel_V1_ConditioningLatents] = []
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -2538,6 +2671,7 @@ nonisolated extension Reel_V1_ShardAssignment: SwiftProtobuf.Message, SwiftProto
       _latents = source._latents
       _embeds = source._embeds
       _initialNoise = source._initialNoise
+      _conditioning = source._conditioning
     }
   }
 
@@ -2567,6 +2701,7 @@ nonisolated extension Reel_V1_ShardAssignment: SwiftProtobuf.Message, SwiftProto
         case 9: try { try decoder.decodeSingularMessageField(value: &_storage._latents) }()
         case 10: try { try decoder.decodeSingularMessageField(value: &_storage._embeds) }()
         case 11: try { try decoder.decodeSingularBoolField(value: &_storage._initialNoise) }()
+        case 40: try { try decoder.decodeRepeatedMessageField(value: &_storage._conditioning) }()
         default: break
         }
       }
@@ -2612,6 +2747,9 @@ nonisolated extension Reel_V1_ShardAssignment: SwiftProtobuf.Message, SwiftProto
       if _storage._initialNoise != false {
         try visitor.visitSingularBoolField(value: _storage._initialNoise, fieldNumber: 11)
       }
+      if !_storage._conditioning.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._conditioning, fieldNumber: 40)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -2632,6 +2770,7 @@ nonisolated extension Reel_V1_ShardAssignment: SwiftProtobuf.Message, SwiftProto
         if _storage._latents != rhs_storage._latents {return false}
         if _storage._embeds != rhs_storage._embeds {return false}
         if _storage._initialNoise != rhs_storage._initialNoise {return false}
+        if _storage._conditioning != rhs_storage._conditioning {return false}
         return true
       }
       if !storagesAreEqual {return false}
