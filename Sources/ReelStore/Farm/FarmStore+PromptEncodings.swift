@@ -14,14 +14,19 @@ extension FarmStore {
             let id = try createJob(
                 name: name, model: model, spec: spec, promptEmbedsSHA: nil, negativeEmbedsSHA: nil, priority: priority,
                 shards: shards, readyShards: [])
-            try connection.execute(
-                """
-                INSERT INTO prompt_encodings (job_id, prompt, negative_prompt, cache_key, state)
-                VALUES ($1, $2, $3, $4, 'ready')
-                """, [.int64(id), .text(encoding.prompt), .optional(encoding.negativePrompt), .text(encoding.cacheKey)],
-                name: "create prompt encoding")
+            try insertPromptEncoding(job: id, encoding)
             return id
         }
+    }
+
+    /// The job's prompt encoding, ready to be claimed.
+    func insertPromptEncoding(job id: Int64, _ encoding: PromptEncodingRequest) throws(StoreError) {
+        try connection.execute(
+            """
+            INSERT INTO prompt_encodings (job_id, prompt, negative_prompt, cache_key, state)
+            VALUES ($1, $2, $3, $4, 'ready')
+            """, [.int64(id), .text(encoding.prompt), .optional(encoding.negativePrompt), .text(encoding.cacheKey)],
+            name: "create prompt encoding")
     }
 
     /// Leases up to `limit` ready prompt encodings of running jobs on `models` to

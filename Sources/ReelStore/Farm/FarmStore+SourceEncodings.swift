@@ -20,14 +20,7 @@ extension FarmStore {
             let id = try createJob(
                 name: name, model: model, spec: spec, promptEmbedsSHA: promptEmbedsSHA, negativeEmbedsSHA: negativeEmbedsSHA,
                 priority: priority, shards: shards, readyShards: waits ? [] : Set(firstShards))
-            if let promptEncoding {
-                try connection.execute(
-                    """
-                    INSERT INTO prompt_encodings (job_id, prompt, negative_prompt, cache_key, state)
-                    VALUES ($1, $2, $3, $4, 'ready')
-                    """, [.int64(id), .text(promptEncoding.prompt), .optional(promptEncoding.negativePrompt), .text(promptEncoding.cacheKey)],
-                    name: "create prompt encoding")
-            }
+            if let promptEncoding { try insertPromptEncoding(job: id, promptEncoding) }
             for source in sources {
                 try connection.execute(
                     """
