@@ -288,7 +288,10 @@ public final class Coordinator {
         case .heartbeat(let heartbeat)?: feed(.heartbeat(peer, running: heartbeat.running, at: time()))
         case .shardFailure(let failure)?: feed(.failure(peer, failure, at: time()))
         case .goodbye(let goodbye)?: feed(.goodbye(peer, reason: goodbye.reason, at: time()))
-        case .welcome?, .refusal?, .shardAssignment?, .decodeAssignment?, .cancel?, .resultPull?, .promptAssignment?:
+        case .sourceResult?:
+            // Source encodings are not assigned yet (issue 16): admission refuses conditioning.
+            reject(peer: peer, "this coordinator assigns no source encodings, so a source result is unexpected")
+        case .welcome?, .refusal?, .shardAssignment?, .decodeAssignment?, .cancel?, .resultPull?, .promptAssignment?, .sourceAssignment?:
             reject(peer: peer, "a worker may not send \(Self.bodyName(envelope))")
         case nil:
             reject(peer: peer, "message without a body")

@@ -34,5 +34,6 @@ public struct Migration: Sendable, Hashable {
         .workItemTimes,
         .segmentPreviews,
         .shardInvalidation,
+        .sourceEncodings,
     ]
 }
