@@ -25,7 +25,7 @@ struct PlanCommand: ParsableCommand {
 
     @Option(
         name: .customLong("prompt-at"),
-        help: "SECONDS:TEXT, repeatable: a prompt timeline; shows which prompts each window mixes, and with what weights (the farm does not render timelines yet).")
+        help: "SECONDS:TEXT, repeatable: a prompt timeline; shows which prompts each window mixes, and with what weights (`reel submit --prompt-at` renders them).")
     var promptAt: [TimedPromptArgument] = []
 
     @Option(help: "With --prompt-at: the prompt before the first timed one.")

@@ -2378,6 +2378,28 @@ enum OpenAPIDocument {
      "still": {
       "type": "boolean",
       "description": "A still image: one frame, fetched as PNG (frames and seconds must be absent, or frames 1)."
+     },
+     "prompts": {
+      "type": "array",
+      "maxItems": 16,
+      "description": "A prompt timeline: each prompt is in force from `at` seconds until the next; each window is conditioned on the weighted mix of the prompts over its span. In time order, inside the clip; `prompt` is the prompt before the first.",
+      "items": {
+       "type": "object",
+       "required": [
+        "at",
+        "text"
+       ],
+       "properties": {
+        "at": {
+         "type": "number",
+         "minimum": 0
+        },
+        "text": {
+         "type": "string",
+         "minLength": 1
+        }
+       }
+      }
      }
     }
    },
