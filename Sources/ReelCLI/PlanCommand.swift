@@ -40,13 +40,14 @@ struct PlanCommand: ParsableCommand {
         if !promptAt.isEmpty { _ = try timeline(resolved.plan) }
     }
 
-    /// The timeline of --prompt-at (and --prompt before it) for `plan`'s clip.
+    /// The timeline of --prompt-at (and --prompt before it) for `plan`'s clip, checked
+    /// by the rules `reel submit` is held to (``JobRequest/timeline(plan:)``).
     func timeline(_ plan: Plan) throws -> PromptTimeline {
-        do {
-            return try PromptTimeline(promptAt.map(\.value), base: prompt, seconds: plan.geometry.job.seconds)
-        } catch {
-            throw ValidationError(error.description)
-        }
+        let request = JobRequest(model: plan.geometry.model.name, prompt: prompt, prompts: promptAt.map(\.value))
+        let timeline: PromptTimeline?
+        do { timeline = try request.timeline(plan: plan) } catch { throw ValidationError(error.description) }
+        guard let timeline else { throw ValidationError("give --prompt-at SECONDS:TEXT") }
+        return timeline
     }
 
     func run() throws {

@@ -88,4 +88,40 @@ import Testing
         let plain = try MediaReader.info(url: URL(fileURLWithPath: try await farm.service.videoPath(one.id)))
         #expect(plain.metadata["reel_prompts"] == nil && plain.metadata["reel_job_id"] == "\(one.id)")
     }
+
+    /// At the size users render (832×480, umT5-XXL's 512 × 4096 text embeddings per
+    /// prompt) on simulated-time stand-in workers, which run real tensor sizes
+    /// without compute: a three-prompt timeline's windows carry their prompts over
+    /// the wire, the job succeeds, and a still's PNG and the MP4 carry the record.
+    @Test func aThreePromptTimelineRendersAtRealSize() async throws {
+        let farm = try ProcessFarm()
+        defer { farm.stop() }
+        try await farm.startCoordinator()
+        try farm.startWorker("sim-1", simulatedStepMs: 10)
+        try farm.startWorker("sim-2", simulatedStepMs: 10)
+        try await farm.waitForWorkers(2)
+        // 33 frames (2.06 s, 9 latent frames), windows of 4 overlapping by 1.
+        let request = JobRequest(
+            name: "timeline 832x480", model: SimulatedExecutor.modelName, prompt: "a red ball", frames: 33, fps: 16, width: 832,
+            height: 480, seed: 5, guidance: 5, plan: PlanConfig(window: 4, overlap: 1, steps: 2, blendEvery: 1),
+            prompts: [TimedPrompt(at: 0.7, text: "a green ball"), TimedPrompt(at: 1.4, text: "a blue ball")])
+        let id = try await farm.client.submit(FarmAPI.SubmitRequest(request: request))
+        let status = try await farm.waitForEnd(id)
+        #expect(status.state == "succeeded", "\(status.reason ?? "") — logs in \(farm.directory.path)")
+        let file = farm.directory.appendingPathComponent("timeline.mp4")
+        try await farm.client.video(id).write(to: file)
+        let info = try MediaReader.info(url: file)
+        #expect(info.width == 832 && info.height == 480 && info.frameCount == 33)
+        let recorded = try JSONDecoder().decode([TimedPrompt].self, from: Data(try #require(info.metadata["reel_prompts"]).utf8))
+        #expect(recorded.map(\.text) == ["a red ball", "a green ball", "a blue ball"])
+
+        let still = JobRequest(
+            name: "still", model: SimulatedExecutor.modelName, prompt: "a red kite", width: 832, height: 480, seed: 9, guidance: 1,
+            plan: PlanConfig(steps: 2, blendEvery: 1), still: true)
+        let stillID = try await farm.client.submit(FarmAPI.SubmitRequest(request: still))
+        #expect(try await farm.waitForEnd(stillID).state == "succeeded")
+        let png = try PNGText.read([UInt8](try await farm.client.video(stillID)))
+        #expect(png.text["reel_job_id"] == "\(stillID)" && png.text["reel_seed"] == "9" && png.text["ai_generated"] == "true")
+        #expect(png.text["reel_model"] == SimulatedExecutor.modelName && png.text["reel_prompts"] == nil)
+    }
 }
