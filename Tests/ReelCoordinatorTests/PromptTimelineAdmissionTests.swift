@@ -1,5 +1,6 @@
 import Foundation
 import ReelPlan
+import ReelStore
 import ReelTensor
 import Testing
 
@@ -74,6 +75,32 @@ import Testing
         // A job without a timeline has none; stored embeddings that do not match are an error.
         #expect(try JobTimeline(request: Self.request(nil), plan: admitted.plan, laterSHAs: []) == nil)
         #expect(throws: PlanError.self) { try JobTimeline(request: admitted.request, plan: admitted.plan, laterSHAs: []) }
+    }
+
+    /// A restarted coordinator rebuilds the timeline from the stored spec, which names
+    /// the later prompts' embeddings; a spec that does not name them fails the job.
+    @Test func aRestartedCoordinatorRebuildsTheTimelineFromTheStoredSpec() throws {
+        let admitted = try Self.admit(Self.request([TimedPrompt(at: 0.5, text: "a blue kite")]))
+        func snapshot(_ later: [String]?) throws -> JobSnapshot {
+            var stored = StoredJob(request: admitted.request, model: Self.tiny, decodeWarmup: nil)
+            stored.timelineEmbeds = later
+            let shards = admitted.plan.shards.map { shard in
+                (shard: shard, row: ItemSnapshot(state: shard.block == 0 ? .ready(attempts: 0, notBefore: nil) : .pending, token: 0, worker: nil, outputSHA: nil))
+            }
+            return JobSnapshot(
+                id: 1, state: .running(attempt: 1), spec: try stored.json(), promptSHA: "red-sha", negativeSHA: nil, latentsSHA: nil,
+                shards: shards, chunks: [])
+        }
+        var core = CoordinatorCore(config: CoordinatorConfig(dataDirectory: "/nonexistent"), startedAt: CoordinatorCoreTests.origin)
+        _ = core.handle(.recovered([try snapshot(["blue-sha"])]))
+        let timeline = try #require(core.jobs[1]?.timeline)
+        #expect(timeline.laterSHAs == ["blue-sha"])
+        #expect(timeline.prompts(window: 1, promptSHA: "red-sha").map(\.sha) == ["red-sha", "blue-sha"])
+
+        var fresh = CoordinatorCore(config: CoordinatorConfig(dataDirectory: "/nonexistent"), startedAt: CoordinatorCoreTests.origin)
+        let actions = fresh.handle(.recovered([try snapshot(nil)]))
+        #expect(actions.contains { if case .setJobFailed(1, let reason) = $0 { return reason.contains("stored embeddings") } else { return false } })
+        #expect(fresh.jobs.isEmpty)
     }
 
     @Test func theProvenanceRecordNamesTheTimelineTheSourcesAndTheModelDigest() throws {
