@@ -219,6 +219,12 @@ doc = {
         "negative_prompt_embeds": {"$ref": "#/components/schemas/EncodedTensor"}}},
   }},
 }
+# A prompt timeline (`reel submit --prompt-at`), in time order; `prompt` is the one before the first.
+doc["components"]["schemas"]["JobRequest"]["properties"]["prompts"] = {
+    "type": "array", "maxItems": 16,
+    "description": "A prompt timeline: each prompt is in force from `at` seconds until the next; each window is conditioned on the weighted mix of the prompts over its span. In time order, inside the clip; `prompt` is the prompt before the first.",
+    "items": {"type": "object", "required": ["at", "text"],
+              "properties": {"at": {"type": "number", "minimum": 0}, "text": {"type": "string", "minLength": 1}}}}
 for path, ops in doc["paths"].items():
     for op in ops.values():
         if op.get("security") != open_:

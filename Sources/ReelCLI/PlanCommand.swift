@@ -26,7 +26,7 @@ struct PlanCommand: ParsableCommand {
 
     @Option(
         name: .customLong("prompt-at"),
-        help: "SECONDS:TEXT, repeatable: a prompt timeline; shows which prompts each window mixes, and with what weights (the farm does not render timelines yet).")
+        help: "SECONDS:TEXT, repeatable: a prompt timeline; shows which prompts each window mixes, and with what weights (`reel submit --prompt-at` renders them).")
     var promptAt: [TimedPromptArgument] = []
 
     @Option(help: "With --prompt-at: the prompt before the first timed one.")
@@ -42,13 +42,14 @@ struct PlanCommand: ParsableCommand {
         if !conditioning.isEmpty { _ = try conditioning.items(for: resolved.plan) }
     }
 
-    /// The timeline of --prompt-at (and --prompt before it) for `plan`'s clip.
+    /// The timeline of --prompt-at (and --prompt before it) for `plan`'s clip, checked
+    /// by the rules `reel submit` is held to (``JobRequest/timeline(plan:)``).
     func timeline(_ plan: Plan) throws -> PromptTimeline {
-        do {
-            return try PromptTimeline(promptAt.map(\.value), base: prompt, seconds: plan.geometry.job.seconds)
-        } catch {
-            throw ValidationError(error.description)
-        }
+        let request = JobRequest(model: plan.geometry.model.name, prompt: prompt, prompts: promptAt.map(\.value))
+        let timeline: PromptTimeline?
+        do { timeline = try request.timeline(plan: plan) } catch { throw ValidationError(error.description) }
+        guard let timeline else { throw ValidationError("give --prompt-at SECONDS:TEXT") }
+        return timeline
     }
 
     func run() throws {

@@ -16,6 +16,7 @@ extension Coordinator {
         let work = WorkRef.shard(job: id, shard)
         let plan = order.plan, request = order.request, blobs = blobs, buffers = inputBuffers
         let embeds = (id: order.embedsID, prompt: order.promptSHA, negative: order.negativeSHA, width: order.textDim)
+        let timeline = order.timeline
         inputs.submit {
             do {
                 let input: Data?
@@ -35,7 +36,7 @@ extension Coordinator {
                 }
                 let frames = try Self.assignmentFrames(
                     job: id, shard: shard, token: token, plan: plan, request: request, input: input,
-                    embeds: embeds, withEmbeds: withEmbeds, blobs: blobs)
+                    embeds: embeds, withEmbeds: withEmbeds, timeline: timeline, blobs: blobs)
                 return .assignmentBuilt(peer: peer, work: work, token: token, frames: .success(frames))
             } catch {
                 return .assignmentBuilt(
@@ -47,7 +48,8 @@ extension Coordinator {
     /// The ZeroMQ frames of a shard assignment.
     private static func assignmentFrames(
         job id: Int64, shard: ShardID, token: Int, plan: Plan, request: JobRequest, input: Data?,
-        embeds: (id: String, prompt: String, negative: String?, width: Int), withEmbeds: Bool, blobs: BlobStore
+        embeds: (id: String, prompt: String, negative: String?, width: Int), withEmbeds: Bool, timeline: [TimelineEntry] = [],
+        blobs: BlobStore
     ) throws -> [Data] {
         let region = plan.regions[shard.region]
         let block = plan.blocks[shard.block]
@@ -95,6 +97,9 @@ extension Coordinator {
             }
         }
         assignment.embeds = wireEmbeds
+        let mix = try timelinePrompts(timeline, width: embeds.width, blobs: blobs)
+        assignment.timeline = mix.prompts
+        tensors += mix.tensors
         var envelope = Reel_V1_Envelope()
         envelope.body = .shardAssignment(assignment)
         return try WireCodec.encode(envelope, tensors: tensors)

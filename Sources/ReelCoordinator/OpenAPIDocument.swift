@@ -2385,6 +2385,28 @@ enum OpenAPIDocument {
        "$ref": "#/components/schemas/ConditioningItem"
       },
       "description": "Known content on the latent timeline (image-to-video, extend, connect, keyframes, edit). Checked at admission, then refused: workers encode sources, the coordinator does not render conditioning yet."
+     },
+     "prompts": {
+      "type": "array",
+      "maxItems": 16,
+      "description": "A prompt timeline: each prompt is in force from `at` seconds until the next; each window is conditioned on the weighted mix of the prompts over its span. In time order, inside the clip; `prompt` is the prompt before the first.",
+      "items": {
+       "type": "object",
+       "required": [
+        "at",
+        "text"
+       ],
+       "properties": {
+        "at": {
+         "type": "number",
+         "minimum": 0
+        },
+        "text": {
+         "type": "string",
+         "minLength": 1
+        }
+       }
+      }
      }
     }
    },

@@ -82,6 +82,7 @@ extension Worker {
             embeds.insert(a.embeds.embedsID, positive: Self.tensor(positive), negative: negative.map(Self.tensor))
         }
         let prompt = embeds.use(a.embeds.embedsID)
+        let timeline = useTimeline(a, message: message)
         guard !draining, busySlots < config.slots + Self.prefetch else {
             sendFailure(key, WorkerError(.cancelled, "worker \(config.name) has no free slot (draining or full)"))
             return
@@ -100,6 +101,13 @@ extension Worker {
         }
         guard let prompt else {
             sendFailure(key, WorkerError(.missingEmbeddings, "prompt embeddings '\(a.embeds.embedsID)' are not in this worker's cache"))
+            return
+        }
+        let mix: TimelineMix?
+        switch timeline {
+        case .success(let value): mix = value
+        case .failure(let error):
+            sendFailure(key, error)
             return
         }
         let s = a.sampler
@@ -124,6 +132,7 @@ extension Worker {
         self.start(key, steps: task.steps.count) { executor, running throws(WorkerError) in
             var task = task
             if case .noise(let noise) = start { task.latents = try noise.latents() }
+            if let mix { task.prompt = try mix.embeddings() }
             task.isCancelled = { running.cancelled }
             return .latents(try executor.denoise(task))
         }

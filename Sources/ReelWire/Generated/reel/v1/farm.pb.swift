@@ -1007,11 +1007,48 @@ public nonisolated struct Reel_V1_ShardAssignment: @unchecked Sendable {
     set {_uniqueStorage()._conditioning = newValue}
   }
 
+  /// A prompt-timeline job (`reel submit --prompt-at`): the prompts this window's
+  /// span uses, each with its share. When present, the window is conditioned on
+  /// the weighted mean of their positive embeddings (weights sum to 1; one prompt
+  /// of weight 1 is used as is) instead of `embeds.positive`; `embeds` still
+  /// carries the job's negative prompt.
+  public var timeline: [Reel_V1_TimelinePrompt] {
+    get {_storage._timeline}
+    set {_uniqueStorage()._timeline = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// One prompt of a window's timeline and its share of the window's text conditioning.
+public nonisolated struct Reel_V1_TimelinePrompt: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// `embeds_id` names the prompt's embeddings; `positive` is present when the
+  /// worker lacks them (sent once, like ShardAssignment.embeds); never `negative`.
+  public var embeds: Reel_V1_PromptEmbeds {
+    get {_embeds ?? Reel_V1_PromptEmbeds()}
+    set {_embeds = newValue}
+  }
+  /// Returns true if `embeds` has been explicitly set.
+  public var hasEmbeds: Bool {self._embeds != nil}
+  /// Clears the value of `embeds`. Subsequent reads from it will return its default value.
+  public mutating func clearEmbeds() {self._embeds = nil}
+
+  /// In (0, 1].
+  public var weight: Double = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _embeds: Reel_V1_PromptEmbeds? = nil
 }
 
 /// Time a worker spent on one work item, in milliseconds.
@@ -2635,7 +2672,7 @@ nonisolated extension Reel_V1_PromptEmbeds: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Reel_V1_ShardAssignment: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ShardAssignment"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{1}region\0\u{1}block\0\u{1}attempt\0\u{1}model\0\u{1}sampler\0\u{1}seed\0\u{1}box\0\u{1}latents\0\u{1}embeds\0\u{3}initial_noise\0\u{2}\u{1d}conditioning\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{1}region\0\u{1}block\0\u{1}attempt\0\u{1}model\0\u{1}sampler\0\u{1}seed\0\u{1}box\0\u{1}latents\0\u{1}embeds\0\u{3}initial_noise\0\u{1}timeline\0\u{2}\u{1c}conditioning\0")
 
   fileprivate class _StorageClass {
     var _jobID: UInt64 = 0
@@ -2650,6 +2687,7 @@ nonisolated extension Reel_V1_ShardAssignment: SwiftProtobuf.Message, SwiftProto
     var _embeds: Reel_V1_PromptEmbeds? = nil
     var _initialNoise: Bool = false
     var _conditioning: [Reel_V1_ConditioningLatents] = []
+    var _timeline: [Reel_V1_TimelinePrompt] = []
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -2672,6 +2710,7 @@ nonisolated extension Reel_V1_ShardAssignment: SwiftProtobuf.Message, SwiftProto
       _embeds = source._embeds
       _initialNoise = source._initialNoise
       _conditioning = source._conditioning
+      _timeline = source._timeline
     }
   }
 
@@ -2701,6 +2740,7 @@ nonisolated extension Reel_V1_ShardAssignment: SwiftProtobuf.Message, SwiftProto
         case 9: try { try decoder.decodeSingularMessageField(value: &_storage._latents) }()
         case 10: try { try decoder.decodeSingularMessageField(value: &_storage._embeds) }()
         case 11: try { try decoder.decodeSingularBoolField(value: &_storage._initialNoise) }()
+        case 12: try { try decoder.decodeRepeatedMessageField(value: &_storage._timeline) }()
         case 40: try { try decoder.decodeRepeatedMessageField(value: &_storage._conditioning) }()
         default: break
         }
@@ -2747,6 +2787,9 @@ nonisolated extension Reel_V1_ShardAssignment: SwiftProtobuf.Message, SwiftProto
       if _storage._initialNoise != false {
         try visitor.visitSingularBoolField(value: _storage._initialNoise, fieldNumber: 11)
       }
+      if !_storage._timeline.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._timeline, fieldNumber: 12)
+      }
       if !_storage._conditioning.isEmpty {
         try visitor.visitRepeatedMessageField(value: _storage._conditioning, fieldNumber: 40)
       }
@@ -2771,10 +2814,50 @@ nonisolated extension Reel_V1_ShardAssignment: SwiftProtobuf.Message, SwiftProto
         if _storage._embeds != rhs_storage._embeds {return false}
         if _storage._initialNoise != rhs_storage._initialNoise {return false}
         if _storage._conditioning != rhs_storage._conditioning {return false}
+        if _storage._timeline != rhs_storage._timeline {return false}
         return true
       }
       if !storagesAreEqual {return false}
     }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Reel_V1_TimelinePrompt: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".TimelinePrompt"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}embeds\0\u{1}weight\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._embeds) }()
+      case 2: try { try decoder.decodeSingularDoubleField(value: &self.weight) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._embeds {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if self.weight.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.weight, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Reel_V1_TimelinePrompt, rhs: Reel_V1_TimelinePrompt) -> Bool {
+    if lhs._embeds != rhs._embeds {return false}
+    if lhs.weight != rhs.weight {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
