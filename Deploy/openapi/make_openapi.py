@@ -190,7 +190,23 @@ doc = {
         "fps": int_, "width": int_, "height": int_, "seed": {"type": "integer", "minimum": 0, "maximum": 18446744073709551615},
         "guidance": {"type": "number"}, "shift": {"type": "number"}, "plan": {"$ref": "#/components/schemas/PlanConfig"}, "priority": int_,
         "pool": {"type": "string", "description": "Run only on workers of this pool."},
-        "still": {"type": "boolean", "description": "A still image: one frame, fetched as PNG (frames and seconds must be absent, or frames 1)."}}},
+        "still": {"type": "boolean", "description": "A still image: one frame, fetched as PNG (frames and seconds must be absent, or frames 1)."},
+        "conditioning": {"type": "array", "items": {"$ref": "#/components/schemas/ConditioningItem"},
+          "description": "Known content on the latent timeline (image-to-video, extend, connect, keyframes, edit). Checked at admission, then refused: workers encode sources, the coordinator does not render conditioning yet."}}},
+    "ConditioningSource": {"type": "object", "required": ["kind", "digest"],
+      "properties": {"kind": {"type": "string", "enum": ["image", "video"]},
+        "digest": {"type": "string", "pattern": "^[0-9a-f]{64}$", "description": "SHA-256 of the source file's bytes."},
+        "first_frame": {"type": "integer", "minimum": 0, "description": "Videos: the first frame used, at the job's fps."},
+        "frame_count": {"type": "integer", "minimum": 1, "description": "Videos: frames used, 4k + 1."}}},
+    "PixelBox": {"type": "object", "required": ["x", "y", "width", "height"],
+      "properties": {"x": int_, "y": int_, "width": int_, "height": int_}},
+    "ConditioningItem": {"type": "object", "required": ["source", "mode"],
+      "properties": {"source": {"$ref": "#/components/schemas/ConditioningSource"},
+        "frame": {"type": "integer", "description": "Output pixel frame of the source's first frame, a multiple of the VAE's temporal stride (4); or give latent_frame."},
+        "latent_frame": int_, "mode": {"type": "string", "enum": ["pin", "start"], "description": "pin: kept exactly; start: SDEdit from the source."},
+        "strength": {"type": "number", "description": "mode start only: in (0, 1]."},
+        "box": {"$ref": "#/components/schemas/PixelBox"},
+        "fit": {"type": "string", "enum": ["crop", "pad", "stretch"], "description": "How a source of another size fills the box or frame; crop when absent."}}},
     "TokenRequest": {"type": "object", "required": ["name", "scope"],
       "properties": {"name": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"}, "scope": {"type": "string", "enum": ["read", "submit", "admin"]}}},
     "TokenInfo": {"type": "object", "required": ["id", "name", "scope", "created_at"],
@@ -203,6 +219,12 @@ doc = {
         "negative_prompt_embeds": {"$ref": "#/components/schemas/EncodedTensor"}}},
   }},
 }
+# A prompt timeline (`reel submit --prompt-at`), in time order; `prompt` is the one before the first.
+doc["components"]["schemas"]["JobRequest"]["properties"]["prompts"] = {
+    "type": "array", "maxItems": 16,
+    "description": "A prompt timeline: each prompt is in force from `at` seconds until the next; each window is conditioned on the weighted mix of the prompts over its span. In time order, inside the clip; `prompt` is the prompt before the first.",
+    "items": {"type": "object", "required": ["at", "text"],
+              "properties": {"at": {"type": "number", "minimum": 0}, "text": {"type": "string", "minLength": 1}}}}
 for path, ops in doc["paths"].items():
     for op in ops.values():
         if op.get("security") != open_:

@@ -13,6 +13,7 @@ struct PlanCommand: ParsableCommand {
             """)
 
     @OptionGroup var job: JobOptions
+    @OptionGroup var conditioning: ConditioningOptions
 
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
@@ -25,7 +26,7 @@ struct PlanCommand: ParsableCommand {
 
     @Option(
         name: .customLong("prompt-at"),
-        help: "SECONDS:TEXT, repeatable: a prompt timeline; shows which prompts each window mixes, and with what weights (the farm does not render timelines yet).")
+        help: "SECONDS:TEXT, repeatable: a prompt timeline; shows which prompts each window mixes, and with what weights (`reel submit --prompt-at` renders them).")
     var promptAt: [TimedPromptArgument] = []
 
     @Option(help: "With --prompt-at: the prompt before the first timed one.")
@@ -38,15 +39,17 @@ struct PlanCommand: ParsableCommand {
         // reported before any work, with the message naming the value to change.
         let resolved = try job.resolve()
         if !promptAt.isEmpty { _ = try timeline(resolved.plan) }
+        if !conditioning.isEmpty { _ = try conditioning.items(for: resolved.plan) }
     }
 
-    /// The timeline of --prompt-at (and --prompt before it) for `plan`'s clip.
+    /// The timeline of --prompt-at (and --prompt before it) for `plan`'s clip, checked
+    /// by the rules `reel submit` is held to (``JobRequest/timeline(plan:)``).
     func timeline(_ plan: Plan) throws -> PromptTimeline {
-        do {
-            return try PromptTimeline(promptAt.map(\.value), base: prompt, seconds: plan.geometry.job.seconds)
-        } catch {
-            throw ValidationError(error.description)
-        }
+        let request = JobRequest(model: plan.geometry.model.name, prompt: prompt, prompts: promptAt.map(\.value))
+        let timeline: PromptTimeline?
+        do { timeline = try request.timeline(plan: plan) } catch { throw ValidationError(error.description) }
+        guard let timeline else { throw ValidationError("give --prompt-at SECONDS:TEXT") }
+        return timeline
     }
 
     func run() throws {
@@ -59,6 +62,23 @@ struct PlanCommand: ParsableCommand {
         if !promptAt.isEmpty { report.add(try timeline(resolved.plan), plan: resolved.plan) }
         report.decode = Report.Decode(chunks: chunks.count, chunkFrames: size, warmup: decodeWarmup, workRatio: DecodeChunk.workRatio(chunks))
         print(json ? try report.json() : report.table())
+        if !json && !conditioning.isEmpty { print(try Self.conditioningLines(conditioning.items(for: resolved.plan), plan: resolved.plan)) }
+    }
+
+    /// Which shards see each conditioning item (the farm does not render conditioning yet).
+    static func conditioningLines(_ items: [(item: ConditioningItem, file: String)], plan: Plan) throws -> String {
+        let placed = try ConditioningPlan(plan: plan, items: items.map(\.item))
+        var lines = ["conditioning (planned and checked; the farm does not render it yet):"]
+        for (index, resolved) in placed.items.enumerated() {
+            let file = items.first { $0.item.source == resolved.item.source }?.file ?? "?"
+            let frames = resolved.box.frames
+            let mode = resolved.item.mode == .pin ? "pinned" : "edit from step \(placed.firstStep) (strength \(resolved.item.strength ?? 0))"
+            lines.append(
+                "  \(file) (\(resolved.item.source.kind.rawValue), sha256 \(resolved.item.source.digest.prefix(12))…): latent frames "
+                    + "\(frames.start)..<\(frames.start + frames.length), \(mode), fit \((resolved.item.fit ?? .crop).rawValue), "
+                    + "\(placed.shards(seeing: index).count) shards")
+        }
+        return lines.joined(separator: "\n")
     }
 }
 

@@ -28,6 +28,10 @@ struct SubmitCommand: AsyncParsableCommand {
     var negativePrompt: String?
     @Option(help: "safetensors file with `negative_prompt_embeds` (or `prompt_embeds`).")
     var negativePromptEmbeds: String?
+    @Option(
+        name: .customLong("prompt-at"),
+        help: "SECONDS:TEXT, repeatable, in time order: a prompt timeline; each window is conditioned on the weighted mix of the prompts over its span (`reel plan --prompt-at` shows the weights). --prompt, if given, is the prompt before the first.")
+    var promptAt: [TimedPromptArgument] = []
     @Option(help: "Noise seed.")
     var seed: UInt64 = 0
     @Option(help: "Flow shift (default: the model's scheduler config).")
@@ -48,8 +52,11 @@ struct SubmitCommand: AsyncParsableCommand {
         if negativePrompt != nil && negativePromptEmbeds != nil {
             throw ValidationError("give --negative-prompt or --negative-prompt-embeds, not both")
         }
-        if jobFile == nil, prompt == nil, promptEmbeds == nil {
-            throw ValidationError("give --prompt TEXT, --prompt-embeds FILE, or a JSON job file")
+        if jobFile == nil, prompt == nil, promptEmbeds == nil, promptAt.isEmpty {
+            throw ValidationError("give --prompt TEXT, --prompt-at SECONDS:TEXT, --prompt-embeds FILE, or a JSON job file")
+        }
+        if !promptAt.isEmpty, promptEmbeds != nil {
+            throw ValidationError("a prompt timeline (--prompt-at) needs text prompts: drop --prompt-embeds, or drop --prompt-at")
         }
         if output != nil, !wait { throw ValidationError("--output needs --wait (or use `reel fetch JOB --output FILE` later)") }
         if let output { try checkWritable(output) }
@@ -99,6 +106,7 @@ struct SubmitCommand: AsyncParsableCommand {
         // Prompt flags fill in (or override) a job file's.
         if let prompt { request.prompt = prompt }
         if let negativePrompt { request.negativePrompt = negativePrompt }
+        if !promptAt.isEmpty { request.prompts = promptAt.map(\.value) }
         if let pool { request.pool = pool }
         return FarmAPI.SubmitRequest(
             request: request,

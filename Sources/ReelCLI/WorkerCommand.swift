@@ -128,6 +128,8 @@ struct WorkerCommand: ParsableCommand {
         config.pools = pools
         config.curve = try curve.settings()
         config.insecurePlaintext = curve.insecurePlaintext
+        // Conditioning sources are read through libav (the worker itself does not link it).
+        config.sourceReader = MediaSourceReader()
         let models = simulatedStepMs == nil ? ModelExecutor(directory: self.models) : nil
         if let models, config.encodesPrompts {
             config.promptEncodingRefusals = try Self.promptEncodingRefusals(

@@ -19,6 +19,9 @@ struct AdmittedJob {
     /// The texts a worker encodes, for a model with a real text encoder: the
     /// prompt, and the negative prompt (`""` when none was given) with guidance.
     let encoding: (prompt: String, negative: String?)?
+    /// The stand-in embeddings of a prompt timeline's prompts after the first
+    /// (``checkTimeline(_:plan:limits:)``); empty without a timeline.
+    let laterPrompts: [[Float]]
 
     /// Checks `submission` against `limits` and the `models` workers offer, in the
     /// order that makes an oversized job cost nothing: limits first, then the plan,
@@ -30,7 +33,7 @@ struct AdmittedJob {
     init(
         _ submission: FarmAPI.SubmitRequest, limits: AdmissionLimits, models: [String: ModelGeometry], textEncoders: Set<String> = []
     ) throws(APIError) {
-        let request = submission.request
+        var request = submission.request
         do { try limits.check(request, model: models[request.model]) } catch { throw .badRequest(error.description) }
         guard let model = models[request.model] else {
             let offered = models.keys.sorted()
@@ -45,6 +48,7 @@ struct AdmittedJob {
         }
         do { plan = try request.makePlan(model: model) } catch { throw .badRequest(error.description) }
         try Self.checkConditioning(request, plan: plan)
+        request = try Self.checkTimeline(request, plan: plan, limits: limits)
         let guided = request.usesGuidance
         let fromFile = submission.promptEmbeds != nil
         if guided, fromFile != (submission.negativePromptEmbeds != nil) {
@@ -75,6 +79,8 @@ struct AdmittedJob {
             source = fromFile ? .file : .standIn
             encoding = nil
         }
+        laterPrompts = try Self.laterPromptEmbeddings(
+            request, model: model, fromFile: fromFile, encodedOnWorker: textEncoders.contains(request.model))
         // Equivalent conditioning lists are stored as one form (see JobRequest.canonicalConditioning).
         self.request = request.canonicalizingConditioning(temporalStride: model.temporalStride)
         self.model = model

@@ -64,7 +64,7 @@ extension Coordinator {
         let warmup = core.decodeWarmup(of: request.model)
         var stored = StoredJob(request: request, model: model, decodeWarmup: warmup)
         stored.embeddings = admitted.source
-        let spec = try stored.json()
+        let laterPrompts = admitted.laterPrompts, unstored = stored
         let blobs = blobs, store = recordStore, policy = config.policy
         records.submit {
             do {
@@ -75,6 +75,11 @@ extension Coordinator {
                 }
                 let promptSHA = try blobs.putFloats(prompt)
                 let negativeSHA = try negative.map { values throws(StoreError) in try blobs.putFloats(values) }
+                // A timeline's later prompts are stored beside the first, and named in the spec.
+                let laterSHAs = try laterPrompts.map { values throws(StoreError) in try blobs.putFloats(values) }
+                var stored = unstored
+                if !laterSHAs.isEmpty { stored.timelineEmbeds = laterSHAs }
+                let spec = try stored.json()
                 let shards = plan.shards
                 let ready = Set(shards.filter { $0.block == 0 })
                 let id = try store.value.creatingJob(idempotencyKey: key) { () throws(StoreError) -> Int64 in
@@ -90,9 +95,10 @@ extension Coordinator {
                     let shardMachine = ready.contains(shard) ? ShardStateMachine.ready(policy: policy) : ShardStateMachine(policy: policy)
                     records[shard] = ShardRecord(machine: shardMachine, token: 0, outputSHA: nil)
                 }
-                let job = JobRuntime(
+                var job = JobRuntime(
                     id: id, request: request, model: model, plan: plan, promptSHA: promptSHA, negativeSHA: negativeSHA,
                     decodeWarmup: warmup, machine: machine, shards: records)
+                job.timeline = try JobTimeline(request: request, plan: plan, laterSHAs: laterSHAs)
                 return .jobStored(.success(job), reply: reply)
             } catch {
                 return .jobStored(.failure(OffLoopFailure("the coordinator could not store the job: \(error)", transient: true)), reply: reply)

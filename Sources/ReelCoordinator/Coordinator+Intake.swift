@@ -43,6 +43,9 @@ extension Coordinator {
             item.chunk = UInt32(clamping: chunk)
         case .encoding:
             item.kind = .encodePrompt
+        case .source(_, let index):
+            item.kind = .encodeSource
+            item.chunk = UInt32(clamping: index)
         }
         return item
     }

@@ -71,6 +71,9 @@ extension Coordinator {
                     return try store.failDecodeChunk(job: job, chunk: chunk, attempt: token, worker: worker, reason: reason, notBefore: notBefore)
                 case .encoding(let job):
                     return try store.failPromptEncoding(job: job, attempt: token, worker: worker, reason: reason, notBefore: notBefore)
+                case .source(let job, let index):
+                    return try store.failSourceEncoding(
+                        job: job, encoding: index, attempt: token, worker: worker, reason: reason, notBefore: notBefore)
                 }
             }
             feed(.requeued(work, token: token, reason: reason, then: then, outcome: outcome))
@@ -83,6 +86,8 @@ extension Coordinator {
                     return try store.failDecodeChunkForGood(job: job, chunk: chunk, attempt: token, worker: worker, reason: reason)
                 case .encoding(let job):
                     return try store.failPromptEncodingForGood(job: job, attempt: token, worker: worker, reason: reason)
+                case .source(let job, let index):
+                    return try store.failSourceEncodingForGood(job: job, encoding: index, attempt: token, worker: worker, reason: reason)
                 }
             }
             feed(.failedForGood(work, token: token, reason: reason, then: then, outcome: outcome))

@@ -16,6 +16,7 @@ extension Coordinator {
         let work = WorkRef.shard(job: id, shard)
         let plan = order.plan, request = order.request, blobs = blobs, buffers = inputBuffers
         let embeds = (id: order.embedsID, prompt: order.promptSHA, negative: order.negativeSHA, width: order.textDim)
+        let timeline = order.timeline
         inputs.submit {
             do {
                 let input: Data?
@@ -35,7 +36,7 @@ extension Coordinator {
                 }
                 let frames = try Self.assignmentFrames(
                     job: id, shard: shard, token: token, plan: plan, request: request, input: input,
-                    embeds: embeds, withEmbeds: withEmbeds, blobs: blobs)
+                    embeds: embeds, withEmbeds: withEmbeds, timeline: timeline, blobs: blobs)
                 return .assignmentBuilt(peer: peer, work: work, token: token, frames: .success(frames))
             } catch {
                 return .assignmentBuilt(
@@ -47,7 +48,8 @@ extension Coordinator {
     /// The ZeroMQ frames of a shard assignment.
     private static func assignmentFrames(
         job id: Int64, shard: ShardID, token: Int, plan: Plan, request: JobRequest, input: Data?,
-        embeds: (id: String, prompt: String, negative: String?, width: Int), withEmbeds: Bool, blobs: BlobStore
+        embeds: (id: String, prompt: String, negative: String?, width: Int), withEmbeds: Bool, timeline: [TimelineEntry] = [],
+        blobs: BlobStore
     ) throws -> [Data] {
         let region = plan.regions[shard.region]
         let block = plan.blocks[shard.block]
@@ -95,20 +97,23 @@ extension Coordinator {
             }
         }
         assignment.embeds = wireEmbeds
+        let mix = try timelinePrompts(timeline, width: embeds.width, blobs: blobs)
+        assignment.timeline = mix.prompts
+        tensors += mix.tensors
         var envelope = Reel_V1_Envelope()
         envelope.body = .shardAssignment(assignment)
         return try WireCodec.encode(envelope, tensors: tensors)
     }
 
     /// Checks a shard result on the `parser` lane (its SHA-256, shape and
-    /// finiteness), then stores and records it on the `records` lane. Two lanes,
-    /// so that neither thread spends much more than half a result's cost: with a
-    /// core each, the busiest thread bounds how many shards a second the
-    /// coordinator serves, not the sum.
+    /// finiteness), writes it to the blob store on the `blobs` lane, and records
+    /// it on the `records` lane. Three lanes, so that no thread carries much more
+    /// than a third of a result's cost: with a core each, the busiest thread bounds
+    /// how many shards a second the coordinator serves, not the sum.
     func recordShardResult(_ order: ShardResultOrder) {
         let (peer, id, shard, token, name, expected, dependents) = (order.peer, order.job, order.shard, order.token, order.worker, order.expectedShape, order.dependents)
         let limits = WireLimits(maxMessageBytes: config.maxMessageBytes)
-        let blobs = blobs, store = recordStore, window = config.recordRetryWindow, logger = logger, records = records
+        let blobs = blobs, store = recordStore, window = config.recordRetryWindow, logger = logger, records = records, writer = blobWriter
         let frames = order.frames, openCheck = order.openCheck
         parser.submit {
             let checked: (sha: String, frame: Int, computeMs: Int64?)
@@ -130,18 +135,19 @@ extension Coordinator {
             } catch {
                 return .shardRecorded(peer: peer, worker: name, job: id, shard: shard, attempt: token, outcome: .invalid("malformed result: \(error)"))
             }
-            records.submit {
-                let outcome: RecordOutcome
-                do {
-                    // Durable before acknowledged: the output is fsync'd, then its address
-                    // and the dependents' readiness commit in one transaction.
-                    var failure: (any Error)?
-                    frames[checked.frame].withUnsafeBytes { raw in
-                        do { try blobs.put(raw, sha256: checked.sha) } catch { failure = error }
-                    }
-                    if let failure { throw failure }
+            writer.submit {
+                // Durable before acknowledged: the output is fsync'd here, then its
+                // address and the dependents' readiness commit in one transaction.
+                var failure: (any Error)?
+                frames[checked.frame].withUnsafeBytes { raw in
+                    do { try blobs.put(raw, sha256: checked.sha) } catch { failure = error }
+                }
+                if let failure {
+                    return .shardRecorded(peer: peer, worker: name, job: id, shard: shard, attempt: token, outcome: .unrecorded("cannot store the output: \(failure)"))
+                }
+                records.submit {
                     let sha = checked.sha
-                    outcome = Self.recordWithRetry(store: store.value, window: window, logger: logger, item: .shard(shard), job: id, sha: sha) {
+                    let outcome = Self.recordWithRetry(store: store.value, window: window, logger: logger, item: .shard(shard), job: id, sha: sha) {
                         try store.value.completeShard(
                             job: id, shard: shard, attempt: token, worker: name, outputSHA: sha, dependents: dependents, computeMilliseconds: checked.computeMs,
                             openCheck: openCheck)
@@ -150,10 +156,9 @@ extension Coordinator {
                         guard status.state == ShardState.Name.done, status.outputSHA == sha, status.attempt == token else { return nil }
                         return try store.value.markReadyIfInputsDone(job: id, candidates: dependents)
                     }
-                } catch {
-                    outcome = .unrecorded("cannot store the output: \(error)")
+                    return .shardRecorded(peer: peer, worker: name, job: id, shard: shard, attempt: token, outcome: outcome)
                 }
-                return .shardRecorded(peer: peer, worker: name, job: id, shard: shard, attempt: token, outcome: outcome)
+                return .none
             }
             return .none
         }

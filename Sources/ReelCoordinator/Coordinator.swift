@@ -16,10 +16,11 @@ import ReelWire
 ///
 /// The loop never does heavy work. Off-loop lanes carry out what takes time and
 /// report the outcome back as a ``LoopEvent``:
-/// - `inputs` builds assignments (reads and blends the neighbours' outputs from the
+/// - `inputs` (two threads) builds assignments (reads and blends the neighbours' outputs from the
 ///   blob store, makes noise, encodes the frames);
 /// - `parser` checks shard results (SHA-256, shape, finiteness) and parses
 ///   envelopes too large to parse on the loop (a decode result carrying its segment);
+/// - `blobs` writes checked shard outputs to the blob store, fsync'd;
 /// - `records` stores and commits results (fsync'd blobs, one transaction per
 ///   result on its own PostgreSQL connection), blends the finished clip to disk,
 ///   and joins the video;
@@ -58,8 +59,13 @@ public final class Coordinator {
     let security: CoordinatorSecurity?
     /// The endpoint actually bound (a `*` port resolved).
     public let endpoint: String
-    let inputs = OffLoopLane(name: "reel-inputs")
+    /// Builds assignments, on two threads (see ``LaneGroup``).
+    let inputs = LaneGroup(name: "reel-inputs", count: 2)
     let records = OffLoopLane(name: "reel-records")
+    /// Writes checked shard outputs to the blob store (fsync'd) before `records`
+    /// commits them: the kernel's copy of 8 MB into the page cache was half the
+    /// records lane's time, so each stage of storing a result has its own thread.
+    let blobWriter = OffLoopLane(name: "reel-blobs")
     /// Parses envelopes too large to parse on the loop (a decode result carries
     /// its H.264 segment, tens of megabytes at 1920×1088).
     let parser = OffLoopLane(name: "reel-parser")
@@ -111,7 +117,8 @@ public final class Coordinator {
         self.logger = logger
         clock = FarmClock()
         inputBuffers = InputBufferPool(limit: config.inputsInMemory)
-        for lane in [inputs, records, parser] { lane.runHeavyWork(atNice: config.heavyLaneNice) }
+        for lane in [records, parser, blobWriter] { lane.runHeavyWork(atNice: config.heavyLaneNice) }
+        inputs.runHeavyWork(atNice: config.heavyLaneNice)
         let now = ContinuousClock.now
         core = CoordinatorCore(config: config, startedAt: now)
         lastMaintenance = now
@@ -153,7 +160,7 @@ public final class Coordinator {
             // ends the wait at once) or an API request (which waits at most this long)
             // gives the loop something to do. So an idle loop turns 20 times a second,
             // not 100, and its cost per second stays small beside the shards.
-            let idle = inputs.backlog + records.backlog + parser.backlog + queries.backlog + statements.backlog == 0
+            let idle = inputs.backlog + records.backlog + parser.backlog + blobWriter.backlog + queries.backlog + statements.backlog == 0
             turn(timeout: .milliseconds(idle ? 50 : 10))
         }
         shutdown()
@@ -188,7 +195,7 @@ public final class Coordinator {
             profile.mark("messages")
         }
         let work = ContinuousClock.now
-        for event in parser.drain() + inputs.drain() + records.drain() + queries.drain() + statements.drain() { apply(event) }
+        for event in parser.drain() + inputs.drain() + blobWriter.drain() + records.drain() + queries.drain() + statements.drain() { apply(event) }
         profile.mark("lane outcomes")
         for entry in mailbox.drain() { receive(entry) }
         profile.mark("API")
@@ -213,7 +220,7 @@ public final class Coordinator {
             pruneEvents()
             expireResults()
         }
-        let lanesBehind = inputs.backlog >= config.maxLaneBacklog || records.backlog >= config.maxLaneBacklog
+        let lanesBehind = inputs.backlog >= config.maxLaneBacklog || records.backlog + blobWriter.backlog >= config.maxLaneBacklog
         feed(.dispatchDue(at: time(), lanesBehind: lanesBehind))
         profile.mark("dispatch")
         statistics.busy += ContinuousClock.now - work
@@ -281,7 +288,10 @@ public final class Coordinator {
         case .heartbeat(let heartbeat)?: feed(.heartbeat(peer, running: heartbeat.running, at: time()))
         case .shardFailure(let failure)?: feed(.failure(peer, failure, at: time()))
         case .goodbye(let goodbye)?: feed(.goodbye(peer, reason: goodbye.reason, at: time()))
-        case .welcome?, .refusal?, .shardAssignment?, .decodeAssignment?, .cancel?, .resultPull?, .promptAssignment?:
+        case .sourceResult?:
+            // Source encodings are not assigned yet (issue 16): admission refuses conditioning.
+            reject(peer: peer, "this coordinator assigns no source encodings, so a source result is unexpected")
+        case .welcome?, .refusal?, .shardAssignment?, .decodeAssignment?, .cancel?, .resultPull?, .promptAssignment?, .sourceAssignment?:
             reject(peer: peer, "a worker may not send \(Self.bodyName(envelope))")
         case nil:
             reject(peer: peer, "message without a body")
@@ -392,12 +402,14 @@ public final class Coordinator {
         var envelope = Reel_V1_Envelope()
         envelope.body = .goodbye(goodbye)
         for peer in core.workers.keys { send(envelope, to: peer) }
+        // In pipeline order: a lane's last work may hand on to the next.
         parser.stop()
         inputs.stop()
+        blobWriter.stop()
         records.stop()
         queries.stop()
         statements.stop()
-        for event in records.drain() { apply(event) }
+        for event in blobWriter.drain() + records.drain() { apply(event) }
         router.close()
         security?.stop()
         logger.info("coordinator stopped", metadata: ["longest_loop_gap_ms": "\(statistics.longestGap.milliseconds)"])

@@ -166,6 +166,8 @@ struct ShardAssignmentOrder: Sendable {
     var promptSHA: String
     var negativeSHA: String?
     var textDim: Int
+    /// A timeline job's prompts for this window (``TimelineEntry``); empty otherwise.
+    var timeline: [TimelineEntry] = []
 }
 
 /// Everything the `records` lane needs to check, store and commit one shard result.

@@ -172,10 +172,11 @@ extension CoordinatorCore {
         job.finishing = true
         jobs[id] = job
         let spec = job.plan.geometry.job
-        let description = VideoDescription(
+        var description = VideoDescription(
             job: id, title: job.request.name ?? "reel job \(id)", seed: job.request.seed, model: job.request.model,
             prompt: job.request.prompt ?? "(prompt embeddings)", fps: spec.fps, width: spec.width, height: spec.height, frames: spec.frames,
             still: job.request.isStill)
+        description.addProvenance(of: job.request, modelDigest: modelDigest(job.request.model))
         return [.joinVideo(job: id, description: description, segments: segments, latentsSHA: decode.latentsSHA)]
     }
 

@@ -76,6 +76,7 @@ extension CoordinatorCore {
         case .denoise: return .shard(job: job, ShardID(region: Int(item.region), block: Int(item.block)))
         case .decode: return .chunk(job: job, Int(item.chunk))
         case .encodePrompt: return .encoding(job: job)
+        case .encodeSource: return .source(job: job, Int(item.chunk))
         default: return nil
         }
     }

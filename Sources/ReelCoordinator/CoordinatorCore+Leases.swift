@@ -156,6 +156,9 @@ extension CoordinatorCore {
             guard jobs[id]?.encoding != nil else { return [] }
             jobs[id]?.encoding?.machine = machine
             jobs[id]?.encoding?.token = snapshot.token
+        case .source(let id, let index):
+            guard jobs[id]?.sources[index] != nil else { return [] }
+            jobs[id]?.sources[index] = SourceEncodingProgress(machine: machine, token: snapshot.token)
         }
         for peer in workers.keys where workers[peer]?.running[work] != nil && snapshot.worker != workers[peer]?.name {
             workers[peer]?.running[work] = nil

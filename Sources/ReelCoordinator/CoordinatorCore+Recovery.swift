@@ -44,6 +44,7 @@ extension CoordinatorCore {
         var job = JobRuntime(
             id: stored.id, request: spec.request, model: spec.model, plan: plan, promptSHA: promptSHA,
             negativeSHA: stored.negativeSHA, decodeWarmup: spec.decodeWarmup, machine: JobStateMachine(state: stored.state), shards: records)
+        job.timeline = try JobTimeline(request: spec.request, plan: plan, laterSHAs: spec.timelineEmbeds ?? [])
         if let encoding = stored.encoding {
             job.encoding = PromptEncodingProgress(
                 prompt: encoding.prompt, negativePrompt: encoding.negativePrompt,

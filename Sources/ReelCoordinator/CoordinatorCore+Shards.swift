@@ -88,11 +88,13 @@ extension CoordinatorCore {
         let withEmbeds = !worker.embeddings.use(job.embedsID)
         worker.running[.shard(job: id, shard)] = time.instant
         workers[peer] = worker
+        let timeline = timelineEntries(job: job, shard: shard, peer: peer)
         return [
             .buildShardAssignment(
                 ShardAssignmentOrder(
                     peer: peer, job: id, shard: shard, token: token, recipe: recipe, withEmbeds: withEmbeds, plan: job.plan, request: job.request,
-                    embedsID: job.embedsID, promptSHA: job.promptSHA, negativeSHA: job.negativeSHA, textDim: job.model.textDim))
+                    embedsID: job.embedsID, promptSHA: job.promptSHA, negativeSHA: job.negativeSHA, textDim: job.model.textDim,
+                    timeline: timeline))
         ]
     }
 
@@ -136,7 +138,10 @@ extension CoordinatorCore {
         switch failure.failureClass {
         case .missingEmbeddings:
             // The worker's cache and the mirror disagreed: send again, with the tensors.
-            if let job = jobs[id] { workers[peer]?.embeddings.forget(job.embedsID) }
+            if let job = jobs[id] {
+                workers[peer]?.embeddings.forget(job.embedsID)
+                for sha in [job.promptSHA] + (job.timeline?.laterSHAs ?? []) { workers[peer]?.embeddings.forget(sha) }
+            }
             actions.append(.release(work, token: Int(failure.attempt), worker: worker.name, why: "handed back", readBack: true))
         case .cancelled:
             // A hand-back (draining, full) says nothing about the worker or the item.

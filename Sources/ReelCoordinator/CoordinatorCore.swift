@@ -139,6 +139,7 @@ struct CoordinatorCore: Sendable {
             guard let decode = jobs[job]?.decode, decode.machines.indices.contains(chunk) else { return nil }
             return decode.machines[chunk]
         case .encoding(let job): return jobs[job]?.encoding?.machine
+        case .source(let job, let index): return jobs[job]?.sources[index]?.machine
         }
     }
 
@@ -149,6 +150,7 @@ struct CoordinatorCore: Sendable {
             guard let decode = jobs[job]?.decode, decode.tokens.indices.contains(chunk) else { return nil }
             return decode.tokens[chunk]
         case .encoding(let job): return jobs[job]?.encoding?.token
+        case .source(let job, let index): return jobs[job]?.sources[index]?.token
         }
     }
 
@@ -157,6 +159,7 @@ struct CoordinatorCore: Sendable {
         case .shard(let job, let shard): jobs[job]?.shards[shard]?.machine = machine
         case .chunk(let job, let chunk): jobs[job]?.decode?.machines[chunk] = machine
         case .encoding(let job): jobs[job]?.encoding?.machine = machine
+        case .source(let job, let index): jobs[job]?.sources[index]?.machine = machine
         }
     }
 
@@ -183,6 +186,7 @@ extension WorkRef {
         case .shard(_, let shard): return .shard(shard)
         case .chunk(_, let chunk): return .decodeChunk(chunk)
         case .encoding: return .promptEncoding
+        case .source(_, let index): return .sourceEncoding(index)
         }
     }
 
@@ -191,6 +195,7 @@ extension WorkRef {
         case .shard(let shard): self = .shard(job: job, shard)
         case .decodeChunk(let chunk): self = .chunk(job: job, chunk)
         case .promptEncoding: self = .encoding(job: job)
+        case .sourceEncoding(let index): self = .source(job: job, index)
         }
     }
 }

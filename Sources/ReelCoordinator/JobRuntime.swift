@@ -16,6 +16,10 @@ struct JobRuntime: Sendable {
     /// The prompt encoded on a worker, for a model with a text encoder whose
     /// embeddings were neither given nor cached.
     var encoding: PromptEncodingProgress?
+    /// The job's conditioning sources being encoded, by item index (empty without conditioning).
+    var sources: [Int: SourceEncodingProgress] = [:]
+    /// The prompt timeline (`--prompt-at`), nil for a job with one prompt.
+    var timeline: JobTimeline?
     /// Warm-up latent frames per decode chunk, as the workers' VAE needs.
     let decodeWarmup: Int?
     var machine: JobStateMachine

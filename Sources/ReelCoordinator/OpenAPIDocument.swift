@@ -2378,6 +2378,132 @@ enum OpenAPIDocument {
      "still": {
       "type": "boolean",
       "description": "A still image: one frame, fetched as PNG (frames and seconds must be absent, or frames 1)."
+     },
+     "conditioning": {
+      "type": "array",
+      "items": {
+       "$ref": "#/components/schemas/ConditioningItem"
+      },
+      "description": "Known content on the latent timeline (image-to-video, extend, connect, keyframes, edit). Checked at admission, then refused: workers encode sources, the coordinator does not render conditioning yet."
+     },
+     "prompts": {
+      "type": "array",
+      "maxItems": 16,
+      "description": "A prompt timeline: each prompt is in force from `at` seconds until the next; each window is conditioned on the weighted mix of the prompts over its span. In time order, inside the clip; `prompt` is the prompt before the first.",
+      "items": {
+       "type": "object",
+       "required": [
+        "at",
+        "text"
+       ],
+       "properties": {
+        "at": {
+         "type": "number",
+         "minimum": 0
+        },
+        "text": {
+         "type": "string",
+         "minLength": 1
+        }
+       }
+      }
+     }
+    }
+   },
+   "ConditioningSource": {
+    "type": "object",
+    "required": [
+     "kind",
+     "digest"
+    ],
+    "properties": {
+     "kind": {
+      "type": "string",
+      "enum": [
+       "image",
+       "video"
+      ]
+     },
+     "digest": {
+      "type": "string",
+      "pattern": "^[0-9a-f]{64}$",
+      "description": "SHA-256 of the source file's bytes."
+     },
+     "first_frame": {
+      "type": "integer",
+      "minimum": 0,
+      "description": "Videos: the first frame used, at the job's fps."
+     },
+     "frame_count": {
+      "type": "integer",
+      "minimum": 1,
+      "description": "Videos: frames used, 4k + 1."
+     }
+    }
+   },
+   "PixelBox": {
+    "type": "object",
+    "required": [
+     "x",
+     "y",
+     "width",
+     "height"
+    ],
+    "properties": {
+     "x": {
+      "type": "integer"
+     },
+     "y": {
+      "type": "integer"
+     },
+     "width": {
+      "type": "integer"
+     },
+     "height": {
+      "type": "integer"
+     }
+    }
+   },
+   "ConditioningItem": {
+    "type": "object",
+    "required": [
+     "source",
+     "mode"
+    ],
+    "properties": {
+     "source": {
+      "$ref": "#/components/schemas/ConditioningSource"
+     },
+     "frame": {
+      "type": "integer",
+      "description": "Output pixel frame of the source's first frame, a multiple of the VAE's temporal stride (4); or give latent_frame."
+     },
+     "latent_frame": {
+      "type": "integer"
+     },
+     "mode": {
+      "type": "string",
+      "enum": [
+       "pin",
+       "start"
+      ],
+      "description": "pin: kept exactly; start: SDEdit from the source."
+     },
+     "strength": {
+      "type": "number",
+      "description": "mode start only: in (0, 1]."
+     },
+     "box": {
+      "$ref": "#/components/schemas/PixelBox"
+     },
+     "fit": {
+      "type": "string",
+      "enum": [
+       "crop",
+       "pad",
+       "stretch"
+      ],
+      "description": "How a source of another size fills the box or frame; crop when absent."
      }
     }
    },

@@ -11,6 +11,9 @@ struct StoredJob: Codable, Sendable {
     var decodeWarmup: Int?
     /// Where the prompt embeddings came from (absent in jobs stored before it was recorded).
     var embeddings: EmbeddingsSource? = nil
+    /// Blob SHA-256 of the embeddings of a prompt timeline's prompts after the first
+    /// (``JobTimeline``); nil without a timeline.
+    var timelineEmbeds: [String]? = nil
 
     func json() throws -> String {
         String(decoding: try FarmAPI.encoder().encode(self), as: UTF8.self)

@@ -25,10 +25,14 @@ public struct VideoDescription: Sendable {
     /// Digests of the conditioning sources (images, videos) the job was rendered
     /// from, recorded in the provenance; empty for text alone.
     public var sources: [String]
+    /// The prompt timeline (`--prompt-at`), the first prompt at 0 s; empty for one prompt.
+    public var timeline: [TimedPrompt]
+    /// The model folder's digest as the workers report it; empty when none does.
+    public var modelDigest: String
 
     public init(
         job: Int64, title: String, seed: UInt64, model: String, prompt: String, fps: Int, width: Int, height: Int, frames: Int,
-        still: Bool = false, sources: [String] = []
+        still: Bool = false, sources: [String] = [], timeline: [TimedPrompt] = [], modelDigest: String = ""
     ) {
         self.job = job
         self.title = title
@@ -41,5 +45,7 @@ public struct VideoDescription: Sendable {
         self.frames = frames
         self.still = still
         self.sources = sources
+        self.timeline = timeline
+        self.modelDigest = modelDigest
     }
 }

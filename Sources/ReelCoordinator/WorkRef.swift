@@ -6,10 +6,12 @@ enum WorkRef: Hashable, Sendable, CustomStringConvertible {
     case chunk(job: Int64, Int)
     /// The job's prompt encoding (one per job).
     case encoding(job: Int64)
+    /// One of the job's conditioning sources (by its index in the canonical list).
+    case source(job: Int64, Int)
 
     var job: Int64 {
         switch self {
-        case .shard(let job, _), .chunk(let job, _), .encoding(let job): return job
+        case .shard(let job, _), .chunk(let job, _), .encoding(let job), .source(let job, _): return job
         }
     }
 
@@ -18,6 +20,7 @@ enum WorkRef: Hashable, Sendable, CustomStringConvertible {
         case .shard(let job, let shard): return "job \(job) shard \(shard)"
         case .chunk(let job, let chunk): return "job \(job) decode chunk \(chunk)"
         case .encoding(let job): return "job \(job) prompt encoding"
+        case .source(let job, let index): return "job \(job) source encoding \(index)"
         }
     }
 }

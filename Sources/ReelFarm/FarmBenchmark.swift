@@ -231,16 +231,15 @@ extension FarmBenchmark {
         return (total, Self.threadCPU(since: startThreads).mapValues { $0.realSeconds * 1000 / seconds })
     }
 
-    /// The coordinator's threads by role: the loop, the lanes and ZeroMQ's I/O
-    /// thread by name; everything else (the HTTP server, this benchmark's polling,
-    /// the runtime) as `other`.
+    /// The coordinator's threads by role: the loop and the lanes (every thread
+    /// the coordinator names `reel-…`) and ZeroMQ's I/O threads by name; everything
+    /// else (the HTTP server, this benchmark's polling, the runtime) as `other`.
     static func threadCPU(since start: [String: Duration]) -> [String: Duration] {
-        let roles: Set = ["reel-loop", "reel-inputs", "reel-records", "reel-parser", "reel-queries"]
         var result: [String: Duration] = [:]
         for (name, total) in CPUTime.byThreadName() {
             let used = total - (start[name] ?? .zero)
             // ZeroMQ's I/O threads are ZMQbg/IO/0, /1, … (one per `zmqIOThreads`).
-            let role = roles.contains(name) || name.hasPrefix("ZMQbg/IO/")
+            let role = name.hasPrefix("reel-") || name.hasPrefix("ZMQbg/IO/")
             result[role ? name : "other", default: .zero] += used
         }
         return result

@@ -54,7 +54,7 @@ public let mediaVideoJoiner: VideoJoiner = { description, segments, output in
     let metadata = VideoMetadata(
         title: description.title, jobID: "\(description.job)", seed: description.seed, model: description.model,
         note: "prompt: \(description.prompt.prefix(500))", aiGenerated: true,
-        extra: description.sources.isEmpty ? [:] : ["reel_sources": description.sources.joined(separator: " ")])
+        extra: description.provenanceTags)
     if description.still { return try writeStill(description, segments: segments, to: output, metadata: metadata) }
     let frames = try VideoSegmentJoiner.join(segments: segments, to: output, metadata: metadata)
     guard frames == description.frames else {

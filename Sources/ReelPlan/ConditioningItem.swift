@@ -27,10 +27,12 @@ public struct ConditioningItem: Hashable, Sendable, Codable {
     /// Where in the frame the source goes, in output pixels; nil: the whole frame.
     /// The source is conformed to the box's size.
     public var box: PixelBox?
+    /// How a source of another size is conformed to the box (or frame); nil: ``SourceFit/crop``.
+    public var fit: SourceFit?
 
     public init(
         source: ConditioningSource, frame: Int? = nil, latentFrame: Int? = nil, mode: ConditioningMode = .pin,
-        strength: Double? = nil, box: PixelBox? = nil
+        strength: Double? = nil, box: PixelBox? = nil, fit: SourceFit? = nil
     ) {
         self.source = source
         self.frame = frame
@@ -38,6 +40,7 @@ public struct ConditioningItem: Hashable, Sendable, Codable {
         self.mode = mode
         self.strength = strength
         self.box = box
+        self.fit = fit
     }
 }
 

@@ -23,26 +23,6 @@ extension ConditioningPlan {
     public func write(
         _ index: Int, known: [Float], noise: LatentNoise, sigma: Float, into latents: inout [Float], box: LatentBox
     ) {
-        let itemBox = items[index].box
-        precondition(known.count == itemBox.count, "known latents do not cover the item's box")
-        precondition(latents.count == box.count, "latents do not cover the box")
-        let frames = itemBox.frames.intersection(with: box.frames)
-        let rows = itemBox.rows.intersection(with: box.rows), columns = itemBox.columns.intersection(with: box.columns)
-        guard !frames.isEmpty, !rows.isEmpty, !columns.isEmpty else { return }
-        let keep = 1 - sigma
-        for c in 0..<box.channels {
-            for (tItem, tBox) in frames {
-                let f = itemBox.frames.position(at: tItem)
-                for (yItem, yBox) in rows {
-                    let y = itemBox.rows.position(at: yItem)
-                    for (xItem, xBox) in columns {
-                        let x = itemBox.columns.position(at: xItem)
-                        let x0 = known[itemBox.localIndex(channel: c, frame: tItem, row: yItem, column: xItem)]
-                        let eps = noise.value(channel: c, frame: f, row: y, column: x)
-                        latents[box.localIndex(channel: c, frame: tBox, row: yBox, column: xBox)] = sigma * eps + keep * x0
-                    }
-                }
-            }
-        }
+        items[index].write(known: known, noise: noise, sigma: sigma, into: &latents, box: box)
     }
 }

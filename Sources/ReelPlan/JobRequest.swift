@@ -42,12 +42,17 @@ public struct JobRequest: Hashable, Sendable, Codable {
     /// Known content placed on the timeline (image-to-video, extend, connect, keyframes,
     /// edit); nil or empty: text-to-video. Checked by ``ConditioningPlan``.
     public var conditioning: [ConditioningItem]?
+    /// A prompt timeline (`reel submit --prompt-at SECONDS:TEXT`): each window is
+    /// conditioned on the prompts over its span (``PromptTimeline``); nil: `prompt`
+    /// alone. Checked and put in canonical form by ``timeline(plan:)`` and
+    /// ``canonicalizingTimeline(plan:)``.
+    public var prompts: [TimedPrompt]?
 
     public init(
         name: String? = nil, model: String, prompt: String? = nil, negativePrompt: String? = nil,
         frames: Int? = nil, seconds: Double? = nil, fps: Int = 16, width: Int = 832, height: Int = 480,
         seed: UInt64 = 0, guidance: Double = 5, shift: Double? = nil, plan: PlanConfig = .default, priority: Int = 0,
-        pool: String? = nil, still: Bool? = nil, conditioning: [ConditioningItem]? = nil
+        pool: String? = nil, still: Bool? = nil, conditioning: [ConditioningItem]? = nil, prompts: [TimedPrompt]? = nil
     ) {
         self.name = name
         self.model = model
@@ -66,6 +71,7 @@ public struct JobRequest: Hashable, Sendable, Codable {
         self.pool = pool
         self.still = still
         self.conditioning = conditioning
+        self.prompts = prompts
     }
 
     /// Whether the job renders a still (``still`` set to true).

@@ -82,7 +82,7 @@ public struct JobStateMachine: Hashable, Sendable {
     /// redone shards are done.
     ///
     /// Not in ``JobState/Name/successors``: the schema allows decoding → running
-    /// only as a counted invalidation (migration 12, ``JobState/Name/jobInvalidations``).
+    /// only as a counted invalidation (migration 13, ``JobState/Name/jobInvalidations``).
     public mutating func invalidateDecode() -> Action {
         guard case .decoding(let attempt) = state else {
             return .rejected(Rejection(event: "invalidateDecode", state: state.name.rawValue, reason: "only a decoding job has a decode to abandon"))

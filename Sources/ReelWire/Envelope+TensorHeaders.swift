@@ -24,6 +24,17 @@ extension Reel_V1_Envelope {
                 try Self.visit(&embeds, \.negative, \.hasNegative, "shard_assignment.embeds.negative", required: false, visit)
                 message.embeds = embeds
             }
+            for index in message.conditioning.indices {
+                try Self.visit(
+                    &message.conditioning[index], \.known, \.hasKnown, "shard_assignment.conditioning[\(index)].known", required: true, visit)
+            }
+            // A timeline prompt's embeddings are positive only (the negative rides in `embeds`).
+            for i in message.timeline.indices where message.timeline[i].hasEmbeds {
+                var embeds = message.timeline[i].embeds
+                if embeds.hasNegative { throw .invalidTensor(name: "shard_assignment.timeline[\(i)].embeds.negative", reason: "present; a timeline prompt carries no negative embeddings") }
+                try Self.visit(&embeds, \.positive, \.hasPositive, "shard_assignment.timeline[\(i)].embeds.positive", required: false, visit)
+                message.timeline[i].embeds = embeds
+            }
             body = .shardAssignment(message)
         case .shardResult(var message)?:
             try Self.visit(&message, \.latents, \.hasLatents, "shard_result.latents", required: true, visit)
@@ -35,8 +46,11 @@ extension Reel_V1_Envelope {
             try Self.visit(&message, \.positive, \.hasPositive, "prompt_result.positive", required: true, visit)
             try Self.visit(&message, \.negative, \.hasNegative, "prompt_result.negative", required: false, visit)
             body = .promptResult(message)
+        case .sourceResult(var message)?:
+            try Self.visit(&message, \.latents, \.hasLatents, "source_result.latents", required: true, visit)
+            body = .sourceResult(message)
         case .hello?, .decodeResult?, .welcome?, .refusal?, .heartbeat?, .goodbye?, .shardFailure?, .cancel?, .resultOffer?, .resultPull?,
-            .promptAssignment?, nil:
+            .promptAssignment?, .sourceAssignment?, nil:
             break
         }
     }

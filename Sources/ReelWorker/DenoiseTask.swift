@@ -1,3 +1,4 @@
+import ReelPlan
 import ReelTensor
 
 /// One step block of one region: what a `ShardAssignment` asks a worker to do.
@@ -21,6 +22,8 @@ public struct DenoiseTask: Sendable {
     /// Checked between sampling steps: once true, the executor stops with a
     /// `cancelled` error instead of finishing the block.
     public var isCancelled: @Sendable () -> Bool = { false }
+    /// Known latents the block keeps (pins) or starts from (an edit); nil: none.
+    public var conditioning: DenoiseConditioning?
 
     /// Text embeddings with the content address they are cached under.
     public struct Embeddings: Sendable {

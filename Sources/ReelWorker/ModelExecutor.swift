@@ -64,8 +64,10 @@ public final class ModelExecutor: ShardExecutor, @unchecked Sendable {
             let sampler = FlowMatchSampler(model: model, scheduler: scheduler, guidance: task.guidance)
             let positive = try context(task.prompt, model: model, name: task.model)
             let negative = try task.negativePrompt.map { n throws(WorkerError) in try context(n, model: model, name: task.model) }
+            let pinning = try task.conditioning.map { c throws(WorkerError) in try c.stepHook(for: task, sigmas: scheduler.sigmas) }
             let out = try sampler.run(
-                latents: x, steps: task.steps, positive: positive, negative: negative, isCancelled: task.isCancelled)
+                latents: x, steps: task.steps, positive: positive, negative: negative, isCancelled: task.isCancelled,
+                beforeStep: pinning)
             guard out.isFinite else { throw WorkerError(.nonFiniteOutput, "the block's output latents contain NaN or Inf") }
             return out
         } catch let error as WorkerError {
@@ -151,7 +153,7 @@ public final class ModelExecutor: ShardExecutor, @unchecked Sendable {
         }
     }
 
-    private func vae(_ name: String) throws(WorkerError) -> WanVAE {
+    func vae(_ name: String) throws(WorkerError) -> WanVAE {
         try cached(\.vaes, name) { () throws(WorkerError) in
             let folder = try folder(name)
             guard folder.hasVAE else { throw WorkerError(.modelNotFound, "model '\(name)' has no vae/ folder to decode with") }

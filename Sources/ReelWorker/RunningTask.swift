@@ -5,7 +5,7 @@ import ReelWire
 
 /// What the worker is running, keyed as the coordinator names it.
 struct RunningKey: Hashable, Sendable {
-    enum Kind: Hashable, Sendable { case shard(ShardID), chunk(Int), encoding }
+    enum Kind: Hashable, Sendable { case shard(ShardID), chunk(Int), encoding, source(Int) }
     var job: Int64
     var kind: Kind
     /// The coordinator's fencing token for this lease.
@@ -25,6 +25,9 @@ struct RunningKey: Hashable, Sendable {
             work.chunk = UInt32(chunk)
         case .encoding:
             work.kind = .encodePrompt
+        case .source(let index):
+            work.kind = .encodeSource
+            work.chunk = UInt32(index)
         }
         return work
     }
@@ -50,6 +53,8 @@ enum TaskOutput: Sendable {
     case latents(Tensor)
     case segment(bytes: [UInt8], frames: Int)
     case embeddings(EncodedPrompts)
+    /// A conditioning source's latents `[C, t, h, w]`.
+    case sourceLatents(Tensor)
 }
 
 /// A task's outcome, handed from its thread to the loop.

@@ -23,6 +23,9 @@ public protocol ShardExecutor: Sendable {
     func textEncoderLoaded(model: String) -> Bool
     /// Encodes a job's prompts as WanPipeline.encode_prompt does.
     func encodePrompt(_ task: PromptTask) throws(WorkerError) -> EncodedPrompts
+    /// Encodes conformed conditioning frames `(3, n, H, W)` in [−1, 1] with `model`'s
+    /// VAE: the normalized latents `(C, 1 + (n − 1)/stride, H/s, W/s)` the transformer sees.
+    func encodeSource(_ frames: Tensor, model: String) throws(WorkerError) -> Tensor
 }
 
 extension ShardExecutor {
@@ -33,5 +36,9 @@ extension ShardExecutor {
     public func textEncoderLoaded(model: String) -> Bool { false }
     public func encodePrompt(_ task: PromptTask) throws(WorkerError) -> EncodedPrompts {
         throw WorkerError(.modelNotFound, "this worker has no text encoder for model '\(task.model)'")
+    }
+    /// Executors without a VAE encoder (the farm benchmark's) never encode sources.
+    public func encodeSource(_ frames: Tensor, model: String) throws(WorkerError) -> Tensor {
+        throw WorkerError(.modelNotFound, "this worker has no VAE encoder for model '\(model)'")
     }
 }

@@ -51,6 +51,8 @@ extension Worker {
             accept(assignment, message: message)
         case .promptAssignment(let assignment)?:
             accept(assignment)
+        case .sourceAssignment(let assignment)?:
+            accept(assignment)
         case .cancel(let cancel)?:
             // The task sees the flag between sampling steps and stops there.
             for (key, task) in running where key.matches(cancel.item) { task.cancelled = true }
@@ -80,6 +82,7 @@ extension Worker {
             embeds.insert(a.embeds.embedsID, positive: Self.tensor(positive), negative: negative.map(Self.tensor))
         }
         let prompt = embeds.use(a.embeds.embedsID)
+        let timeline = useTimeline(a, message: message)
         guard !draining, busySlots < config.slots + Self.prefetch else {
             sendFailure(key, WorkerError(.cancelled, "worker \(config.name) has no free slot (draining or full)"))
             return
@@ -100,19 +103,36 @@ extension Worker {
             sendFailure(key, WorkerError(.missingEmbeddings, "prompt embeddings '\(a.embeds.embedsID)' are not in this worker's cache"))
             return
         }
+        let mix: TimelineMix?
+        switch timeline {
+        case .success(let value): mix = value
+        case .failure(let error):
+            sendFailure(key, error)
+            return
+        }
         let s = a.sampler
         guard s.stepBegin < s.stepEnd, s.stepEnd <= s.totalSteps else {
             sendFailure(key, WorkerError(.invalidInput, "step block [\(s.stepBegin), \(s.stepEnd)) is not within \(s.totalSteps) steps"))
             return
         }
-        let task = DenoiseTask(
+        var conditioning: DenoiseConditioning?
+        if !a.conditioning.isEmpty {
+            do { conditioning = try DenoiseConditioning(assignment: a, message: message) } catch {
+                sendFailure(key, error)
+                return
+            }
+        }
+        var prepared = DenoiseTask(
             model: a.model, latents: start.placeholder, totalSteps: Int(s.totalSteps),
             steps: Int(s.stepBegin) ..< Int(s.stepEnd), guidance: s.guidance, shift: s.shift > 0 ? s.shift : nil,
             prompt: .init(id: a.embeds.embedsID, tensor: prompt.positive),
             negativePrompt: s.guidance > 1 ? prompt.negative.map { .init(id: a.embeds.embedsID + "-", tensor: $0) } : nil)
+        prepared.conditioning = conditioning
+        let task = prepared
         self.start(key, steps: task.steps.count) { executor, running throws(WorkerError) in
             var task = task
             if case .noise(let noise) = start { task.latents = try noise.latents() }
+            if let mix { task.prompt = try mix.embeddings() }
             task.isCancelled = { running.cancelled }
             return .latents(try executor.denoise(task))
         }
@@ -259,6 +279,13 @@ extension Worker {
                     sendFailure(done.key, WorkerError(.internalError, "cannot encode the result: \(error)"))
                     return
                 }
+            case (.source, .sourceLatents(let latents)):
+                do {
+                    (envelope, tensors) = try sourceResult(done, latents)
+                } catch {
+                    sendFailure(done.key, WorkerError(.internalError, "cannot encode the result: \(error)"))
+                    return
+                }
             default:
                 sendFailure(done.key, WorkerError(.internalError, "the task produced the wrong kind of output"))
                 return
@@ -309,6 +336,7 @@ extension RunningKey {
         case .shard(let shard): return cancel.kind == .denoise && Int(cancel.region) == shard.region && Int(cancel.block) == shard.block
         case .chunk(let chunk): return cancel.kind == .decode && Int(cancel.chunk) == chunk
         case .encoding: return cancel.kind == .encodePrompt
+        case .source(let index): return cancel.kind == .encodeSource && Int(cancel.chunk) == index
         }
     }
 }

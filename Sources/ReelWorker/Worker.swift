@@ -216,6 +216,8 @@ public final class Worker {
         hello.kinds = canDecode ? [.denoise, .decode] : [.denoise]
         // Encoding prompts needs a model folder with tokenizer/ and text_encoder/.
         if canEncode { hello.kinds.append(.encodePrompt) }
+        // Sources are VAE-encoded by workers that decode (they have the VAE) and can read media.
+        if canDecode, config.sourceReader != nil { hello.kinds.append(.encodeSource) }
         var envelope = Reel_V1_Envelope()
         envelope.body = .hello(hello)
         _ = send(envelope)

@@ -34,6 +34,9 @@ public struct WorkerConfig: Sendable {
     public var insecurePlaintext = false
     /// Where the worker records step and item times (`reel worker --metrics-listen`); nil records nothing.
     public var metrics: WorkerMetrics?
+    /// Reads conditioning sources (libav, passed by `reel worker`); nil: this worker
+    /// does not encode sources (it does not offer `WORK_KIND_ENCODE_SOURCE`).
+    public var sourceReader: (any SourceReader)?
 
     public init(
         coordinator: String, name: String, slots: Int = 1, threads: Int = ProcessInfo.processInfo.activeProcessorCount,

@@ -37,3 +37,21 @@ import Testing
         #expect(try VideoReader.outputSize(sourceWidth: 4, sourceHeight: 3, width: 8, height: nil) == (8, 6))
     }
 }
+
+/// Placing a scaled conditioning source on its target canvas (crop and pad).
+@Suite struct RGBFramePlacementTests {
+    /// A 4×2 frame whose pixel (x, y) has red = 10·x + y, placed at x = −1 on a 2×3 canvas:
+    /// the canvas's columns show source columns 1 and 2; row 2 is below the source (black).
+    @Test func negativeOffsetsCutAndUncoveredCanvasIsBlack() throws {
+        var pixels: [UInt8] = []
+        for y in 0..<2 { for x in 0..<4 { pixels += [UInt8(10 * x + y), 0, 200] } }
+        let frame = try RGBFrame(width: 4, height: 2, pixels: pixels)
+        let placed = try frame.placed(width: 2, height: 3, x: -1, y: 0)
+        #expect(placed[0, 0] == (10, 0, 200))
+        #expect(placed[1, 1] == (21, 0, 200))
+        #expect(placed[0, 2] == (0, 0, 0) && placed[1, 2] == (0, 0, 0))
+        let padded = try frame.placed(width: 6, height: 2, x: 1, y: 0)
+        #expect(padded[0, 0] == (0, 0, 0) && padded[5, 1] == (0, 0, 0))
+        #expect(padded[1, 0] == (0, 0, 200) && padded[4, 1] == (31, 0, 200))
+    }
+}

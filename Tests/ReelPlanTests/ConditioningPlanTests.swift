@@ -264,3 +264,45 @@ import ReelPlan
         }
     }
 }
+
+/// What the coordinator's final blend does to pinned positions: every window that
+/// covers a pin ends with the known latents there (σ = 0), and the blend
+/// `Σ wᵢ·xᵢ / Σ wᵢ` (in Double, rounded to Float) of equal values gives them back
+/// exactly, so the finished clip holds the source's latents bit for bit without
+/// re-writing the pins after the blend.
+@Suite struct PinnedBlendTests {
+    @Test func theFinalBlendKeepsPinnedLatentsExactly() throws {
+        // 81 frames (21 latent) at 64×64, windows of 9 overlapping 4: [0, 9), [5, 14), [10, 19), [12, 21).
+        let geometry = try ClipGeometry(job: JobSpec(frames: 81, fps: 16, width: 64, height: 64), model: .wan21_1_3B)
+        let plan = try Plan(geometry: geometry, config: PlanConfig(window: 9, overlap: 4))
+        // 29 source frames cover latent frames 0..<8: windows 0 and 1 both hold frames 5..<8.
+        let item = ConditioningItem(
+            source: ConditioningSource(kind: .video, digest: String(repeating: "a", count: 64), frameCount: 29), frame: 0)
+        let conditioning = try ConditioningPlan(plan: plan, items: [item])
+        let itemBox = conditioning.items[0].box
+        #expect(itemBox.frames == Span(start: 0, length: 8, axisLength: 21))
+        #expect(conditioning.regionItems.map { !$0.isEmpty } == [true, true, false, false])
+        // Latent frame 6 really is a mix: window 0 gives it a weight strictly between 0 and 1 (8×8 latent positions a frame).
+        let share = plan.normalizedWeights(region: 0)[6 * 64]
+        #expect(share > 0 && share < 1)
+        let noise = LatentNoise(seed: 3, shape: plan.latent)
+        let known = LatentNoise(seed: 4, shape: plan.latent).values(in: itemBox).map { 0.37 * $0 }
+        var outputs: [Int: [Float]] = [:]
+        for region in plan.regions {
+            // Each window's own (unrelated) values, then the pin written at σ = 0.
+            var values = LatentNoise(seed: UInt64(10 + region.index), shape: plan.latent).values(in: region.box)
+            conditioning.write(0, known: known, noise: noise, sigma: 0, into: &values, box: region.box)
+            outputs[region.index] = values
+        }
+        let clip = try plan.blend(outputs: outputs, into: plan.clipBox)
+        var pinned = [Float](repeating: .nan, count: plan.clipBox.count)
+        conditioning.write(0, known: known, noise: noise, sigma: 0, into: &pinned, box: plan.clipBox)
+        var mismatches = 0, checked = 0
+        for i in pinned.indices where !pinned[i].isNaN {
+            checked += 1
+            if clip[i] != pinned[i] { mismatches += 1 }
+        }
+        print("final blend at \(checked) pinned values (frames 5..<8 blended from two windows): \(mismatches) differ")
+        #expect(checked == itemBox.count && mismatches == 0)
+    }
+}

@@ -27,6 +27,25 @@ import Testing
         }
     }
 
+    /// Blobs of a megabyte and more are written past the page cache (`O_DIRECT`)
+    /// in aligned pieces: lengths that are not a multiple of the alignment or of
+    /// the piece come back whole, byte for byte, read by `get` and by `map`.
+    @Test func largeBlobsWrittenDirectlyComeBackWhole() throws {
+        try withStore { store in
+            for count in [1 << 20, (1 << 20) + 12_345, 2 * (1 << 20) + 4096 + 7] {
+                let bytes = (0..<count).map { UInt8(truncatingIfNeeded: ($0 &* 2_654_435_761) >> 7) }
+                let key = try store.put(bytes)
+                #expect(try store.get(key) == bytes, "\(count) bytes")
+                let attributes = try FileManager.default.attributesOfItem(atPath: try store.path(of: key).path)
+                #expect((attributes[.size] as? Int) == count, "no padding left on \(count) bytes")
+                let mapped = try BlobStore(directory: store.directory).map(key)
+                #expect(mapped.bytes.elementsEqual(bytes), "mapped, \(count) bytes")
+                let shelf = try store.path(of: key).deletingLastPathComponent().path
+                #expect(try FileManager.default.contentsOfDirectory(atPath: shelf).filter { $0.hasPrefix(".tmp") }.isEmpty, "no temporary left behind")
+            }
+        }
+    }
+
     @Test func corruptionIsDetectedAndNamesTheFile() throws {
         try withStore { store in
             let key = try store.put(Array("latents".utf8))

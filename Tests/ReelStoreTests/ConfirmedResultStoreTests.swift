@@ -3,7 +3,7 @@ import ReelPlan
 import ReelStore
 import Testing
 
-/// Confirmed results are stored (migration 12's `shards.confirmed`): set by an
+/// Confirmed results are stored (migration 13's `shards.confirmed`): set by an
 /// agreeing check for the result it compared or by a ballot's settling
 /// transaction, only on a done shard, cleared by an invalidation, and read back
 /// for a restarted coordinator.

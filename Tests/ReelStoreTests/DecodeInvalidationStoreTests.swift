@@ -3,7 +3,7 @@ import ReelPlan
 import ReelStore
 import Testing
 
-/// Migration 12: a decoding job goes back to running, and its decode chunks back
+/// Migration 13: a decoding job goes back to running, and its decode chunks back
 /// to ready, only as a counted invalidation (exactly the moves
 /// `JobState.Name.jobInvalidations` lists for jobs; done, leased and failed → ready
 /// for chunks); and ``FarmStore/invalidateDecodingJob(job:shards:candidates:reason:)``

@@ -72,10 +72,10 @@ struct WireCodecValidationTests {
         var envelope = Reel_V1_Envelope()
         envelope.protocolVersion = WireProtocol.version
         var bytes: Data = try envelope.serializedBytes()
-        // Field 60, wire type 2 (length-delimited), empty: a body a newer peer might
-        // send (50 and 51 are the prompt encoding's).
-        bytes.append(contentsOf: [0xE2, 0x03, 0x00])
-        expectRejected("field 60", [bytes]) { $0 == .unknownBody(fieldNumber: 60) }
+        // Field 90, wire type 2 (length-delimited), empty: a body a newer peer might
+        // send (50 and 51 are the prompt encoding's, 60 and 61 the source encoding's).
+        bytes.append(contentsOf: [0xD2, 0x05, 0x00])
+        expectRejected("field 90", [bytes]) { $0 == .unknownBody(fieldNumber: 90) }
     }
 
     @Test func missingRequiredTensor() throws {

@@ -26,10 +26,15 @@ public struct FlowMatchSampler: Sendable {
     ///   - onStep: called after each step with its index
     ///   - isCancelled: asked before each step; once true, sampling stops with
     ///     ``ModelError/cancelled(step:)`` (a farm shard stops within one step)
+    ///   - beforeStep: may change the latents at step i's noise level `σ[i]` before the
+    ///     model sees them, and is called once more with `range.upperBound` after the
+    ///     last step (the latents are then at `σ[upperBound]`, 0 at the schedule's end).
+    ///     Conditioning writes pinned latents here (issue 16).
     public func run(
         latents: Tensor, steps range: Range<Int>,
         positive: WanTransformer3DModel.TextContext, negative: WanTransformer3DModel.TextContext?,
-        onStep: (Int) -> Void = { _ in }, isCancelled: () -> Bool = { false }
+        onStep: (Int) -> Void = { _ in }, isCancelled: () -> Bool = { false },
+        beforeStep: ((Int, inout Tensor) -> Void)? = nil
     ) throws(ModelError) -> Tensor {
         guard range.lowerBound >= 0, range.upperBound <= scheduler.steps, !range.isEmpty else {
             throw .invalidConfig(
@@ -44,6 +49,7 @@ public struct FlowMatchSampler: Sendable {
         var x = latents
         for i in range {
             if isCancelled() { throw .cancelled(step: i) }
+            beforeStep?(i, &x)
             let t = scheduler.timesteps[i]
             var velocity = try model.forward(latents: x, timestep: t, context: positive)
             if let negative, guidance > 1 {
@@ -58,6 +64,7 @@ public struct FlowMatchSampler: Sendable {
             scheduler.step(velocity: velocity, index: i, sample: &x)
             onStep(i)
         }
+        beforeStep?(range.upperBound, &x)
         return x
     }
 

@@ -134,6 +134,7 @@ public struct BlobStore: Sendable {
     }
 
     private static func writeSynced(_ bytes: UnsafeRawBufferPointer, to path: String) throws(StoreError) {
+        if bytes.count >= directWriteThreshold, try writeDirect(bytes, to: path) { return }
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .fileSystem(path: path, reason: "cannot create: \(lastError())") }
         defer { close(fd) }
@@ -145,6 +146,62 @@ public struct BlobStore: Sendable {
             offset += n
         }
         guard fsync(fd) == 0 else { throw .fileSystem(path: path, reason: "fsync failed: \(lastError())") }
+    }
+
+    /// Blobs this large (a shard's output is megabytes) bypass the page cache.
+    static let directWriteThreshold = 1 << 20
+
+    /// Linux's `O_DIRECT`, which Swift's Glibc module does not export (it needs
+    /// `_GNU_SOURCE`); its value differs by architecture. `nil` elsewhere: every
+    /// write goes through the page cache there.
+    static var openDirectFlag: Int32? {
+        #if os(Linux) && arch(x86_64)
+        return 0o40000
+        #elseif os(Linux) && arch(arm64)
+        return 0o200000
+        #else
+        return nil
+        #endif
+    }
+
+    /// Writes `bytes` with `O_DIRECT`, through a 1 MiB aligned buffer, then
+    /// truncates the file to their length and fsyncs it. The kernel's copy of a
+    /// buffered write into the page cache cost 4–12 ms of CPU per 8 MB on this
+    /// kind of machine (`dd`: 1.0 s of system time for 800 MB buffered, 0.09 s
+    /// direct), which made storing a result the coordinator's busiest thread.
+    /// Returns false, having created nothing, where the file system refuses
+    /// `O_DIRECT` (tmpfs): the caller writes through the page cache then.
+    private static func writeDirect(_ bytes: UnsafeRawBufferPointer, to path: String) throws(StoreError) -> Bool {
+        guard let direct = openDirectFlag else { return false }
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | direct, 0o644)
+        guard fd >= 0 else {
+            guard errno == EINVAL else { throw .fileSystem(path: path, reason: "cannot create: \(lastError())") }
+            unlink(path)
+            return false
+        }
+        defer { close(fd) }
+        let alignment = 4096, chunk = 1 << 20
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: alignment)
+        defer { buffer.deallocate() }
+        var offset = 0
+        while offset < bytes.count {
+            let length = min(chunk, bytes.count - offset)
+            buffer.copyMemory(from: bytes.baseAddress! + offset, byteCount: length)
+            // The last piece is padded to the alignment and truncated away below.
+            let padded = (length + alignment - 1) / alignment * alignment
+            if padded > length { (buffer + length).initializeMemory(as: UInt8.self, repeating: 0, count: padded - length) }
+            var written = 0
+            while written < padded {
+                let n = pwrite(fd, buffer + written, padded - written, off_t(offset + written))
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { throw .fileSystem(path: path, reason: "cannot write: \(lastError())") }
+                written += n
+            }
+            offset += length
+        }
+        guard ftruncate(fd, off_t(bytes.count)) == 0 else { throw .fileSystem(path: path, reason: "cannot truncate: \(lastError())") }
+        guard fsync(fd) == 0 else { throw .fileSystem(path: path, reason: "fsync failed: \(lastError())") }
+        return true
     }
 
     /// fsync a directory so a rename or unlink in it is durable.

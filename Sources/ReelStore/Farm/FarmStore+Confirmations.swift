@@ -1,6 +1,6 @@
 import ReelPlan
 
-/// Results a check confirmed (migration 12's `shards.confirmed`): a re-run
+/// Results a check confirmed (migration 13's `shards.confirmed`): a re-run
 /// agreed with them, or a ballot decided them. A confirmed result is not
 /// invalidated when its worker later loses a ballot, so a restarted coordinator
 /// reads the set back instead of taking every result of that worker for suspect.

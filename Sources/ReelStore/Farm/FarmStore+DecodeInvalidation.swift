@@ -42,7 +42,7 @@ public struct InvalidatedDecode: Sendable, Equatable {
 }
 
 /// Invalidation reaching a decoding job: its decode is abandoned and its shards
-/// redone, in one transaction (migration 12 allows the moves only as counted
+/// redone, in one transaction (migration 13 allows the moves only as counted
 /// invalidations).
 extension FarmStore {
     /// Moves decoding `job` back to running (`latents_sha256` cleared), each of its

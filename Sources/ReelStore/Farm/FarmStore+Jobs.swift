@@ -159,6 +159,9 @@ extension FarmStore {
             try connection.execute(
                 "UPDATE prompt_encodings SET state = 'ready', tries = 0 WHERE job_id = $1 AND state = 'failed'",
                 [.int64(id)], name: "reset a failed prompt encoding")
+            try connection.execute(
+                "UPDATE source_encodings SET state = 'ready', tries = 0 WHERE job_id = $1 AND state = 'failed'",
+                [.int64(id)], name: "reset failed source encodings")
             for table in LeaseTable.all {
                 try connection.execute(
                     "UPDATE \(table.table) SET tries = 0 WHERE job_id = $1 AND state IN ('pending', 'ready') AND tries > 0",

@@ -14,14 +14,19 @@ extension FarmStore {
             let id = try createJob(
                 name: name, model: model, spec: spec, promptEmbedsSHA: nil, negativeEmbedsSHA: nil, priority: priority,
                 shards: shards, readyShards: [])
-            try connection.execute(
-                """
-                INSERT INTO prompt_encodings (job_id, prompt, negative_prompt, cache_key, state)
-                VALUES ($1, $2, $3, $4, 'ready')
-                """, [.int64(id), .text(encoding.prompt), .optional(encoding.negativePrompt), .text(encoding.cacheKey)],
-                name: "create prompt encoding")
+            try insertPromptEncoding(job: id, encoding)
             return id
         }
+    }
+
+    /// The job's prompt encoding, ready to be claimed.
+    func insertPromptEncoding(job id: Int64, _ encoding: PromptEncodingRequest) throws(StoreError) {
+        try connection.execute(
+            """
+            INSERT INTO prompt_encodings (job_id, prompt, negative_prompt, cache_key, state)
+            VALUES ($1, $2, $3, $4, 'ready')
+            """, [.int64(id), .text(encoding.prompt), .optional(encoding.negativePrompt), .text(encoding.cacheKey)],
+            name: "create prompt encoding")
     }
 
     /// Leases up to `limit` ready prompt encodings of running jobs on `models` to
@@ -67,12 +72,8 @@ extension FarmStore {
                 """
                 UPDATE jobs SET prompt_embeds_sha256 = $2, negative_embeds_sha256 = $3, updated_at = now() WHERE id = $1
                 """, [.int64(job), .text(promptSHA), .optional(negativeSHA)], name: "store job embeddings")
-            try connection.execute(
-                """
-                UPDATE shards s SET state = 'ready'
-                FROM jsonb_to_recordset($2) AS x(region int, block int, ready boolean)
-                WHERE s.job_id = $1 AND s.region = x.region AND s.block = x.block AND s.state = 'pending'
-                """, [.int64(job), shardRecords(readyShards)], name: "ready first block")
+            // A job with conditioning sources also waits for their encodings.
+            try readyFirstBlockIfEncoded(job: job, firstShards: readyShards)
             try connection.execute(
                 """
                 INSERT INTO prompt_embeddings_cache (cache_key, model, prompt_embeds_sha256, negative_embeds_sha256)

@@ -19,7 +19,12 @@ struct LeaseTable: Sendable {
     static let promptEncodings = LeaseTable(
         table: "prompt_encodings", keyColumns: ["encoding"], jobState: .running, eventPrefix: "prompt")
 
-    static let all = [shards, decodeChunks, promptEncodings]
+    /// A job's conditioning sources, VAE-encoded while the job runs: its shards wait
+    /// (pending) until every one is done.
+    static let sourceEncodings = LeaseTable(
+        table: "source_encodings", keyColumns: ["encoding"], jobState: .running, eventPrefix: "source")
+
+    static let all = [shards, decodeChunks, promptEncodings, sourceEncodings]
 
     /// `t.block = $2 AND t.region = $3` for parameters starting at `first`.
     func keyMatch(alias: String, firstParameter first: Int) -> String {
@@ -29,6 +34,7 @@ struct LeaseTable: Sendable {
     /// The item of a row holding `job_id` and the key columns.
     func item(_ row: PostgresRow) throws(StoreError) -> WorkItem {
         if table == Self.promptEncodings.table { return .promptEncoding }
+        if table == Self.sourceEncodings.table { return .sourceEncoding(try row.get("encoding")) }
         if keyColumns.count == 1 { return .decodeChunk(try row.get("chunk")) }
         return .shard(ShardID(region: try row.get("region"), block: try row.get("block")))
     }
@@ -46,6 +52,7 @@ struct LeaseTable: Sendable {
         case .shard(let id): return [.int(id.block), .int(id.region)]
         case .decodeChunk(let chunk): return [.int(chunk)]
         case .promptEncoding: return [.int(0)]
+        case .sourceEncoding(let index): return [.int(index)]
         }
     }
 }

@@ -9,6 +9,8 @@ public enum WorkItem: Hashable, Sendable, CustomStringConvertible {
     case decodeChunk(Int)
     /// A job's prompt (and negative prompt) encoded by the model's text encoder.
     case promptEncoding
+    /// A job's conditioning source (the item at this index) encoded by the VAE.
+    case sourceEncoding(Int)
 
     /// `r3/b1` or `chunk 2`.
     public var description: String {
@@ -16,6 +18,7 @@ public enum WorkItem: Hashable, Sendable, CustomStringConvertible {
         case .shard(let id): return id.description
         case .decodeChunk(let chunk): return "chunk \(chunk)"
         case .promptEncoding: return "prompt encoding"
+        case .sourceEncoding(let index): return "source encoding \(index)"
         }
     }
 
@@ -24,6 +27,7 @@ public enum WorkItem: Hashable, Sendable, CustomStringConvertible {
         case .shard: return .shards
         case .decodeChunk: return .decodeChunks
         case .promptEncoding: return .promptEncodings
+        case .sourceEncoding: return .sourceEncodings
         }
     }
 

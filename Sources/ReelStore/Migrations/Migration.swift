@@ -34,6 +34,7 @@ public struct Migration: Sendable, Hashable {
         .workItemTimes,
         .segmentPreviews,
         .shardInvalidation,
+        .sourceEncodings,
         .decodeInvalidation,
     ]
 }

@@ -93,6 +93,10 @@ public nonisolated enum Reel_V1_WorkKind: SwiftProtobuf.Enum, Swift.CaseIterable
   /// text encoder (PromptAssignment). Offered only by a worker that has loaded,
   /// or can load, `tokenizer/` and `text_encoder/` of the model.
   case encodePrompt // = 3
+
+  /// VAE-encode a job's conditioning source (an image or video) to latents
+  /// (SourceAssignment). Offered by workers that have the model's VAE.
+  case encodeSource // = 4
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -105,6 +109,7 @@ public nonisolated enum Reel_V1_WorkKind: SwiftProtobuf.Enum, Swift.CaseIterable
     case 1: self = .denoise
     case 2: self = .decode
     case 3: self = .encodePrompt
+    case 4: self = .encodeSource
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -115,6 +120,7 @@ public nonisolated enum Reel_V1_WorkKind: SwiftProtobuf.Enum, Swift.CaseIterable
     case .denoise: return 1
     case .decode: return 2
     case .encodePrompt: return 3
+    case .encodeSource: return 4
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -125,6 +131,7 @@ public nonisolated enum Reel_V1_WorkKind: SwiftProtobuf.Enum, Swift.CaseIterable
     .denoise,
     .decode,
     .encodePrompt,
+    .encodeSource,
   ]
 
 }
@@ -433,6 +440,22 @@ public nonisolated struct Reel_V1_Envelope: Sendable {
     set {body = .promptResult(newValue)}
   }
 
+  public var sourceAssignment: Reel_V1_SourceAssignment {
+    get {
+      if case .sourceAssignment(let v)? = body {return v}
+      return Reel_V1_SourceAssignment()
+    }
+    set {body = .sourceAssignment(newValue)}
+  }
+
+  public var sourceResult: Reel_V1_SourceResult {
+    get {
+      if case .sourceResult(let v)? = body {return v}
+      return Reel_V1_SourceResult()
+    }
+    set {body = .sourceResult(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   /// Exactly one body. An envelope without a body, or with a body this version
@@ -453,6 +476,8 @@ public nonisolated struct Reel_V1_Envelope: Sendable {
     case goodbye(Reel_V1_Goodbye)
     case promptAssignment(Reel_V1_PromptAssignment)
     case promptResult(Reel_V1_PromptResult)
+    case sourceAssignment(Reel_V1_SourceAssignment)
+    case sourceResult(Reel_V1_SourceResult)
 
   }
 
@@ -662,7 +687,7 @@ public nonisolated struct Reel_V1_WorkItem: Sendable {
 
   public var block: UInt32 = 0
 
-  /// Decode: the chunk index.
+  /// Decode: the chunk index. Encode source: the conditioning item's index.
   public var chunk: UInt32 = 0
 
   /// The attempt (fencing token) the worker was given.
@@ -800,6 +825,45 @@ public nonisolated struct Reel_V1_LatentBox: Sendable {
   public init() {}
 }
 
+/// One conditioning item's known latents, as a shard applies them.
+public nonisolated struct Reel_V1_ConditioningLatents: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The item's positions on the same latent as the shard's box.
+  public var box: Reel_V1_LatentBox {
+    get {_storage._box ?? Reel_V1_LatentBox()}
+    set {_uniqueStorage()._box = newValue}
+  }
+  /// Returns true if `box` has been explicitly set.
+  public var hasBox: Bool {_storage._box != nil}
+  /// Clears the value of `box`. Subsequent reads from it will return its default value.
+  public mutating func clearBox() {_uniqueStorage()._box = nil}
+
+  /// An edit (SDEdit's starting point) rather than a pin.
+  public var edit: Bool {
+    get {_storage._edit}
+    set {_uniqueStorage()._edit = newValue}
+  }
+
+  /// [channels, frames, rows, columns] over `box`: the encoded source. Required.
+  public var known: Reel_V1_TensorHeader {
+    get {_storage._known ?? Reel_V1_TensorHeader()}
+    set {_uniqueStorage()._known = newValue}
+  }
+  /// Returns true if `known` has been explicitly set.
+  public var hasKnown: Bool {_storage._known != nil}
+  /// Clears the value of `known`. Subsequent reads from it will return its default value.
+  public mutating func clearKnown() {_uniqueStorage()._known = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
 /// Text-encoder output conditioning a shard. Embeddings are large and shared by
 /// every shard of a job, so the coordinator sends them to a worker once: the first
 /// assignment carrying a given embeds_id includes the tensors, later ones carry only
@@ -934,11 +998,57 @@ public nonisolated struct Reel_V1_ShardAssignment: @unchecked Sendable {
     set {_uniqueStorage()._initialNoise = newValue}
   }
 
+  /// Conditioning (issue 16): known latents of the items whose boxes meet `box`.
+  /// Pins are re-noised to each step's sigma with the job's noise (drawn from
+  /// `seed` as for `initial_noise`) and written before the model runs, and once
+  /// more at the block's end; an edit is written once, at `step_begin`.
+  public var conditioning: [Reel_V1_ConditioningLatents] {
+    get {_storage._conditioning}
+    set {_uniqueStorage()._conditioning = newValue}
+  }
+
+  /// A prompt-timeline job (`reel submit --prompt-at`): the prompts this window's
+  /// span uses, each with its share. When present, the window is conditioned on
+  /// the weighted mean of their positive embeddings (weights sum to 1; one prompt
+  /// of weight 1 is used as is) instead of `embeds.positive`; `embeds` still
+  /// carries the job's negative prompt.
+  public var timeline: [Reel_V1_TimelinePrompt] {
+    get {_storage._timeline}
+    set {_uniqueStorage()._timeline = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// One prompt of a window's timeline and its share of the window's text conditioning.
+public nonisolated struct Reel_V1_TimelinePrompt: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// `embeds_id` names the prompt's embeddings; `positive` is present when the
+  /// worker lacks them (sent once, like ShardAssignment.embeds); never `negative`.
+  public var embeds: Reel_V1_PromptEmbeds {
+    get {_embeds ?? Reel_V1_PromptEmbeds()}
+    set {_embeds = newValue}
+  }
+  /// Returns true if `embeds` has been explicitly set.
+  public var hasEmbeds: Bool {self._embeds != nil}
+  /// Clears the value of `embeds`. Subsequent reads from it will return its default value.
+  public mutating func clearEmbeds() {self._embeds = nil}
+
+  /// In (0, 1].
+  public var weight: Double = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _embeds: Reel_V1_PromptEmbeds? = nil
 }
 
 /// Time a worker spent on one work item, in milliseconds.
@@ -1083,10 +1193,11 @@ public nonisolated struct Reel_V1_ShardFailure: Sendable {
   public var message: String = String()
 
   /// WORK_KIND_DENOISE (or unspecified) for shards, WORK_KIND_DECODE for chunks,
-  /// WORK_KIND_ENCODE_PROMPT for a prompt encoding (job_id alone names it).
+  /// WORK_KIND_ENCODE_PROMPT for a prompt encoding (job_id alone names it),
+  /// WORK_KIND_ENCODE_SOURCE for a source encoding (`chunk` is the item's index).
   public var kind: Reel_V1_WorkKind = .unspecified
 
-  /// Decode: the chunk index.
+  /// Decode: the chunk index. Encode source: the conditioning item's index.
   public var chunk: UInt32 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -1311,6 +1422,95 @@ public nonisolated struct Reel_V1_PromptResult: @unchecked Sendable {
   fileprivate var _storage = _StorageClass.defaultInstance
 }
 
+/// Coordinator -> worker: VAE-encode one conditioning source of a job. The source's
+/// file bytes travel in the message (bounded by the coordinator's message limit);
+/// the worker decodes them (PNG/JPEG images, MP4 videos), conforms them to
+/// `width` x `height` with `fit`, resamples a video to `fps`, and encodes them with
+/// the model's VAE. A job has one such item per conditioning item; its shards wait
+/// for all of them.
+public nonisolated struct Reel_V1_SourceAssignment: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var jobID: UInt64 = 0
+
+  public var attempt: UInt32 = 0
+
+  /// The item's index in the job's canonical conditioning list.
+  public var encoding: UInt32 = 0
+
+  /// Model (folder name) whose VAE encodes.
+  public var model: String = String()
+
+  /// "image" or "video".
+  public var kind: String = String()
+
+  /// The source file's bytes. Required.
+  public var source: Data = Data()
+
+  /// SHA-256 (32 bytes) of `source`.
+  public var sourceSha256: Data = Data()
+
+  /// The conformed size in pixels (the item's box, or the job's frame).
+  public var width: UInt32 = 0
+
+  public var height: UInt32 = 0
+
+  /// "crop", "pad" or "stretch".
+  public var fit: String = String()
+
+  /// Videos: the frames used, counted at `fps` (frame_count = stride*k + 1).
+  public var firstFrame: UInt32 = 0
+
+  public var frameCount: UInt32 = 0
+
+  public var fps: Double = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Worker -> coordinator: the encoded source, pulled like every result.
+public nonisolated struct Reel_V1_SourceResult: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var jobID: UInt64 = 0
+
+  public var attempt: UInt32 = 0
+
+  public var encoding: UInt32 = 0
+
+  /// [C, t, h, w] latents, normalized as the transformer sees them. Required.
+  public var latents: Reel_V1_TensorHeader {
+    get {_latents ?? Reel_V1_TensorHeader()}
+    set {_latents = newValue}
+  }
+  /// Returns true if `latents` has been explicitly set.
+  public var hasLatents: Bool {self._latents != nil}
+  /// Clears the value of `latents`. Subsequent reads from it will return its default value.
+  public mutating func clearLatents() {self._latents = nil}
+
+  public var timings: Reel_V1_Timings {
+    get {_timings ?? Reel_V1_Timings()}
+    set {_timings = newValue}
+  }
+  /// Returns true if `timings` has been explicitly set.
+  public var hasTimings: Bool {self._timings != nil}
+  /// Clears the value of `timings`. Subsequent reads from it will return its default value.
+  public mutating func clearTimings() {self._timings = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _latents: Reel_V1_TensorHeader? = nil
+  fileprivate var _timings: Reel_V1_Timings? = nil
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "reel.v1"
@@ -1320,7 +1520,7 @@ nonisolated extension Reel_V1_DType: SwiftProtobuf._ProtoNameProviding {
 }
 
 nonisolated extension Reel_V1_WorkKind: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0WORK_KIND_UNSPECIFIED\0\u{1}WORK_KIND_DENOISE\0\u{1}WORK_KIND_DECODE\0\u{1}WORK_KIND_ENCODE_PROMPT\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0WORK_KIND_UNSPECIFIED\0\u{1}WORK_KIND_DENOISE\0\u{1}WORK_KIND_DECODE\0\u{1}WORK_KIND_ENCODE_PROMPT\0\u{1}WORK_KIND_ENCODE_SOURCE\0")
 }
 
 nonisolated extension Reel_V1_RefusalReason: SwiftProtobuf._ProtoNameProviding {
@@ -1388,7 +1588,7 @@ nonisolated extension Reel_V1_TensorHeader: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Reel_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Envelope"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{1}sequence\0\u{2}\u{8}hello\0\u{1}welcome\0\u{1}refusal\0\u{1}heartbeat\0\u{4}\u{7}shard_assignment\0\u{3}shard_result\0\u{3}shard_failure\0\u{3}result_offer\0\u{3}result_pull\0\u{4}\u{6}decode_assignment\0\u{3}decode_result\0\u{2}\u{9}cancel\0\u{2}\u{2}goodbye\0\u{4}\u{8}prompt_assignment\0\u{3}prompt_result\0\u{b}drain\0\u{c})\u{1}")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}protocol_version\0\u{1}sequence\0\u{2}\u{8}hello\0\u{1}welcome\0\u{1}refusal\0\u{1}heartbeat\0\u{4}\u{7}shard_assignment\0\u{3}shard_result\0\u{3}shard_failure\0\u{3}result_offer\0\u{3}result_pull\0\u{4}\u{6}decode_assignment\0\u{3}decode_result\0\u{2}\u{9}cancel\0\u{2}\u{2}goodbye\0\u{4}\u{8}prompt_assignment\0\u{3}prompt_result\0\u{4}\u{9}source_assignment\0\u{3}source_result\0\u{b}drain\0\u{c})\u{1}")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1593,6 +1793,32 @@ nonisolated extension Reel_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._Me
           self.body = .promptResult(v)
         }
       }()
+      case 60: try {
+        var v: Reel_V1_SourceAssignment?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .sourceAssignment(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .sourceAssignment(v)
+        }
+      }()
+      case 61: try {
+        var v: Reel_V1_SourceResult?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .sourceResult(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .sourceResult(v)
+        }
+      }()
       default: break
       }
     }
@@ -1669,6 +1895,14 @@ nonisolated extension Reel_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._Me
     case .promptResult?: try {
       guard case .promptResult(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 51)
+    }()
+    case .sourceAssignment?: try {
+      guard case .sourceAssignment(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 60)
+    }()
+    case .sourceResult?: try {
+      guard case .sourceResult(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 61)
     }()
     case nil: break
     }
@@ -2308,6 +2542,90 @@ nonisolated extension Reel_V1_LatentBox: SwiftProtobuf.Message, SwiftProtobuf._M
   }
 }
 
+nonisolated extension Reel_V1_ConditioningLatents: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ConditioningLatents"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}box\0\u{1}edit\0\u{1}known\0")
+
+  fileprivate class _StorageClass {
+    var _box: Reel_V1_LatentBox? = nil
+    var _edit: Bool = false
+    var _known: Reel_V1_TensorHeader? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _box = source._box
+      _edit = source._edit
+      _known = source._known
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._box) }()
+        case 2: try { try decoder.decodeSingularBoolField(value: &_storage._edit) }()
+        case 3: try { try decoder.decodeSingularMessageField(value: &_storage._known) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if let v = _storage._box {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      } }()
+      if _storage._edit != false {
+        try visitor.visitSingularBoolField(value: _storage._edit, fieldNumber: 2)
+      }
+      try { if let v = _storage._known {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+      } }()
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Reel_V1_ConditioningLatents, rhs: Reel_V1_ConditioningLatents) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._box != rhs_storage._box {return false}
+        if _storage._edit != rhs_storage._edit {return false}
+        if _storage._known != rhs_storage._known {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Reel_V1_PromptEmbeds: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PromptEmbeds"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}embeds_id\0\u{1}positive\0\u{1}negative\0")
@@ -2354,7 +2672,7 @@ nonisolated extension Reel_V1_PromptEmbeds: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Reel_V1_ShardAssignment: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ShardAssignment"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{1}region\0\u{1}block\0\u{1}attempt\0\u{1}model\0\u{1}sampler\0\u{1}seed\0\u{1}box\0\u{1}latents\0\u{1}embeds\0\u{3}initial_noise\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{1}region\0\u{1}block\0\u{1}attempt\0\u{1}model\0\u{1}sampler\0\u{1}seed\0\u{1}box\0\u{1}latents\0\u{1}embeds\0\u{3}initial_noise\0\u{1}timeline\0\u{2}\u{1c}conditioning\0")
 
   fileprivate class _StorageClass {
     var _jobID: UInt64 = 0
@@ -2368,6 +2686,8 @@ nonisolated extension Reel_V1_ShardAssignment: SwiftProtobuf.Message, SwiftProto
     var _latents: Reel_V1_TensorHeader? = nil
     var _embeds: Reel_V1_PromptEmbeds? = nil
     var _initialNoise: Bool = false
+    var _conditioning: [Reel_V1_ConditioningLatents] = []
+    var _timeline: [Reel_V1_TimelinePrompt] = []
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -2389,6 +2709,8 @@ nonisolated extension Reel_V1_ShardAssignment: SwiftProtobuf.Message, SwiftProto
       _latents = source._latents
       _embeds = source._embeds
       _initialNoise = source._initialNoise
+      _conditioning = source._conditioning
+      _timeline = source._timeline
     }
   }
 
@@ -2418,6 +2740,8 @@ nonisolated extension Reel_V1_ShardAssignment: SwiftProtobuf.Message, SwiftProto
         case 9: try { try decoder.decodeSingularMessageField(value: &_storage._latents) }()
         case 10: try { try decoder.decodeSingularMessageField(value: &_storage._embeds) }()
         case 11: try { try decoder.decodeSingularBoolField(value: &_storage._initialNoise) }()
+        case 12: try { try decoder.decodeRepeatedMessageField(value: &_storage._timeline) }()
+        case 40: try { try decoder.decodeRepeatedMessageField(value: &_storage._conditioning) }()
         default: break
         }
       }
@@ -2463,6 +2787,12 @@ nonisolated extension Reel_V1_ShardAssignment: SwiftProtobuf.Message, SwiftProto
       if _storage._initialNoise != false {
         try visitor.visitSingularBoolField(value: _storage._initialNoise, fieldNumber: 11)
       }
+      if !_storage._timeline.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._timeline, fieldNumber: 12)
+      }
+      if !_storage._conditioning.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._conditioning, fieldNumber: 40)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -2483,10 +2813,51 @@ nonisolated extension Reel_V1_ShardAssignment: SwiftProtobuf.Message, SwiftProto
         if _storage._latents != rhs_storage._latents {return false}
         if _storage._embeds != rhs_storage._embeds {return false}
         if _storage._initialNoise != rhs_storage._initialNoise {return false}
+        if _storage._conditioning != rhs_storage._conditioning {return false}
+        if _storage._timeline != rhs_storage._timeline {return false}
         return true
       }
       if !storagesAreEqual {return false}
     }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Reel_V1_TimelinePrompt: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".TimelinePrompt"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}embeds\0\u{1}weight\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._embeds) }()
+      case 2: try { try decoder.decodeSingularDoubleField(value: &self.weight) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._embeds {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if self.weight.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.weight, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Reel_V1_TimelinePrompt, rhs: Reel_V1_TimelinePrompt) -> Bool {
+    if lhs._embeds != rhs._embeds {return false}
+    if lhs.weight != rhs.weight {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -3103,6 +3474,150 @@ nonisolated extension Reel_V1_PromptResult: SwiftProtobuf.Message, SwiftProtobuf
       }
       if !storagesAreEqual {return false}
     }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Reel_V1_SourceAssignment: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SourceAssignment"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{1}attempt\0\u{1}encoding\0\u{1}model\0\u{1}kind\0\u{1}source\0\u{3}source_sha256\0\u{1}width\0\u{1}height\0\u{1}fit\0\u{3}first_frame\0\u{3}frame_count\0\u{1}fps\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.jobID) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.attempt) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.encoding) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.model) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.kind) }()
+      case 6: try { try decoder.decodeSingularBytesField(value: &self.source) }()
+      case 7: try { try decoder.decodeSingularBytesField(value: &self.sourceSha256) }()
+      case 8: try { try decoder.decodeSingularUInt32Field(value: &self.width) }()
+      case 9: try { try decoder.decodeSingularUInt32Field(value: &self.height) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.fit) }()
+      case 11: try { try decoder.decodeSingularUInt32Field(value: &self.firstFrame) }()
+      case 12: try { try decoder.decodeSingularUInt32Field(value: &self.frameCount) }()
+      case 13: try { try decoder.decodeSingularDoubleField(value: &self.fps) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.jobID != 0 {
+      try visitor.visitSingularUInt64Field(value: self.jobID, fieldNumber: 1)
+    }
+    if self.attempt != 0 {
+      try visitor.visitSingularUInt32Field(value: self.attempt, fieldNumber: 2)
+    }
+    if self.encoding != 0 {
+      try visitor.visitSingularUInt32Field(value: self.encoding, fieldNumber: 3)
+    }
+    if !self.model.isEmpty {
+      try visitor.visitSingularStringField(value: self.model, fieldNumber: 4)
+    }
+    if !self.kind.isEmpty {
+      try visitor.visitSingularStringField(value: self.kind, fieldNumber: 5)
+    }
+    if !self.source.isEmpty {
+      try visitor.visitSingularBytesField(value: self.source, fieldNumber: 6)
+    }
+    if !self.sourceSha256.isEmpty {
+      try visitor.visitSingularBytesField(value: self.sourceSha256, fieldNumber: 7)
+    }
+    if self.width != 0 {
+      try visitor.visitSingularUInt32Field(value: self.width, fieldNumber: 8)
+    }
+    if self.height != 0 {
+      try visitor.visitSingularUInt32Field(value: self.height, fieldNumber: 9)
+    }
+    if !self.fit.isEmpty {
+      try visitor.visitSingularStringField(value: self.fit, fieldNumber: 10)
+    }
+    if self.firstFrame != 0 {
+      try visitor.visitSingularUInt32Field(value: self.firstFrame, fieldNumber: 11)
+    }
+    if self.frameCount != 0 {
+      try visitor.visitSingularUInt32Field(value: self.frameCount, fieldNumber: 12)
+    }
+    if self.fps.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.fps, fieldNumber: 13)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Reel_V1_SourceAssignment, rhs: Reel_V1_SourceAssignment) -> Bool {
+    if lhs.jobID != rhs.jobID {return false}
+    if lhs.attempt != rhs.attempt {return false}
+    if lhs.encoding != rhs.encoding {return false}
+    if lhs.model != rhs.model {return false}
+    if lhs.kind != rhs.kind {return false}
+    if lhs.source != rhs.source {return false}
+    if lhs.sourceSha256 != rhs.sourceSha256 {return false}
+    if lhs.width != rhs.width {return false}
+    if lhs.height != rhs.height {return false}
+    if lhs.fit != rhs.fit {return false}
+    if lhs.firstFrame != rhs.firstFrame {return false}
+    if lhs.frameCount != rhs.frameCount {return false}
+    if lhs.fps != rhs.fps {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Reel_V1_SourceResult: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SourceResult"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{1}attempt\0\u{1}encoding\0\u{1}latents\0\u{1}timings\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.jobID) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.attempt) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.encoding) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._latents) }()
+      case 5: try { try decoder.decodeSingularMessageField(value: &self._timings) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.jobID != 0 {
+      try visitor.visitSingularUInt64Field(value: self.jobID, fieldNumber: 1)
+    }
+    if self.attempt != 0 {
+      try visitor.visitSingularUInt32Field(value: self.attempt, fieldNumber: 2)
+    }
+    if self.encoding != 0 {
+      try visitor.visitSingularUInt32Field(value: self.encoding, fieldNumber: 3)
+    }
+    try { if let v = self._latents {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    try { if let v = self._timings {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Reel_V1_SourceResult, rhs: Reel_V1_SourceResult) -> Bool {
+    if lhs.jobID != rhs.jobID {return false}
+    if lhs.attempt != rhs.attempt {return false}
+    if lhs.encoding != rhs.encoding {return false}
+    if lhs._latents != rhs._latents {return false}
+    if lhs._timings != rhs._timings {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

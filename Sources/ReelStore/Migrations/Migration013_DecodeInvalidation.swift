@@ -16,7 +16,7 @@ extension Migration {
     /// its worker later loses a ballot, and a restarted coordinator must know it.
     /// Only a done shard is confirmed; an invalidation clears it.
     static let decodeInvalidation = Migration(
-        version: 12, name: "decode invalidation and confirmed results",
+        version: 13, name: "decode invalidation and confirmed results",
         sql: #"""
             CREATE FUNCTION reel_invalidation_counted() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN

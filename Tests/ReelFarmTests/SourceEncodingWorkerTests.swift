@@ -1,0 +1,52 @@
+import Foundation
+import ReelModel
+import ReelPlan
+import ReelTensor
+import ReelWorker
+import Testing
+
+/// A worker's source encoding against diffusers: the VAE fixture's encoder mean
+/// (`AutoencoderKLWan.encode(x).latent_dist.mean`, 9 frames of 16×24), normalized as
+/// the image-to-video pipelines do, `(mean − latents_mean) · (1 / latents_std)`, with
+/// the statistics read from the fixture's `case.json` here, not from Reel's code.
+@Suite struct SourceEncodingWorkerTests {
+    static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("ReelModelTests/Fixtures/vae/fp32_wan21_layout")
+
+    struct Case: Decodable {
+        struct Config: Decodable { let latents_mean: [Double], latents_std: [Double] }
+        let config: Config
+    }
+
+    @Test func aSourceIsEncodedToTheNormalizedEncoderMeanDiffusersComputes() throws {
+        let models = FileManager.default.temporaryDirectory.appendingPathComponent("reel-source-encode-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: models) }
+        // The tiny transformer (a model folder needs one) beside the fixture's VAE.
+        let folder = models.appendingPathComponent("tiny")
+        try ModelFolder.create(
+            at: folder.path, transformer: ModelPreset.tiny.transformer, scheduler: ModelPreset.tiny.scheduler, seed: 0)
+        try FileManager.default.copyItem(at: Self.fixture.appendingPathComponent("model/vae"), to: folder.appendingPathComponent("vae"))
+
+        let sample = try SafeTensorsFile(path: Self.fixture.appendingPathComponent("encode_inputs.safetensors").path).tensor("sample")
+        let mean = try SafeTensorsFile(path: Self.fixture.appendingPathComponent("encode_outputs.safetensors").path).tensor("latents")
+        let stats = try JSONDecoder().decode(Case.self, from: Data(contentsOf: Self.fixture.appendingPathComponent("case.json"))).config
+        let (z, plane) = (mean.shape[1], mean.shape[2...].reduce(1, *))
+        var expected = [Float](repeating: 0, count: mean.count)
+        for c in 0..<z {
+            let m = Float(stats.latents_mean[c]), inverse = 1 / Float(stats.latents_std[c])
+            for i in 0..<plane { expected[c * plane + i] = (mean.storage[c * plane + i] - m) * inverse }
+        }
+
+        let frames = try sample.reshaped(Array(sample.shape.dropFirst()))
+        let latents = try ModelExecutor(directory: models.path).encodeSource(frames, model: "tiny")
+        #expect(latents.shape == Array(mean.shape.dropFirst()))
+        let maxdiff = zip(latents.storage, expected).map { abs($0 - $1) }.max() ?? .infinity
+        let scale = expected.map(abs).max() ?? 1
+        print("source encoding vs diffusers (normalized encoder mean): maxdiff \(maxdiff), max |x| \(scale)")
+        #expect(maxdiff <= 1e-4 * max(scale, 1))
+
+        // A frame count the causal VAE cannot encode names the shape it needs.
+        let eight = try Tensor(shape: [3, 8, 16, 24], storage: Array(frames.storage[0..<(3 * 8 * 16 * 24)]))
+        #expect(throws: WorkerError.self) { try ModelExecutor(directory: models.path).encodeSource(eight, model: "tiny") }
+    }
+}
