@@ -9,13 +9,23 @@ struct CoordinatorAddress: ParsableArguments {
     @Option(name: .customLong("coordinator"), help: "The coordinator's HTTP API (as `reel up` or `reel coordinator --http` prints it).")
     var url: String = "http://127.0.0.1:8787"
 
+    @Option(
+        name: .customLong("ca-cert"),
+        help: ArgumentHelp(
+            "PEM file of the private CA that signed an https:// coordinator's certificate (default: $REEL_CA_CERT).",
+            discussion: "Replaces the system's trust store for calls to the coordinator: only this CA is trusted.",
+            valueName: "file"))
+    var caCert: String?
+
     func validate() throws {
         guard let parsed = URL(string: url), parsed.scheme == "http" || parsed.scheme == "https", parsed.host != nil else {
             throw ValidationError("--coordinator '\(url)' is not an http://HOST:PORT address (the default is http://127.0.0.1:8787)")
         }
+        do { _ = try PrivateCA.named(option: caCert) } catch { throw ValidationError("--ca-cert/REEL_CA_CERT: \(error)") }
     }
 
-    var client: CoordinatorClient { CoordinatorClient(baseURL: URL(string: url)!) }
+    /// Validated in ``validate()``, so loading it again cannot fail but for a file changed in between.
+    var client: CoordinatorClient { CoordinatorClient(baseURL: URL(string: url)!, privateCA: try? PrivateCA.named(option: caCert)) }
 }
 
 /// What a coordinator process needs: database, data directory, the addresses it serves.

@@ -135,8 +135,12 @@ extension Coordinator {
             settleVerification(job: job, shard: shard, token: token, adopt: adopt, quarantine: quarantine, reason: reason)
         case .forgetCheck(let job, let shard):
             forgetCheck(job: job, shard: shard)
+        case .confirmResult(let job, let shard, let token):
+            confirmResult(job: job, shard: shard, token: token)
         case .invalidateShards(let job, let shards, let candidates, let reason):
             invalidateShards(job: job, shards: shards, candidates: candidates, reason: reason)
+        case .invalidateDecode(let job, let shards, let candidates, let reason):
+            invalidateDecode(job: job, shards: shards, candidates: candidates, reason: reason)
         }
     }
 

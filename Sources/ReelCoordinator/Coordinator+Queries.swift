@@ -46,7 +46,9 @@ extension Coordinator {
             let pools = connectedPools
             work = { .jobs(try store.value.jobs().map { try Self.status($0, live: live[$0.id], store: store.value, config: config).waiting(pools: pools) }) }
         case .releaseWorker(let name):
-            // Only the database holds quarantine (the claim reads it), so this needs nothing from the loop.
+            // The claim reads the quarantine from the database; the loop's copy (which
+            // invalidates late results and picks re-runs) lets the worker go at once.
+            feed(.quarantineLifted(name))
             work = {
                 guard try store.value.releaseWorker(name: name) else {
                     throw APIError.notFound("worker '\(name.prefix(80))' is not quarantined (or does not exist); `reel workers` lists them")

@@ -7,6 +7,8 @@ import ReelStore
 extension Coordinator {
     /// Resumes every job that is queued, running or decoding.
     func recover() throws {
+        // First the quarantine, so each resumed job is cleared of its unconfirmed results.
+        feed(.quarantineLoaded(try store.quarantinedWorkers()))
         feed(.recovered(try Self.activeJobs(in: store)))
     }
 
@@ -38,7 +40,7 @@ extension Coordinator {
         return JobSnapshot(
             id: row.id, state: state, spec: row.spec, promptSHA: row.promptEmbedsSHA, negativeSHA: row.negativeEmbedsSHA,
             latentsSHA: row.latentsSHA, shards: shards, chunks: chunks, encoding: encoding,
-            checks: row.state == .running ? try store.openChecks(job: row.id) : [])
+            checks: row.state == .running ? try store.openChecks(job: row.id) : [], confirmed: try store.confirmedShards(job: row.id))
     }
 
     static func state(_ status: WorkStatus) -> ShardState {

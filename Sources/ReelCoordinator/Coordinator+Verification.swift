@@ -83,6 +83,15 @@ extension Coordinator {
         }
     }
 
+    /// Records a confirmation on the loop's connection, like ``forgetCheck(job:shard:)``:
+    /// one short statement. Lost, it costs only a redo of a correct result should
+    /// its worker lose a later ballot after a restart.
+    func confirmResult(job: Int64, shard: ShardID, token: Int) {
+        do throws(StoreError) { try store.confirmShard(job: job, shard: shard, attempt: token) } catch {
+            logger.warning("cannot record a confirmed result", metadata: ["job": "\(job)", "shard": "\(shard)", "error": "\(error)"])
+        }
+    }
+
     /// Records an invalidation on the `records` lane (after every result queued
     /// before it, so memory sees results and the reset in commit order).
     func invalidateShards(job: Int64, shards: [ShardID], candidates: [(shard: ShardID, inputs: [ShardID])], reason: String) {
@@ -92,6 +101,17 @@ extension Coordinator {
                 try store.value.invalidateShards(job: job, shards: shards, candidates: candidates, reason: reason)
             }.mapError { StoreFailure("\($0)") }
             return .shardsInvalidated(job: job, reason: reason, outcome: outcome)
+        }
+    }
+
+    /// Records the abandonment of a decode on the `records` lane, like ``invalidateShards(job:shards:candidates:reason:)``.
+    func invalidateDecode(job: Int64, shards: [ShardID], candidates: [(shard: ShardID, inputs: [ShardID])], reason: String) {
+        let store = recordStore
+        records.submit {
+            let outcome = Result { () throws(StoreError) -> InvalidatedDecode? in
+                try store.value.invalidateDecodingJob(job: job, shards: shards, candidates: candidates, reason: reason)
+            }.mapError { StoreFailure("\($0)") }
+            return .decodeInvalidated(job: job, reason: reason, outcome: outcome)
         }
     }
 }

@@ -319,6 +319,8 @@ public final class Coordinator {
             feed(.verificationSettled(job: job, shard: shard, token: token, adopt: adopt, quarantine: quarantine, outcome: outcome))
         case .shardsInvalidated(let job, let reason, let outcome):
             feed(.shardsInvalidated(job: job, reason: reason, outcome: outcome))
+        case .decodeInvalidated(let job, let reason, let outcome):
+            feed(.decodeInvalidated(job: job, reason: reason, outcome: outcome))
         case .jobStored(let outcome, let reply):
             jobStored(outcome, reply: reply)
         case .envelopeParsed(let peer, let frames, let envelope):

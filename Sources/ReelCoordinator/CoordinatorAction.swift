@@ -113,6 +113,12 @@ enum CoordinatorAction: Sendable {
     /// are done, in one transaction on the `records` lane (answered by
     /// ``CoordinatorEvent/shardsInvalidated(job:reason:outcome:)``).
     case invalidateShards(job: Int64, shards: [ShardID], candidates: [(shard: ShardID, inputs: [ShardID])], reason: String)
+    /// Abandon a decoding job's decode (job back to running, chunks back to ready)
+    /// and reset `shards` as ``invalidateShards(job:shards:candidates:reason:)`` does, in one
+    /// transaction on the `records` lane (answered by ``CoordinatorEvent/decodeInvalidated(job:reason:outcome:)``).
+    case invalidateDecode(job: Int64, shards: [ShardID], candidates: [(shard: ShardID, inputs: [ShardID])], reason: String)
+    /// Record that a check confirmed `shard`'s result at fencing token `token` (`shards.confirmed`).
+    case confirmResult(job: Int64, shard: ShardID, token: Int)
     /// Delete the stored check of `shard` (it agreed or was given up), before its dependents are made ready.
     case forgetCheck(job: Int64, shard: ShardID)
 }

@@ -10,11 +10,15 @@ public struct CoordinatorClient: Sendable {
     public let baseURL: URL
     /// The bearer token sent with every call (see ``APITokenFiles/discover(for:)``).
     public let token: String?
+    /// The private CA an `https://` coordinator's certificate is checked against,
+    /// instead of the system's store (`--ca-cert`, `REEL_CA_CERT`).
+    public let privateCA: PrivateCA?
 
     /// A client sending `token`, by default the one ``APITokenFiles/discover(for:)`` finds.
-    public init(baseURL: URL, token: String? = nil) {
+    public init(baseURL: URL, token: String? = nil, privateCA: PrivateCA? = nil) {
         self.baseURL = baseURL
         self.token = token ?? APITokenFiles.discover(for: baseURL)
+        self.privateCA = privateCA
     }
 
     /// Why a call failed: the coordinator's own message, or why it could not be reached.
@@ -92,6 +96,7 @@ public struct CoordinatorClient: Sendable {
         // A path with a query is appended as text: appendingPathComponent would escape its `?`.
         let url = path.contains("?") ? URL(string: baseURL.absoluteString + path) : baseURL.appendingPathComponent(path)
         guard let url else { throw Failure(status: nil, message: "'\(path)' does not make a URL with \(baseURL.absoluteString)") }
+        if let privateCA, url.scheme == "https" { return try await raw(method, url: url, body: body, trusting: privateCA) }
         var request = URLRequest(url: url)
         request.httpMethod = method
         request.timeoutInterval = 60
@@ -104,9 +109,13 @@ public struct CoordinatorClient: Sendable {
             let (data, response) = try await URLSession.shared.data(for: request)
             return (data, (response as? HTTPURLResponse)?.statusCode ?? 0)
         } catch {
+            let untrusted = "\(error.localizedDescription)".contains("SSL certificate problem")
             throw Failure(
                 status: nil,
-                message: "cannot reach the coordinator at \(baseURL.absoluteString) (\(error.localizedDescription)); start one with `reel up` or `reel coordinator`, or pass --coordinator")
+                message: "cannot reach the coordinator at \(baseURL.absoluteString) (\(error.localizedDescription)); "
+                    + (untrusted
+                        ? "its certificate is not trusted by the system's store: if a private CA signed it, pass --ca-cert CA.pem (or set REEL_CA_CERT)"
+                        : "start one with `reel up` or `reel coordinator`, or pass --coordinator"))
         }
     }
 }

@@ -165,7 +165,8 @@ extension CoordinatorCore {
     /// Every segment is stored: order them joined into the video (packets
     /// copied, not re-encoded) and the job recorded as succeeded.
     mutating func startJoin(_ id: Int64) -> [CoordinatorAction] {
-        guard var job = jobs[id], let decode = job.decode, decode.isFinished, !job.finishing else { return [] }
+        // Not while a check or an invalidation is open: either may abandon this decode.
+        guard var job = jobs[id], let decode = job.decode, decode.isFinished, !job.finishing, job.checks.isEmpty, job.invalidating == 0 else { return [] }
         let segments = decode.segments.compactMap { $0 }
         guard segments.count == decode.chunks.count else { return [] }
         job.finishing = true

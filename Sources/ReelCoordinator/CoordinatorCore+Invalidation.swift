@@ -11,8 +11,8 @@ extension CoordinatorCore {
     /// Invalidates, in every running job, each result of `losers` not confirmed
     /// by a check (and each lease they hold), with its cone.
     ///
-    /// Jobs that already decode are left alone: their clip was blended (see the
-    /// README's "What a lost ballot invalidates").
+    /// A job past its shards abandons its decode when the cone reaches its last
+    /// block (``invalidatePastShards(job:roots:reason:)``).
     mutating func invalidateResults(of losers: Set<String>, reason: String) -> [CoordinatorAction] {
         guard !losers.isEmpty else { return [] }
         var actions: [CoordinatorAction] = []
@@ -28,8 +28,7 @@ extension CoordinatorCore {
                 })
             guard !roots.isEmpty else { continue }
             guard job.machine.state.name == .running, !job.finishing else {
-                actions.append(
-                    .log(.warning, "a quarantined worker's results are in a job past its shards; they stay", ["job": "\(id)", "shards": "\(roots.count)"]))
+                actions += invalidatePastShards(job: id, roots: roots, reason: reason)
                 continue
             }
             actions += invalidate(job: id, roots: roots, reason: reason)

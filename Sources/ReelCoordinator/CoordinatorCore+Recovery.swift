@@ -70,8 +70,12 @@ extension CoordinatorCore {
         for check in stored.checks where records[check.shard]?.machine.state.name == .done && records[check.shard]?.token == check.attempt {
             job.checks[check.shard] = ShardCheck(shard: check.shard, worker: check.worker, sha: check.sha, token: check.attempt, at: startedAt)
         }
+        // Confirmed results stay confirmed: a later lost ballot of their worker leaves them done.
+        job.confirmed = stored.confirmed.filter { records[$0]?.machine.state.name == .done }
         jobs[stored.id] = job
-        return continueJob(stored.id)
+        // Before continuing: an ordered reset holds the final blend back, and what it resets is not readied.
+        let invalidations = invalidateQuarantinedResults(in: stored.id)
+        return invalidations + Self.sparing(continueJob(stored.id), resetBy: invalidations)
     }
 
     /// Moves a job along whatever was interrupted: shards whose inputs are done

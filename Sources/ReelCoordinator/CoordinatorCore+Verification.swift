@@ -137,7 +137,7 @@ extension CoordinatorCore {
             return []
         case .agreed:
             jobs[id]?.confirmed.insert(shard)
-            return closeCheck(job: id, shard: shard)
+            return [.confirmResult(job: id, shard: shard, token: check.token)] + closeCheck(job: id, shard: shard)
         case .decided(let sha, let winners, let losers):
             jobs[id]?.checks[shard]?.settling = true
             let original = check.ballot.votes.first?.sha

@@ -31,7 +31,8 @@ struct CoordinatorCore: Sendable {
     var intake: ResultIntake
     /// Workers whose hello waits for the database to register them.
     var registering: [PeerID: ConnectedWorker] = [:]
-    /// Workers quarantined by a ballot while this process ran: never sent a re-run.
+    /// Workers quarantined (loaded at start, then by ballots, less those released):
+    /// never sent a re-run, and a late result of theirs is reset.
     var quarantined: Set<String> = []
     /// Claims asked of the database and not yet answered, by worker (see
     /// `CoordinatorCore+Statements.swift`): such a worker gets nothing else meanwhile.
@@ -98,11 +99,15 @@ struct CoordinatorCore: Sendable {
         case .decodeResult(let peer, let result, let time): return decodeResult(peer: peer, result, at: time)
         case .segmentRecorded(let peer, let worker, let job, let chunk, let attempt, let outcome, let time):
             return segmentRecorded(peer: peer, worker: worker, job: job, chunk: chunk, attempt: attempt, outcome: outcome, at: time)
+        case .quarantineLoaded(let names): return quarantineLoaded(names)
+        case .quarantineLifted(let name):
+            quarantined.remove(name)
+            return []
         case .recovered(let stored): return recovered(stored)
         case .reconcileDue: return reconcileDue()
         case .databaseRead(let outcome): return databaseRead(outcome)
         case .markedReady(let job, let outcome): return markedReady(job: job, outcome: outcome)
-        case .clipBlended(let job, let outcome): return clipBlended(job, outcome: outcome)
+        case .clipBlended(let job, let outcome): return clipBlended(job, outcome: outcome) + resumeDeferredInvalidation(job)
         case .videoJoined(let job, let outcome): return videoJoined(job, outcome: outcome)
         case .encodingsClaimed(let peer, let worker, let claims, let time): return encodingsClaimed(peer: peer, worker: worker, claims: claims, at: time)
         case .promptResult(let peer, let job, let token, let frames, let time): return promptResult(peer: peer, job: job, token: token, frames: frames, at: time)
@@ -113,6 +118,7 @@ struct CoordinatorCore: Sendable {
         case .verificationSettled(let job, let shard, let token, let adopt, let quarantine, let outcome):
             return verificationSettled(job: job, shard: shard, token: token, adopt: adopt, quarantine: quarantine, outcome: outcome)
         case .shardsInvalidated(let job, let reason, let outcome): return shardsInvalidated(job: job, reason: reason, outcome: outcome)
+        case .decodeInvalidated(let job, let reason, let outcome): return decodeInvalidated(job: job, reason: reason, outcome: outcome)
         }
     }
 

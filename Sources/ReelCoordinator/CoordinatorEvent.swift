@@ -56,6 +56,10 @@ enum CoordinatorEvent: Sendable {
     case chunksClaimed(peer: PeerID, worker: String, claims: Result<[ChunkClaim], StoreFailure>, at: LoopTime)
     case decodeResult(PeerID, Reel_V1_DecodeResult, at: LoopTime)
     case segmentRecorded(peer: PeerID, worker: String, job: Int64, chunk: Int, attempt: Int, outcome: RecordOutcome, at: LoopTime)
+    /// The workers the database holds quarantined, read at start before the jobs.
+    case quarantineLoaded(Set<String>)
+    /// An operator lifts a worker's quarantine (`reel workers --release`).
+    case quarantineLifted(String)
     /// The jobs the database holds active, read at start: each is resumed.
     case recovered([JobSnapshot])
     /// Time to compare memory with the database.
@@ -77,6 +81,9 @@ enum CoordinatorEvent: Sendable {
     case verificationSettled(job: Int64, shard: ShardID, token: Int, adopt: String?, quarantine: [String], outcome: Result<Bool, StoreFailure>)
     /// The database answered an invalidation (``CoordinatorAction/invalidateShards(job:shards:candidates:reason:)``).
     case shardsInvalidated(job: Int64, reason: String, outcome: Result<[InvalidatedShard], StoreFailure>)
+    /// The database answered the abandonment of a decode (``CoordinatorAction/invalidateDecode(job:shards:candidates:reason:)``):
+    /// `nil` when the job was no longer decoding.
+    case decodeInvalidated(job: Int64, reason: String, outcome: Result<InvalidatedDecode?, StoreFailure>)
 }
 
 /// What comparing a re-run made of it.

@@ -36,6 +36,9 @@ struct JobRuntime: Sendable {
     var confirmed: Set<ShardID> = []
     /// Invalidations ordered and not yet answered: the final blend waits for them.
     var invalidating = 0
+    /// An invalidation that found the job blending its clip or resetting its
+    /// decode, with its reason: decided again once that answers.
+    var deferredInvalidation: String?
 
     init(
         id: Int64, request: JobRequest, model: ModelGeometry, plan: Plan, promptSHA: String, negativeSHA: String?,

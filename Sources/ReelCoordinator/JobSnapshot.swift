@@ -21,6 +21,8 @@ struct JobSnapshot: Sendable {
     /// Its open verification checks (a running job's), restored on resume so the
     /// checked shards' dependents keep waiting.
     var checks: [OpenCheckRow] = []
+    /// Its shards whose result a check confirmed (`shards.confirmed`).
+    var confirmed: Set<ShardID> = []
 }
 
 /// A `prompt_encodings` row: the texts and the lease's state.

@@ -32,6 +32,7 @@ enum LoopEvent: Sendable {
     case verificationSettled(job: Int64, shard: ShardID, token: Int, adopt: String?, quarantine: [String], outcome: Result<Bool, StoreFailure>)
     /// An invalidation was recorded (the shards it moved), or not.
     case shardsInvalidated(job: Int64, reason: String, outcome: Result<[InvalidatedShard], StoreFailure>)
+    case decodeInvalidated(job: Int64, reason: String, outcome: Result<InvalidatedDecode?, StoreFailure>)
     /// A statement's answer, for the core as it is (the `statements` lane).
     case core(CoordinatorEvent)
     /// Nothing for the loop to do (an event log write, say).

@@ -76,6 +76,21 @@ public struct JobStateMachine: Hashable, Sendable {
         return .resumeShards(attempt: attempt + 1)
     }
 
+    /// A lost ballot's cone reached the last block of a decoding job: the clip it
+    /// decodes was blended from a disproved result. The job goes back to running
+    /// (same run), its decode abandoned, and blends and decodes again once the
+    /// redone shards are done.
+    ///
+    /// Not in ``JobState/Name/successors``: the schema allows decoding → running
+    /// only as a counted invalidation (migration 13, ``JobState/Name/jobInvalidations``).
+    public mutating func invalidateDecode() -> Action {
+        guard case .decoding(let attempt) = state else {
+            return .rejected(Rejection(event: "invalidateDecode", state: state.name.rawValue, reason: "only a decoding job has a decode to abandon"))
+        }
+        state = .running(attempt: attempt)
+        return .resumeShards(attempt: attempt)
+    }
+
     /// A user cancels the job.
     public mutating func cancel() -> Action {
         guard !state.isFinal else { return reject("cancel", "job already \(state.name.rawValue)") }

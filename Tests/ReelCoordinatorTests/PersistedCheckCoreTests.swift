@@ -18,8 +18,8 @@ import Testing
     /// Block 0 done, (0,0) under check when the coordinator stopped: after the
     /// restart only (2,1), which reads (1,0) and (2,0) but not (0,0), is made
     /// ready; (0,1) and (1,1) wait for the check, which is re-run.
-    @Test func aResumedJobKeepsItsOpenCheckAndItsDependentsWait() throws {
-        var core = CoordinatorCore(config: { var c = CoordinatorConfig(dataDirectory: "/nonexistent"); c.verification = VerificationPolicy(fraction: 1); return c }(), startedAt: T.origin)
+    /// Job 1 as stored: block 0 done by "a" (output `sha-REGION`), block 1 pending.
+    static func blockZeroDone(checks: [OpenCheckRow] = [], confirmed: Set<ShardID> = []) throws -> JobSnapshot {
         let job = try T.job()
         let spec = try StoredJob(request: job.request, model: job.model, decodeWarmup: nil).json()
         let shards = job.plan.shards.map { shard in
@@ -27,8 +27,14 @@ import Testing
                 ? ItemSnapshot(state: .done(worker: "a", attempt: 1), token: 1, worker: "a", outputSHA: "sha-\(shard.region)")
                 : ItemSnapshot(state: .pending, token: 0, worker: nil, outputSHA: nil))
         }
-        let stored = JobSnapshot(
+        return JobSnapshot(
             id: 1, state: .running(attempt: 1), spec: spec, promptSHA: "p", negativeSHA: nil, latentsSHA: nil, shards: shards, chunks: [],
+            checks: checks, confirmed: confirmed)
+    }
+
+    @Test func aResumedJobKeepsItsOpenCheckAndItsDependentsWait() throws {
+        var core = CoordinatorCore(config: { var c = CoordinatorConfig(dataDirectory: "/nonexistent"); c.verification = VerificationPolicy(fraction: 1); return c }(), startedAt: T.origin)
+        let stored = try Self.blockZeroDone(
             checks: [OpenCheckRow(shard: V.first, attempt: 1, worker: "a", sha: "sha-0"), OpenCheckRow(shard: Self.s(1, 0), attempt: 7, worker: "a", sha: "old")])
         let actions = core.handle(.recovered([stored]))
         #expect(core.jobs[1]?.checks[V.first]?.stored == ["sha-0"])

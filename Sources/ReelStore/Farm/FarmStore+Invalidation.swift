@@ -49,7 +49,7 @@ extension FarmStore {
                     WHERE s.job_id = $1 AND s.state IN ('done', 'leased', 'ready')
                     FOR UPDATE OF s)
                 UPDATE shards s SET state = 'pending', worker = NULL, lease_expires_at_ms = NULL, not_before_ms = NULL,
-                    output_sha256 = NULL, compute_ms = NULL, leased_at_ms = NULL, tries = 0,
+                    output_sha256 = NULL, compute_ms = NULL, leased_at_ms = NULL, tries = 0, confirmed = false,
                     invalidations = s.invalidations + 1, invalidation_reason = $3
                 FROM old WHERE s.job_id = $1 AND s.region = old.region AND s.block = old.block
                 RETURNING s.region, s.block, old.state::text AS previous, old.worker, old.attempt

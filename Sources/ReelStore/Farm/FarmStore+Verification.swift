@@ -23,11 +23,11 @@ extension FarmStore {
                 [.int64(job), .int64(Int64(shard.region)), .int64(Int64(shard.block)), .int64(Int64(attempt))], name: "settleVerification.check")
             guard current.count == 1 else { return false }
             try closeCheck(job: job, shard: shard)
-            if let adopt {
-                try connection.execute(
-                    "UPDATE shards SET output_sha256 = $4 WHERE job_id = $1 AND region = $2 AND block = $3",
-                    [.int64(job), .int64(Int64(shard.region)), .int64(Int64(shard.block)), .text(adopt)], name: "settleVerification.adopt")
-            }
+            // The ballot decided the shard's output: confirmed (migration 13), so its
+            // worker's later quarantine leaves it done, after a restart too.
+            try connection.execute(
+                "UPDATE shards SET output_sha256 = COALESCE($4, output_sha256), confirmed = true WHERE job_id = $1 AND region = $2 AND block = $3",
+                [.int64(job), .int64(Int64(shard.region)), .int64(Int64(shard.block)), adopt.map { .text($0) } ?? .null], name: "settleVerification.adopt")
             for worker in quarantine {
                 let rows = try connection.execute(
                     """

@@ -35,5 +35,6 @@ public struct Migration: Sendable, Hashable {
         .segmentPreviews,
         .shardInvalidation,
         .sourceEncodings,
+        .decodeInvalidation,
     ]
 }
