@@ -1,20 +1,35 @@
+import Foundation
+
 /// Several ``OffLoopLane``s that take independent work of one kind, each item
-/// going to the least busy: building assignments (reading and blending the
+/// going to the least busy (in turn among equals, so that the work, and the
+/// CPU time it costs, is shared even when no lane is behind): building assignments (reading and blending the
 /// neighbours' outputs, hashing, encoding) costs about 8–12 ms a shard, the most
 /// of any stage, and one assignment never waits for another, so the stage is
 /// spread over threads instead of bounding the coordinator on one.
-final class LaneGroup: Sendable {
+final class LaneGroup: @unchecked Sendable {
     let lanes: [OffLoopLane]
+    private let lock = NSLock()
+    /// Where the next search for the least busy lane starts (guarded by `lock`).
+    private var next = 0
 
     /// `count` lanes named `name-0`, `name-1`, …
     init(name: String, count: Int) {
         lanes = (0..<max(1, count)).map { OffLoopLane(name: "\(name)-\($0)") }
     }
 
-    /// Queues `work` on the lane with the smallest backlog.
+    /// Queues `work` on the lane with the smallest backlog, the first of them
+    /// after the one chosen last time.
     func submit(_ work: @escaping OffLoopLane.Work) {
-        let lane = lanes.min { $0.backlog < $1.backlog } ?? lanes[0]
-        lane.submit(work)
+        lock.lock()
+        let start = next
+        var chosen = start % lanes.count
+        for offset in 0..<lanes.count {
+            let index = (start + offset) % lanes.count
+            if lanes[index].backlog < lanes[chosen].backlog { chosen = index }
+        }
+        next = chosen + 1
+        lock.unlock()
+        lanes[chosen].submit(work)
     }
 
     /// Items queued or running on all the lanes.
