@@ -75,10 +75,10 @@ def check_words(args) -> None:
           f"transformer outputs by {(va - vb).abs().max():.3g} (of {va.abs().mean():.3g} mean |v|)")
 
 
-def load_vae(args):
-    """The VAE of --vae-ckpt (default: the work folder's checkpoint)."""
+def load_vae(args, path: str | None = None):
+    """The VAE of `path`, else the first --vae-ckpt, else the work folder's checkpoint."""
     vae = train.AutoencoderKLWan(**train.VAE_CONFIG)
-    path = args.vae_ckpt or os.path.join(args.work, "vae_ckpt.pt")
+    path = path or (args.vae_ckpt or [os.path.join(args.work, "vae_ckpt.pt")])[0]
     state = torch.load(path, weights_only=False)
     vae.load_state_dict(state["model"])
     print(f"VAE {path}: step {state['step']}, trained on {state.get('frames', 9)}-frame clips")
@@ -87,8 +87,22 @@ def load_vae(args):
 
 def check_drift(args) -> None:
     """Colours after encode -> decode of 61 frames, by time: a VAE trained on short clips
-    drifts once its causal cache runs past what they trained."""
-    vae = load_vae(args)
+    drifts once its causal cache runs past what they trained. With several --vae-ckpt,
+    each in turn; --png draws the first clip's frames 0, 8, …, 56: the source, then each
+    checkpoint's decode."""
+    for path in args.vae_ckpt or [None]:
+        drift_of(args, load_vae(args, path))
+    if args.png:
+        from PIL import Image
+
+        Image.fromarray(np.concatenate(STRIPS, axis=0)).save(args.png)
+        print(f"wrote {args.png}")
+
+
+STRIPS: list[np.ndarray] = []
+
+
+def drift_of(args, vae) -> None:
     errors = []
     for seed in args.seeds[:3]:
         spec = clips.ClipSpec.sample(seed)
@@ -96,6 +110,10 @@ def check_drift(args) -> None:
         with torch.no_grad():
             r = vae.decode(vae.encode(x[None]).latent_dist.mode()).sample[0]
         src, rec = to_pixels(x), to_pixels(r)
+        if seed == args.seeds[0]:
+            if not STRIPS:
+                STRIPS.append(np.concatenate(list(src[0:57:8]), axis=1).round().astype(np.uint8))
+            STRIPS.append(np.concatenate(list(rec[0:57:8]), axis=1).round().astype(np.uint8))
         print(spec.prompt())
         row = []
         for t0 in range(0, 61, 12):
@@ -180,17 +198,20 @@ def check_guidance(args) -> None:
 
     strips = []
     for guidance in args.guidances:
-        found, bgs = [], []
+        found, bgs, moves = [], [], []
         for prompt in args.prompts:
             spec, _ = clips.parse_prompt(prompt)
             video = train.sample(args.out, prompt, args.latent_frames, args.steps, guidance, args.seed)
             found.append(quality.colour_found(video, spec.colour).mean())
+            # Frames after the first latent frame's (the transformer no longer trains on it).
+            moves.append(quality.direction_ok(quality.centroids(video[5:], spec.colour), spec.direction, 64, 64))
             target = np.array(clips.BACKGROUND_COLOURS[spec.background], np.float32)
             corner = video[:, :6, :6].reshape(-1, 3).astype(np.float32).mean(0)
             bgs.append(np.abs(corner - target).mean())
             strips.append(np.concatenate(list(video[:: max(1, len(video) // 8)][:8]), axis=1))
         print(f"guidance {guidance:g}: prompted colour found in {100 * np.mean(found):.0f} % of frames "
-              f"(per prompt {', '.join(f'{100 * f:.0f}' for f in found)}); background corner |error| {np.mean(bgs):.1f}", flush=True)
+              f"(per prompt {', '.join(f'{100 * f:.0f}' for f in found)}); background corner |error| {np.mean(bgs):.1f}; "
+              f"direction right in {sum(m is True for m in moves)} of {len(moves)} (undecided {sum(m is None for m in moves)})", flush=True)
     if args.png:
         Image.fromarray(np.concatenate(strips, axis=0)).save(args.png)
         print(f"wrote {args.png} (rows: each guidance × each prompt)")
@@ -199,7 +220,7 @@ def check_guidance(args) -> None:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--check", choices=["words", "vae", "drift", "norm", "teacher", "guidance"], required=True)
-    p.add_argument("--vae-ckpt", default=None, help="vae, drift: a VAE checkpoint other than WORK/vae_ckpt.pt")
+    p.add_argument("--vae-ckpt", nargs="*", default=None, help="vae, drift: VAE checkpoints other than WORK/vae_ckpt.pt")
     p.add_argument("--work", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "work"))
     p.add_argument("--out", default="/tmp/demo-export")
     p.add_argument("--threads", type=int, default=1)
