@@ -45,7 +45,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("folder")
     p.add_argument("--reel", default=".build/debug/reel")
-    p.add_argument("--prompt", default="a red ball bouncing left to right on a dark blue background")
+    p.add_argument("--prompt", default="a red ball bouncing rightwards on a navy background")
     p.add_argument("--steps", type=int, default=8)
     p.add_argument("--guidance", type=float, default=4.0)
     p.add_argument("--latent-frames", type=int, default=5)

@@ -9,15 +9,24 @@ vertical gradient). The motion is one of:
 - ``bouncing D``: the same travel along D with hops across it (|sin|, like a ball);
 - ``orbiting clockwise`` / ``orbiting counterclockwise``: a circle about the centre.
 
-D is ``left to right``, ``right to left``, ``top to bottom`` or ``bottom to top``; an
-optional ``slowly`` / ``quickly`` sets the speed. The prompt is written from the same
-spec, e.g. "a red ball bouncing left to right on a dark blue background", and
+D is ``rightwards``, ``leftwards``, ``downwards`` or ``upwards``; an optional
+``slowly`` / ``quickly`` sets the speed. The prompt is written from the same spec,
+e.g. "a red ball bouncing rightwards on a navy background", and
 ``parse_prompt`` reads such a prompt back, warning (never refusing) about words
 outside the grammar. Everything is deterministic from a seed (``ClipSpec.sample``).
 
 Run ``python3 clips.py --seed 7 --png strip.png`` to see one clip's frames, or
 ``python3 clips.py --grammar grammar.json`` to write the vocabulary that
 ``reel demo --prompt`` warns with.
+
+**Every spec has its own bag of words.** The model reads prompts through Reel's stand-in
+embedder, one vector per word, and Wan's cross-attention has no position term for the
+text, so it sees a prompt as an unordered bag of words: "left to right" and "right to
+left", or "a red ball on a dark blue background" and "a blue ball on a dark red
+background", would be the same condition. So each direction is one word, the
+background colours are words no object colour uses, and a gradient's two colours are
+drawn in a fixed order (top to bottom in the order of ``BACKGROUND_COLOURS``) whichever
+order the prompt names them in.
 """
 
 from __future__ import annotations
@@ -42,22 +51,24 @@ OBJECT_COLOURS = {
     "white": (245, 245, 245),
     "cyan": (40, 220, 230),
 }
+# Dark colours, named by words no object colour uses (see the module's note on bags of words).
 BACKGROUND_COLOURS = {
     "black": (8, 8, 8),
-    "dark blue": (15, 25, 80),
-    "dark green": (15, 60, 25),
-    "dark grey": (55, 55, 55),
-    "dark purple": (50, 15, 60),
-    "dark red": (70, 12, 12),
+    "navy": (15, 25, 80),
+    "pine": (15, 60, 25),
+    "charcoal": (55, 55, 55),
+    "plum": (50, 15, 60),
+    "maroon": (70, 12, 12),
 }
 SHAPES = ("ball", "square", "triangle")
 # Object radius as a fraction of the frame's shorter side.
 SIZES = {"small": 0.09, "": 0.13, "large": 0.19}
+# One word each: the model cannot tell "left to right" from "right to left" (same words).
 DIRECTIONS = {
-    "left to right": (1.0, 0.0),
-    "right to left": (-1.0, 0.0),
-    "top to bottom": (0.0, 1.0),
-    "bottom to top": (0.0, -1.0),
+    "rightwards": (1.0, 0.0),
+    "leftwards": (-1.0, 0.0),
+    "downwards": (0.0, 1.0),
+    "upwards": (0.0, -1.0),
 }
 ORBITS = {"clockwise": 1.0, "counterclockwise": -1.0}
 # Frames to cross the frame once at 16 fps.
@@ -76,10 +87,12 @@ class ClipSpec:
     colour: str = "red"
     size: str = ""
     motion: str = "moving"
-    direction: str = "left to right"  # for orbiting: "clockwise" or "counterclockwise"
+    direction: str = "rightwards"  # for orbiting: "clockwise" or "counterclockwise"
     speed: str = ""
-    background: str = "dark blue"
-    gradient_to: str | None = None  # a second background colour: a top-to-bottom gradient
+    background: str = "navy"
+    # A second background colour: a top-to-bottom gradient from `background`, which comes
+    # first in BACKGROUND_COLOURS (`gradient()` orders a pair).
+    gradient_to: str | None = None
     phase: float = 0.0  # where along its path the object starts, in [0, 1)
 
     @staticmethod
@@ -97,6 +110,7 @@ class ClipSpec:
         gradient_to = None
         if rng.random() < 0.35:
             gradient_to = pick(b for b in BACKGROUND_COLOURS if b != background)
+            background, gradient_to = gradient(background, gradient_to)
         return ClipSpec(
             shape=pick(SHAPES), colour=pick(OBJECT_COLOURS), size=pick(SIZES), motion=motion,
             direction=direction, speed=pick(SPEEDS), background=background, gradient_to=gradient_to,
@@ -194,6 +208,13 @@ class ClipSpec:
 # MARK: parsing
 
 
+def gradient(a: str, b: str) -> tuple[str, str]:
+    """A gradient's (top, bottom) colours: in the order of BACKGROUND_COLOURS, whichever
+    order they were named in, since the model cannot see word order."""
+    order = list(BACKGROUND_COLOURS)
+    return (a, b) if order.index(a) < order.index(b) else (b, a)
+
+
 def vocabulary() -> dict:
     """The grammar's words, for `reel demo --prompt` (written as grammar.json)."""
     words = set(GLUE)
@@ -209,7 +230,7 @@ def vocabulary() -> dict:
         "motions": list(MOTIONS),
         "directions": list(DIRECTIONS) + list(ORBITS),
         "speeds": [s for s in SPEEDS if s],
-        "example": ClipSpec(shape="ball", colour="red", motion="bouncing", background="dark blue").prompt(),
+        "example": ClipSpec(shape="ball", colour="red", motion="bouncing", background="navy").prompt(),
     }
 
 
@@ -247,17 +268,15 @@ def parse_prompt(prompt: str) -> tuple[ClipSpec, list[str]]:
     for colour in OBJECT_COLOURS:
         if f" {colour} " in head + " ":
             fields["colour"] = colour
-    backgrounds = sorted(((tail.find(f" {b} "), b) for b in BACKGROUND_COLOURS if f" {b} " in " " + tail), key=lambda p: p[0])
-    # "dark blue" also contains " blue ": keep only phrases not inside a longer one found.
-    backgrounds = [b for b in backgrounds if not any(b[1] != o[1] and b[1] in o[1] for o in backgrounds)]
+    backgrounds = [b for b in BACKGROUND_COLOURS if f" {b} " in " " + tail]
     if backgrounds:
-        fields["background"] = backgrounds[0][1]
+        fields["background"] = backgrounds[0]
         if len(backgrounds) > 1 and " gradient " in text:
-            fields["gradient_to"] = backgrounds[1][1]
+            fields["background"], fields["gradient_to"] = gradient(backgrounds[0], backgrounds[1])
     if fields.get("motion") == "orbiting" and fields.get("direction") not in ORBITS:
         fields["direction"] = "clockwise"
     if fields.get("motion") in ("moving", "bouncing") and fields.get("direction") in ORBITS:
-        fields["direction"] = "left to right"
+        fields["direction"] = "rightwards"
     return ClipSpec(**fields), unknown
 
 

@@ -138,11 +138,19 @@ def self_test() -> int:
         parsed, unknown = clips.parse_prompt(spec.prompt())
         roundtrip += parsed == dataclasses.replace(spec, phase=0.0) and not unknown
     check(roundtrip == 300, f"{roundtrip}/300 sampled prompts parse back to their specs")
+    # The model sees a prompt as a bag of words (the stand-in embedder has no word order and
+    # the cross-attention no position term): different specs must have different bags.
+    bags: dict = {}
+    for seed in range(3000):
+        spec = dataclasses.replace(clips.ClipSpec.sample(seed), phase=0.0)
+        bags.setdefault(tuple(sorted(spec.prompt().split())), set()).add(spec)
+    clashes = sum(len(v) > 1 for v in bags.values())
+    check(clashes == 0, f"{len(bags)} specs of 3,000 sampled have distinct bags of words ({clashes} clashes)")
     check(np.array_equal(clips.ClipSpec.sample(5).render(9), clips.ClipSpec.sample(5).render(9)), "a seed gives the same clip twice")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        parsed, unknown = clips.parse_prompt("a purple ball moving right to left gracefully on a black background")
-    check(unknown == ["gracefully"] and len(caught) == 1 and parsed.colour == "purple" and parsed.direction == "right to left",
+        parsed, unknown = clips.parse_prompt("a purple ball moving leftwards gracefully on a black background")
+    check(unknown == ["gracefully"] and len(caught) == 1 and parsed.colour == "purple" and parsed.direction == "leftwards",
           f"an unknown word is warned about and the rest parsed ({unknown})")
 
     specs = [clips.ClipSpec.sample(1000 + i) for i in range(12)]
@@ -157,7 +165,7 @@ def self_test() -> int:
         check(back["direction"] <= 0.2, f"  played backwards: direction {back['direction']:.2f}")
     # Seams: a continuous clip scores about 1; one with its windows cut from different
     # phases (hard cuts) scores far above.
-    spec = clips.ClipSpec(shape="ball", colour="red", motion="moving", direction="left to right")
+    spec = clips.ClipSpec(shape="ball", colour="red", motion="moving", direction="rightwards")
     smooth = spec.render(121)
     bounds = window_boundaries(31)
     s = seam_metric(smooth, bounds)

@@ -42,6 +42,13 @@ DIT_WINDOW = 16  # latent frames per DiT training sample: the demo's window
 TEXT_DIM = 64
 TEXT_TOKENS = 512  # Reel pads prompts to 512 rows, as WanPipeline does
 SHIFT = 3.0  # the tiny preset's FlowMatchEulerDiscreteScheduler shift
+# Preview prompts: the first two differ in colour and direction, then a bounce and an orbit.
+PREVIEW_PROMPTS = [
+    "a red ball moving rightwards on a navy background",
+    "a green ball moving leftwards on a navy background",
+    "a large yellow square bouncing rightwards on a black background",
+    "a white triangle orbiting clockwise on a pine background",
+]
 
 VAE_CONFIG = dict(
     base_dim=16, z_dim=8, dim_mult=[1, 2, 4, 4], num_res_blocks=1, attn_scales=[],
@@ -141,14 +148,14 @@ def train_vae(args) -> None:
         items = []
         for _ in range(args.vae_batch):
             spec, first = clips.ClipSpec.sample(int(rng.integers(1 << 62))), int(rng.integers(0, 200))
-            clip = clip_tensor(spec, VAE_FRAMES, first)
+            clip = clip_tensor(spec, args.vae_frames, first)
             c = args.vae_crop
             if c < SIZE:
                 # The VAE is convolutional: a crop of the full-size frame (same object and
                 # background scale) trains it at a fraction of the cost. Half the crops
                 # are centred near the object, so most of them show it.
                 if rng.random() < 0.5:
-                    x, y = spec.centre(first + VAE_FRAMES // 2, SIZE, SIZE)
+                    x, y = spec.centre(first + args.vae_frames // 2, SIZE, SIZE)
                     x0, y0 = int(x % SIZE) - c // 2 + int(rng.integers(-6, 7)), int(y % SIZE) - c // 2 + int(rng.integers(-6, 7))
                 else:
                     x0, y0 = (int(v) for v in rng.integers(0, SIZE - c + 1, size=2))
@@ -175,8 +182,8 @@ def train_vae(args) -> None:
             print(f"vae step {step} loss {loss.item():.5f} mse {mse.item():.5f} object mse {fg.item():.5f} "
                   f"mean_sq {kl.item():.3f} ({time.time() - t0:.2f} s/step)", flush=True)
         if step % args.checkpoint_every == 0:
-            save_checkpoint(ckpt, model=vae.state_dict(), opt=opt.state_dict(), step=step, seconds=seconds, lr=args.vae_lr, batch=args.vae_batch)
-    save_checkpoint(ckpt, model=vae.state_dict(), opt=opt.state_dict(), step=step, seconds=seconds, lr=args.vae_lr, batch=args.vae_batch)
+            save_checkpoint(ckpt, model=vae.state_dict(), opt=opt.state_dict(), step=step, seconds=seconds, lr=args.vae_lr, batch=args.vae_batch, frames=args.vae_frames)
+    save_checkpoint(ckpt, model=vae.state_dict(), opt=opt.state_dict(), step=step, seconds=seconds, lr=args.vae_lr, batch=args.vae_batch, frames=args.vae_frames)
     print(f"VAE: {step} steps, {seconds / 60:.1f} min of training")
 
 
@@ -194,6 +201,7 @@ def encode_latents(args) -> None:
     WORK/latents/part_K.pt, 8 clips a part; parts already there are kept, so it resumes,
     and --worker I/N encodes every N-th part (N processes in parallel)."""
     vae = load_vae(args)
+    vae_step = torch.load(os.path.join(args.work, "vae_ckpt.pt"), weights_only=False)["step"]
     folder = os.path.join(args.work, "latents")
     os.makedirs(folder, exist_ok=True)
     index, count = (int(v) for v in args.worker.split("/"))
@@ -201,7 +209,8 @@ def encode_latents(args) -> None:
     with torch.no_grad():
         for part in range(index, (args.clips + 7) // 8, count):
             path = os.path.join(folder, f"part_{part:04d}.pt")
-            if os.path.exists(path):
+            # A part is kept only if this VAE checkpoint encoded it (and with this grammar's prompts).
+            if os.path.exists(path) and torch.load(path, weights_only=False).get("vae_step") == vae_step:
                 continue
             if time.time() - start > args.budget_minutes * 60:
                 break
@@ -209,17 +218,23 @@ def encode_latents(args) -> None:
             specs = [clips.ClipSpec.sample(s) for s in seeds]
             batch = torch.stack([clip_tensor(s, DIT_PIXEL_FRAMES, 0) for s in specs])
             z = vae.encode(batch).latent_dist.mode()
-            save_checkpoint(path, latents=z, prompts=[s.prompt() for s in specs], seeds=seeds)
+            save_checkpoint(path, latents=z, prompts=[s.prompt() for s in specs], seeds=seeds, vae_step=vae_step)
             print(f"part {part}: {len(seeds)} clips ({time.time() - start:.0f} s)", flush=True)
 
 
 def load_latents(args) -> dict:
-    """All encoded parts, with the per-channel mean and std of the latents."""
+    """All encoded parts, with the per-channel mean and std of the latents after the
+    first latent frame. The causal VAE encodes a clip's first frame alone, and its latent
+    lies far from the others (normalised by all frames' statistics, its channel means were
+    ±0.4 to ±1.9 with std 0.3, the other frames' 0 ± 0.1 with std 1): the transformer does
+    not train on it (see `--first-window-share`), so it does not count here."""
     folder = os.path.join(args.work, "latents")
     parts = [torch.load(os.path.join(folder, f), weights_only=False) for f in sorted(os.listdir(folder)) if f.endswith(".pt")]
     z = torch.cat([p["latents"] for p in parts])
+    rest = z[:, :, 1:]
     return {"latents": z, "prompts": [q for p in parts for q in p["prompts"]],
-            "mean": z.mean(dim=(0, 2, 3, 4)), "std": z.std(dim=(0, 2, 3, 4))}
+            "vae_steps": sorted({p.get("vae_step") for p in parts}, key=str),
+            "mean": rest.mean(dim=(0, 2, 3, 4)), "std": rest.std(dim=(0, 2, 3, 4))}
 
 
 # MARK: DiT
@@ -245,6 +260,8 @@ def shifted_sigma(u: torch.Tensor, shift: float = SHIFT) -> torch.Tensor:
 def train_dit(args) -> None:
     torch.manual_seed(args.seed)
     data = load_latents(args)
+    if len(data["vae_steps"]) != 1:
+        sys.exit(f"latents from several VAE checkpoints ({data['vae_steps']}): run --phase latents again")
     z = data["latents"]
     z = (z - data["mean"].view(1, -1, 1, 1, 1)) / data["std"].view(1, -1, 1, 1, 1)
     prompts = data["prompts"]
@@ -273,9 +290,14 @@ def train_dit(args) -> None:
     while step < args.dit_steps and time.time() - start < args.budget_minutes * 60:
         t0 = time.time()
         idx = rng.integers(n, size=args.dit_batch)
-        # A third start at the clip's first latent frame (the causal VAE's special one),
-        # the rest anywhere: the farm's later windows start mid-clip.
-        offsets = [0 if rng.random() < 0.33 else int(rng.integers(0, frames - DIT_WINDOW + 1)) for _ in idx]
+        # Windows start after the clip's first latent frame, unless --first-window-share:
+        # nothing tells the model whether its window starts the clip (the farm's windows
+        # all get the same prompt and positions), and the first frame's latent lies far
+        # from the others, so training on both made it draw their average at position 0,
+        # a bright flat frame that then bled into the window (first runs, share 0.33).
+        # A clip's first latent frame drawn as a later one costs about its first 2–5
+        # frames when decoded.
+        offsets = [0 if rng.random() < args.first_window_share else int(rng.integers(1, frames - DIT_WINDOW + 1)) for _ in idx]
         x0 = torch.stack([z[i, :, o : o + DIT_WINDOW] for i, o in zip(idx, offsets)])
         text = torch.stack([empty if rng.random() < 0.1 else embed(prompts[i]) for i in idx])
         sigma = shifted_sigma(torch.from_numpy(rng.random(len(idx))).float())
@@ -498,6 +520,9 @@ def main() -> None:
     p.add_argument("--object-weight", type=float, default=4.0, help="VAE: extra loss weight of the object's pixels")
     p.add_argument("--adam-beta2", type=float, default=0.999, help="VAE: Adam's second-moment decay")
     p.add_argument("--warmup", type=int, default=100, help="VAE learning-rate warm-up steps")
+    p.add_argument("--vae-frames", type=int, default=VAE_FRAMES,
+                   help="VAE: frames per training clip (4k+1); clips longer than the 9 the first runs used keep "
+                        "colours from drifting in long decodes, where the causal cache runs past what 9 frames trained")
     p.add_argument("--vae-crop", type=int, default=32, help="train on random crops of this side (multiple of 8)")
     p.add_argument("--kl-weight", type=float, default=1e-4, help="weight of the latent mean's square")
     p.add_argument("--overfit-clips", type=int, default=1)
@@ -507,14 +532,12 @@ def main() -> None:
     p.add_argument("--dit-batch", type=int, default=16)
     p.add_argument("--dit-lr", type=float, default=5e-4)
     p.add_argument("--ema", type=float, default=0.998)
+    p.add_argument("--first-window-share", type=float, default=0.0,
+                   help="DiT: share of training windows that start at the clip's first latent frame (first runs: 0.33)")
     p.add_argument("--steps", type=int, default=20, help="preview sampling steps")
     p.add_argument("--guidance", type=float, default=4.0)
     p.add_argument("--png", default="preview.png")
-    p.add_argument("--prompts", nargs="*", default=[
-        "a red ball moving left to right on a dark blue background",
-        "a green ball moving right to left on a dark blue background",
-        "a large yellow square bouncing left to right on a black background",
-        "a white triangle orbiting clockwise on a dark green background"])
+    p.add_argument("--prompts", nargs="*", default=PREVIEW_PROMPTS)
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     os.makedirs(args.work, exist_ok=True)

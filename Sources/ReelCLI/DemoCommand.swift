@@ -16,7 +16,7 @@ struct DemoCommand: AsyncParsableCommand {
             processes), copies the demo model (Models/demo: a tiny Wan-architecture model the project \
             trained on procedural clips of one moving shape) to DIR/models, submits a job through the \
             HTTP API, waits, fetches the MP4 and shuts everything down. Prompts follow the grammar the \
-            model was trained on, e.g. "a red ball bouncing left to right on a dark blue background"; \
+            model was trained on, e.g. "a red ball bouncing rightwards on a navy background"; \
             words outside it are warned about (Models/demo/grammar.json lists the words).
             """)
 
@@ -29,7 +29,7 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Clip length in seconds.")
     var seconds: Double = 30
     @Option(help: "What to render, in the demo model's grammar (shape, colour, size, motion, direction, speed, background).")
-    var prompt = "a red ball bouncing left to right on a dark blue background"
+    var prompt = "a red ball bouncing rightwards on a navy background"
     @Option(help: "Classifier-free guidance scale against the empty prompt (1 disables it).")
     var guidance: Double = 4
     @Option(help: "Frame size WxH (multiples of 16; the demo model was trained at 64x64).")
@@ -44,7 +44,7 @@ struct DemoCommand: AsyncParsableCommand {
         guard seconds > 0, seconds <= 600 else { throw ValidationError("--seconds must be in (0, 600]") }
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
         guard guidance.isFinite, guidance >= 0 else { throw ValidationError("--guidance must be a number ≥ 0 (1 disables it)") }
-        guard !prompt.allSatisfy(\.isWhitespace) else { throw ValidationError("--prompt is empty; try \"a red ball bouncing left to right on a dark blue background\"") }
+        guard !prompt.allSatisfy(\.isWhitespace) else { throw ValidationError("--prompt is empty; try \"a red ball bouncing rightwards on a navy background\"") }
         if let output { try checkWritable(output) }
         guard JobOptions.FrameSize(argument: size) != nil else { throw ValidationError("--size must be WxH, like 128x128") }
     }
@@ -93,7 +93,7 @@ struct DemoCommand: AsyncParsableCommand {
         _ = try? await serving.value
         print(path)
         printErr("rendered by \(workersSeen) workers; state is in PostgreSQL under \(server.data)")
-        printErr("next: reel demo --prompt \"a large green square moving right to left on a black background\"   ·   reel up")
+        printErr("next: reel demo --prompt \"a large green square moving leftwards on a black background\"   ·   reel up")
     }
 }
 

@@ -13,7 +13,7 @@ import Testing
     init() throws {
         let p = ModelPreset.tiny
         try ModelFolder.create(at: shipped, transformer: p.transformer, scheduler: p.scheduler, vae: p.vae, seed: 5)
-        let grammar = #"{"words": ["a", "ball", "red", "on", "dark", "blue", "background", "moving", "left", "to", "right"]}"#
+        let grammar = #"{"words": ["a", "ball", "red", "on", "navy", "background", "moving", "rightwards"]}"#
         try Data(grammar.utf8).write(to: URL(fileURLWithPath: shipped + "/grammar.json"))
     }
 
@@ -37,12 +37,12 @@ import Testing
 
     @Test func wordsOutsideTheGrammarAreListedNotRefused() throws {
         let grammar = try #require(DemoModel.grammarWords(folder: shipped))
-        #expect(DemoModel.wordsOutsideGrammar("A RED ball moving left to right on a dark blue background", grammar: grammar) == [])
-        #expect(DemoModel.wordsOutsideGrammar("a red ball, moving left to right quickly", grammar: grammar) == ["ball,", "quickly"])
+        #expect(DemoModel.wordsOutsideGrammar("A RED ball moving rightwards on a navy background", grammar: grammar) == [])
+        #expect(DemoModel.wordsOutsideGrammar("a red ball, moving rightwards quickly", grammar: grammar) == ["ball,", "quickly"])
     }
 
     @Test func demoCommandTakesAPromptAndDefaultsToThirtySecondsOverTwoWorkers() throws {
-        let demo = try DemoCommand.parse(["--prompt", "a red ball moving left to right on a dark blue background"])
+        let demo = try DemoCommand.parse(["--prompt", "a red ball moving rightwards on a navy background"])
         #expect(demo.seconds >= 30 && demo.workers >= 2)
         #expect(throws: (any Error).self) { try DemoCommand.parse(["--prompt", "  "]) }
     }
