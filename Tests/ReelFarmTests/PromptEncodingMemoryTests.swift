@@ -72,7 +72,7 @@ struct PromptEncodingMemoryTests {
             TestFarm.reelBinary,
             ["worker", "--models", models, "--memory-limit", "0.0001", "--coordinator", "tcp://127.0.0.1:9", "--name", "small"], log: log)
         defer { worker.stop() }
-        let line = try await worker.waitForLine(containing: "does not encode prompts for model 'tinytext'", timeout: .seconds(30))
+        let line = try await worker.waitForLine(containing: "does not encode prompts for model 'tinytext'", timeout: .seconds(120))
         #expect(line.contains("worker small does not encode prompts") && line.contains("more than the 0.0 GiB this worker may use"), "\(line)")
     }
 }
