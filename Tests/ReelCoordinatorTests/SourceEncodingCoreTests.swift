@@ -180,6 +180,23 @@ import Testing
         #expect(invalid.contains { if case .requeue(.source(job: 1, 0), token: 1, worker: "b", _, _, _) = $0 { true } else { false } })
     }
 
+    /// An encoding longer than the heartbeat timeout (a video source takes seconds)
+    /// stays the worker's while its heartbeats list it, and is taken back once they stop.
+    @Test func heartbeatsKeepALongEncodingTheWorkers() throws {
+        var core = Self.core()
+        Self.connect(&core, Core.peerB, Self.hello("b", encodesSources: true))
+        core.jobs[1] = try Self.waitingJob()
+        let claim = SourceClaim(job: 1, encoding: 1, attempt: 2, sourceSHA: Self.imageB)
+        _ = core.handle(.sourcesClaimed(peer: Core.peerB, worker: "b", claims: .success([claim]), at: Core.at(1)))
+        var item = Reel_V1_WorkItem()
+        (item.jobID, item.kind, item.chunk, item.attempt) = (1, .encodeSource, 1, 2)
+        let listed = core.handle(.heartbeat(Core.peerB, running: [item], at: Core.at(20)))
+        #expect(!listed.contains { if case .requeue = $0 { true } else { false } }, "\(listed)")
+        #expect(core.workers[Core.peerB]?.running[.source(job: 1, 1)] != nil)
+        let silent = core.handle(.heartbeat(Core.peerB, running: [], at: Core.at(40)))
+        #expect(silent.contains { if case .requeue(.source(job: 1, 1), token: 2, worker: "b", _, _, _) = $0 { true } else { false } }, "\(silent)")
+    }
+
     /// After a restart the job is rebuilt from its rows: a done encoding keeps its
     /// latents, a lease held at the crash expires and goes back to the queue, and
     /// the first block is not readied behind the encodings' back.
