@@ -226,6 +226,40 @@ import Testing
         #expect(other.handle(.recovered([snapshot])).contains { if case .setJobFailed(1, _) = $0 { true } else { false } })
     }
 
+    /// A shard is sent the part of an item inside its region: a whole-clip edit's
+    /// latents cut to the window's frames, value for value.
+    @Test func aShardIsSentThePartOfAnItemInItsRegion() throws {
+        let edit = ConditioningItem(source: ConditioningSource(kind: .video, digest: Self.video, frameCount: 49), frame: 0, mode: .start, strength: 0.5)
+        let job = try Self.waitingJob([edit])
+        let item = try #require(job.conditioning?.items.first).box
+        // Each value names its own position, so a wrong cut shows.
+        var values = [Float](repeating: 0, count: item.count)
+        for c in 0 ..< item.channels {
+            for t in 0 ..< item.frames.length {
+                for y in 0 ..< item.rows.length {
+                    for x in 0 ..< item.columns.length {
+                        values[item.localIndex(channel: c, frame: t, row: y, column: x)] = Float(((c * 100 + t) * 100 + y) * 100 + x)
+                    }
+                }
+            }
+        }
+        #expect(job.plan.regions.count > 1)
+        for region in job.plan.regions {
+            let (box, cut) = Coordinator.slice(values, of: item, to: region.box)
+            #expect(box.frames == region.box.frames && box.rows == item.rows && box.columns == item.columns, "\(box)")
+            #expect(cut.count == box.count)
+            let first = region.box.frames.start
+            for c in [0, 15] {
+                for t in [0, box.frames.length - 1] {
+                    #expect(cut[box.localIndex(channel: c, frame: t, row: 7, column: 3)] == Float(((c * 100 + first + t) * 100 + 7) * 100 + 3))
+                }
+            }
+        }
+        // An item inside the region is sent whole.
+        let whole = Coordinator.slice(values, of: item, to: item)
+        #expect(whole.0 == item && whole.1 == values)
+    }
+
     @Test func theCacheKeyCoversWhatDecidesTheEncoding() throws {
         let job = try Self.waitingJob()
         let items = try #require(job.conditioning?.items)
