@@ -140,7 +140,7 @@ extension CoordinatorCore {
     /// Why job `id` waits on its prompt encoding, or nil: no connected worker
     /// encodes prompts for its model (`reel status` shows this).
     func encodingWait(_ id: Int64) -> String? {
-        guard let job = jobs[id], let encoding = job.encoding, !encoding.isDone else { return nil }
+        guard let job = jobs[id], let encoding = job.encoding, !encoding.isDone else { return sourceWait(id) }
         let model = job.request.model
         if workers.values.contains(where: { $0.canEncode && $0.textEncoders.contains(model) }) {
             return encoding.machine.state.name == .leased ? "its prompt is being encoded on a worker" : "waiting for a worker to encode its prompt"

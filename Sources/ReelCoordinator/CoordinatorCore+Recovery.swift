@@ -168,6 +168,10 @@ extension CoordinatorCore {
             // An encoding being recorded readies the first block in the same commit;
             // memory learns both at once (`promptRecorded`).
             if persisting.contains(.encoding(job: stored.id)) { continue }
+            // So does the last source encoding's (`sourceRecorded`); the others are
+            // adopted first, so their latents are known before their shards are.
+            if job.sources.keys.contains(where: { persisting.contains(.source(job: stored.id, $0)) }) { continue }
+            actions += reconcileSources(job, with: stored, baseline: baseline)
             if let encoding = job.encoding, let baseline,
                 !baseline.itemUnchanged(.encoding(job: stored.id), state: encoding.machine.state.name, token: encoding.token)
             {

@@ -85,6 +85,11 @@ extension CoordinatorCore {
     /// `inputs` lane (the input blend reads neighbours' outputs from the blob store).
     mutating func buildAssignment(job id: Int64, shard: ShardID, token: Int, for peer: PeerID, at time: LoopTime) -> [CoordinatorAction] {
         guard let job = jobs[id], var worker = workers[peer] else { return [] }
+        // Never sent without its conditioning: back to the database's state, which
+        // the reconciler or the encoding's answer brings memory up to.
+        guard let conditioning = shardConditioning(job: job, shard: shard) else {
+            return [.release(.shard(job: id, shard), token: token, worker: worker.name, why: "its conditioning latents are not known here yet", readBack: true)]
+        }
         let recipe: ShardInputRecipe
         do {
             recipe = try job.inputRecipe(for: shard)
@@ -100,7 +105,7 @@ extension CoordinatorCore {
                 ShardAssignmentOrder(
                     peer: peer, job: id, shard: shard, token: token, recipe: recipe, withEmbeds: withEmbeds, plan: job.plan, request: job.request,
                     embedsID: job.embedsID, promptSHA: job.promptSHA, negativeSHA: job.negativeSHA, textDim: job.model.textDim,
-                    timeline: timeline, conditioning: shardConditioning(job: job, shard: shard)))
+                    timeline: timeline, conditioning: conditioning))
         ]
     }
 

@@ -91,6 +91,9 @@ struct ReconcileBaseline: Sendable {
             if let encoding = job.encoding {
                 entry.items[.encoding(job: id)] = Item(state: encoding.machine.state.name, token: encoding.token)
             }
+            for (index, source) in job.sources {
+                entry.items[.source(job: id, index)] = Item(state: source.machine.state.name, token: source.token)
+            }
             jobs[id] = entry
         }
     }

@@ -130,7 +130,7 @@ import Testing
         let conditioning = try #require(job.conditioning)
         var seen = [0, 0]
         for shard in plan.shards {
-            let carried = core.shardConditioning(job: job, shard: shard)
+            let carried = try #require(core.shardConditioning(job: job, shard: shard))
             #expect(carried.stepBegin == nil)
             #expect(carried.items.map(\.latentsSHA) == conditioning.items(for: shard).map { "latents-\($0)" })
             #expect(carried.items.allSatisfy { !$0.edit })
@@ -148,7 +148,7 @@ import Testing
         job.sources[0]?.latentsSHA = "edit"
         let core = Self.core()
         for shard in job.plan.shards {
-            let carried = core.shardConditioning(job: job, shard: shard)
+            let carried = try #require(core.shardConditioning(job: job, shard: shard))
             if shard.block == 0 {
                 #expect(carried.items.isEmpty && carried.stepBegin == nil, "block 0 runs before the edit starts")
             } else {
@@ -195,6 +195,62 @@ import Testing
         #expect(core.workers[Core.peerB]?.running[.source(job: 1, 1)] != nil)
         let silent = core.handle(.heartbeat(Core.peerB, running: [], at: Core.at(40)))
         #expect(silent.contains { if case .requeue(.source(job: 1, 1), token: 2, worker: "b", _, _, _) = $0 { true } else { false } }, "\(silent)")
+    }
+
+    /// The reconciler finds a source encoding committed while memory never heard
+    /// (a lost answer): memory takes its latents and then the first block; while its
+    /// result is still being recorded, the job is left alone.
+    @Test func theReconcilerAdoptsACommittedEncodingBeforeItsShards() throws {
+        func leasedCore() throws -> CoordinatorCore {
+            var core = Self.core()
+            Self.connect(&core, Core.peerB, Self.hello("b", encodesSources: true))
+            var job = try Self.waitingJob([Self.pins[0]])
+            job.sources[0] = SourceEncodingProgress(machine: .ready(policy: CoordinatorConfig(dataDirectory: "/x").policy), token: 0)
+            core.jobs[1] = job
+            let claim = SourceClaim(job: 1, encoding: 0, attempt: 1, sourceSHA: Self.imageA)
+            _ = core.handle(.sourcesClaimed(peer: Core.peerB, worker: "b", claims: .success([claim]), at: Core.at(1)))
+            return core
+        }
+        let job = try Self.waitingJob([Self.pins[0]])
+        let spec = try StoredJob(request: job.request, model: job.model, decodeWarmup: nil, embeddings: .standIn).json()
+        var committed = JobSnapshot(
+            id: 1, state: .running(attempt: 1), spec: spec, promptSHA: "p", negativeSHA: nil, latentsSHA: nil,
+            shards: job.plan.shards.map { shard in
+                (shard, ItemSnapshot(state: shard.block == 0 ? .ready(attempts: 0, notBefore: nil) : .pending, token: 0, worker: nil, outputSHA: nil))
+            }, chunks: [])
+        committed.sources = [0: ItemSnapshot(state: .done(worker: "b", attempt: 1), token: 1, worker: "b", outputSHA: "latents-0")]
+
+        var recording = try leasedCore()
+        _ = recording.handle(.sourceResult(Core.peerB, job: 1, encoding: 0, token: 1, frames: [], at: Core.at(2)))
+        _ = recording.handle(.databaseRead(.success([committed])))
+        #expect(recording.jobs[1]?.sources[0]?.latentsSHA == nil && recording.jobs[1]?.shards[Core.first]?.machine.state.name == .pending)
+
+        var lost = try leasedCore()
+        let repaired = lost.handle(.databaseRead(.success([committed])))
+        #expect(repaired.contains { if case .log(.warning, "repaired: source encoding state differs", _) = $0 { true } else { false } })
+        let after = try #require(lost.jobs[1])
+        #expect(after.sources[0]?.isDone == true && after.sources[0]?.latentsSHA == "latents-0")
+        #expect(after.shards[Core.first]?.machine.state.name == .ready)
+        #expect(lost.workers[Core.peerB]?.running[.source(job: 1, 0)] == nil)
+    }
+
+    /// A shard is never sent without its items' latents: one whose item memory has
+    /// no latents for is given back, and the job says what it waits on.
+    @Test func aShardIsNotSentWithoutItsConditioning() throws {
+        var core = Self.core()
+        #expect(core.sourceWait(1) == nil)
+        core.jobs[1] = try Self.waitingJob()
+        #expect(core.sourceWait(1)?.contains("encodes conditioning sources for model 'wan'") == true)
+        Self.connect(&core, Core.peerB, Self.hello("b", encodesSources: true))
+        #expect(core.sourceWait(1) == "waiting for its conditioning sources to be encoded on a worker")
+        #expect(core.encodingWait(1) == core.sourceWait(1), "reel status shows it")
+        let policy = CoordinatorConfig(dataDirectory: "/nonexistent").policy
+        core.jobs[1]?.sources[0] = SourceEncodingProgress(machine: ShardStateMachine(state: .done(worker: "b", attempt: 1), policy: policy), token: 1, latentsSHA: nil)
+        core.jobs[1]?.sources[1] = SourceEncodingProgress(machine: ShardStateMachine(state: .done(worker: "b", attempt: 1), policy: policy), token: 1, latentsSHA: "l")
+        #expect(core.sourceWait(1) == nil)
+        let actions = core.buildAssignment(job: 1, shard: Core.first, token: 3, for: Core.peerB, at: Core.at(1))
+        #expect(actions.count == 1)
+        #expect(actions.contains { if case .release(.shard(job: 1, Core.first), token: 3, worker: "b", _, readBack: true) = $0 { true } else { false } }, "\(actions)")
     }
 
     /// After a restart the job is rebuilt from its rows: a done encoding keeps its
