@@ -190,4 +190,42 @@ import FoundationNetworking
         let latents = try blobs.getFloats(try #require(try store.job(id: id)?.latentsSHA))
         #expect(Self.frame(latents, 0, frames: 5) == encoded)
     }
+
+    /// At the size users render, on simulated-time stand-in workers (real tensor
+    /// sizes, no compute): a 1920×1080 PNG pinned at frame 0 of a 832×480 clip is
+    /// conformed and encoded to `[16, 1, 60, 104]`, the job's MP4 has every frame and
+    /// names the source, and a second job with it makes no encoding.
+    @Test func anImageAtRealSizeOnStandInWorkers() async throws {
+        let farm = try ProcessFarm()
+        defer { farm.stop() }
+        try await farm.startCoordinator()
+        try farm.startWorker("sim-1", simulatedStepMs: 10)
+        try farm.startWorker("sim-2", simulatedStepMs: 10)
+        try await farm.waitForWorkers(2)
+        var pixels = [UInt8](repeating: 0, count: 1920 * 1080 * 3)
+        for i in stride(from: 0, to: pixels.count, by: 3) { pixels[i] = UInt8(truncatingIfNeeded: i / 3 % 1920 / 8) }
+        let png = try ImageWriter.pngBytes(try RGBFrame(width: 1920, height: 1080, pixels: pixels))
+        let source = try await Self.upload(png, to: farm)
+        let request = JobRequest(
+            model: SimulatedExecutor.modelName, prompt: "a lantern in fog", frames: 33, width: 832, height: 480, seed: 5, guidance: 1,
+            plan: PlanConfig(window: 4, overlap: 1, steps: 2, blendEvery: 1), conditioning: [Self.image(source)])
+        let id = try await farm.client.submit(FarmAPI.SubmitRequest(request: request))
+        let status = try await farm.waitForEnd(id)
+        #expect(status.state == "succeeded", "\(status.reason ?? "") — logs in \(farm.directory.path)")
+        let store = try farm.store()
+        let blobs = try BlobStore(directory: URL(fileURLWithPath: farm.dataDirectory).appendingPathComponent("blobs"))
+        let row = try #require(try store.sourceEncodings(job: id).first)
+        #expect(try blobs.getFloats(try #require(row.status.outputSHA)).count == 16 * 1 * 60 * 104)
+        let file = farm.directory.appendingPathComponent("image.mp4")
+        try await farm.client.video(id).write(to: file)
+        let info = try MediaReader.info(url: file)
+        #expect(info.width == 832 && info.height == 480 && info.frameCount == 33)
+        #expect(info.metadata["reel_sources"] == source)
+
+        var again = request
+        again.seed = 6
+        let second = try await farm.client.submit(FarmAPI.SubmitRequest(request: again))
+        #expect(try store.sourceEncodings(job: second).first?.status.worker == nil, "created done from the cache")
+        #expect(try await farm.waitForEnd(second).state == "succeeded")
+    }
 }
