@@ -168,7 +168,7 @@ doc = {
         "progress": {"type": "number", "minimum": 0, "maximum": 1}, "frames": int_, "fps": int_, "width": int_, "height": int_, "windows": int_,
         "latents_sha256": str_, "video_sha256": str_, "created_at": date, "finished_at": date, "expired_at": date,
         "embeddings": {"type": "string", "description": "Where the prompt embeddings came from: stand-in, file, encoded on a worker (cached)."},
-        "waiting": {"type": "string", "description": "Why an unfinished job cannot progress now (its prompt encoding, a pool with no worker)."},
+        "waiting": {"type": "string", "description": "Why an unfinished job cannot progress now (its prompt encoding, its conditioning sources' encodings, a pool with no worker)."},
         "pool": str_, "still": {"type": "boolean", "description": "The job renders one frame as PNG."},
         "history": {"$ref": "#/components/schemas/History"}}},
     "History": {"type": "object", "description": "Where a finished or running job's time went (GET /v1/jobs/{id} only).",

@@ -2160,7 +2160,7 @@ enum OpenAPIDocument {
      },
      "waiting": {
       "type": "string",
-      "description": "Why an unfinished job cannot progress now (its prompt encoding, a pool with no worker)."
+      "description": "Why an unfinished job cannot progress now (its prompt encoding, its conditioning sources' encodings, a pool with no worker)."
      },
      "pool": {
       "type": "string"
