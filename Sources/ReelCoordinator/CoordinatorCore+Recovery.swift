@@ -94,7 +94,7 @@ extension CoordinatorCore {
                 // An input under check holds its readers back (``releasable(job:after:)``).
                 return inputs.allSatisfy({ job.shards[$0]?.machine.state.name == .done && job.checks[$0] == nil }) ? (shard, inputs) : nil
             }
-            return candidates.isEmpty ? [] : [.markReady(job: id, candidates: candidates)]
+            return candidates.isEmpty ? [] : [.markReady(job: id, candidates: candidates, because: .repair)]
         case .decoding:
             return job.decode?.isFinished ?? false ? startJoin(id) : []
         default:
@@ -103,7 +103,7 @@ extension CoordinatorCore {
     }
 
     /// The database made these shards ready (their inputs all done).
-    mutating func markedReady(job id: Int64, outcome: Result<[ShardID], StoreFailure>) -> [CoordinatorAction] {
+    mutating func markedReady(job id: Int64, outcome: Result<[ShardID], StoreFailure>, because cause: ReadinessCause) -> [CoordinatorAction] {
         let ready: [ShardID]
         switch outcome {
         case .success(let shards): ready = shards
@@ -118,7 +118,14 @@ extension CoordinatorCore {
                 actions.append(.log(.warning, "repair refused by the shard's state machine", ["job": "\(id)", "shard": "\(shard)", "reason": "\(rejection.reason)"]))
             }
         }
-        if !ready.isEmpty { actions.append(.log(.warning, "repaired: shards with every input done were pending", ["job": "\(id)", "shards": "\(ready)"])) }
+        guard !ready.isEmpty else { return actions }
+        switch cause {
+        case .repair:
+            actions.append(.log(.warning, "repaired: shards with every input done were pending", ["job": "\(id)", "shards": "\(ready)"]))
+        case .inputsSettled:
+            // Normal flow (a check agreed): worth a trace, not an operator's attention.
+            actions.append(.log(.debug, "shards made ready: their inputs settled", ["job": "\(id)", "shards": "\(ready)"]))
+        }
         return actions
     }
 
