@@ -3,7 +3,7 @@ import ReelPlan
 import ReelStore
 import Testing
 
-/// Migration 14: a prompt timeline's later prompts ride on the job's one
+/// The timeline prompt encodings migration: a prompt timeline's later prompts ride on the job's one
 /// `prompt_encodings` row; the commit stores one blob per later prompt beside the
 /// prompt's, and the schema refuses a done row without them, too many prompts,
 /// and blobs that are not SHA-256.

@@ -30,7 +30,7 @@ public struct PromptEncodingRow: Hashable, Sendable {
         laterSHAs = try Self.strings(row, "later_sha256")
     }
 
-    /// A `jsonb` array of strings (migration 14), or `nil` for SQL NULL.
+    /// A `jsonb` array of strings (``Migration/timelinePromptEncodings``), or `nil` for SQL NULL.
     private static func strings(_ row: PostgresRow, _ column: String) throws(StoreError) -> [String]? {
         let text: String? = try row.get(column)
         guard let json = text else { return nil }
