@@ -105,6 +105,7 @@ extension Coordinator {
     ) throws {
         guard let texts = admitted.encoding else { return }
         let (request, model, plan) = (admitted.request, admitted.model, admitted.plan)
+        try JobTimeline.checkEncodedSize(texts, model: model, maxMessageBytes: config.maxMessageBytes)
         let warmup = core.decodeWarmup(of: request.model)
         let key = Self.embeddingsCacheKey(digest: core.modelDigest(request.model), model: request.model, prompt: texts.prompt, negative: texts.negative)
         let blobs = blobs, store = recordStore, policy = config.policy, logger = logger

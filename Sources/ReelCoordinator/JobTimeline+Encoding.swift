@@ -40,6 +40,23 @@ extension JobTimeline {
         }
     }
 
+    /// Refuses a job whose encoded prompts would not fit in one message: the
+    /// worker returns them all in one `PromptResult`, `[1, textTokens, textDim]`
+    /// floats each (a 16-prompt timeline with its negative is 17 × 8 MiB on Wan
+    /// 2.1 1.3B, well inside the default 512 MiB; a smaller limit could refuse one).
+    static func checkEncodedSize(
+        _ texts: (prompt: String, negative: String?, later: [String]), model: ModelGeometry, maxMessageBytes: Int
+    ) throws(APIError) {
+        let tensors = 1 + (texts.negative == nil ? 0 : 1) + texts.later.count
+        let bytes = tensors * model.textTokens * model.textDim * MemoryLayout<Float>.size
+        // Room for the envelope and the frames' headers.
+        guard bytes <= maxMessageBytes - (1 << 20) else {
+            throw .badRequest(
+                "the \(tensors) prompt embeddings of this timeline (\(bytes >> 20) MiB) would not fit in one message of the farm's "
+                    + "\(maxMessageBytes >> 20) MiB: give fewer distinct prompts (--prompt-at)")
+        }
+    }
+
     private static func seconds(_ at: Double) -> String {
         at == at.rounded() && abs(at) < 1e15 ? String(Int(at)) : String(at)
     }

@@ -163,6 +163,19 @@ import Testing
         #expect(expired.contains { if case .requeue(.encoding(job: 1), token: 2, worker: "b", _, _, _) = $0 { true } else { false } })
     }
 
+    @Test func theEncodedPromptsMustFitInOneMessage() throws {
+        let later = (1...15).map { "prompt \($0)" }
+        // 17 tensors of 512 × 4096 floats: 136 MiB, inside the default 512 MiB.
+        try JobTimeline.checkEncodedSize(("a", "", later), model: .wan21_1_3B, maxMessageBytes: 512 << 20)
+        do {
+            try JobTimeline.checkEncodedSize(("a", "", later), model: .wan21_1_3B, maxMessageBytes: 128 << 20)
+            Issue.record("136 MiB of embeddings were accepted under a 128 MiB message limit")
+        } catch {
+            #expect(error.description.contains("the 17 prompt embeddings of this timeline (136 MiB) would not fit"), "\(error)")
+        }
+        try JobTimeline.checkEncodedSize(("a", nil, Array(later.prefix(13))), model: .wan21_1_3B, maxMessageBytes: 128 << 20)
+    }
+
     @Test func aTruncationNoteNamesTheLaterPrompt() {
         var result = Reel_V1_PromptResult()
         result.laterPiecesCut = [0, 7]
