@@ -44,11 +44,21 @@ extension CoordinatorCore {
         var job = JobRuntime(
             id: stored.id, request: spec.request, model: spec.model, plan: plan, promptSHA: promptSHA,
             negativeSHA: stored.negativeSHA, decodeWarmup: spec.decodeWarmup, machine: JobStateMachine(state: stored.state), shards: records)
-        job.timeline = try JobTimeline(request: spec.request, plan: plan, laterSHAs: spec.timelineEmbeds ?? [])
         if let encoding = stored.encoding {
             job.encoding = PromptEncodingProgress(
                 prompt: encoding.prompt, negativePrompt: encoding.negativePrompt,
-                machine: ShardStateMachine(state: encoding.row.state, policy: config.policy), token: encoding.row.token)
+                machine: ShardStateMachine(state: encoding.row.state, policy: config.policy), token: encoding.row.token,
+                laterPrompts: encoding.laterPrompts)
+        }
+        if let encoding = stored.encoding, spec.timelineEmbeds == nil, spec.request.prompts != nil {
+            // Later prompts a worker encodes: the timeline once their blobs are stored.
+            if encoding.row.state.name == .done {
+                guard let later = JobTimeline.laterSHAs(of: spec.request, promptSHA: promptSHA, texts: encoding.laterPrompts, shas: encoding.laterSHAs ?? [])
+                else { throw CoordinatorError.storedJob(id: stored.id, reason: "its encoded later prompts do not cover its prompt timeline") }
+                job.timeline = try JobTimeline(request: spec.request, plan: plan, laterSHAs: later)
+            }
+        } else {
+            job.timeline = try JobTimeline(request: spec.request, plan: plan, laterSHAs: spec.timelineEmbeds ?? [])
         }
         if stored.state.name == .decoding {
             guard let latentsSHA = stored.latentsSHA else {
