@@ -14,12 +14,12 @@ extension AdmittedJob {
     }
 
     /// The stand-in embeddings of the timeline's prompts after the first (the first
-    /// is the job's `prompt`); empty without a timeline.
+    /// is the job's `prompt`); empty without a timeline, and for a model with a real
+    /// text encoder, whose later prompts a worker encodes with the job's prompt
+    /// (``JobTimeline/laterTexts(of:)``): stand-in embeddings are never mixed with
+    /// real ones.
     ///
-    /// A timeline needs text: an embeddings file names one prompt. Models with a
-    /// real text encoder do not take timelines yet (their prompts are encoded on a
-    /// worker, one prompt per job so far), and are refused rather than rendered
-    /// with stand-in embeddings, which are never mixed with real ones.
+    /// A timeline needs text: an embeddings file names one prompt.
     static func laterPromptEmbeddings(
         _ request: JobRequest, model: ModelGeometry, fromFile: Bool, encodedOnWorker: Bool
     ) throws(APIError) -> [[Float]] {
@@ -27,10 +27,7 @@ extension AdmittedJob {
         if fromFile {
             throw .badRequest("a prompt timeline (--prompt-at) needs text prompts: drop --prompt-embeds, or drop --prompt-at")
         }
-        if encodedOnWorker {
-            throw .badRequest(
-                "model '\(request.model)' encodes prompts with its text encoder on a worker, which does not take a prompt timeline (--prompt-at) yet: submit one prompt, or use a model without a text encoder")
-        }
+        if encodedOnWorker { return [] }
         let embedder = StandInTextEmbedder(width: model.textDim, tokens: model.textTokens)
         return later.map { embedder.embed($0.text).storage }
     }

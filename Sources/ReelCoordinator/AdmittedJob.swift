@@ -17,8 +17,9 @@ struct AdmittedJob {
     /// Where the embeddings come from (a cache hit turns `.worker` into `.cache`).
     let source: EmbeddingsSource
     /// The texts a worker encodes, for a model with a real text encoder: the
-    /// prompt, and the negative prompt (`""` when none was given) with guidance.
-    let encoding: (prompt: String, negative: String?)?
+    /// prompt, the negative prompt (`""` when none was given) with guidance, and a
+    /// timeline's distinct later prompts (``JobTimeline/laterTexts(of:)``).
+    let encoding: (prompt: String, negative: String?, later: [String])?
     /// The stand-in embeddings of a prompt timeline's prompts after the first
     /// (``checkTimeline(_:plan:limits:)``); empty without a timeline.
     let laterPrompts: [[Float]]
@@ -69,10 +70,13 @@ struct AdmittedJob {
             guard !PromptCleaner.clean(text).isEmpty else {
                 throw .badRequest("the prompt is empty after WanPipeline's cleaning: give some words with --prompt TEXT")
             }
+            for later in request.prompts ?? [] where PromptCleaner.clean(later.text).isEmpty {
+                throw .badRequest("the prompt at \(later.at) s is empty after WanPipeline's cleaning: give some words after the colon (SECONDS:TEXT)")
+            }
             prompt = []
             negative = nil
             source = .worker
-            encoding = (text, guided ? request.negativePrompt ?? "" : nil)
+            encoding = (text, guided ? request.negativePrompt ?? "" : nil, JobTimeline.laterTexts(of: request))
         } else {
             prompt = try Self.embeddings(submission.promptEmbeds, text: request.prompt, name: "prompt_embeds", model: model)
             negative =

@@ -102,10 +102,10 @@ extension Coordinator {
             feed(.blocklistRead(job: job, able: able, outcome: outcome))
         case .recordWorkerFailure(let job, let worker):
             recordWorkerFailure(job: job, worker: worker)
-        case .markReady(let job, let candidates):
+        case .markReady(let job, let candidates, let cause):
             let outcome = Result { () throws(StoreError) in try store.markReadyIfInputsDone(job: job, candidates: candidates) }
                 .mapError { StoreFailure("\($0)") }
-            feed(.markedReady(job: job, outcome: outcome))
+            feed(.markedReady(job: job, outcome: outcome, because: cause))
         case .setJobFailed(let id, let reason):
             let outcome = StoreOutcome.of { try store.setJobState(id: id, to: .failed, from: [.running, .decoding, .queued], reason: reason) }
             feed(.jobFailureRecorded(id, outcome: outcome))

@@ -12,9 +12,14 @@ extension EventKind {
 /// becomes an event on the job (`reel status JOB`, `reel events`, the API, the
 /// dashboard's event log).
 extension Coordinator {
-    /// The event lines for `result`'s cuts (none when nothing was cut).
-    static func truncationNotes(_ result: Reel_V1_PromptResult, maxTokens: Int) -> [String] {
-        [("prompt", result.promptPiecesCut), ("negative prompt", result.negativePiecesCut)].compactMap { which, cut in
+    /// The event lines for `result`'s cuts (none when nothing was cut). A
+    /// timeline's later prompts are named by `laterLabels` ("prompt at 4 s"),
+    /// in the result's order, and its first prompt by `promptLabel`.
+    static func truncationNotes(
+        _ result: Reel_V1_PromptResult, maxTokens: Int, promptLabel: String = "prompt", laterLabels: [String] = []
+    ) -> [String] {
+        let later = zip(laterLabels, result.laterPiecesCut).map { ($0, $1) }
+        return ([(promptLabel, result.promptPiecesCut), ("negative prompt", result.negativePiecesCut)] + later).compactMap { which, cut in
             guard cut > 0 else { return nil }
             return "the \(which) has \(Int(cut) + maxTokens) tokens with </s>; its last \(cut) were cut to fit \(maxTokens), "
                 + "as WanPipeline does (shorten it to keep all of it)"
@@ -26,7 +31,7 @@ extension Coordinator {
     static func recordTruncation(
         _ result: Reel_V1_PromptResult, order: PromptResultOrder, store: FarmStore, logger: Logger
     ) {
-        for note in truncationNotes(result, maxTokens: order.textTokens) {
+        for note in truncationNotes(result, maxTokens: order.textTokens, promptLabel: order.promptLabel, laterLabels: order.laterLabels) {
             do {
                 try store.appendEvent(kind: .promptTruncated, job: order.job, worker: order.worker, detail: note)
             } catch {

@@ -37,9 +37,22 @@ extension Coordinator {
                 guard (negative != nil) == order.negative else {
                     return Self.promptRecorded(order, .invalid(order.negative ? "prompt_result.negative is missing" : "prompt_result.negative was not asked for"))
                 }
+                guard result.later.count == order.laterLabels.count else {
+                    return Self.promptRecorded(
+                        order, .invalid("prompt_result.later has \(result.later.count) embeddings, the assignment asked for \(order.laterLabels.count)"))
+                }
+                var later: [[Float]] = []
+                for (index, header) in result.later.enumerated() {
+                    guard let floats = try values(header, "prompt_result.later[\(index)]") else {
+                        return Self.promptRecorded(order, .invalid("prompt_result.later[\(index)] is missing"))
+                    }
+                    later.append(floats)
+                }
                 let promptSHA = try blobs.putFloats(positive)
                 let negativeSHA = try negative.map { values throws(StoreError) in try blobs.putFloats(values) }
-                outcome = Self.commitEncoding(order, store: store.value, window: window, logger: logger, promptSHA: promptSHA, negativeSHA: negativeSHA)
+                let laterSHAs = try later.map { values throws(StoreError) in try blobs.putFloats(values) }
+                outcome = Self.commitEncoding(
+                    order, store: store.value, window: window, logger: logger, promptSHA: promptSHA, negativeSHA: negativeSHA, laterSHAs: laterSHAs)
                 if case .committed = outcome { Self.recordTruncation(result, order: order, store: store.value, logger: logger) }
             } catch let error as WireError {
                 outcome = .invalid("\(error)")
@@ -57,17 +70,18 @@ extension Coordinator {
     }
 
     private static func commitEncoding(
-        _ order: PromptResultOrder, store: FarmStore, window: Duration, logger: Logger, promptSHA: String, negativeSHA: String?
+        _ order: PromptResultOrder, store: FarmStore, window: Duration, logger: Logger, promptSHA: String, negativeSHA: String?,
+        laterSHAs: [String]
     ) -> PromptRecordOutcome {
         let outcome = recordWithRetry(store: store, window: window, logger: logger, item: .promptEncoding, job: order.job, sha: promptSHA) {
             try store.completePromptEncoding(
                 job: order.job, attempt: order.token, worker: order.worker, model: order.model, promptSHA: promptSHA,
-                negativeSHA: negativeSHA, readyShards: order.firstShards) ? [] : nil
+                negativeSHA: negativeSHA, laterSHAs: laterSHAs, readyShards: order.firstShards) ? [] : nil
         } settle: { (status: WorkStatus) -> [ShardID]? in
             status.state == .done && status.outputSHA == promptSHA && status.attempt == order.token ? [] : nil
         }
         switch outcome {
-        case .committed: return .committed(promptSHA: promptSHA, negativeSHA: negativeSHA)
+        case .committed: return .committed(promptSHA: promptSHA, negativeSHA: negativeSHA, laterSHAs: laterSHAs)
         case .stale(let why): return .stale(why)
         case .invalid(let why): return .invalid(why)
         case .unrecorded(let why): return .unrecorded(why)
@@ -91,6 +105,7 @@ extension Coordinator {
     ) throws {
         guard let texts = admitted.encoding else { return }
         let (request, model, plan) = (admitted.request, admitted.model, admitted.plan)
+        try JobTimeline.checkEncodedSize(texts, model: model, maxMessageBytes: config.maxMessageBytes)
         let warmup = core.decodeWarmup(of: request.model)
         let key = Self.embeddingsCacheKey(digest: core.modelDigest(request.model), model: request.model, prompt: texts.prompt, negative: texts.negative)
         let blobs = blobs, store = recordStore, policy = config.policy, logger = logger, conditioning = admitted.conditioning
@@ -104,7 +119,9 @@ extension Coordinator {
                 }
                 var stored = StoredJob(request: request, model: model, decodeWarmup: warmup)
                 let shards = plan.shards
-                var cached = try store.value.cachedEmbeddings(key: key)
+                // The cache holds one prompt (and its negative) per key, so a
+                // timeline's prompts are all encoded; its first prompt is cached.
+                var cached = texts.later.isEmpty ? try store.value.cachedEmbeddings(key: key) : nil
                 if let hit = cached, !([hit.promptSHA] + [hit.negativeSHA].compactMap { $0 }).allSatisfy(blobs.contains) {
                     // Deleted under the retention policy: encode again.
                     try store.value.forgetCachedEmbeddings(key: key)
@@ -131,7 +148,8 @@ extension Coordinator {
                         try Self.createJob(
                             in: store.value, request: request, spec: spec, promptSHA: nil, negativeSHA: nil, shards: shards,
                             firstShards: firstShards,
-                            promptEncoding: PromptEncodingRequest(prompt: texts.prompt, negativePrompt: texts.negative, cacheKey: key),
+                            promptEncoding: PromptEncodingRequest(
+                                prompt: texts.prompt, negativePrompt: texts.negative, cacheKey: key, laterPrompts: texts.later),
                             sources: sources)
                     }
                 }
@@ -147,7 +165,7 @@ extension Coordinator {
                 job.sources = Self.sourceProgress(sources, policy: policy)
                 if cached == nil {
                     job.encoding = PromptEncodingProgress(
-                        prompt: texts.prompt, negativePrompt: texts.negative, machine: .ready(policy: policy), token: 0)
+                        prompt: texts.prompt, negativePrompt: texts.negative, machine: .ready(policy: policy), token: 0, laterPrompts: texts.later)
                 }
                 return .jobStored(.success(job), reply: reply)
             } catch {

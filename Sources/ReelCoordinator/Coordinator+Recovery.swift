@@ -32,10 +32,15 @@ extension Coordinator {
         case .decoding: state = .decoding(attempt: max(1, row.run))
         default: state = JobState(row)
         }
-        // A job without embeddings waits on a worker to encode its prompt.
+        // A job without embeddings waits on a worker to encode its prompt; a
+        // timeline's later prompts encoded on a worker have their blobs on that row.
         let encoding =
-            row.promptEmbedsSHA == nil
-            ? try store.promptEncoding(job: row.id).map { StoredEncoding(prompt: $0.prompt, negativePrompt: $0.negativePrompt, row: snapshot($0.status)) }
+            row.promptEmbedsSHA == nil || Self.hasEncodedTimeline(spec: row.spec)
+            ? try store.promptEncoding(job: row.id).map {
+                StoredEncoding(
+                    prompt: $0.prompt, negativePrompt: $0.negativePrompt, row: snapshot($0.status), laterPrompts: $0.laterPrompts,
+                    laterSHAs: $0.laterSHAs)
+            }
             : nil
         var stored = JobSnapshot(
             id: row.id, state: state, spec: row.spec, promptSHA: row.promptEmbedsSHA, negativeSHA: row.negativeEmbedsSHA,
@@ -44,6 +49,13 @@ extension Coordinator {
         // Its sources' encodings: their latents are what its shards pin.
         for source in try store.sourceEncodings(job: row.id) { stored.sources[source.encoding] = Self.snapshot(source.status) }
         return stored
+    }
+
+    /// Whether the spec is of a timeline whose later prompts a worker encodes
+    /// (their blobs are not in the spec); an unreadable spec is left to `resume`.
+    private static func hasEncodedTimeline(spec: String) -> Bool {
+        guard let stored = try? StoredJob.decode(spec) else { return false }
+        return stored.embeddings == .worker && stored.timelineEmbeds == nil && !(stored.request.prompts ?? []).isEmpty
     }
 
     static func state(_ status: WorkStatus) -> ShardState {

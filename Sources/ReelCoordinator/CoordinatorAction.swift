@@ -63,8 +63,8 @@ enum CoordinatorAction: Sendable {
     /// Read every active job with its shards and chunks (answered by ``CoordinatorEvent/databaseRead(_:)``).
     case readActiveJobs
     /// Make ready the shards whose inputs are all done, in the database (answered
-    /// by ``CoordinatorEvent/markedReady(job:outcome:)``).
-    case markReady(job: Int64, candidates: [(shard: ShardID, inputs: [ShardID])])
+    /// by ``CoordinatorEvent/markedReady(job:outcome:because:)``).
+    case markReady(job: Int64, candidates: [(shard: ShardID, inputs: [ShardID])], because: ReadinessCause)
     /// Record a job as failed (answered by ``CoordinatorEvent/jobFailureRecorded(_:outcome:)``).
     case setJobFailed(Int64, reason: String)
 

@@ -151,9 +151,9 @@ extension CoordinatorCore {
             })
         guard !resetting.isEmpty else { return actions }
         return actions.compactMap { action in
-            guard case .markReady(let job, let candidates) = action else { return action }
+            guard case .markReady(let job, let candidates, let cause) = action else { return action }
             let kept = candidates.filter { !resetting.contains($0.shard) }
-            return kept.isEmpty ? nil : .markReady(job: job, candidates: kept)
+            return kept.isEmpty ? nil : .markReady(job: job, candidates: kept, because: cause)
         }
     }
 }

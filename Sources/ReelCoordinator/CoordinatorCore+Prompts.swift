@@ -62,6 +62,7 @@ extension CoordinatorCore {
                 assignment.negativePrompt = negative
             }
             assignment.maxTokens = UInt32(clamping: job.model.textTokens)
+            assignment.laterPrompts = encoding.laterPrompts
             actions.append(.sendPromptAssignment(peer, assignment))
             actions.append(.log(.info, "prompt encoding leased", ["job": "\(claim.job)", "worker": "\(name)", "attempt": "\(claim.attempt)"]))
         }
@@ -94,7 +95,9 @@ extension CoordinatorCore {
                 PromptResultOrder(
                     peer: peer, worker: worker.name, job: id, token: token, model: job.request.model,
                     textTokens: job.model.textTokens, textDim: job.model.textDim, negative: encoding.negativePrompt != nil,
-                    firstShards: job.plan.shards.filter { $0.block == 0 }, frames: frames))
+                    firstShards: job.plan.shards.filter { $0.block == 0 }, frames: frames,
+                    laterLabels: encoding.laterPrompts.isEmpty ? [] : JobTimeline.laterLabels(of: job.request),
+                    promptLabel: job.request.prompts == nil ? "prompt" : "first prompt (from 0 s)"))
         ]
     }
 
@@ -106,7 +109,7 @@ extension CoordinatorCore {
         let tries = leaseTries(of: work, worker: worker, token: attempt)
         guard var job = jobs[id], var encoding = job.encoding else { return pulls }
         switch outcome {
-        case .committed(let promptSHA, let negativeSHA):
+        case .committed(let promptSHA, let negativeSHA, let laterSHAs):
             var actions = pulls
             if case .rejected(let why) = encoding.machine.complete(by: worker, attempt: tries ?? -1) {
                 actions.append(.log(.warning, "memory disagreed with a committed prompt encoding", ["job": "\(id)", "why": "\(why)"]))
@@ -121,7 +124,7 @@ extension CoordinatorCore {
             // encodings are left (CoordinatorCore+Sources.swift); memory follows.
             actions += readyFirstBlockIfEncoded(id)
             actions.append(.log(.info, "prompt encoded", ["job": "\(id)", "worker": "\(worker)", "prompt_embeds": "\(promptSHA)"]))
-            return actions
+            return actions + adoptEncodedTimeline(id, texts: encoding.laterPrompts, shas: laterSHAs)
         case .stale(let why):
             return pulls + [.reject(peer: peer, worker: worker, job: id, shard: nil, reason: "stale prompt result from \(worker): \(why)"), .readBack(work, fallback: nil)]
         case .invalid(let why):
@@ -180,12 +183,13 @@ extension CoordinatorCore {
         if job.promptSHA.isEmpty, let promptSHA = stored.promptSHA {
             jobs[job.id]?.promptSHA = promptSHA
             jobs[job.id]?.negativeSHA = stored.negativeSHA
+            let repaired = stored.encoding.map { adoptEncodedTimeline(job.id, texts: $0.laterPrompts, shas: $0.laterSHAs ?? []) } ?? []
             if !encoding.isDone {
                 let holder = encoding.machine.state.holder ?? "", policy = config.policy
                 jobs[job.id]?.encoding?.machine = ShardStateMachine(state: .done(worker: holder, attempt: encoding.token), policy: policy)
             }
             freeSlots(of: work)
-            return [.log(.warning, "repaired: the prompt encoding had committed", ["job": "\(job.id)", "prompt_embeds": "\(promptSHA)"])]
+            return repaired + [.log(.warning, "repaired: the prompt encoding had committed", ["job": "\(job.id)", "prompt_embeds": "\(promptSHA)"])]
         }
         guard let row = stored.encoding?.row, encoding.machine.state.name != row.state.name || encoding.token != row.token else { return [] }
         return [

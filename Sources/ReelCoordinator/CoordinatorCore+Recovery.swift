@@ -44,11 +44,21 @@ extension CoordinatorCore {
         var job = JobRuntime(
             id: stored.id, request: spec.request, model: spec.model, plan: plan, promptSHA: promptSHA,
             negativeSHA: stored.negativeSHA, decodeWarmup: spec.decodeWarmup, machine: JobStateMachine(state: stored.state), shards: records)
-        job.timeline = try JobTimeline(request: spec.request, plan: plan, laterSHAs: spec.timelineEmbeds ?? [])
         if let encoding = stored.encoding {
             job.encoding = PromptEncodingProgress(
                 prompt: encoding.prompt, negativePrompt: encoding.negativePrompt,
-                machine: ShardStateMachine(state: encoding.row.state, policy: config.policy), token: encoding.row.token)
+                machine: ShardStateMachine(state: encoding.row.state, policy: config.policy), token: encoding.row.token,
+                laterPrompts: encoding.laterPrompts)
+        }
+        if let encoding = stored.encoding, spec.timelineEmbeds == nil, spec.request.prompts != nil {
+            // Later prompts a worker encodes: the timeline once their blobs are stored.
+            if encoding.row.state.name == .done {
+                guard let later = JobTimeline.laterSHAs(of: spec.request, promptSHA: promptSHA, texts: encoding.laterPrompts, shas: encoding.laterSHAs ?? [])
+                else { throw CoordinatorError.storedJob(id: stored.id, reason: "its encoded later prompts do not cover its prompt timeline") }
+                job.timeline = try JobTimeline(request: spec.request, plan: plan, laterSHAs: later)
+            }
+        } else {
+            job.timeline = try JobTimeline(request: spec.request, plan: plan, laterSHAs: spec.timelineEmbeds ?? [])
         }
         try resumeSources(&job, stored: stored)
         if stored.state.name == .decoding {
@@ -97,7 +107,7 @@ extension CoordinatorCore {
                 // An input under check holds its readers back (``releasable(job:after:)``).
                 return inputs.allSatisfy({ job.shards[$0]?.machine.state.name == .done && job.checks[$0] == nil }) ? (shard, inputs) : nil
             }
-            return candidates.isEmpty ? [] : [.markReady(job: id, candidates: candidates)]
+            return candidates.isEmpty ? [] : [.markReady(job: id, candidates: candidates, because: .repair)]
         case .decoding:
             return job.decode?.isFinished ?? false ? startJoin(id) : []
         default:
@@ -106,7 +116,7 @@ extension CoordinatorCore {
     }
 
     /// The database made these shards ready (their inputs all done).
-    mutating func markedReady(job id: Int64, outcome: Result<[ShardID], StoreFailure>) -> [CoordinatorAction] {
+    mutating func markedReady(job id: Int64, outcome: Result<[ShardID], StoreFailure>, because cause: ReadinessCause) -> [CoordinatorAction] {
         let ready: [ShardID]
         switch outcome {
         case .success(let shards): ready = shards
@@ -121,7 +131,14 @@ extension CoordinatorCore {
                 actions.append(.log(.warning, "repair refused by the shard's state machine", ["job": "\(id)", "shard": "\(shard)", "reason": "\(rejection.reason)"]))
             }
         }
-        if !ready.isEmpty { actions.append(.log(.warning, "repaired: shards with every input done were pending", ["job": "\(id)", "shards": "\(ready)"])) }
+        guard !ready.isEmpty else { return actions }
+        switch cause {
+        case .repair:
+            actions.append(.log(.warning, "repaired: shards with every input done were pending", ["job": "\(id)", "shards": "\(ready)"]))
+        case .inputsSettled:
+            // Normal flow (a check agreed): worth a trace, not an operator's attention.
+            actions.append(.log(.debug, "shards made ready: their inputs settled", ["job": "\(id)", "shards": "\(ready)"]))
+        }
         return actions
     }
 

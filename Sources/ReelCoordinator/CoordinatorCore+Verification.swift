@@ -46,7 +46,7 @@ extension CoordinatorCore {
         let owed = releasable(job: id, after: shard).filter { dependent in
             !made.contains(dependent.shard) && jobs[id]?.shards[dependent.shard]?.machine.state.name == .pending
         }
-        return owed.isEmpty ? [] : [.markReady(job: id, candidates: owed)]
+        return owed.isEmpty ? [] : [.markReady(job: id, candidates: owed, because: .inputsSettled)]
     }
 
     /// Opens the check of a result that just committed, if the policy selects it.

@@ -108,7 +108,7 @@ struct CoordinatorCore: Sendable {
         case .recovered(let stored): return recovered(stored)
         case .reconcileDue: return reconcileDue()
         case .databaseRead(let outcome): return databaseRead(outcome)
-        case .markedReady(let job, let outcome): return markedReady(job: job, outcome: outcome)
+        case .markedReady(let job, let outcome, let cause): return markedReady(job: job, outcome: outcome, because: cause)
         case .clipBlended(let job, let outcome): return clipBlended(job, outcome: outcome) + resumeDeferredInvalidation(job)
         case .videoJoined(let job, let outcome): return videoJoined(job, outcome: outcome)
         case .encodingsClaimed(let peer, let worker, let claims, let time): return encodingsClaimed(peer: peer, worker: worker, claims: claims, at: time)

@@ -66,7 +66,8 @@ enum CoordinatorEvent: Sendable {
     case reconcileDue
     /// The active jobs read for the reconciler.
     case databaseRead(Result<[JobSnapshot], StoreFailure>)
-    case markedReady(job: Int64, outcome: Result<[ShardID], StoreFailure>)
+    /// The database made these shards ready, for the cause the action gave.
+    case markedReady(job: Int64, outcome: Result<[ShardID], StoreFailure>, because: ReadinessCause)
     case clipBlended(Int64, outcome: Result<BlendedClip, OffLoopFailure>)
     case videoJoined(Int64, outcome: Result<String, OffLoopFailure>)
     /// Prompt encodings the database leased to the worker (or why the claim failed).

@@ -16,7 +16,9 @@ struct JobSnapshot: Sendable {
     var shards: [(shard: ShardID, row: ItemSnapshot)]
     /// Its decode chunks (a decoding job's), in the order stored.
     var chunks: [StoredChunk]
-    /// Its prompt encoding, while the job waits on one (no prompt embeddings yet).
+    /// Its prompt encoding, while the job waits on one (no prompt embeddings yet),
+    /// and always for a timeline whose later prompts a worker encoded (their blobs
+    /// are on the encoding's row).
     var encoding: StoredEncoding? = nil
     /// Its conditioning sources' encodings (a running job's), by item index.
     var sources: [Int: ItemSnapshot] = [:]
@@ -32,6 +34,9 @@ struct StoredEncoding: Sendable {
     var prompt: String
     var negativePrompt: String?
     var row: ItemSnapshot
+    /// A prompt timeline's distinct later prompts, and their blobs once done.
+    var laterPrompts: [String] = []
+    var laterSHAs: [String]? = nil
 }
 
 /// A `decode_chunks` row: the chunk and its state.

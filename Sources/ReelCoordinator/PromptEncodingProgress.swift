@@ -11,6 +11,9 @@ struct PromptEncodingProgress: Sendable {
     var negativePrompt: String?
     var machine: ShardStateMachine
     var token: Int
+    /// A prompt timeline's distinct later prompts, encoded in the same item
+    /// (``JobTimeline/laterTexts(of:)``); empty without a timeline.
+    var laterPrompts: [String] = []
 
     /// Whether it can be leased at `now`.
     func isReady(now: Timestamp) -> Bool {
@@ -56,11 +59,17 @@ struct PromptResultOrder: Sendable {
     /// The first block's shards, made ready by the commit.
     var firstShards: [ShardID]
     var frames: [Data]
+    /// How many later prompts' embeddings the result must carry, and how a
+    /// truncation note names each (``JobTimeline/laterLabels(of:)``).
+    var laterLabels: [String] = []
+    /// How a truncation note names the prompt: "prompt", or "first prompt" of a timeline.
+    var promptLabel: String = "prompt"
 }
 
 /// How recording an encoded prompt ended.
 enum PromptRecordOutcome: Sendable {
-    case committed(promptSHA: String, negativeSHA: String?)
+    /// `laterSHAs`: the blobs of the encoding's later prompts, in its order.
+    case committed(promptSHA: String, negativeSHA: String?, laterSHAs: [String] = [])
     case stale(String)
     case invalid(String)
     case unrecorded(String)

@@ -45,6 +45,12 @@ extension Reel_V1_Envelope {
         case .promptResult(var message)?:
             try Self.visit(&message, \.positive, \.hasPositive, "prompt_result.positive", required: true, visit)
             try Self.visit(&message, \.negative, \.hasNegative, "prompt_result.negative", required: false, visit)
+            // A timeline's later prompts: each element is a tensor (the count is checked against the assignment).
+            for i in message.later.indices {
+                var header: Reel_V1_TensorHeader? = message.later[i]
+                try visit("prompt_result.later[\(i)]", true, &header)
+                if let header { message.later[i] = header }
+            }
             body = .promptResult(message)
         case .sourceResult(var message)?:
             try Self.visit(&message, \.latents, \.hasLatents, "source_result.latents", required: true, visit)

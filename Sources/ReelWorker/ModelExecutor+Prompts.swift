@@ -38,7 +38,19 @@ extension ModelExecutor {
                 tokens.append(encoded.tokens.length)
                 truncated.append(encoded.tokens.truncatedPieces)
             }
-            return EncodedPrompts(positive: outputs[0], negative: outputs.count > 1 ? outputs[1] : nil, loaded: loaded, tokens: tokens, truncated: truncated)
+            var result = EncodedPrompts(
+                positive: outputs[0], negative: task.negativePrompt != nil ? outputs[1] : nil, loaded: loaded, tokens: tokens, truncated: truncated)
+            // One at a time, as the prompt is: batching them would pad them together
+            // and change the bits a window inside one prompt's span must share with
+            // a job of that prompt alone.
+            for (index, text) in task.laterPrompts.enumerated() {
+                let encoded = try encoder.model.encodePrompt(
+                    text, tokenizer: encoder.folder.tokenizer, maxLength: task.maxTokens, allowEmpty: false, what: "timeline prompt \(index + 1)")
+                result.later.append(encoded.embeddings)
+                result.tokens.append(encoded.tokens.length)
+                result.laterTruncated.append(encoded.tokens.truncatedPieces)
+            }
+            return result
         } catch {
             switch error {
             case .text, .inputShape: throw WorkerError(.invalidInput, "model '\(task.model)': \(error.description)")

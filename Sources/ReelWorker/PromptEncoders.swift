@@ -46,13 +46,16 @@ public struct PromptTask: Sendable {
     public var maxTokens: Int
     /// The text width the transformer reads; the encoder's must match.
     public var textDim: Int
+    /// A prompt timeline's later prompts, each encoded alone exactly as `prompt` is.
+    public var laterPrompts: [String]
 
-    public init(model: String, prompt: String, negativePrompt: String?, maxTokens: Int, textDim: Int) {
+    public init(model: String, prompt: String, negativePrompt: String?, maxTokens: Int, textDim: Int, laterPrompts: [String] = []) {
         self.model = model
         self.prompt = prompt
         self.negativePrompt = negativePrompt
         self.maxTokens = maxTokens
         self.textDim = textDim
+        self.laterPrompts = laterPrompts
     }
 }
 
@@ -62,7 +65,12 @@ public struct EncodedPrompts: Sendable {
     public var negative: Tensor?
     /// How long loading the encoder took, when this task loaded it.
     public var loaded: Duration?
-    /// Tokens of each prompt (with `</s>`), and pieces cut to fit, for the log.
+    /// Tokens of each prompt (with `</s>`), and pieces cut to fit, for the log:
+    /// the prompt's, the negative prompt's (when encoded), then the later prompts'.
     public var tokens: [Int]
     public var truncated: [Int]
+    /// The later prompts' embeddings, in the task's order.
+    public var later: [Tensor] = []
+    /// Pieces cut from each later prompt.
+    public var laterTruncated: [Int] = []
 }

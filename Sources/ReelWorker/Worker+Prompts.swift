@@ -20,13 +20,18 @@ extension Worker {
             sendFailure(key, WorkerError(.modelNotFound, "worker \(config.name) \(refusal)"))
             return
         }
+        guard a.laterPrompts.count < JobRequest.maxTimelinePrompts else {
+            sendFailure(key, WorkerError(.invalidInput, "\(a.laterPrompts.count) later prompts: a timeline holds at most \(JobRequest.maxTimelinePrompts) prompts"))
+            return
+        }
         guard (1 ... 4096).contains(a.maxTokens) else {
             sendFailure(key, WorkerError(.invalidInput, "max_tokens \(a.maxTokens) is not within 1...4096"))
             return
         }
         let textDim = (try? executor.models())?.first { $0.name == a.model }?.textDim ?? 0
         let task = PromptTask(
-            model: a.model, prompt: a.prompt, negativePrompt: a.negative ? a.negativePrompt : nil, maxTokens: Int(a.maxTokens), textDim: textDim)
+            model: a.model, prompt: a.prompt, negativePrompt: a.negative ? a.negativePrompt : nil, maxTokens: Int(a.maxTokens), textDim: textDim,
+            laterPrompts: a.laterPrompts)
         if !executor.textEncoderLoaded(model: a.model) {
             logger.info("loading the text encoder (first prompt of this model)", metadata: ["model": "\(a.model)", "job": "\(key.job)"])
         }
@@ -60,6 +65,18 @@ extension Worker {
             result.negative = header
             tensors.append(try WireTensor(name: "negative_prompt_embeds", shape: negative.shape, values: negative.storage))
         }
+        for (index, cut) in encoded.laterTruncated.enumerated() where cut > 0 {
+            logger.warning(
+                "prompt truncated to fit the encoder, as WanPipeline does",
+                metadata: ["job": "\(done.key.job)", "which": "timeline prompt \(index + 1)", "pieces_cut": "\(cut)"])
+        }
+        for (index, later) in encoded.later.enumerated() {
+            var header = Reel_V1_TensorHeader()
+            header.name = "later_prompt_embeds_\(index + 1)"
+            result.later.append(header)
+            tensors.append(try WireTensor(name: header.name, shape: later.shape, values: later.storage))
+        }
+        result.laterPiecesCut = encoded.laterTruncated.map { UInt32(clamping: $0) }
         var timings = Reel_V1_Timings()
         timings.computeMs = UInt64(done.computeMilliseconds)
         timings.loadMs = UInt64(encoded.loaded?.milliseconds ?? 0)

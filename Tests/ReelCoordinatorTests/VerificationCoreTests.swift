@@ -57,9 +57,10 @@ import Testing
         }
     }
 
-    static func markReady(_ actions: [CoordinatorAction]) -> [ShardID] {
+    /// The shards `actions` ask the database to make ready, for `cause` if given.
+    static func markReady(_ actions: [CoordinatorAction], cause: ReadinessCause? = nil) -> [ShardID] {
         actions.flatMap { action -> [ShardID] in
-            if case .markReady(1, let candidates) = action { return candidates.map(\.shard) }
+            if case .markReady(1, let candidates, let why) = action, cause == nil || why == cause { return candidates.map(\.shard) }
             return []
         }
     }
@@ -101,7 +102,14 @@ import Testing
         #expect(core.workers[T.peerB]?.running.isEmpty == true, "the re-run's slot is free once its result is in")
         let matched = core.handle(.rerunCompared(worker: "b", job: 1, shard: Self.first, token: 1, vote: .agrees(sha: "x", maxdiff: 0), at: T.at(3)))
         #expect(matched.contains { if case .appendEvent(1, Self.first, "b", .verifyMatch, _) = $0 { return true } else { return false } })
-        #expect(Set(Self.markReady(matched)) == Set(dependents))
+        #expect(Set(Self.markReady(matched, cause: .inputsSettled)) == Set(dependents))
+        // Readying them is normal flow, not a repair: nothing is logged as a warning.
+        var answered = core
+        let logged = answered.handle(.markedReady(job: 1, outcome: .success(dependents), because: .inputsSettled))
+        #expect(!logged.contains { if case .log(.warning, _, _) = $0 { return true } else { return false } }, "\(logged)")
+        var repairedCopy = core
+        let repaired = repairedCopy.handle(.markedReady(job: 1, outcome: .success(dependents), because: .repair))
+        #expect(repaired.contains { if case .log(.warning, "repaired: shards with every input done were pending", _) = $0 { return true } else { return false } })
         #expect(core.jobs[1]?.checks.isEmpty == true)
         #expect(!matched.contains { if case .settleVerification = $0 { return true } else { return false } }, "an agreement quarantines nobody")
         #expect(core.jobs[1]?.shards[Self.first]?.outputSHA == "x")
@@ -234,7 +242,7 @@ import Testing
         let dependents = try #require(core.jobs[1]?.plan.dependents(of: Self.first))
         #expect(Set(Self.markReady(core.continueJob(1))).isDisjoint(with: dependents))
         core.jobs[1]?.checks[Self.first] = nil
-        #expect(Set(Self.markReady(core.continueJob(1))).isSuperset(of: dependents))
+        #expect(Set(Self.markReady(core.continueJob(1), cause: .repair)).isSuperset(of: dependents))
     }
 
     /// The final blend waits for the job's open checks.

@@ -23,9 +23,10 @@ extension FarmStore {
     func insertPromptEncoding(job id: Int64, _ encoding: PromptEncodingRequest) throws(StoreError) {
         try connection.execute(
             """
-            INSERT INTO prompt_encodings (job_id, prompt, negative_prompt, cache_key, state)
-            VALUES ($1, $2, $3, $4, 'ready')
-            """, [.int64(id), .text(encoding.prompt), .optional(encoding.negativePrompt), .text(encoding.cacheKey)],
+            INSERT INTO prompt_encodings (job_id, prompt, negative_prompt, cache_key, state, later_prompts)
+            VALUES ($1, $2, $3, $4, 'ready', $5::jsonb)
+            """,
+            [.int64(id), .text(encoding.prompt), .optional(encoding.negativePrompt), .text(encoding.cacheKey), jsonArray(encoding.laterPrompts)],
             name: "create prompt encoding")
     }
 
@@ -44,18 +45,21 @@ extension FarmStore {
     /// Stores `worker`'s embeddings for `job` if it holds the current lease as
     /// `attempt`: in the same transaction the job gets them, `readyShards` (the
     /// first block's) become ready and the cache remembers them under the
-    /// encoding's key for `model`. `false`, changing nothing, for a stale lease.
+    /// encoding's key for `model` (the prompt and negative prompt's; a timeline's
+    /// `laterSHAs`, one per later prompt, are stored on the encoding's row).
+    /// `false`, changing nothing, for a stale lease.
     public func completePromptEncoding(
-        job: Int64, attempt: Int, worker: String, model: String, promptSHA: String, negativeSHA: String?, readyShards: [ShardID]
+        job: Int64, attempt: Int, worker: String, model: String, promptSHA: String, negativeSHA: String?, laterSHAs: [String] = [],
+        readyShards: [ShardID]
     ) throws(StoreError) -> Bool {
         try connection.transaction { () throws(StoreError) -> Bool in
             // Before the lease completes: the schema refuses a done row without the
-            // negative embeddings it was asked for. Only the current lease's row.
+            // negative (or later prompts') embeddings it was asked for. Only the current lease's row.
             try connection.execute(
                 """
-                UPDATE prompt_encodings SET negative_sha256 = $2
+                UPDATE prompt_encodings SET negative_sha256 = $2, later_sha256 = $5::jsonb
                 WHERE job_id = $1 AND state = 'leased' AND attempt = $3 AND worker = $4
-                """, [.int64(job), .optional(negativeSHA), .int(attempt), .text(worker)], name: "store negative embeddings")
+                """, [.int64(job), .optional(negativeSHA), .int(attempt), .text(worker), jsonArray(laterSHAs)], name: "store negative embeddings")
             return try completeEncodingLease(
                 job: job, attempt: attempt, worker: worker, model: model, promptSHA: promptSHA, negativeSHA: negativeSHA, readyShards: readyShards)
         }

@@ -1,3 +1,4 @@
+import Foundation
 import ReelPlan
 
 /// A `prompt_encodings` row: the texts a worker encodes for a job, and the lease.
@@ -13,6 +14,10 @@ public struct PromptEncodingRow: Hashable, Sendable {
     public var status: WorkStatus
     /// The negative prompt embeddings' blob, once done.
     public var negativeSHA: String?
+    /// A prompt timeline's distinct later prompts, encoded after the prompt (empty without a timeline).
+    public var laterPrompts: [String]
+    /// Their embeddings' blobs, in the same order, once done (`nil` before).
+    public var laterSHAs: [String]?
 
     init(row: PostgresRow) throws(StoreError) {
         job = try row.get("job_id")
@@ -21,6 +26,18 @@ public struct PromptEncodingRow: Hashable, Sendable {
         cacheKey = try row.get("cache_key")
         status = try WorkStatus(row: row)
         negativeSHA = try row.get("negative_sha256")
+        laterPrompts = try Self.strings(row, "later_prompts") ?? []
+        laterSHAs = try Self.strings(row, "later_sha256")
+    }
+
+    /// A `jsonb` array of strings (``Migration/timelinePromptEncodings``), or `nil` for SQL NULL.
+    private static func strings(_ row: PostgresRow, _ column: String) throws(StoreError) -> [String]? {
+        let text: String? = try row.get(column)
+        guard let json = text else { return nil }
+        guard let strings = try? JSONDecoder().decode([String].self, from: Data(json.utf8)) else {
+            throw .badValue(column: column, expected: "a JSON array of strings", found: json)
+        }
+        return strings
     }
 }
 
@@ -29,11 +46,14 @@ public struct PromptEncodingRequest: Hashable, Sendable {
     public var prompt: String
     public var negativePrompt: String?
     public var cacheKey: String
+    /// A prompt timeline's distinct later prompts (at most 16), encoded by the same worker.
+    public var laterPrompts: [String]
 
-    public init(prompt: String, negativePrompt: String?, cacheKey: String) {
+    public init(prompt: String, negativePrompt: String?, cacheKey: String, laterPrompts: [String] = []) {
         self.prompt = prompt
         self.negativePrompt = negativePrompt
         self.cacheKey = cacheKey
+        self.laterPrompts = laterPrompts
     }
 }
 

@@ -36,5 +36,6 @@ public struct Migration: Sendable, Hashable {
         .shardInvalidation,
         .sourceEncodings,
         .decodeInvalidation,
+        .timelinePromptEncodings,
     ]
 }

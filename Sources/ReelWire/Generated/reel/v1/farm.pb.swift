@@ -1351,6 +1351,12 @@ public nonisolated struct Reel_V1_PromptAssignment: Sendable {
   /// Rows of each embedding (the transformer's text tokens, 512 for Wan 2.1).
   public var maxTokens: UInt32 = 0
 
+  /// A prompt timeline's (--prompt-at) distinct later prompts, as the user wrote
+  /// them, encoded one by one after `prompt` exactly as `prompt` is (so a window
+  /// inside one prompt's span is conditioned as a job of that prompt alone). At
+  /// most 15 (a timeline holds 16 prompts); empty without a timeline.
+  public var laterPrompts: [String] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1413,6 +1419,19 @@ public nonisolated struct Reel_V1_PromptResult: @unchecked Sendable {
   public var negativePiecesCut: UInt32 {
     get {_storage._negativePiecesCut}
     set {_uniqueStorage()._negativePiecesCut = newValue}
+  }
+
+  /// [1, max_tokens, text_dim] embeddings of each of the assignment's
+  /// later_prompts, in its order; exactly as many as it asked for.
+  public var later: [Reel_V1_TensorHeader] {
+    get {_storage._later}
+    set {_uniqueStorage()._later = newValue}
+  }
+
+  /// Pieces cut from each later prompt, in the same order (0 when nothing was cut).
+  public var laterPiecesCut: [UInt32] {
+    get {_storage._laterPiecesCut}
+    set {_uniqueStorage()._laterPiecesCut = newValue}
   }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -3309,7 +3328,7 @@ nonisolated extension Reel_V1_DecodeResult: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Reel_V1_PromptAssignment: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PromptAssignment"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{1}attempt\0\u{1}model\0\u{1}prompt\0\u{1}negative\0\u{3}negative_prompt\0\u{3}max_tokens\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{1}attempt\0\u{1}model\0\u{1}prompt\0\u{1}negative\0\u{3}negative_prompt\0\u{3}max_tokens\0\u{3}later_prompts\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3324,6 +3343,7 @@ nonisolated extension Reel_V1_PromptAssignment: SwiftProtobuf.Message, SwiftProt
       case 5: try { try decoder.decodeSingularBoolField(value: &self.negative) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.negativePrompt) }()
       case 7: try { try decoder.decodeSingularUInt32Field(value: &self.maxTokens) }()
+      case 8: try { try decoder.decodeRepeatedStringField(value: &self.laterPrompts) }()
       default: break
       }
     }
@@ -3351,6 +3371,9 @@ nonisolated extension Reel_V1_PromptAssignment: SwiftProtobuf.Message, SwiftProt
     if self.maxTokens != 0 {
       try visitor.visitSingularUInt32Field(value: self.maxTokens, fieldNumber: 7)
     }
+    if !self.laterPrompts.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.laterPrompts, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -3362,6 +3385,7 @@ nonisolated extension Reel_V1_PromptAssignment: SwiftProtobuf.Message, SwiftProt
     if lhs.negative != rhs.negative {return false}
     if lhs.negativePrompt != rhs.negativePrompt {return false}
     if lhs.maxTokens != rhs.maxTokens {return false}
+    if lhs.laterPrompts != rhs.laterPrompts {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -3369,7 +3393,7 @@ nonisolated extension Reel_V1_PromptAssignment: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Reel_V1_PromptResult: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PromptResult"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{1}attempt\0\u{1}positive\0\u{1}negative\0\u{1}timings\0\u{3}prompt_pieces_cut\0\u{3}negative_pieces_cut\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{1}attempt\0\u{1}positive\0\u{1}negative\0\u{1}timings\0\u{3}prompt_pieces_cut\0\u{3}negative_pieces_cut\0\u{1}later\0\u{3}later_pieces_cut\0")
 
   fileprivate class _StorageClass {
     var _jobID: UInt64 = 0
@@ -3379,6 +3403,8 @@ nonisolated extension Reel_V1_PromptResult: SwiftProtobuf.Message, SwiftProtobuf
     var _timings: Reel_V1_Timings? = nil
     var _promptPiecesCut: UInt32 = 0
     var _negativePiecesCut: UInt32 = 0
+    var _later: [Reel_V1_TensorHeader] = []
+    var _laterPiecesCut: [UInt32] = []
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -3396,6 +3422,8 @@ nonisolated extension Reel_V1_PromptResult: SwiftProtobuf.Message, SwiftProtobuf
       _timings = source._timings
       _promptPiecesCut = source._promptPiecesCut
       _negativePiecesCut = source._negativePiecesCut
+      _later = source._later
+      _laterPiecesCut = source._laterPiecesCut
     }
   }
 
@@ -3421,6 +3449,8 @@ nonisolated extension Reel_V1_PromptResult: SwiftProtobuf.Message, SwiftProtobuf
         case 5: try { try decoder.decodeSingularMessageField(value: &_storage._timings) }()
         case 6: try { try decoder.decodeSingularUInt32Field(value: &_storage._promptPiecesCut) }()
         case 7: try { try decoder.decodeSingularUInt32Field(value: &_storage._negativePiecesCut) }()
+        case 8: try { try decoder.decodeRepeatedMessageField(value: &_storage._later) }()
+        case 9: try { try decoder.decodeRepeatedUInt32Field(value: &_storage._laterPiecesCut) }()
         default: break
         }
       }
@@ -3454,6 +3484,12 @@ nonisolated extension Reel_V1_PromptResult: SwiftProtobuf.Message, SwiftProtobuf
       if _storage._negativePiecesCut != 0 {
         try visitor.visitSingularUInt32Field(value: _storage._negativePiecesCut, fieldNumber: 7)
       }
+      if !_storage._later.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._later, fieldNumber: 8)
+      }
+      if !_storage._laterPiecesCut.isEmpty {
+        try visitor.visitPackedUInt32Field(value: _storage._laterPiecesCut, fieldNumber: 9)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -3470,6 +3506,8 @@ nonisolated extension Reel_V1_PromptResult: SwiftProtobuf.Message, SwiftProtobuf
         if _storage._timings != rhs_storage._timings {return false}
         if _storage._promptPiecesCut != rhs_storage._promptPiecesCut {return false}
         if _storage._negativePiecesCut != rhs_storage._negativePiecesCut {return false}
+        if _storage._later != rhs_storage._later {return false}
+        if _storage._laterPiecesCut != rhs_storage._laterPiecesCut {return false}
         return true
       }
       if !storagesAreEqual {return false}
