@@ -1,4 +1,3 @@
-import ArgumentParser
 import Foundation
 import ReelCoordinator
 
@@ -48,14 +47,14 @@ struct SourceUploader {
             // Read again, as sent: a file changed since it was checked must not go under the old name.
             let data = try LocalSource.read(source.file)
             guard LocalSource.digest(of: data) == source.digest else {
-                throw ValidationError("'\(source.file)' changed after it was read (its sha256 is no longer \(source.digest.prefix(12))…): submit again")
+                throw SubmitError("'\(source.file)' changed after it was read (its sha256 is no longer \(source.digest.prefix(12))…): submit again")
             }
             let size = Self.size(data.count)
             if isTerminal { write("uploading source \(name), \(size)…") }
             let started = ContinuousClock.now
             let stored = try await destination.uploadSource(source.digest, bytes: data)
             guard stored.sha256 == source.digest, stored.bytes == data.count else {
-                throw ValidationError(
+                throw SubmitError(
                     "the coordinator stored \(stored.bytes) bytes as sha256 \(stored.sha256.prefix(12))… for '\(source.file)' "
                         + "(\(data.count) bytes, \(source.digest.prefix(12))…): is it a reel coordinator?")
             }
@@ -66,10 +65,10 @@ struct SourceUploader {
             return .uploaded(bytes: data.count)
         } catch let failure as CoordinatorClient.SourceUploadFailure {
             if isTerminal { write("\n") }
-            throw ValidationError("cannot upload '\(source.file)': \(failure)")
+            throw SubmitError("cannot upload '\(source.file)': \(failure)")
         } catch let failure as CoordinatorClient.Failure {
             if isTerminal { write("\n") }
-            throw ValidationError("cannot upload '\(source.file)': \(failure)")
+            throw SubmitError("cannot upload '\(source.file)': \(failure)")
         }
     }
 

@@ -71,7 +71,9 @@ struct SubmitCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (submission, sources) = try makeSubmissionWithSources()
+        let submission: FarmAPI.SubmitRequest, sources: [LocalSource]
+        // A file found wanting here is the user's to fix, but usage text would not help.
+        do { (submission, sources) = try makeSubmissionWithSources() } catch let error as ValidationError { throw SubmitError(error.message) }
         let client = coordinator.client
         try await SourceUploader(destination: client).ensure(sources)
         let id = try await client.submit(submission)

@@ -161,7 +161,7 @@ import Testing
         // A file changed after it was read is not sent under its old digest.
         let stale = LocalSource(file: f.image, digest: String(repeating: "c", count: 64))
         let recorder = Recorder()
-        await #expect(throws: ValidationError.self) { try await SourceUploader(destination: recorder, isTerminal: false, write: { _ in }).ensure([stale]) }
+        await #expect(throws: SubmitError.self) { try await SourceUploader(destination: recorder, isTerminal: false, write: { _ in }).ensure([stale]) }
         #expect(!recorder.calls.contains { $0.hasPrefix("PUT") })
     }
 }
