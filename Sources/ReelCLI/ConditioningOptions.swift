@@ -87,7 +87,8 @@ struct ConditioningOptions: ParsableArguments {
             var source = try source(extend, .video, job: job, frames: count, first: backward ? 0 : frames - count)
             source.frameCount = count
             let place = backward ? job.frames - count : 0
-            result.append((ConditioningItem(source: source, frame: place, fit: fitChoice), extend))
+            // The output holds the whole source and the new clip, joined (`join`).
+            result.append((ConditioningItem(source: source, frame: place, fit: fitChoice, join: true), extend))
         }
         if connect.count == 2 {
             let last = try videoFrames(connect[0], fps: job.fps) - 1

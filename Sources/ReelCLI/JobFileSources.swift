@@ -21,7 +21,7 @@ enum JobFileSources {
         for (index, value) in items.enumerated() {
             guard var item = value as? [String: Any], var source = item["source"] as? [String: Any], let named = source["file"] else { continue }
             guard let file = named as? String, !file.isEmpty else {
-                throw ValidationError("job file \(jobFile): conditioning item \(index)'s source \"file\" must be a path (text)")
+                throw ValidationError("job file \(jobFile): conditioning item \(index + 1)'s source \"file\" must be a path (text)")
             }
             let path = file.hasPrefix("/") ? file : folder.appendingPathComponent(file).path
             let data = try LocalSource.read(path)
@@ -29,7 +29,7 @@ enum JobFileSources {
             if let given = source["digest"] {
                 guard (given as? String) == digest else {
                     throw ValidationError(
-                        "job file \(jobFile): conditioning item \(index) gives digest \(given) but its file '\(path)' has sha256 \(digest): "
+                        "job file \(jobFile): conditioning item \(index + 1) gives digest \(given) but its file '\(path)' has sha256 \(digest): "
                             + "drop \"digest\" (the file names it) or fix it")
                 }
             }

@@ -35,6 +35,7 @@ import Testing
         let extend = try Self.submission(["--model", "wan2.1-1.3b", "--prompt", "a kite", "--seconds", "5", "--extend", f.video])
         let item = try #require(extend.submission.request.conditioning?.first)
         #expect(item.source == ConditioningSource(kind: .video, digest: video, firstFrame: 95 - 41, frameCount: 41) && item.frame == 0)
+        #expect(item.join == true, "the output holds the source and the new clip")
         // No flags: no conditioning, nothing to upload.
         let plain = try Self.submission(["--model", "tiny", "--prompt", "a kite"])
         #expect(plain.submission.request.conditioning == nil && plain.sources.isEmpty)
