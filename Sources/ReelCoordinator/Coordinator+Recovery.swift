@@ -37,10 +37,13 @@ extension Coordinator {
             row.promptEmbedsSHA == nil
             ? try store.promptEncoding(job: row.id).map { StoredEncoding(prompt: $0.prompt, negativePrompt: $0.negativePrompt, row: snapshot($0.status)) }
             : nil
-        return JobSnapshot(
+        var stored = JobSnapshot(
             id: row.id, state: state, spec: row.spec, promptSHA: row.promptEmbedsSHA, negativeSHA: row.negativeEmbedsSHA,
             latentsSHA: row.latentsSHA, shards: shards, chunks: chunks, encoding: encoding,
             checks: row.state == .running ? try store.openChecks(job: row.id) : [], confirmed: try store.confirmedShards(job: row.id))
+        // Its sources' encodings: their latents are what its shards pin.
+        for source in try store.sourceEncodings(job: row.id) { stored.sources[source.encoding] = Self.snapshot(source.status) }
+        return stored
     }
 
     static func state(_ status: WorkStatus) -> ShardState {

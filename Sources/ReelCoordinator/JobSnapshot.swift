@@ -18,6 +18,8 @@ struct JobSnapshot: Sendable {
     var chunks: [StoredChunk]
     /// Its prompt encoding, while the job waits on one (no prompt embeddings yet).
     var encoding: StoredEncoding? = nil
+    /// Its conditioning sources' encodings (a running job's), by item index.
+    var sources: [Int: ItemSnapshot] = [:]
     /// Its open verification checks (a running job's), restored on resume so the
     /// checked shards' dependents keep waiting.
     var checks: [OpenCheckRow] = []
