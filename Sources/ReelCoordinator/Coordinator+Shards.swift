@@ -98,7 +98,7 @@ extension Coordinator {
             }
         }
         assignment.embeds = wireEmbeds
-        let known = try conditioningLatents(conditioning, latent: plan.latent, blobs: blobs)
+        let known = try conditioningLatents(conditioning, region: region.box, latent: plan.latent, blobs: blobs)
         assignment.conditioning = known.items
         tensors += known.tensors
         let mix = try timelinePrompts(timeline, width: embeds.width, blobs: blobs)

@@ -180,6 +180,23 @@ import Testing
         #expect(invalid.contains { if case .requeue(.source(job: 1, 0), token: 1, worker: "b", _, _, _) = $0 { true } else { false } })
     }
 
+    /// An encoding longer than the heartbeat timeout (a video source takes seconds)
+    /// stays the worker's while its heartbeats list it, and is taken back once they stop.
+    @Test func heartbeatsKeepALongEncodingTheWorkers() throws {
+        var core = Self.core()
+        Self.connect(&core, Core.peerB, Self.hello("b", encodesSources: true))
+        core.jobs[1] = try Self.waitingJob()
+        let claim = SourceClaim(job: 1, encoding: 1, attempt: 2, sourceSHA: Self.imageB)
+        _ = core.handle(.sourcesClaimed(peer: Core.peerB, worker: "b", claims: .success([claim]), at: Core.at(1)))
+        var item = Reel_V1_WorkItem()
+        (item.jobID, item.kind, item.chunk, item.attempt) = (1, .encodeSource, 1, 2)
+        let listed = core.handle(.heartbeat(Core.peerB, running: [item], at: Core.at(20)))
+        #expect(!listed.contains { if case .requeue = $0 { true } else { false } }, "\(listed)")
+        #expect(core.workers[Core.peerB]?.running[.source(job: 1, 1)] != nil)
+        let silent = core.handle(.heartbeat(Core.peerB, running: [], at: Core.at(40)))
+        #expect(silent.contains { if case .requeue(.source(job: 1, 1), token: 2, worker: "b", _, _, _) = $0 { true } else { false } }, "\(silent)")
+    }
+
     /// After a restart the job is rebuilt from its rows: a done encoding keeps its
     /// latents, a lease held at the crash expires and goes back to the queue, and
     /// the first block is not readied behind the encodings' back.
@@ -207,6 +224,40 @@ import Testing
         snapshot.sources = [0: done]
         var other = Self.core()
         #expect(other.handle(.recovered([snapshot])).contains { if case .setJobFailed(1, _) = $0 { true } else { false } })
+    }
+
+    /// A shard is sent the part of an item inside its region: a whole-clip edit's
+    /// latents cut to the window's frames, value for value.
+    @Test func aShardIsSentThePartOfAnItemInItsRegion() throws {
+        let edit = ConditioningItem(source: ConditioningSource(kind: .video, digest: Self.video, frameCount: 49), frame: 0, mode: .start, strength: 0.5)
+        let job = try Self.waitingJob([edit])
+        let item = try #require(job.conditioning?.items.first).box
+        // Each value names its own position, so a wrong cut shows.
+        var values = [Float](repeating: 0, count: item.count)
+        for c in 0 ..< item.channels {
+            for t in 0 ..< item.frames.length {
+                for y in 0 ..< item.rows.length {
+                    for x in 0 ..< item.columns.length {
+                        values[item.localIndex(channel: c, frame: t, row: y, column: x)] = Float(((c * 100 + t) * 100 + y) * 100 + x)
+                    }
+                }
+            }
+        }
+        #expect(job.plan.regions.count > 1)
+        for region in job.plan.regions {
+            let (box, cut) = Coordinator.slice(values, of: item, to: region.box)
+            #expect(box.frames == region.box.frames && box.rows == item.rows && box.columns == item.columns, "\(box)")
+            #expect(cut.count == box.count)
+            let first = region.box.frames.start
+            for c in [0, 15] {
+                for t in [0, box.frames.length - 1] {
+                    #expect(cut[box.localIndex(channel: c, frame: t, row: 7, column: 3)] == Float(((c * 100 + first + t) * 100 + 7) * 100 + 3))
+                }
+            }
+        }
+        // An item inside the region is sent whole.
+        let whole = Coordinator.slice(values, of: item, to: item)
+        #expect(whole.0 == item && whole.1 == values)
     }
 
     @Test func theCacheKeyCoversWhatDecidesTheEncoding() throws {
