@@ -10,7 +10,8 @@ import Testing
 /// uploaded once under its SHA-256 (`HEAD` then `PUT /v1/sources`), a second submit
 /// finds it there, a file over `--max-source-bytes` is refused naming the flag, and
 /// the jobs render; `--extend` and `--extend --backward` render clips whose output
-/// holds the source's other frames joined before or after the new clip.
+/// holds the source's other frames joined before or after the new clip; `--connect`,
+/// `--edit` and a job file naming its source by `"file"` render too.
 @Suite(.serialized, .farmSlot) struct SubmitConditioningFarmTests {
     /// 17 frames at 64×64, windows of 3 latent frames overlapping by 1, 4 steps in two blocks, no guidance.
     static let job = [
@@ -107,6 +108,29 @@ import Testing
             for i in after { worst = min(worst, ExtendJoinTests.psnr(frames[17 + i - after.lowerBound], try conformed(i))) }
             print("\(flags.joined(separator: " ")): \(frames.count) frames, source frames against the conformed source: PSNR ≥ \(String(format: "%.1f", worst)) dB")
             #expect(worst > 35)
+        }
+
+        // The other video modes render the clip alone: a transition from the source's last frame
+        // to its first, and an edit of its first 17 frames; and a job file naming the source by "file".
+        let jobFile = farm.directory.appendingPathComponent("job.json")
+        try Data(
+            """
+            {"model": "tiny", "prompt": "a kite", "frames": 17, "fps": 16, "width": 64, "height": 64, "seed": 3, "guidance": 1, "priority": 0,
+             "plan": {"window": 3, "overlap": 1, "loop": false, "steps": 4, "blend_every": 2, "blend_floor": 0.05},
+             "conditioning": [{"source": {"kind": "video", "file": "source.mp4", "first_frame": 0, "frame_count": 17}, "frame": 0,
+                               "mode": "start", "strength": 0.5}]}
+            """.utf8
+        ).write(to: jobFile)
+        for arguments in [Self.job + ["--connect", source.path, source.path], Self.job + ["--edit", source.path, "--strength", "0.5"], ["submit", jobFile.path]] {
+            let log = try farm.cli(arguments)
+            print(log)
+            #expect(log.contains("already on the coordinator") && !log.contains("uploaded source"), "\(log)")
+            let id = try #require(Self.jobID(log), "\(log)")
+            let status = try await farm.waitForEnd(id)
+            #expect(status.state == "succeeded", "\(arguments): \(status.reason ?? "") — logs in \(farm.directory.path)")
+            let output = farm.directory.appendingPathComponent("clip-\(id).mp4")
+            try await farm.client.video(id).write(to: output)
+            #expect(try VideoReader(url: output).readAll().count == 17, "\(arguments)")
         }
     }
 }
