@@ -20,10 +20,10 @@ struct ConditioningOptions: ParsableArguments {
     @Option(name: .customLong("keyframe"), help: "FILE@SECONDS, repeatable: pin an image at that time.")
     var keyframes: [String] = []
 
-    @Option(help: "Continue this video (MP4): its last frames are pinned at the start of the clip.")
+    @Option(help: "Continue this video (MP4): its last frames are pinned at the start of the clip, and the output holds the video, then the new clip.")
     var extend: String?
 
-    @Flag(help: "With --extend: the clip leads into the video instead (its first frames pinned at the end).")
+    @Flag(help: "With --extend: the clip leads into the video instead (its first frames pinned at the end; the output holds the new clip, then the video).")
     var backward = false
 
     @Option(parsing: .upToNextOption, help: "A B: a transition from video A's last frame to video B's first.")
