@@ -41,6 +41,8 @@ int_ = {"type": "integer"}
 str_ = {"type": "string"}
 date = {"type": "string", "format": "date-time"}
 open_ = []  # `security` of the routes that need no token
+digestparam = {"name": "sha256", "in": "path", "required": True, "description": "The SHA-256 of the file's bytes, 64 lowercase hex digits.",
+               "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}
 nameparam = lambda what: {"name": "name", "in": "path", "required": True, "description": what,
                           "schema": {"type": "string", "minLength": 1, "maxLength": 64}}
 doc = {
@@ -129,6 +131,18 @@ doc = {
     "/v1/tokens/{name}/revoke": {"post": {"operationId": "revokeToken", "summary": "Revoke a token (admin); it fails from the next request on.",
         "parameters": [nameparam("The token's name.")],
         "responses": {"200": resp("The revoked token.", {"$ref": "#/components/schemas/TokenInfo"}), **errors(404, 503)}}},
+    "/v1/sources/{sha256}": {
+      "put": {"operationId": "uploadSource",
+        "summary": "Upload a conditioning source (an image or video file that a job's conditioning items name by digest), once: the body is the file's bytes, stored under the SHA-256 of those bytes, which must be the path's digest. `reel submit` does this for --image, --extend, --connect, --keyframe and --edit.",
+        "parameters": [digestparam],
+        "requestBody": {"required": True, "content": {"*/*": {"schema": {"type": "string", "contentMediaType": "application/octet-stream"}}}},
+        "responses": {"201": resp("Stored.", {"$ref": "#/components/schemas/SourceStored"}),
+                      "200": resp("The coordinator already had it (the body was checked, not stored again).", {"$ref": "#/components/schemas/SourceStored"}),
+                      "413": resp("The body is larger than the coordinator's --max-source-bytes (256 MiB unless set).", err),
+                      **errors(400, 503)}},
+      "head": {"operationId": "hasSource", "summary": "Whether the coordinator has the source (so a client uploads each file once).",
+        "parameters": [digestparam],
+        "responses": {"200": resp("It has it."), "404": resp("Not uploaded yet."), "400": resp("The path is not a SHA-256 digest.")}}},
     "/metrics": {"get": {"operationId": "metrics", "summary": "Prometheus series (text exposition format 0.0.4).",
         "responses": {"200": resp("The series.", {"type": "string"}, ctype="text/plain"), **errors(503)}}},
     "/openapi.json": {"get": {"operationId": "openapi", "summary": "This document.", "security": open_,
@@ -139,6 +153,8 @@ doc = {
       "description": "An API token from `reel token create --scope read|submit|admin` (stored hashed). Every route needs one but /v1/health, /dashboard, / and /openapi.json; a missing or unknown token is 401, a token without the route's scope 403."}},
     "schemas": {
     "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string", "description": "What went wrong and what to do next."}}},
+    "SourceStored": {"type": "object", "required": ["sha256", "bytes"],
+      "properties": {"sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "bytes": {"type": "integer", "minimum": 0}}},
     "Submitted": {"type": "object", "required": ["id"], "properties": {"id": {"type": "integer", "format": "int64"}}},
     "Health": {"type": "object",
       "required": ["ok", "database", "workers", "active_jobs", "longest_loop_gap_ms", "loop_cpu_ms", "reregistrations", "rejected_messages", "shards_completed", "record_backlog", "results_waiting"],
@@ -206,7 +222,8 @@ doc = {
         "latent_frame": int_, "mode": {"type": "string", "enum": ["pin", "start"], "description": "pin: kept exactly; start: SDEdit from the source."},
         "strength": {"type": "number", "description": "mode start only: in (0, 1]."},
         "box": {"$ref": "#/components/schemas/PixelBox"},
-        "fit": {"type": "string", "enum": ["crop", "pad", "stretch"], "description": "How a source of another size fills the box or frame; crop when absent."}}},
+        "fit": {"type": "string", "enum": ["crop", "pad", "stretch"], "description": "How a source of another size fills the box or frame; crop when absent."},
+        "join": {"type": "boolean", "description": "A pinned video at the clip's start or end (extend): the output also holds the source's other frames, before or after the clip; false when absent."}}},
     "TokenRequest": {"type": "object", "required": ["name", "scope"],
       "properties": {"name": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"}, "scope": {"type": "string", "enum": ["read", "submit", "admin"]}}},
     "TokenInfo": {"type": "object", "required": ["id", "name", "scope", "created_at"],

@@ -63,6 +63,9 @@ struct CoordinatorServerOptions: ParsableArguments {
     @OptionGroup(title: "Admission limits (a bigger job is refused with a 400 that names the flag)")
     var limits: AdmissionOptions
 
+    @Option(help: "Largest conditioning source (image or video) PUT /v1/sources takes, in bytes.")
+    var maxSourceBytes = SourceUploads.defaultMaxBytes
+
     func validate() throws {
         _ = try httpAddress()
         if let days = keepResultsDays, !(1 ... 36_500).contains(days) {
@@ -71,6 +74,7 @@ struct CoordinatorServerOptions: ParsableArguments {
         guard (0 ... 1).contains(verifyFraction) else {
             throw ValidationError("--verify-fraction must be 0…1 (0.05 re-runs one shard in twenty; 0 turns checks off), got \(verifyFraction)")
         }
+        guard maxSourceBytes >= 1 else { throw ValidationError("--max-source-bytes must be at least 1, got \(maxSourceBytes)") }
         guard (1 ... 36_500).contains(keepEventsDays) else { throw ValidationError("--keep-events-days must be 1…36500, got \(keepEventsDays)") }
         guard listen.hasPrefix("tcp://") || listen.hasPrefix("ipc://") || listen.hasPrefix("inproc://") else {
             throw ValidationError("--listen '\(listen)' is not a ZeroMQ endpoint like tcp://0.0.0.0:5555")
@@ -94,6 +98,7 @@ struct CoordinatorServerOptions: ParsableArguments {
         var options = CoordinatorService.Options(database: db, dataDirectory: data, httpHost: host, httpPort: port, listen: listen)
         options.config.dataDirectory = data
         options.config.admission = limits.admission
+        options.config.maxSourceBytes = maxSourceBytes
         options.config.collectBlobs = !keepIntermediates
         options.config.resultRetentionDays = keepResultsDays
         options.config.eventRetentionDays = keepEventsDays

@@ -23,6 +23,8 @@ struct AdmittedJob {
     /// The stand-in embeddings of a prompt timeline's prompts after the first
     /// (``checkTimeline(_:plan:limits:)``); empty without a timeline.
     let laterPrompts: [[Float]]
+    /// The conditioning items placed on the plan (canonical order); nil without any.
+    let conditioning: ConditioningPlan?
 
     /// Checks `submission` against `limits` and the `models` workers offer, in the
     /// order that makes an oversized job cost nothing: limits first, then the plan,
@@ -48,7 +50,8 @@ struct AdmittedJob {
             throw .badRequest("pool '\(pool.prefix(80))' is not a pool name: use 1–64 letters, digits, '-', '_' or '.', as given to `reel worker --pool`")
         }
         do { plan = try request.makePlan(model: model) } catch { throw .badRequest(error.description) }
-        try Self.checkConditioning(request, plan: plan)
+        // Checked in the submitted order, so an error numbers the items as the client wrote them.
+        _ = try Self.checkConditioning(request, plan: plan)
         request = try Self.checkTimeline(request, plan: plan, limits: limits)
         let guided = request.usesGuidance
         let fromFile = submission.promptEmbeds != nil
@@ -87,6 +90,8 @@ struct AdmittedJob {
             request, model: model, fromFile: fromFile, encodedOnWorker: textEncoders.contains(request.model))
         // Equivalent conditioning lists are stored as one form (see JobRequest.canonicalConditioning).
         self.request = request.canonicalizingConditioning(temporalStride: model.temporalStride)
+        // Placed from the stored (canonical) list: item i is source encoding i.
+        conditioning = try Self.checkConditioning(self.request, plan: plan)
         self.model = model
     }
 

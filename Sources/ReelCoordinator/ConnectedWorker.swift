@@ -25,6 +25,8 @@ struct ConnectedWorker: Sendable {
     var textEncoders: Set<String> = []
     /// Whether it encodes prompts (WORK_KIND_ENCODE_PROMPT) for ``textEncoders``.
     var canEncode = false
+    /// Whether it VAE-encodes conditioning sources (WORK_KIND_ENCODE_SOURCE) for its models.
+    var canEncodeSources = false
     /// When the coordinator last heard from it (monotonic: a wall-clock step must
     /// not make every worker look silent at once).
     var lastSeen: ContinuousClock.Instant

@@ -59,13 +59,14 @@ extension Coordinator {
         reply: @escaping @Sendable (Result<CoordinatorMailbox.Reply, APIError>) -> Void
     ) throws {
         let admitted = try AdmittedJob(submission, limits: config.admission, models: core.knownModels(), textEncoders: core.textEncoderModels())
+        try checkSourcesUploaded(admitted.request)
         if admitted.encoding != nil { return try submitForEncoding(admitted, idempotencyKey: key, reply: reply) }
         let (request, model, plan, prompt, negative) = (admitted.request, admitted.model, admitted.plan, admitted.prompt, admitted.negative)
         let warmup = core.decodeWarmup(of: request.model)
         var stored = StoredJob(request: request, model: model, decodeWarmup: warmup)
         stored.embeddings = admitted.source
-        let laterPrompts = admitted.laterPrompts, unstored = stored
-        let blobs = blobs, store = recordStore, policy = config.policy
+        let laterPrompts = admitted.laterPrompts, unstored = stored, conditioning = admitted.conditioning
+        let blobs = blobs, store = recordStore, policy = config.policy, modelDigest = core.modelDigest(request.model)
         records.submit {
             do {
                 // The lane is serial, so two submissions with one key cannot both miss here.
@@ -81,11 +82,15 @@ extension Coordinator {
                 if !laterSHAs.isEmpty { stored.timelineEmbeds = laterSHAs }
                 let spec = try stored.json()
                 let shards = plan.shards
-                let ready = Set(shards.filter { $0.block == 0 })
+                let firstShards = shards.filter { $0.block == 0 }
+                let sources = try Self.sourceEncodings(
+                    conditioning, request: request, modelDigest: modelDigest, store: store.value, blobs: blobs)
+                // Sources still to encode hold the first block back.
+                let ready = sources.contains { $0.cachedLatentsSHA == nil } ? [] : Set(firstShards)
                 let id = try store.value.creatingJob(idempotencyKey: key) { () throws(StoreError) -> Int64 in
-                    try store.value.createJob(
-                        name: request.name ?? "", model: request.model, spec: spec, promptEmbedsSHA: promptSHA,
-                        negativeEmbedsSHA: negativeSHA, priority: request.priority, shards: shards, readyShards: ready)
+                    try Self.createJob(
+                        in: store.value, request: request, spec: spec, promptSHA: promptSHA, negativeSHA: negativeSHA, shards: shards,
+                        firstShards: firstShards, promptEncoding: nil, sources: sources)
                 }
                 // createJob stored the job running with its block-0 shards ready:
                 // what `start()`'s `startShards` asks for, already carried out.
@@ -99,6 +104,8 @@ extension Coordinator {
                     id: id, request: request, model: model, plan: plan, promptSHA: promptSHA, negativeSHA: negativeSHA,
                     decodeWarmup: warmup, machine: machine, shards: records)
                 job.timeline = try JobTimeline(request: request, plan: plan, laterSHAs: laterSHAs)
+                job.conditioning = conditioning
+                job.sources = Self.sourceProgress(sources, policy: policy)
                 return .jobStored(.success(job), reply: reply)
             } catch {
                 return .jobStored(.failure(OffLoopFailure("the coordinator could not store the job: \(error)", transient: true)), reply: reply)

@@ -57,7 +57,7 @@ extension Coordinator {
             metrics.retries.increment()
         case .tally(.failure(let reason)):
             metrics.failures[reason]?.increment()
-        case .registerWorker, .setWorkerState, .extendLeases, .claimShards, .claimChunks, .claimEncodings, .readActiveJobs:
+        case .registerWorker, .setWorkerState, .extendLeases, .claimShards, .claimChunks, .claimEncodings, .claimSources, .readActiveJobs:
             runOnStatementsLane(action)
         case .release(let work, let token, let worker, let why, let readBack):
             let outcome = StoreOutcome.of { try store.releaseClaim(work.item, job: work.job, attempt: token, worker: worker) }
@@ -129,6 +129,10 @@ extension Coordinator {
             if !send(envelope, to: peer) { feed(.peerUnreachable(peer, reason: "unreachable", at: time())) }
         case .recordPromptResult(let order):
             recordPromptResult(order)
+        case .buildSourceAssignment(let order):
+            buildSourceAssignment(order)
+        case .recordSourceResult(let order):
+            recordSourceResult(order)
         case .compareRerun(let order):
             compareRerun(order)
         case .settleVerification(let job, let shard, let token, let adopt, let quarantine, let reason):

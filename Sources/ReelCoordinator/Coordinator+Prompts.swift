@@ -108,7 +108,8 @@ extension Coordinator {
         try JobTimeline.checkEncodedSize(texts, model: model, maxMessageBytes: config.maxMessageBytes)
         let warmup = core.decodeWarmup(of: request.model)
         let key = Self.embeddingsCacheKey(digest: core.modelDigest(request.model), model: request.model, prompt: texts.prompt, negative: texts.negative)
-        let blobs = blobs, store = recordStore, policy = config.policy, logger = logger
+        let blobs = blobs, store = recordStore, policy = config.policy, logger = logger, conditioning = admitted.conditioning
+        let modelDigest = core.modelDigest(request.model)
         records.submit {
             do {
                 // The lane is serial, so two submissions with one key cannot both miss here.
@@ -126,25 +127,30 @@ extension Coordinator {
                     try store.value.forgetCachedEmbeddings(key: key)
                     cached = nil
                 }
-                let ready = cached == nil ? [] : Set(shards.filter { $0.block == 0 })
+                let firstShards = shards.filter { $0.block == 0 }
+                let sources = try Self.sourceEncodings(
+                    conditioning, request: request, modelDigest: modelDigest, store: store.value, blobs: blobs)
+                let ready = cached == nil || sources.contains { $0.cachedLatentsSHA == nil } ? [] : Set(firstShards)
                 let id: Int64
                 if let cached {
                     stored.embeddings = .cache
                     let spec = try stored.json()
                     id = try store.value.creatingJob(idempotencyKey: idempotencyKey) { () throws(StoreError) -> Int64 in
-                        try store.value.createJob(
-                            name: request.name ?? "", model: request.model, spec: spec, promptEmbedsSHA: cached.promptSHA,
-                            negativeEmbedsSHA: cached.negativeSHA, priority: request.priority, shards: shards, readyShards: ready)
+                        try Self.createJob(
+                            in: store.value, request: request, spec: spec, promptSHA: cached.promptSHA, negativeSHA: cached.negativeSHA,
+                            shards: shards, firstShards: firstShards, promptEncoding: nil, sources: sources)
                     }
                     logger.info("prompt embeddings from the cache", metadata: ["job": "\(id)", "prompt_embeds": "\(cached.promptSHA)"])
                 } else {
                     stored.embeddings = .worker
                     let spec = try stored.json()
                     id = try store.value.creatingJob(idempotencyKey: idempotencyKey) { () throws(StoreError) -> Int64 in
-                        try store.value.createJob(
-                            name: request.name ?? "", model: request.model, spec: spec, priority: request.priority, shards: shards,
-                            encoding: PromptEncodingRequest(
-                                prompt: texts.prompt, negativePrompt: texts.negative, cacheKey: key, laterPrompts: texts.later))
+                        try Self.createJob(
+                            in: store.value, request: request, spec: spec, promptSHA: nil, negativeSHA: nil, shards: shards,
+                            firstShards: firstShards,
+                            promptEncoding: PromptEncodingRequest(
+                                prompt: texts.prompt, negativePrompt: texts.negative, cacheKey: key, laterPrompts: texts.later),
+                            sources: sources)
                     }
                 }
                 var records: [ShardID: ShardRecord] = [:]
@@ -155,6 +161,8 @@ extension Coordinator {
                 var job = JobRuntime(
                     id: id, request: request, model: model, plan: plan, promptSHA: cached?.promptSHA ?? "", negativeSHA: cached?.negativeSHA,
                     decodeWarmup: warmup, machine: JobStateMachine(state: .running(attempt: 1)), shards: records)
+                job.conditioning = conditioning
+                job.sources = Self.sourceProgress(sources, policy: policy)
                 if cached == nil {
                     job.encoding = PromptEncodingProgress(
                         prompt: texts.prompt, negativePrompt: texts.negative, machine: .ready(policy: policy), token: 0, laterPrompts: texts.later)

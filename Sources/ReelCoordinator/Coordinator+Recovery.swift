@@ -42,10 +42,13 @@ extension Coordinator {
                     laterSHAs: $0.laterSHAs)
             }
             : nil
-        return JobSnapshot(
+        var stored = JobSnapshot(
             id: row.id, state: state, spec: row.spec, promptSHA: row.promptEmbedsSHA, negativeSHA: row.negativeEmbedsSHA,
             latentsSHA: row.latentsSHA, shards: shards, chunks: chunks, encoding: encoding,
             checks: row.state == .running ? try store.openChecks(job: row.id) : [], confirmed: try store.confirmedShards(job: row.id))
+        // Its sources' encodings: their latents are what its shards pin.
+        for source in try store.sourceEncodings(job: row.id) { stored.sources[source.encoding] = Self.snapshot(source.status) }
+        return stored
     }
 
     /// Whether the spec is of a timeline whose later prompts a worker encodes

@@ -16,7 +16,7 @@ extension Coordinator {
         let work = WorkRef.shard(job: id, shard)
         let plan = order.plan, request = order.request, blobs = blobs, buffers = inputBuffers
         let embeds = (id: order.embedsID, prompt: order.promptSHA, negative: order.negativeSHA, width: order.textDim)
-        let timeline = order.timeline
+        let timeline = order.timeline, conditioning = order.conditioning
         inputs.submit {
             do {
                 let input: Data?
@@ -36,7 +36,7 @@ extension Coordinator {
                 }
                 let frames = try Self.assignmentFrames(
                     job: id, shard: shard, token: token, plan: plan, request: request, input: input,
-                    embeds: embeds, withEmbeds: withEmbeds, timeline: timeline, blobs: blobs)
+                    embeds: embeds, withEmbeds: withEmbeds, timeline: timeline, conditioning: conditioning, blobs: blobs)
                 return .assignmentBuilt(peer: peer, work: work, token: token, frames: .success(frames))
             } catch {
                 return .assignmentBuilt(
@@ -49,7 +49,7 @@ extension Coordinator {
     private static func assignmentFrames(
         job id: Int64, shard: ShardID, token: Int, plan: Plan, request: JobRequest, input: Data?,
         embeds: (id: String, prompt: String, negative: String?, width: Int), withEmbeds: Bool, timeline: [TimelineEntry] = [],
-        blobs: BlobStore
+        conditioning: ShardConditioning = ShardConditioning(), blobs: BlobStore
     ) throws -> [Data] {
         let region = plan.regions[shard.region]
         let block = plan.blocks[shard.block]
@@ -62,7 +62,8 @@ extension Coordinator {
         assignment.seed = request.seed
         var sampler = Reel_V1_SamplerSettings()
         sampler.totalSteps = UInt32(plan.schedule.steps)
-        sampler.stepBegin = UInt32(block.start)
+        // An edit's first block starts at its first step (StepSchedule+Strength).
+        sampler.stepBegin = UInt32(conditioning.stepBegin ?? block.start)
         sampler.stepEnd = UInt32(block.end)
         sampler.guidance = Float(request.guidance)
         sampler.shift = request.shift ?? 0
@@ -97,6 +98,9 @@ extension Coordinator {
             }
         }
         assignment.embeds = wireEmbeds
+        let known = try conditioningLatents(conditioning, region: region.box, latent: plan.latent, blobs: blobs)
+        assignment.conditioning = known.items
+        tensors += known.tensors
         let mix = try timelinePrompts(timeline, width: embeds.width, blobs: blobs)
         assignment.timeline = mix.prompts
         tensors += mix.tensors

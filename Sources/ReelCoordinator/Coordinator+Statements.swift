@@ -85,6 +85,17 @@ extension Coordinator {
                 .mapError { StoreFailure("\($0)") }
                 return .encodingsClaimed(peer: peer, worker: worker, claims: claims, at: time)
             }
+        case .claimSources(let peer, let worker, let models, let limit, let time):
+            onStatementsLane { store in
+                let claims = Result { () throws(StoreError) in
+                    try store.claimSourceEncodings(
+                        worker: worker, models: models, limit: limit, now: time.stamp, leaseDuration: policy.leaseDuration,
+                        maxTries: policy.maxAttempts, blocklistThreshold: blocklist)
+                }
+                .map { $0.map { SourceClaim(job: $0.job, encoding: $0.encoding, attempt: $0.status.attempt, sourceSHA: $0.sourceSHA) } }
+                .mapError { StoreFailure("\($0)") }
+                return .sourcesClaimed(peer: peer, worker: worker, claims: claims, at: time)
+            }
         case .readActiveJobs:
             onStatementsLane { store in
                 .databaseRead(Result { () throws(StoreError) in try Self.activeJobs(in: store) }.mapError { StoreFailure("\($0)") })

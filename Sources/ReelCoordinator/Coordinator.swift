@@ -288,9 +288,10 @@ public final class Coordinator {
         case .heartbeat(let heartbeat)?: feed(.heartbeat(peer, running: heartbeat.running, at: time()))
         case .shardFailure(let failure)?: feed(.failure(peer, failure, at: time()))
         case .goodbye(let goodbye)?: feed(.goodbye(peer, reason: goodbye.reason, at: time()))
-        case .sourceResult?:
-            // Source encodings are not assigned yet (issue 16): admission refuses conditioning.
-            reject(peer: peer, "this coordinator assigns no source encodings, so a source result is unexpected")
+        case .sourceResult(let result)?:
+            feed(
+                .sourceResult(
+                    peer, job: Int64(clamping: result.jobID), encoding: Int(result.encoding), token: Int(result.attempt), frames: frames, at: time()))
         case .welcome?, .refusal?, .shardAssignment?, .decodeAssignment?, .cancel?, .resultPull?, .promptAssignment?, .sourceAssignment?:
             reject(peer: peer, "a worker may not send \(Self.bodyName(envelope))")
         case nil:
@@ -313,6 +314,8 @@ public final class Coordinator {
             feed(.videoJoined(job, outcome: outcome))
         case .promptRecorded(let peer, let worker, let job, let attempt, let outcome):
             feed(.promptRecorded(peer: peer, worker: worker, job: job, attempt: attempt, outcome: outcome, at: time()))
+        case .sourceRecorded(let peer, let worker, let job, let index, let attempt, let outcome):
+            feed(.sourceRecorded(peer: peer, worker: worker, job: job, encoding: index, attempt: attempt, outcome: outcome, at: time()))
         case .rerunCompared(let worker, let job, let shard, let token, let vote):
             feed(.rerunCompared(worker: worker, job: job, shard: shard, token: token, vote: vote, at: time()))
         case .verificationSettled(let job, let shard, let token, let adopt, let quarantine, let outcome):

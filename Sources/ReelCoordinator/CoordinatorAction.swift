@@ -100,6 +100,18 @@ enum CoordinatorAction: Sendable {
     /// ``CoordinatorEvent/promptRecorded(peer:worker:job:attempt:outcome:at:)``).
     case recordPromptResult(PromptResultOrder)
 
+    // MARK: Source encodings
+
+    /// Claim up to `limit` source encodings of `models` for a worker (answered by
+    /// ``CoordinatorEvent/sourcesClaimed(peer:worker:claims:at:)``).
+    case claimSources(peer: PeerID, worker: String, models: [String], limit: Int, at: LoopTime)
+    /// Build a source encoding's assignment on the `inputs` lane (it reads the
+    /// source's blob; answered by ``CoordinatorEvent/assignmentBuilt(peer:work:token:frames:)``).
+    case buildSourceAssignment(SourceAssignmentOrder)
+    /// Check, store and commit encoded source latents on the `records` lane
+    /// (answered by ``CoordinatorEvent/sourceRecorded(peer:worker:job:encoding:attempt:outcome:at:)``).
+    case recordSourceResult(SourceResultOrder)
+
     // MARK: Verification
 
     /// Compare a re-run's result with the check's stored results on the `records`
@@ -168,6 +180,8 @@ struct ShardAssignmentOrder: Sendable {
     var textDim: Int
     /// A timeline job's prompts for this window (``TimelineEntry``); empty otherwise.
     var timeline: [TimelineEntry] = []
+    /// The conditioning items this shard applies, with their latents' blobs (CoordinatorCore+SourceShards.swift).
+    var conditioning: ShardConditioning = ShardConditioning()
 }
 
 /// Everything the `records` lane needs to check, store and commit one shard result.

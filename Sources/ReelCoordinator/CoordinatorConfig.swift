@@ -81,6 +81,9 @@ public struct CoordinatorConfig: Sendable {
     /// ZeroMQ I/O threads for the workers' socket: the workers' connections are
     /// spread over them (copies and CURVE's encryption). One per eight cores, one
     /// to four: a small machine keeps its cores for the lanes and the workers.
+    /// The largest conditioning source `PUT /v1/sources/{sha256}` takes
+    /// (`--max-source-bytes`).
+    public var maxSourceBytes = SourceUploads.defaultMaxBytes
     public var zmqIOThreads = min(4, max(1, ProcessInfo.processInfo.activeProcessorCount / 8))
 
     public init(

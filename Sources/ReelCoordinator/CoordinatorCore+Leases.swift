@@ -15,6 +15,9 @@ extension CoordinatorCore {
                 if case .leased(let holder, _, let expiresAt) = record.machine.state, expiresAt <= now { expired.append((.shard(job: id, shard), holder)) }
             }
             if case .leased(let holder, _, let expiresAt)? = job.encoding?.machine.state, expiresAt <= now { expired.append((.encoding(job: id), holder)) }
+            for (index, source) in job.sources {
+                if case .leased(let holder, _, let expiresAt) = source.machine.state, expiresAt <= now { expired.append((.source(job: id, index), holder)) }
+            }
             guard let decode = job.decode else { continue }
             for (index, machine) in decode.machines.enumerated() {
                 if case .leased(let holder, _, let expiresAt) = machine.state, expiresAt <= now { expired.append((.chunk(job: id, index), holder)) }
@@ -158,7 +161,8 @@ extension CoordinatorCore {
             jobs[id]?.encoding?.token = snapshot.token
         case .source(let id, let index):
             guard jobs[id]?.sources[index] != nil else { return [] }
-            jobs[id]?.sources[index] = SourceEncodingProgress(machine: machine, token: snapshot.token)
+            jobs[id]?.sources[index] = SourceEncodingProgress(
+                machine: machine, token: snapshot.token, latentsSHA: snapshot.state.name == .done ? snapshot.outputSHA : nil)
         }
         for peer in workers.keys where workers[peer]?.running[work] != nil && snapshot.worker != workers[peer]?.name {
             workers[peer]?.running[work] = nil

@@ -120,12 +120,9 @@ extension CoordinatorCore {
             job.promptSHA = promptSHA
             job.negativeSHA = negativeSHA
             jobs[id] = job
-            // The commit made the first block ready in the database; memory follows.
-            for shard in job.plan.shards where shard.block == 0 {
-                if case .rejected(let rejection)? = jobs[id]?.shards[shard]?.machine.dependenciesMet() {
-                    actions.append(.log(.warning, "a first-block shard refused to become ready", ["job": "\(id)", "shard": "\(shard)", "reason": "\(rejection.reason)"]))
-                }
-            }
+            // The commit made the first block ready in the database unless source
+            // encodings are left (CoordinatorCore+Sources.swift); memory follows.
+            actions += readyFirstBlockIfEncoded(id)
             actions.append(.log(.info, "prompt encoded", ["job": "\(id)", "worker": "\(worker)", "prompt_embeds": "\(promptSHA)"]))
             return actions + adoptEncodedTimeline(id, texts: encoding.laterPrompts, shas: laterSHAs)
         case .stale(let why):

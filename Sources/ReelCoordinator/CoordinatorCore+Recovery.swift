@@ -60,6 +60,7 @@ extension CoordinatorCore {
         } else {
             job.timeline = try JobTimeline(request: spec.request, plan: plan, laterSHAs: spec.timelineEmbeds ?? [])
         }
+        try resumeSources(&job, stored: stored)
         if stored.state.name == .decoding {
             guard let latentsSHA = stored.latentsSHA else {
                 throw CoordinatorError.storedJob(id: stored.id, reason: "it is decoding without finished latents")
@@ -98,6 +99,8 @@ extension CoordinatorCore {
             if job.allShardsDone { return startFinalBlend(id) }
             // Every shard waits on the prompt encoding, whose commit readies the first block.
             if let encoding = job.encoding, !encoding.isDone { return [] }
+            // And on every source encoding, the last of whose commits readies it.
+            if job.sources.values.contains(where: { !$0.isDone }) { return [] }
             let waiting = job.shards.filter { $0.value.machine.state.name == .pending }.map(\.key).sorted()
             let candidates = waiting.compactMap { shard -> (shard: ShardID, inputs: [ShardID])? in
                 let inputs = job.plan.dependencies(of: shard)

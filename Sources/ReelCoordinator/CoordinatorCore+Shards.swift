@@ -11,7 +11,7 @@ extension CoordinatorCore {
         let now = time.stamp
         let shardsReady = jobs.values.contains { $0.machine.state.name == .running && $0.hasReadyShard(now: now) }
         let chunksReady = jobs.values.contains { $0.decode?.hasReadyChunk(now: now) ?? false }
-        let encodingsReady = !readyEncodingModels(now: now).isEmpty
+        let encodingsReady = !readyEncodingModels(now: now).isEmpty || !readySourceModels(now: now).isEmpty
         guard shardsReady || chunksReady || encodingsReady else { return [] }
         // Back-pressure: while the lanes are behind, new work would only queue up
         // (each queued result holds a region's latents).
@@ -23,6 +23,12 @@ extension CoordinatorCore {
             guard !worker.models.isEmpty else { continue }
             if let claim = encodingClaim(for: worker, now: now, at: time) {
                 // A prompt encoding first: every shard of its job waits on it.
+                actions.append(claim)
+                free -= 1
+                guard free > 0 else { continue }
+            }
+            if let claim = sourceClaim(for: worker, now: now, at: time) {
+                // So are source encodings.
                 actions.append(claim)
                 free -= 1
                 guard free > 0 else { continue }
@@ -94,7 +100,7 @@ extension CoordinatorCore {
                 ShardAssignmentOrder(
                     peer: peer, job: id, shard: shard, token: token, recipe: recipe, withEmbeds: withEmbeds, plan: job.plan, request: job.request,
                     embedsID: job.embedsID, promptSHA: job.promptSHA, negativeSHA: job.negativeSHA, textDim: job.model.textDim,
-                    timeline: timeline))
+                    timeline: timeline, conditioning: shardConditioning(job: job, shard: shard)))
         ]
     }
 
@@ -124,6 +130,8 @@ extension CoordinatorCore {
         let work: WorkRef =
             failure.kind == .encodePrompt
             ? .encoding(job: id)
+            : failure.kind == .encodeSource
+            ? .source(job: id, Int(failure.chunk))
             : failure.kind == .decode
                 ? .chunk(job: id, Int(failure.chunk)) : .shard(job: id, ShardID(region: Int(failure.region), block: Int(failure.block)))
         workers[peer]?.running[work] = nil

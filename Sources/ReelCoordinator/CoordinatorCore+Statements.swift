@@ -21,7 +21,8 @@ extension CoordinatorCore {
     mutating func noteClaims(_ actions: [CoordinatorAction]) {
         for action in actions {
             switch action {
-            case .claimShards(let peer, _, _, _, _, _), .claimChunks(let peer, _, _, _, _), .claimEncodings(let peer, _, _, _, _):
+            case .claimShards(let peer, _, _, _, _, _), .claimChunks(let peer, _, _, _, _), .claimEncodings(let peer, _, _, _, _),
+                .claimSources(let peer, _, _, _, _):
                 claiming[peer, default: 0] += 1
             default:
                 continue

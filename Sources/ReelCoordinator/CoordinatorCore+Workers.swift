@@ -80,6 +80,7 @@ extension CoordinatorCore {
         worker.modelDigests = digests
         worker.textEncoders = Set(hello.modelInfos.filter { $0.textEncoder && models[$0.name] != nil }.map(\.name))
         worker.canEncode = kinds.contains(.encodePrompt) && !worker.textEncoders.isEmpty
+        worker.canEncodeSources = kinds.contains(.encodeSource)
         worker.pools = Array(Set(hello.pools.filter(JobRequest.isPoolName).prefix(32))).sorted()
         if worker.pools.count != hello.pools.count {
             actions.append(reject(peer, "worker \(name) names pools that are not pool names (or repeats one); kept \(worker.pools)"))
@@ -150,10 +151,12 @@ extension CoordinatorCore {
         var stale = 0
         var listed = Set<WorkRef>()
         for item in reported.prefix(256) {
-            let id = Int64(clamping: item.jobID)
-            let work: WorkRef =
-                item.kind == .decode
-                ? .chunk(job: id, Int(item.chunk)) : .shard(job: id, ShardID(region: Int(item.region), block: Int(item.block)))
+            // Every kind a worker runs, encodings included: one missing here reads as
+            // "not running" and is taken away after the heartbeat timeout.
+            guard let work = Self.work(item) else {
+                stale += 1
+                continue
+            }
             let current =
                 (machine(of: work)?.state.holder == worker.name && token(of: work) == Int(item.attempt))
                 || holdsRerun(work, worker: worker.name, token: Int(item.attempt))

@@ -49,7 +49,9 @@ struct CoordinatorCore: Sendable {
     /// Applies one event; returns what the I/O layer must do, in order.
     mutating func handle(_ event: CoordinatorEvent) -> [CoordinatorAction] {
         switch event {
-        case .shardsClaimed(let peer, _, _, _, _), .chunksClaimed(let peer, _, _, _), .encodingsClaimed(let peer, _, _, _): claimAnswered(peer)
+        case .shardsClaimed(let peer, _, _, _, _), .chunksClaimed(let peer, _, _, _), .encodingsClaimed(let peer, _, _, _),
+            .sourcesClaimed(let peer, _, _, _):
+            claimAnswered(peer)
         default: break
         }
         let actions = apply(event)
@@ -113,6 +115,11 @@ struct CoordinatorCore: Sendable {
         case .promptResult(let peer, let job, let token, let frames, let time): return promptResult(peer: peer, job: job, token: token, frames: frames, at: time)
         case .promptRecorded(let peer, let worker, let job, let attempt, let outcome, let time):
             return promptRecorded(peer: peer, worker: worker, job: job, attempt: attempt, outcome: outcome, at: time)
+        case .sourcesClaimed(let peer, let worker, let claims, let time): return sourcesClaimed(peer: peer, worker: worker, claims: claims, at: time)
+        case .sourceResult(let peer, let job, let index, let token, let frames, let time):
+            return sourceResult(peer: peer, job: job, encoding: index, token: token, frames: frames, at: time)
+        case .sourceRecorded(let peer, let worker, let job, let index, let attempt, let outcome, let time):
+            return sourceRecorded(peer: peer, worker: worker, job: job, encoding: index, attempt: attempt, outcome: outcome, at: time)
         case .rerunCompared(let worker, let job, let shard, let token, let vote, let time):
             return rerunCompared(worker: worker, job: job, shard: shard, token: token, vote: vote, at: time)
         case .verificationSettled(let job, let shard, let token, let adopt, let quarantine, let outcome):

@@ -75,6 +75,11 @@ enum CoordinatorEvent: Sendable {
     /// A worker's encoded prompt arrived (pulled); `frames` are checked on the `records` lane.
     case promptResult(PeerID, job: Int64, token: Int, frames: [Data], at: LoopTime)
     case promptRecorded(peer: PeerID, worker: String, job: Int64, attempt: Int, outcome: PromptRecordOutcome, at: LoopTime)
+    /// Source encodings the database leased to the worker (or why the claim failed).
+    case sourcesClaimed(peer: PeerID, worker: String, claims: Result<[SourceClaim], StoreFailure>, at: LoopTime)
+    /// A worker's encoded source arrived (pulled); `frames` are checked on the `records` lane.
+    case sourceResult(PeerID, job: Int64, encoding: Int, token: Int, frames: [Data], at: LoopTime)
+    case sourceRecorded(peer: PeerID, worker: String, job: Int64, encoding: Int, attempt: Int, outcome: RecordOutcome, at: LoopTime)
     /// A re-run's result was compared with the check's stored results: the vote it casts.
     case rerunCompared(worker: String, job: Int64, shard: ShardID, token: Int, vote: RerunVote, at: LoopTime)
     /// The database answered a ballot's outcome (``CoordinatorAction/settleVerification(job:shard:token:adopt:quarantine:reason:)``):

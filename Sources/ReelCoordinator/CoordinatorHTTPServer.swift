@@ -20,6 +20,7 @@ import ServiceLifecycle
 /// | `GET /v1/workers` | `[WorkerStatus]` |
 /// | `GET /metrics` | Prometheus text format (``FarmMetrics``) |
 /// | `POST /v1/tokens`, `GET /v1/tokens`, `POST /v1/tokens/:name/revoke` | tokens (admin) |
+/// | `PUT /v1/sources/:sha256`, `HEAD /v1/sources/:sha256` | conditioning sources (CoordinatorHTTPServer+Sources.swift) |
 ///
 /// Every route but health needs a bearer token with the route's ``APIScope``.
 public struct CoordinatorHTTPServer: Sendable {
@@ -33,9 +34,14 @@ public struct CoordinatorHTTPServer: Sendable {
     public let tokens: APITokens?
     /// The operator's certificate and key (APITLS.swift); `nil` serves plain HTTP.
     public let tls: APITLS?
+    /// Where uploaded conditioning sources go; `nil` serves no source routes.
+    public let sources: SourceUploads?
 
-    public init(mailbox: CoordinatorMailbox, host: String, port: Int, tokens: APITokens? = nil, tls: APITLS? = nil) {
+    public init(
+        mailbox: CoordinatorMailbox, host: String, port: Int, tokens: APITokens? = nil, tls: APITLS? = nil, sources: SourceUploads? = nil
+    ) {
         self.mailbox = mailbox
+        self.sources = sources
         self.host = host
         self.port = port
         self.tokens = tokens
@@ -109,6 +115,7 @@ public struct CoordinatorHTTPServer: Sendable {
         }
         Self.addListings(to: router, mailbox: mailbox)
         Self.addPreviews(to: router, mailbox: mailbox)
+        if let sources { Self.addSources(to: router, sources: sources) }
         router.get("/v1/jobs/:id") { _, context in
             guard let id = context.parameters.get("id", as: Int64.self) else { return Self.badID(context) }
             return Self.answer(await mailbox.send(.job(id)))

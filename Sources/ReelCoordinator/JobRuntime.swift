@@ -18,6 +18,8 @@ struct JobRuntime: Sendable {
     var encoding: PromptEncodingProgress?
     /// The job's conditioning sources being encoded, by item index (empty without conditioning).
     var sources: [Int: SourceEncodingProgress] = [:]
+    /// The conditioning items placed on the plan (nil without conditioning).
+    var conditioning: ConditioningPlan?
     /// The prompt timeline (`--prompt-at`), nil for a job with one prompt.
     var timeline: JobTimeline?
     /// Warm-up latent frames per decode chunk, as the workers' VAE needs.

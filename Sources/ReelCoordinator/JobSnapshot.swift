@@ -20,6 +20,8 @@ struct JobSnapshot: Sendable {
     /// and always for a timeline whose later prompts a worker encoded (their blobs
     /// are on the encoding's row).
     var encoding: StoredEncoding? = nil
+    /// Its conditioning sources' encodings (a running job's), by item index.
+    var sources: [Int: ItemSnapshot] = [:]
     /// Its open verification checks (a running job's), restored on resume so the
     /// checked shards' dependents keep waiting.
     var checks: [OpenCheckRow] = []

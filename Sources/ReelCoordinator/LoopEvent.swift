@@ -26,6 +26,8 @@ enum LoopEvent: Sendable {
     case envelopeParsed(peer: PeerID, frames: [Data], envelope: Result<Reel_V1_Envelope, WireError>)
     /// An encoded prompt was checked, stored and recorded, or not.
     case promptRecorded(peer: PeerID, worker: String, job: Int64, attempt: Int, outcome: PromptRecordOutcome)
+    /// An encoded source was checked, stored and recorded, or not.
+    case sourceRecorded(peer: PeerID, worker: String, job: Int64, encoding: Int, attempt: Int, outcome: RecordOutcome)
     /// A re-run was compared with the check's stored results.
     case rerunCompared(worker: String, job: Int64, shard: ShardID, token: Int, vote: RerunVote)
     /// A ballot's outcome was recorded (`true`), or its shard had moved on (`false`).

@@ -1733,6 +1733,154 @@ enum OpenAPIDocument {
     }
    }
   },
+  "/v1/sources/{sha256}": {
+   "put": {
+    "operationId": "uploadSource",
+    "summary": "Upload a conditioning source (an image or video file that a job's conditioning items name by digest), once: the body is the file's bytes, stored under the SHA-256 of those bytes, which must be the path's digest. `reel submit` does this for --image, --extend, --connect, --keyframe and --edit.",
+    "parameters": [
+     {
+      "name": "sha256",
+      "in": "path",
+      "required": true,
+      "description": "The SHA-256 of the file's bytes, 64 lowercase hex digits.",
+      "schema": {
+       "type": "string",
+       "pattern": "^[0-9a-f]{64}$"
+      }
+     }
+    ],
+    "requestBody": {
+     "required": true,
+     "content": {
+      "*/*": {
+       "schema": {
+        "type": "string",
+        "contentMediaType": "application/octet-stream"
+       }
+      }
+     }
+    },
+    "responses": {
+     "201": {
+      "description": "Stored.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/SourceStored"
+        }
+       }
+      }
+     },
+     "200": {
+      "description": "The coordinator already had it (the body was checked, not stored again).",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/SourceStored"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "The body is larger than the coordinator's --max-source-bytes (256 MiB unless set).",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "The request is malformed; the message says which value to change.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "The coordinator is shutting down or cannot store the job now.",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "No token, or not a live one: send `Authorization: Bearer TOKEN` (`reel token create`).",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "The token's scope does not allow this route (read < submit < admin).",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    }
+   },
+   "head": {
+    "operationId": "hasSource",
+    "summary": "Whether the coordinator has the source (so a client uploads each file once).",
+    "parameters": [
+     {
+      "name": "sha256",
+      "in": "path",
+      "required": true,
+      "description": "The SHA-256 of the file's bytes, 64 lowercase hex digits.",
+      "schema": {
+       "type": "string",
+       "pattern": "^[0-9a-f]{64}$"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "It has it."
+     },
+     "404": {
+      "description": "Not uploaded yet."
+     },
+     "400": {
+      "description": "The path is not a SHA-256 digest."
+     },
+     "401": {
+      "description": "No token, or not a live one: send `Authorization: Bearer TOKEN` (`reel token create`).",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "The token's scope does not allow this route (read < submit < admin).",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
   "/metrics": {
    "get": {
     "operationId": "metrics",
@@ -1824,6 +1972,23 @@ enum OpenAPIDocument {
      "error": {
       "type": "string",
       "description": "What went wrong and what to do next."
+     }
+    }
+   },
+   "SourceStored": {
+    "type": "object",
+    "required": [
+     "sha256",
+     "bytes"
+    ],
+    "properties": {
+     "sha256": {
+      "type": "string",
+      "pattern": "^[0-9a-f]{64}$"
+     },
+     "bytes": {
+      "type": "integer",
+      "minimum": 0
      }
     }
    },
@@ -2504,6 +2669,10 @@ enum OpenAPIDocument {
        "stretch"
       ],
       "description": "How a source of another size fills the box or frame; crop when absent."
+     },
+     "join": {
+      "type": "boolean",
+      "description": "A pinned video at the clip's start or end (extend): the output also holds the source's other frames, before or after the clip; false when absent."
      }
     }
    },

@@ -53,6 +53,8 @@ public final class CoordinatorService: @unchecked Sendable {
     var tokens: APITokens?
     /// The runtime file the admin token was put in while serving, removed on stop.
     var localTokenFile: String?
+    /// The blob store, once started: uploaded sources go there.
+    private var blobs: BlobStore?
 
     /// The loop's health and throughput (longest gap between turns, busy time,
     /// shards completed, bytes moved); read after ``stop()``.
@@ -165,6 +167,7 @@ public final class CoordinatorService: @unchecked Sendable {
         let applied = try Migrator().migrate(connection)
         if !applied.isEmpty { logger.info("applied migrations", metadata: ["versions": "\(applied)"]) }
         let blobs = try BlobStore(directory: data.appendingPathComponent("blobs"))
+        self.blobs = blobs
         // Results commit on a connection of their own, off the event loop.
         let records = try PostgresConnection(url: guarded)
         // And the API's reads and heartbeat stamps on a third, so a slow answer from
@@ -238,7 +241,9 @@ public final class CoordinatorService: @unchecked Sendable {
     /// running after a signal, so a local farm can stop its workers first while
     /// the coordinator still takes their hand-backs; the caller then calls ``stop()``.
     public func serve(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        let server = CoordinatorHTTPServer(mailbox: mailbox, host: options.httpHost, port: options.httpPort, tokens: tokens, tls: options.tls)
+        let sources = blobs.map { SourceUploads(blobs: $0, maxBytes: options.config.maxSourceBytes) }
+        let server = CoordinatorHTTPServer(
+            mailbox: mailbox, host: options.httpHost, port: options.httpPort, tokens: tokens, tls: options.tls, sources: sources)
         let flag = stopFlag
         try await server.run(logger: logger, until: { flag.isSet }, onListening: { [self] port in
             advertiseLocalToken(port: port)

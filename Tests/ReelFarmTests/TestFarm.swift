@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ReelCoordinator
 import ReelFarm
+import ReelMedia
 import ReelModel
 import ReelPlan
 import ReelTensor
@@ -73,8 +74,10 @@ final class TestFarm: @unchecked Sendable {
         let stop = StopFlag()
         var logger = Logger(label: "reel.test.worker")
         logger.logLevel = Self.logLevel
-        let config = WorkerConfig(
+        var config = WorkerConfig(
             coordinator: coordinator ?? service.endpoint, name: name, slots: slots, threads: 1, heartbeatTimeout: heartbeatTimeout)
+        // As `reel worker` does: it encodes conditioning sources.
+        config.sourceReader = MediaSourceReader()
         let worker = Box(
             try Worker(config: config, executor: executor ?? ModelExecutor(directory: models), encoder: MediaChunkEncoder(), logger: logger))
         let thread = Thread { try? worker.value.run { stop.isSet } }
