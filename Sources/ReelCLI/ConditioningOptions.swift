@@ -20,10 +20,10 @@ struct ConditioningOptions: ParsableArguments {
     @Option(name: .customLong("keyframe"), help: "FILE@SECONDS, repeatable: pin an image at that time.")
     var keyframes: [String] = []
 
-    @Option(help: "Continue this video (MP4): its last frames are pinned at the start of the clip.")
+    @Option(help: "Continue this video (MP4): its last frames are pinned at the start of the clip, and the output holds the video, then the new clip.")
     var extend: String?
 
-    @Flag(help: "With --extend: the clip leads into the video instead (its first frames pinned at the end).")
+    @Flag(help: "With --extend: the clip leads into the video instead (its first frames pinned at the end; the output holds the new clip, then the video).")
     var backward = false
 
     @Option(parsing: .upToNextOption, help: "A B: a transition from video A's last frame to video B's first.")
@@ -41,9 +41,26 @@ struct ConditioningOptions: ParsableArguments {
     /// Whether any conditioning flag is given.
     var isEmpty: Bool { image == nil && keyframes.isEmpty && extend == nil && connect.isEmpty && edit == nil }
 
-    /// The items for `plan`'s clip, in flag order, with the file each names.
+    /// The items for `plan`'s clip, in flag order, with the file each names, checked
+    /// against the plan (``ConditioningPlan``).
     func items(for plan: Plan) throws -> [(item: ConditioningItem, file: String)] {
-        let job = plan.geometry.job, stride = plan.geometry.model.temporalStride
+        let result = try items(job: plan.geometry.job, temporalStride: plan.geometry.model.temporalStride)
+        try Self.check(result, plan: plan)
+        return result
+    }
+
+    /// `items` checked against `plan`, numbered in flag order in the message.
+    static func check(_ items: [(item: ConditioningItem, file: String)], plan: Plan) throws {
+        do { _ = try ConditioningPlan(plan: plan, items: items.map(\.item)) } catch {
+            throw ValidationError("\(error.description) (items are numbered in flag order: \(items.map(\.file).joined(separator: ", ")))")
+        }
+    }
+
+    /// The items for a clip of `job` and a VAE of `temporalStride`, in flag order, with
+    /// the file each names: every file read and checked, the placement not yet checked
+    /// against a plan (`reel submit` for a model this machine does not know leaves that
+    /// to the coordinator).
+    func items(job: JobSpec, temporalStride stride: Int) throws -> [(item: ConditioningItem, file: String)] {
         if at != nil && image == nil { throw ValidationError("--at places --image; give --image FILE too") }
         if backward && extend == nil { throw ValidationError("--backward applies to --extend; give --extend VIDEO too") }
         if strength != nil && edit == nil { throw ValidationError("--strength applies to --edit; give --edit VIDEO too") }
@@ -51,7 +68,7 @@ struct ConditioningOptions: ParsableArguments {
         if edit != nil && (image != nil || !keyframes.isEmpty || extend != nil || !connect.isEmpty) {
             throw ValidationError("--edit regenerates the whole clip, so it cannot be combined with --image, --keyframe, --extend or --connect")
         }
-        var result: [(ConditioningItem, String)] = []
+        var result: [(item: ConditioningItem, file: String)] = []
         func pinImage(_ file: String, seconds: Double) throws {
             let frame = Int((seconds * Double(job.fps) / Double(stride)).rounded()) * stride
             result.append((ConditioningItem(source: try source(file, .image, job: job), frame: frame, fit: fitChoice), file))
@@ -70,7 +87,8 @@ struct ConditioningOptions: ParsableArguments {
             var source = try source(extend, .video, job: job, frames: count, first: backward ? 0 : frames - count)
             source.frameCount = count
             let place = backward ? job.frames - count : 0
-            result.append((ConditioningItem(source: source, frame: place, fit: fitChoice), extend))
+            // The output holds the whole source and the new clip, joined (`join`).
+            result.append((ConditioningItem(source: source, frame: place, fit: fitChoice, join: true), extend))
         }
         if connect.count == 2 {
             let last = try videoFrames(connect[0], fps: job.fps) - 1
@@ -88,33 +106,15 @@ struct ConditioningOptions: ParsableArguments {
             result.append((ConditioningItem(
                 source: try source(edit, .video, job: job, frames: job.frames, first: 0), frame: 0, mode: .start, strength: strength, fit: fitChoice), edit))
         }
-        do { _ = try ConditioningPlan(plan: plan, items: result.map(\.0)) } catch {
-            throw ValidationError("\(error.description) (items are numbered in flag order: \(result.map(\.1).joined(separator: ", ")))")
-        }
         return result
     }
 
     /// Nil for the default, so a request with `--fit crop` equals one without it.
     private var fitChoice: SourceFit? { fit == .crop ? nil : fit }
 
-    /// Reads `file` whole, names it by its SHA-256, and decodes what the job uses of it
-    /// (an image at the job's size; a video's frames at 16×16, since hundreds of frames at
-    /// full size would take gigabytes only to be dropped): a file libav cannot read as
-    /// `kind`, or a video too short, is refused here, naming it. Workers conform it for real.
+    /// The source `file` gives (``LocalSource/check(_:kind:job:fit:first:frames:)``).
     private func source(_ file: String, _ kind: ConditioningSource.Kind, job: JobSpec, frames: Int = 1, first: Int = 0) throws -> ConditioningSource {
-        let url = URL(fileURLWithPath: file)
-        let bytes: Data
-        do { bytes = try Data(contentsOf: url) } catch {
-            throw ValidationError("cannot read '\(file)': \(error.localizedDescription)")
-        }
-        do {
-            _ = try MediaSourceReader.conform(
-                url: url, kind: kind, width: kind == .image ? job.width : 16, height: kind == .image ? job.height : 16, fit: fit, fps: Double(job.fps), firstFrame: first,
-                frameCount: kind == .image ? 1 : frames)
-        } catch {
-            throw ValidationError("'\(file)' is not a readable \(kind == .image ? "image (PNG or JPEG)" : "video (MP4)"): \(error)")
-        }
-        let digest = SHA256.hex(SHA256.hash(Array(bytes)))
+        let digest = try LocalSource.check(file, kind: kind, job: job, fit: fit, first: first, frames: frames).digest
         return kind == .image
             ? ConditioningSource(kind: .image, digest: digest)
             : ConditioningSource(kind: .video, digest: digest, firstFrame: first, frameCount: frames)
@@ -127,7 +127,7 @@ struct ConditioningOptions: ParsableArguments {
             throw ValidationError("'\(file)' is not a readable video (MP4): \(error)")
         }
         guard let sourceFPS = info.fps, sourceFPS > 0, let count = info.frameCount ?? info.duration.map({ Int(($0 * sourceFPS).rounded()) }), count > 0 else {
-            throw ValidationError("'\(file)' has no frame rate or frame count: give an MP4")
+            throw ValidationError("'\(file)' is not a readable video (MP4): it has no frame rate or frame count (an image? --image takes those)")
         }
         // Output frame i shows source frame round(i · sourceFPS / fps) (``SourceFrames``), which
         // must be below `count`: i < (count − ½) · fps / sourceFPS.

@@ -65,10 +65,10 @@ struct PlanCommand: ParsableCommand {
         if !json && !conditioning.isEmpty { print(try Self.conditioningLines(conditioning.items(for: resolved.plan), plan: resolved.plan)) }
     }
 
-    /// Which shards see each conditioning item (the farm does not render conditioning yet).
+    /// Which shards see each conditioning item, and whether the output joins its source.
     static func conditioningLines(_ items: [(item: ConditioningItem, file: String)], plan: Plan) throws -> String {
         let placed = try ConditioningPlan(plan: plan, items: items.map(\.item))
-        var lines = ["conditioning (planned and checked; the farm does not render it yet):"]
+        var lines = ["conditioning (`reel submit` uploads each file and renders it):"]
         for (index, resolved) in placed.items.enumerated() {
             let file = items.first { $0.item.source == resolved.item.source }?.file ?? "?"
             let frames = resolved.box.frames
@@ -76,7 +76,8 @@ struct PlanCommand: ParsableCommand {
             lines.append(
                 "  \(file) (\(resolved.item.source.kind.rawValue), sha256 \(resolved.item.source.digest.prefix(12))…): latent frames "
                     + "\(frames.start)..<\(frames.start + frames.length), \(mode), fit \((resolved.item.fit ?? .crop).rawValue), "
-                    + "\(placed.shards(seeing: index).count) shards")
+                    + "\(placed.shards(seeing: index).count) shards"
+                    + (resolved.item.join == true ? ", the output holds the rest of the source \(resolved.box.frames.start == 0 ? "before" : "after") the clip" : ""))
         }
         return lines.joined(separator: "\n")
     }

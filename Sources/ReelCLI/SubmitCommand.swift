@@ -11,7 +11,10 @@ struct SubmitCommand: AsyncParsableCommand {
         discussion: """
             Give the job as flags, or as a JSON job file (the same fields, snake_case: \
             {"model": "tiny", "prompt": "…", "seconds": 10, "plan": {"window": 13, …}}). \
-            With --wait, shows progress on stderr and exits non-zero if the job fails.
+            A job file's conditioning item may name its source by "file" (relative to the \
+            job file) instead of "digest". Conditioning sources the coordinator lacks are \
+            uploaded before the job. With --wait, shows progress on stderr and exits \
+            non-zero if the job fails.
             """)
 
     @Argument(help: "A JSON job file (instead of the flags).")
@@ -19,6 +22,8 @@ struct SubmitCommand: AsyncParsableCommand {
 
     @OptionGroup var coordinator: CoordinatorAddress
     @OptionGroup var job: JobOptions
+    @OptionGroup(title: "Conditioning (each file is checked, uploaded once by its SHA-256, then named in the job)")
+    var conditioning: ConditioningOptions
 
     @Option(help: "Prompt text: encoded by a worker with the model's text encoder, or, for a model without one, by the built-in stand-in embedder.")
     var prompt: String?
@@ -66,8 +71,11 @@ struct SubmitCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let submission = try makeSubmission()
+        let submission: FarmAPI.SubmitRequest, sources: [LocalSource]
+        // A file found wanting here is the user's to fix, but usage text would not help.
+        do { (submission, sources) = try makeSubmissionWithSources() } catch let error as ValidationError { throw SubmitError(error.message) }
         let client = coordinator.client
+        try await SourceUploader(destination: client).ensure(sources)
         let id = try await client.submit(submission)
         print(id)
         // Which embeddings the coordinator chose, when it is not the user's file.
@@ -88,14 +96,25 @@ struct SubmitCommand: AsyncParsableCommand {
         try await Waiting(client: client).wait(for: id, output: output)
     }
 
-    func makeSubmission() throws -> FarmAPI.SubmitRequest {
+    func makeSubmission() throws -> FarmAPI.SubmitRequest { try makeSubmissionWithSources().submission }
+
+    /// The request, and the local files its conditioning items name (flags, or a job
+    /// file's `file` keys), read and checked, to upload before it.
+    func makeSubmissionWithSources() throws -> (submission: FarmAPI.SubmitRequest, sources: [LocalSource]) {
         var request: JobRequest
+        var fileSources: [(item: Int, source: LocalSource)] = []
         if let jobFile {
+            let data: Data
+            do { data = try Data(contentsOf: URL(fileURLWithPath: jobFile)) } catch {
+                throw ValidationError("cannot read job file \(jobFile): \(error.localizedDescription)")
+            }
+            let resolved = try JobFileSources.resolve(data, jobFile: jobFile)
             do {
-                request = try FarmAPI.decoder().decode(JobRequest.self, from: Data(contentsOf: URL(fileURLWithPath: jobFile)))
+                request = try FarmAPI.decoder().decode(JobRequest.self, from: resolved.json)
             } catch {
                 throw ValidationError("job file \(jobFile) is not a valid job: \(error)")
             }
+            fileSources = resolved.files
         } else {
             request = JobRequest(
                 name: name, model: job.model, prompt: prompt, negativePrompt: negativePrompt, frames: job.frames,
@@ -108,12 +127,33 @@ struct SubmitCommand: AsyncParsableCommand {
         if let negativePrompt { request.negativePrompt = negativePrompt }
         if !promptAt.isEmpty { request.prompts = promptAt.map(\.value) }
         if let pool { request.pool = pool }
-        return FarmAPI.SubmitRequest(
+        let sources: [LocalSource]
+        // A model this machine knows gets its plan's checks here; any other (a worker's
+        // folder name) has Wan's temporal stride, and the coordinator checks the plan.
+        let model = try? JobOptions.loadModel(request.model)
+        let stride = model?.temporalStride ?? ModelGeometry.wan21_1_3B.temporalStride
+        if conditioning.isEmpty {
+            try JobFileSources.check(fileSources, request: request, temporalStride: stride)
+            sources = fileSources.map(\.source)
+        } else {
+            // The flags replace a job file's conditioning, as the other flags override its fields.
+            let job: JobSpec
+            do { job = try request.spec(temporalStride: stride) } catch { throw ValidationError(error.description) }
+            let items = try conditioning.items(job: job, temporalStride: stride)
+            if let model {
+                do { try ConditioningOptions.check(items, plan: try request.makePlan(model: model)) } catch let error as PlanError {
+                    throw ValidationError(error.description)
+                }
+            }
+            request.conditioning = items.map(\.item)
+            sources = items.map { LocalSource(file: $0.file, digest: $0.item.source.digest) }
+        }
+        return (FarmAPI.SubmitRequest(
             request: request,
             promptEmbeds: try promptEmbeds.map { try Self.embeddings($0, names: ["prompt_embeds"]) },
             negativePromptEmbeds: try negativePromptEmbeds.map {
                 try Self.embeddings($0, names: ["negative_prompt_embeds", "prompt_embeds"])
-            })
+            }), sources)
     }
 
     /// The first of `names` in a safetensors file, as (L, D).

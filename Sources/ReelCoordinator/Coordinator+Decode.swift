@@ -175,7 +175,7 @@ extension Coordinator {
                 let paths = try segments.map { sha throws(StoreError) in try blobs.path(of: sha) }
                 let output = try blobs.temporaryFile().appendingPathExtension(description.still ? "png" : "mp4")
                 defer { try? FileManager.default.removeItem(at: output) }
-                try joiner(description, paths, output)
+                try joiner(try Self.resolveExtendSource(description, blobs: blobs), paths, output)
                 videoSHA = try blobs.adopt(output)
             } catch {
                 return .videoJoined(job: id, outcome: .failure(OffLoopFailure("cannot join the video: \(error)")))

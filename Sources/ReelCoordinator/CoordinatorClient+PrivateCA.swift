@@ -3,10 +3,10 @@ import NIOCore
 
 extension CoordinatorClient {
     /// ``raw(_:_:body:)`` for an `https://` coordinator whose certificate `ca` signed (``PrivateCAClient``).
-    func raw(_ method: String, url: URL, body: Data?, trusting ca: PrivateCA) async throws -> (Data, Int) {
+    func raw(_ method: String, url: URL, body: Data?, contentType: String = "application/json", trusting ca: PrivateCA) async throws -> (Data, Int) {
         var headers: [(String, String)] = []
         if let token { headers.append(("Authorization", "Bearer \(token)")) }
-        if body != nil { headers.append(("Content-Type", "application/json")) }
+        if body != nil { headers.append(("Content-Type", contentType)) }
         do {
             return try await PrivateCAClient(ca: ca).send(method: method, url: url, headers: headers, body: body, timeout: .seconds(60))
         } catch {

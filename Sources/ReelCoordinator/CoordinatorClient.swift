@@ -92,18 +92,18 @@ public struct CoordinatorClient: Sendable {
         return Failure(status: status, message: message ?? "HTTP \(status) from the coordinator at \(baseURL.absoluteString)")
     }
 
-    func raw(_ method: String, _ path: String, body: Data?) async throws -> (Data, Int) {
+    func raw(_ method: String, _ path: String, body: Data?, contentType: String = "application/json") async throws -> (Data, Int) {
         // A path with a query is appended as text: appendingPathComponent would escape its `?`.
         let url = path.contains("?") ? URL(string: baseURL.absoluteString + path) : baseURL.appendingPathComponent(path)
         guard let url else { throw Failure(status: nil, message: "'\(path)' does not make a URL with \(baseURL.absoluteString)") }
-        if let privateCA, url.scheme == "https" { return try await raw(method, url: url, body: body, trusting: privateCA) }
+        if let privateCA, url.scheme == "https" { return try await raw(method, url: url, body: body, contentType: contentType, trusting: privateCA) }
         var request = URLRequest(url: url)
         request.httpMethod = method
         request.timeoutInterval = 60
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         if let body {
             request.httpBody = body
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.setValue(contentType, forHTTPHeaderField: "Content-Type")
         }
         do {
             let (data, response) = try await URLSession.shared.data(for: request)

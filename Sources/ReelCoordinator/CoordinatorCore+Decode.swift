@@ -177,6 +177,7 @@ extension CoordinatorCore {
             prompt: job.request.prompt ?? "(prompt embeddings)", fps: spec.fps, width: spec.width, height: spec.height, frames: spec.frames,
             still: job.request.isStill)
         description.addProvenance(of: job.request, modelDigest: modelDigest(job.request.model))
+        description.extend = extendJoin(job.request, plan: job.plan)
         return [.joinVideo(job: id, description: description, segments: segments, latentsSHA: decode.latentsSHA)]
     }
 

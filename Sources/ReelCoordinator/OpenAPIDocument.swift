@@ -2669,6 +2669,10 @@ enum OpenAPIDocument {
        "stretch"
       ],
       "description": "How a source of another size fills the box or frame; crop when absent."
+     },
+     "join": {
+      "type": "boolean",
+      "description": "A pinned video at the clip's start or end (extend): the output also holds the source's other frames, before or after the clip; false when absent."
      }
     }
    },

@@ -29,6 +29,9 @@ public struct VideoDescription: Sendable {
     public var timeline: [TimedPrompt]
     /// The model folder's digest as the workers report it; empty when none does.
     public var modelDigest: String
+    /// For an extended clip (`--extend`): the source video's other frames, which the
+    /// output holds before or after the clip; nil for the clip alone.
+    public var extend: ExtendJoin?
 
     public init(
         job: Int64, title: String, seed: UInt64, model: String, prompt: String, fps: Int, width: Int, height: Int, frames: Int,

@@ -28,6 +28,9 @@ public enum ConditioningError: Error, Hashable, Sendable {
     case editNotWholeClip(item: Int, latentStart: Int, latentLength: Int, clipLatentFrames: Int)
     /// Two SDEdit items with different strengths (the schedule has one first step).
     case mixedStrengths(first: Int, second: Int)
+    /// A `join` the output cannot hold: not a pinned video without a box at the clip's
+    /// start or end, a second one, or in loop mode (``SourceJoin``).
+    case badJoin(item: Int, why: String)
 }
 
 extension ConditioningError: CustomStringConvertible {
@@ -74,6 +77,8 @@ extension ConditioningError: CustomStringConvertible {
                 + "whole clip (0..<\(clip)) and the whole frame, without a box: make the clip as long as the source."
         case .mixedStrengths(let first, let second):
             return "conditioning items \(first) and \(second) edit with different strengths; a job has one strength."
+        case .badJoin(let item, let why):
+            return "conditioning item \(item): join (the output also holds the source, as --extend does) \(why)."
         }
     }
 

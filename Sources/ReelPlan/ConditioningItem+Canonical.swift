@@ -14,6 +14,7 @@ extension ConditioningItem {
         }
         item.frame = nil
         if item.fit == .crop { item.fit = nil }
+        if item.join == false { item.join = nil }
         if item.source.kind == .video { item.source.firstFrame = item.source.firstFrame ?? 0 }
         return item
     }
@@ -30,7 +31,7 @@ extension ConditioningItem {
     private var sortKey: (numbers: [Int], texts: [String]) {
         let box = self.box.map { [1, $0.y, $0.x, $0.height, $0.width] } ?? [0, 0, 0, 0, 0]
         let range = [source.firstFrame ?? -1, source.frameCount ?? -1]
-        return ([latentFrame ?? frame ?? -1] + box + range, [source.digest, source.kind.rawValue, mode.rawValue, (fit ?? .crop).rawValue])
+        return ([latentFrame ?? frame ?? -1] + box + range, [source.digest, source.kind.rawValue, mode.rawValue, (fit ?? .crop).rawValue, join == true ? "join" : ""])
     }
 }
 

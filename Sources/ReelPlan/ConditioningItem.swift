@@ -29,11 +29,17 @@ public struct ConditioningItem: Hashable, Sendable, Codable {
     public var box: PixelBox?
     /// How a source of another size is conformed to the box (or frame); nil: ``SourceFit/crop``.
     public var fit: SourceFit?
+    /// For a pinned video at the clip's start or end (`reel submit --extend`): the output
+    /// also holds the rest of the source, its frames before the pinned ones (at the start)
+    /// or after them (at the end), so the extended clip contains both (``SourceJoin``).
+    /// Nil or false: the output is the clip alone (the canonical form drops false).
+    public var join: Bool?
 
     public init(
         source: ConditioningSource, frame: Int? = nil, latentFrame: Int? = nil, mode: ConditioningMode = .pin,
-        strength: Double? = nil, box: PixelBox? = nil, fit: SourceFit? = nil
+        strength: Double? = nil, box: PixelBox? = nil, fit: SourceFit? = nil, join: Bool? = nil
     ) {
+        self.join = join
         self.source = source
         self.frame = frame
         self.latentFrame = latentFrame

@@ -61,6 +61,7 @@ public struct ConditioningPlan: Hashable, Sendable {
                 throw .pinOverlapsEdit(pin: a.number, edit: edit.number)
             }
         }
+        try Self.checkJoins(placed, plan: plan)
         var unique: [ResolvedConditioning] = []
         for r in placed.map(\.resolved).sorted(by: { ConditioningItem.precedes($0.item, $1.item) }) where unique.last != r {
             unique.append(r)

@@ -1,5 +1,6 @@
 import Foundation
 import ReelCoordinator
+import ReelHash
 import ReelWorker
 import Testing
 
@@ -8,7 +9,8 @@ import Testing
 /// serves its API with that certificate, and `reel status` runs as a real
 /// process. With `--ca-cert` (or `REEL_CA_CERT`) it gets its answer; without, it
 /// fails and says to pass `--ca-cert`; another CA, a missing file or a key
-/// instead of a certificate are refused with a message naming the file.
+/// instead of a certificate are refused with a message naming the file. The
+/// conditioning sources' HEAD and PUT go over the same client.
 @Suite(.serialized, .farmSlot) struct PrivateCATests {
     /// `reel` with `arguments` and extra `environment` (an empty `REEL_CA_CERT` unless given): exit status, and standard output and error together.
     static func reel(_ arguments: [String], environment: [String: String]) throws -> (Int32, String) {
@@ -52,6 +54,14 @@ import Testing
         let fromEnvironment = try Self.reel(status, environment: environment.merging(["REEL_CA_CERT": "\(directory)/ca.pem"]) { $1 })
         #expect(fromEnvironment.0 == 0, "\(fromEnvironment.1)")
         #expect(fromEnvironment.1 == trusted.1)
+
+        // Conditioning sources go over the same client: HEAD (no body to wait for) and a PUT of raw bytes.
+        let client = CoordinatorClient(
+            baseURL: URL(string: "https://127.0.0.1:\(port.value!)")!, token: token, privateCA: try PrivateCA.named(option: "\(directory)/ca.pem"))
+        let source = Data("a conditioning source".utf8), digest = SHA256.hex(SHA256.hash(Array(source)))
+        #expect(try await client.hasSource(digest) == false)
+        #expect(try await client.uploadSource(digest, bytes: source) == CoordinatorClient.UploadedSource(sha256: digest, bytes: source.count))
+        #expect(try await client.hasSource(digest))
 
         let untrusted = try Self.reel(status, environment: environment)
         #expect(untrusted.0 != 0)
