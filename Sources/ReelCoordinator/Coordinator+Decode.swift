@@ -164,12 +164,13 @@ extension Coordinator {
         }
     }
 
-    /// Joins the segments into the video (packets copied, not re-encoded), stores
-    /// it by content and marks the job done, off the loop.
+    /// Joins the segments into the video (packets copied, not re-encoded) and
+    /// stores it by content on the `joins` lane, then marks the job done on
+    /// `records`, both off the loop.
     func joinVideo(job id: Int64, description: VideoDescription, segments: [String], latentsSHA: String) {
-        let blobs = blobs, store = recordStore, joiner = videoJoiner
+        let blobs = blobs, joiner = videoJoiner, records = records, store = recordStore
         let window = config.recordRetryWindow, logger = logger
-        records.submit {
+        joins.submit {
             let videoSHA: String
             do {
                 let paths = try segments.map { sha throws(StoreError) in try blobs.path(of: sha) }
@@ -180,15 +181,20 @@ extension Coordinator {
             } catch {
                 return .videoJoined(job: id, outcome: .failure(OffLoopFailure("cannot join the video: \(error)")))
             }
-            let finished = Self.retrying(window: window, logger: logger, what: "record job \(id) as succeeded") {
-                try store.value.finishJob(id: id, latentsSHA: latentsSHA, outputSHA: videoSHA)
+            // The job's record, on `records` (its connection is that lane's).
+            records.submit {
+                let finished = Self.retrying(window: window, logger: logger, what: "record job \(id) as succeeded") {
+                    try store.value.finishJob(id: id, latentsSHA: latentsSHA, outputSHA: videoSHA)
+                }
+                switch finished {
+                case .success(true): return .videoJoined(job: id, outcome: .success(videoSHA))
+                case .success(false):
+                    return .videoJoined(job: id, outcome: .failure(OffLoopFailure("job \(id) was no longer decoding in the database")))
+                case .failure(let error):
+                    return .videoJoined(job: id, outcome: .failure(OffLoopFailure("cannot record the video: \(error)", transient: true)))
+                }
             }
-            switch finished {
-            case .success(true): return .videoJoined(job: id, outcome: .success(videoSHA))
-            case .success(false): return .videoJoined(job: id, outcome: .failure(OffLoopFailure("job \(id) was no longer decoding in the database")))
-            case .failure(let error):
-                return .videoJoined(job: id, outcome: .failure(OffLoopFailure("cannot record the video: \(error)", transient: true)))
-            }
+            return .none
         }
     }
 }

@@ -76,6 +76,11 @@ public final class Coordinator {
     /// Runs the loop's frequent statements, in order, so a slow answer from
     /// PostgreSQL delays that answer and not the loop (`Coordinator+Statements.swift`).
     let statements = OffLoopLane(name: "reel-statements")
+    /// Joins each job's video from its segments: usually milliseconds of copied
+    /// packets, but an extended clip's source is decoded, conformed and encoded
+    /// here first (seconds per second of source), which on `records` would hold
+    /// every other job's commits back. The job's record then goes to `records`.
+    let joins = OffLoopLane(name: "reel-joins")
     /// Frame 0 sizes above which the envelope is parsed off the loop.
     static let largeEnvelope = 256 << 10
     let clock: FarmClock
@@ -117,7 +122,7 @@ public final class Coordinator {
         self.logger = logger
         clock = FarmClock()
         inputBuffers = InputBufferPool(limit: config.inputsInMemory)
-        for lane in [records, parser, blobWriter] { lane.runHeavyWork(atNice: config.heavyLaneNice) }
+        for lane in [records, parser, blobWriter, joins] { lane.runHeavyWork(atNice: config.heavyLaneNice) }
         inputs.runHeavyWork(atNice: config.heavyLaneNice)
         let now = ContinuousClock.now
         core = CoordinatorCore(config: config, startedAt: now)
@@ -160,7 +165,7 @@ public final class Coordinator {
             // ends the wait at once) or an API request (which waits at most this long)
             // gives the loop something to do. So an idle loop turns 20 times a second,
             // not 100, and its cost per second stays small beside the shards.
-            let idle = inputs.backlog + records.backlog + parser.backlog + blobWriter.backlog + queries.backlog + statements.backlog == 0
+            let idle = inputs.backlog + records.backlog + parser.backlog + blobWriter.backlog + queries.backlog + statements.backlog + joins.backlog == 0
             turn(timeout: .milliseconds(idle ? 50 : 10))
         }
         shutdown()
@@ -195,7 +200,9 @@ public final class Coordinator {
             profile.mark("messages")
         }
         let work = ContinuousClock.now
-        for event in parser.drain() + inputs.drain() + blobWriter.drain() + records.drain() + queries.drain() + statements.drain() { apply(event) }
+        for event in parser.drain() + inputs.drain() + blobWriter.drain() + joins.drain() + records.drain() + queries.drain() + statements.drain() {
+            apply(event)
+        }
         profile.mark("lane outcomes")
         for entry in mailbox.drain() { receive(entry) }
         profile.mark("API")
@@ -408,11 +415,13 @@ public final class Coordinator {
         // In pipeline order: a lane's last work may hand on to the next.
         parser.stop()
         inputs.stop()
+        // Before `records`: a finished join hands its record to `records`.
+        joins.stop()
         blobWriter.stop()
         records.stop()
         queries.stop()
         statements.stop()
-        for event in blobWriter.drain() + records.drain() { apply(event) }
+        for event in blobWriter.drain() + joins.drain() + records.drain() { apply(event) }
         router.close()
         security?.stop()
         logger.info("coordinator stopped", metadata: ["longest_loop_gap_ms": "\(statistics.longestGap.milliseconds)"])
