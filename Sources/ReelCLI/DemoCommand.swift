@@ -82,7 +82,7 @@ struct DemoCommand: AsyncParsableCommand {
             // The model was trained with the empty prompt (zero rows) as its unconditional input.
             name: "demo", model: model, prompt: prompt, negativePrompt: "", seconds: seconds, fps: 16,
             width: frame.width, height: frame.height, seed: seed, guidance: guidance,
-            plan: PlanConfig(window: 16, overlap: 4, steps: steps, blendEvery: 5))
+            plan: planConfig)
         let id = try await client.submit(FarmAPI.SubmitRequest(request: request))
         let job = try await client.job(id)
         printErr("job \(id): \(job.frames) frames (\(seconds) s at 16 fps), \(job.width)x\(job.height), \(job.windows) windows, \(job.shardTotal) shards")
@@ -93,7 +93,30 @@ struct DemoCommand: AsyncParsableCommand {
         _ = try? await serving.value
         print(path)
         printErr("rendered by \(workersSeen) workers; state is in PostgreSQL under \(server.data)")
+        measure(path, model: (models as NSString).appendingPathComponent(model))
         printErr("next: reel demo --prompt \"a large green square moving leftwards on a black background\"   ·   reel up")
+    }
+}
+
+extension DemoCommand {
+    /// Windows of 16 latent frames (61 pixel frames) overlapping by 4.
+    var planConfig: PlanConfig { PlanConfig(window: 16, overlap: 4, steps: steps, blendEvery: 5) }
+
+    /// Prints issue #12's measures of the clip (``DemoQuality``) when the model folder
+    /// has the grammar's palette: the trained demo model, not the tiny fallback.
+    func measure(_ path: String, model folder: String) {
+        guard let palette = DemoQuality.palette(folder: folder),
+            let colours = DemoModel.objectColours(folder: folder)
+        else { return }
+        do {
+            let config = planConfig
+            let quality = try DemoQuality.measure(
+                video: path, prompt: prompt, palette: palette, objectColours: colours,
+                plan: { geometry in try Plan(geometry: geometry, config: config) })
+            printErr(quality.summary)
+        } catch {
+            printErr("note: the clip was not measured: \(error)")
+        }
     }
 }
 
