@@ -82,6 +82,14 @@ import Testing
         #expect(DemoQuality.target(of: "a blue ball on a navy background", objectColours: colours) == nil)
     }
 
+    @Test func measureTakesAnExistingClipOnly() throws {
+        #expect(throws: (any Error).self) { try DemoCommand.parse(["--measure", dir + "/missing.mp4"]) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        FileManager.default.createFile(atPath: dir + "/clip.mp4", contents: Data())
+        #expect(try DemoCommand.parse(["--measure", dir + "/clip.mp4"]).measure == dir + "/clip.mp4")
+    }
+
     @Test func thePaletteComesFromGrammarJSONInItsOrder() throws {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
