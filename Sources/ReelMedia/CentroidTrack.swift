@@ -25,10 +25,12 @@ public enum TrackDirection: Sendable, Hashable {
 /// An object's centroid frame by frame (nil where it was not found), in a frame of
 /// `width × height` pixels.
 public struct CentroidTrack: Sendable {
+    /// The centroid in each frame, nil where the object was not found.
     public let points: [(x: Double, y: Double)?]
     public let width: Int
     public let height: Int
 
+    /// A track of `points` in frames of `width × height` pixels.
     public init(points: [(x: Double, y: Double)?], width: Int, height: Int) {
         self.points = points
         self.width = width
@@ -95,6 +97,7 @@ public struct Adherence: Sendable, Equatable {
     /// Windows judged.
     public let windows: Int
 
+    /// Measured rates, as ``PaletteDetector/adherence(of:colour:direction:window:stride:)`` gives them.
     public init(colourRate: Double, directionRate: Double, windows: Int) {
         self.colourRate = colourRate
         self.directionRate = directionRate

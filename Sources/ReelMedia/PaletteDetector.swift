@@ -5,6 +5,7 @@ public struct PaletteColour: Sendable, Hashable {
     public let green: UInt8
     public let blue: UInt8
 
+    /// A colour named `name` with the given 8-bit levels.
     public init(_ name: String, _ red: UInt8, _ green: UInt8, _ blue: UInt8) {
         self.name = name
         self.red = red
@@ -21,6 +22,7 @@ public struct ColourDetection: Sendable, Equatable {
     /// nil when the colour is not found.
     public let centroid: (x: Double, y: Double)?
 
+    /// A detection of `pixels` pixels about `centroid`.
     public init(pixels: Int, centroid: (x: Double, y: Double)?) {
         self.pixels = pixels
         self.centroid = centroid
@@ -42,6 +44,7 @@ public struct ColourDetection: Sendable, Equatable {
 /// This mirrors `Deploy/train/quality.py` (the training side's measure), so that
 /// figures measured there and by `reel demo` mean the same thing.
 public struct PaletteDetector: Sendable {
+    /// The colours a pixel may belong to, in order (ties go to the earlier one).
     public let palette: [PaletteColour]
     /// Largest RGB distance (0–255 scale, Euclidean) at which a pixel still belongs to
     /// its nearest palette colour.
