@@ -131,7 +131,8 @@ let package = Package(
             dependencies: ["ReelPlan", .product(name: "PropertyBased", package: "swift-property-based")],
             exclude: ["philox_reference.py"]),
         .testTarget(name: "ReelStoreTests", dependencies: ["ReelStore", "ReelPlan", "ReelHash"]),
-        .testTarget(name: "ReelMediaTests", dependencies: ["ReelMedia"]),
+        // Fixtures: the adherence detector's verdicts from Deploy/train/quality.py.
+        .testTarget(name: "ReelMediaTests", dependencies: ["ReelMedia"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "ReelWireTests",
             dependencies: [

@@ -231,6 +231,10 @@ def vocabulary() -> dict:
         "directions": list(DIRECTIONS) + list(ORBITS),
         "speeds": [s for s in SPEEDS if s],
         "example": ClipSpec(shape="ball", colour="red", motion="bouncing", background="navy").prompt(),
+        # The colours as drawn (RGB 0-255), for the adherence detector of `reel demo`
+        # (Sources/ReelMedia/PaletteDetector.swift), which mirrors quality.py's.
+        # A list, in quality.py's order (the nearest colour wins, ties to the earlier one).
+        "palette": [[name, *rgb] for name, rgb in {**OBJECT_COLOURS, **BACKGROUND_COLOURS}.items()],
     }
 
 

@@ -382,20 +382,24 @@ dark colour or a two-colour gradient. The prompt is written from the same spec, 
 
 ## Training
 `Deploy/train/train.py`, seed {seed}, on a 2-core CPU shared with other work:
-1. the VAE on random crops of 9-frame clips (MSE with the object's pixels weighted 5×,
+1. the VAE on random 32×32 crops of 9-frame clips (steps 1–5,452, batch 4), then of
+   33-frame clips (from step 5,453, batch {vae_batch}: a VAE trained on 9 frames drifts in
+   the demo's 61-frame decodes) (MSE with the object's pixels weighted 5×,
    + 1e-4·mean(μ²) on the posterior's mean μ, decoded frame by frame through the causal
-   cache without the final clamp; AdamW {vae_lr:g}, 100-step warm-up), batch {vae_batch}:
-   {vae_steps} steps, {vae_minutes:.1f} minutes;
+   cache without the final clamp; AdamW {vae_lr:g}, 100-step warm-up):
+   {vae_steps} steps, {vae_minutes:.1f} minutes of step time;
 2. {clips} clips of 81 frames encoded to latents (posterior means);
 3. the transformer with Wan's flow-matching objective (x_t = (1 − σ)·x_0 + σ·ε, target
    ε − x_0, σ from the shift-3 schedule, timestep 1000·σ) on 16-latent-frame crops,
    conditioned on Reel's **stand-in** text embedder (`Deploy/train/standin_embed.py`,
    bit-identical to `Sources/ReelTensor/StandInTextEmbedder.swift`), the prompt
    dropped to the empty prompt (zero rows) one time in ten for classifier-free
-   guidance: {dit_steps} steps, {dit_minutes:.1f} minutes, batch {dit_batch}; the
-   exported weights are the EMA.
+   guidance; windows start after the clip's first latent frame: {dit_steps} steps,
+   {dit_minutes:.1f} minutes of step time, batch {dit_batch}; the exported weights are
+   the EMA.
 
-Loss curves: `Deploy/train/README.md`.
+Loss curves, the wall and CPU time of every session and the measured quality: the
+"Demo model" section of the repository's README and `Deploy/train/README.md`.
 
 ## Licence
 The project's licence, like the rest of the repository.

@@ -38,11 +38,16 @@ struct DemoCommand: AsyncParsableCommand {
     var steps = 20
     @Option(help: "Noise seed.")
     var seed: UInt64 = 42
+    @Option(help: "Only measure this MP4, rendered by reel demo, against --prompt (colour, direction, seam metric); renders nothing.")
+    var measure: String?
 
     func validate() throws {
         guard (1 ... 16).contains(workers) else { throw ValidationError("--workers must be 1…16") }
         guard seconds > 0, seconds <= 600 else { throw ValidationError("--seconds must be in (0, 600]") }
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
+        if let measure, !FileManager.default.fileExists(atPath: measure) {
+            throw ValidationError("--measure: no file at \(measure); give an MP4 that reel demo wrote")
+        }
         guard guidance.isFinite, guidance >= 0 else { throw ValidationError("--guidance must be a number ≥ 0 (1 disables it)") }
         guard !prompt.allSatisfy(\.isWhitespace) else { throw ValidationError("--prompt is empty; try \"a red ball bouncing rightwards on a navy background\"") }
         if let output { try checkWritable(output) }
@@ -50,6 +55,14 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if let measure {
+            let folder = try DemoModel.shippedFolder()
+            guard DemoQuality.palette(folder: folder) != nil else {
+                throw DemoModelError(message: "\(folder)/grammar.json has no palette to measure colours by; export the model again with Deploy/train/train.py")
+            }
+            try self.measure(measure, model: folder, quiet: false)
+            return
+        }
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = .warning
@@ -82,7 +95,7 @@ struct DemoCommand: AsyncParsableCommand {
             // The model was trained with the empty prompt (zero rows) as its unconditional input.
             name: "demo", model: model, prompt: prompt, negativePrompt: "", seconds: seconds, fps: 16,
             width: frame.width, height: frame.height, seed: seed, guidance: guidance,
-            plan: PlanConfig(window: 16, overlap: 4, steps: steps, blendEvery: 5))
+            plan: planConfig)
         let id = try await client.submit(FarmAPI.SubmitRequest(request: request))
         let job = try await client.job(id)
         printErr("job \(id): \(job.frames) frames (\(seconds) s at 16 fps), \(job.width)x\(job.height), \(job.windows) windows, \(job.shardTotal) shards")
@@ -93,7 +106,32 @@ struct DemoCommand: AsyncParsableCommand {
         _ = try? await serving.value
         print(path)
         printErr("rendered by \(workersSeen) workers; state is in PostgreSQL under \(server.data)")
+        try? measure(path, model: (models as NSString).appendingPathComponent(model), quiet: true)
         printErr("next: reel demo --prompt \"a large green square moving leftwards on a black background\"   ·   reel up")
+    }
+}
+
+extension DemoCommand {
+    /// Windows of 16 latent frames (61 pixel frames) overlapping by 4.
+    var planConfig: PlanConfig { PlanConfig(window: 16, overlap: 4, steps: steps, blendEvery: 5) }
+
+    /// Prints issue #12's measures of the clip (``DemoQuality``) when the model folder
+    /// has the grammar's palette: the trained demo model, not the tiny fallback. After a
+    /// render (`quiet`) a failure is a note, not an error: the clip is written anyway.
+    func measure(_ path: String, model folder: String, quiet: Bool) throws {
+        guard let palette = DemoQuality.palette(folder: folder),
+            let colours = DemoModel.objectColours(folder: folder)
+        else { return }
+        do {
+            let config = planConfig
+            let quality = try DemoQuality.measure(
+                video: path, prompt: prompt, palette: palette, objectColours: colours,
+                plan: { geometry in try Plan(geometry: geometry, config: config) })
+            printErr(quality.summary)
+        } catch {
+            guard quiet else { throw error }
+            printErr("note: the clip was not measured: \(error)")
+        }
     }
 }
 

@@ -68,12 +68,19 @@ enum DemoModel {
 
     /// The words of the training grammar (`grammar.json` beside the model).
     static func grammarWords(folder: String) -> Set<String>? {
+        (grammar(folder: folder)?["words"] as? [String]).map(Set.init)
+    }
+
+    /// `grammar.json` beside the model, nil when absent or not a JSON object.
+    static func grammar(folder: String) -> [String: Any]? {
         let path = (folder as NSString).appendingPathComponent("grammar.json")
-        guard let data = FileManager.default.contents(atPath: path),
-            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let words = object["words"] as? [String]
-        else { return nil }
-        return Set(words)
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+    }
+
+    /// The grammar's object colours (`object_colours` in `grammar.json`).
+    static func objectColours(folder: String) -> Set<String>? {
+        (grammar(folder: folder)?["object_colours"] as? [String]).map(Set.init)
     }
 
     /// The prompt's words that the model never saw in training: the stand-in

@@ -1,0 +1,19 @@
+extension Plan {
+    /// The plan's window boundaries as pixel frames of the decoded clip. A causal video
+    /// VAE decodes latent frame 0 to pixel frame 0 alone and latent frame l ≥ 1 to pixel
+    /// frames `s·l − s + 1 … s·l` (s the temporal stride), so the latent pair (b − 1, b)
+    /// meets between pixel frames `s·b − s` and `s·b − s + 1`: pixel pair `s·b − s + 1`,
+    /// in ``SeamMetric``'s numbering. Wrapping boundaries (loop mode) keep pixel pair 0.
+    public var pixelWindowBoundaries: [Int] {
+        let s = geometry.model.temporalStride
+        return windowBoundaries.map { $0 == 0 ? 0 : s * $0 - s + 1 }
+    }
+
+    /// The seam metric of the decoded clip: `frames` pixel frames in order (each one
+    /// flat array, all the same size), at ``pixelWindowBoundaries``; nil for a single
+    /// window or a frame count that is not the plan's.
+    public func seamMetric(pixelFrames frames: [[Float]]) -> SeamMetric? {
+        guard frames.count == geometry.job.frames else { return nil }
+        return SeamMetric(frames: frames, boundaries: pixelWindowBoundaries, wraps: config.loop)
+    }
+}

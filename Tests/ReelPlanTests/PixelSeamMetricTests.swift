@@ -1,0 +1,53 @@
+import Testing
+import ReelPlan
+
+/// The seam metric on decoded pixel frames: where the plan's window boundaries fall in
+/// the decoded clip, and the metric over frames drawn with known jumps there.
+@Suite struct PixelSeamMetricTests {
+    /// 40 latent frames (157 pixel frames) in windows of 16 overlapping by 4: windows
+    /// [0, 16), [12, 28), [24, 40), so boundaries at latent frames 12, 16, 24, 28.
+    func plan(loop: Bool = false) throws -> Plan {
+        let model = ModelGeometry(
+            name: "tiny", latentChannels: 2, temporalStride: 4, spatialStride: 8,
+            patch: PatchSize(frames: 1, height: 2, width: 2),
+            layers: 2, width: 8, ffnWidth: 16, heads: 2, textTokens: 4, textDim: 6)
+        let job = JobSpec(frames: 157, fps: 16, width: 64, height: 64)
+        return try Plan(geometry: ClipGeometry(job: job, model: model), config: PlanConfig(window: 16, overlap: 4, loop: loop, steps: 10))
+    }
+
+    @Test func latentBoundariesMapToThePixelPairWhereTheirFramesMeet() throws {
+        let plan = try plan()
+        #expect(plan.windows.map { [$0.start, $0.end] } == [[0, 16], [12, 28], [24, 40]])
+        // Latent frame b decodes to pixel frames 4b − 3 … 4b: latent 12 starts at pixel 45.
+        #expect(plan.pixelWindowBoundaries == [45, 61, 93, 109])
+    }
+
+    @Test func jumpsAtThePixelBoundariesShowAndASteadyClipDoesNot() throws {
+        let plan = try plan()
+        // Every pixel of frame t is t: each pair differs by 1.
+        let steady = (0..<157).map { t in [Float](repeating: Float(t), count: 12) }
+        #expect(plan.seamMetric(pixelFrames: steady)?.ratio == 1)
+        // A further jump of 4 entering pixel frames 45, 61, 93 and 109: those pairs
+        // differ by 5, the other 152 by 1.
+        var value: Float = 0
+        var jumpy: [[Float]] = []
+        for t in 0..<157 {
+            value += t == 0 ? 0 : ([45, 61, 93, 109].contains(t) ? 5 : 1)
+            jumpy.append([Float](repeating: value, count: 12))
+        }
+        let metric = try #require(plan.seamMetric(pixelFrames: jumpy))
+        #expect(metric.ratio == 5 && metric.boundaryPairs == 4 && metric.interiorPairs == 152)
+        // The same jumps one frame off the boundaries are interior motion: boundaries
+        // then differ by 1 and the interior by (4·5 + 148)/152.
+        var shifted: [[Float]] = []
+        value = 0
+        for t in 0..<157 {
+            value += t == 0 ? 0 : ([46, 62, 94, 110].contains(t) ? 5 : 1)
+            shifted.append([value])
+        }
+        let off = try #require(plan.seamMetric(pixelFrames: shifted))
+        #expect(abs(off.ratio - 152.0 / 168.0) < 1e-12)
+        // A frame count other than the plan's is not measured.
+        #expect(plan.seamMetric(pixelFrames: Array(steady.dropLast())) == nil)
+    }
+}
