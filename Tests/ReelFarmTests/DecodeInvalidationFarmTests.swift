@@ -42,11 +42,13 @@ import Testing
 
         // Job A: every shard by the poisoner, never checked; blended, then waiting to decode.
         let a = try await farm.client.submit(FarmAPI.SubmitRequest(request: Self.jobA))
-        try await farm.waitUntil(timeout: .seconds(300)) { try await farm.client.job(a).state == "decoding" }
+        // Deadlines for events, not timings: a CI run on a loaded 2-core machine took
+        // more than 300 s to get here once (11 s on an idle one).
+        try await farm.waitUntil(timeout: .seconds(600)) { try await farm.client.job(a).state == "decoding" }
 
         // Job B: the poisoner holds its last (checked) shard before anyone else joins.
         let b = try await farm.client.submit(FarmAPI.SubmitRequest(request: Self.jobB))
-        try await farm.waitUntil(timeout: .seconds(300)) {
+        try await farm.waitUntil(timeout: .seconds(600)) {
             let status = try await farm.client.job(b)
             return status.shards["done"] == 2 && status.shards["leased"] == 1
         }
