@@ -139,7 +139,14 @@ struct WorkerCommand: ParsableCommand {
         var executor: any ShardExecutor = models ?? SimulatedExecutor(stepTime: .milliseconds(simulatedStepMs ?? 1))
         if let poisonResults {
             printErr("TEST FAULT: this worker returns wrong latents for \(poisonResults * 100)% of its shards (--poison-results)")
-            executor = TestFaultPoisoningExecutor(base: executor, fraction: poisonResults)
+            var poisoner = TestFaultPoisoningExecutor(base: executor, fraction: poisonResults)
+            let environment = ProcessInfo.processInfo.environment
+            poisoner.hold = TestFaultPoisoningExecutor.hold(
+                faults: environment[TestFaultPoisoningExecutor.environmentKey], release: environment[TestFaultPoisoningExecutor.holdReleaseKey])
+            if let hold = poisoner.hold {
+                printErr("TEST FAULT: this worker holds blocks from step \(hold.fromStep) until \(hold.release.path) exists (hold-from-step)")
+            }
+            executor = poisoner
         }
         var encoder: any ChunkEncoder = MediaChunkEncoder()
         if let truncateSegments {

@@ -1,3 +1,4 @@
+import Foundation
 import ReelHash
 import ReelPlan
 import ReelTensor
@@ -19,15 +20,35 @@ public struct TestFaultPoisoningExecutor: ShardExecutor {
     public let fraction: Double
     /// Added to every latent of a spoiled result.
     public let offset: Float
+    /// With `REEL_TEST_FAULTS=hold-from-step:K`: a block starting at step K or later
+    /// is held, before it runs, until `release` exists (or the task is cancelled),
+    /// so a test can act while this worker holds that shard's lease; a hold is
+    /// a deterministic window where polling for a block of a tiny model, which
+    /// runs in milliseconds, could miss it on a loaded machine.
+    public var hold: (fromStep: Int, release: URL)?
 
     /// The environment variable that must name this fault (comma-separated with others) for the CLI to build it.
     public static let environmentKey = "REEL_TEST_FAULTS"
     public static let environmentValue = "poison-results"
 
+    /// The value of `REEL_TEST_FAULTS` that holds blocks, with the environment
+    /// variable naming the file that releases them.
+    public static let holdPrefix = "hold-from-step:"
+    public static let holdReleaseKey = "REEL_TEST_HOLD_RELEASE"
+
     public init(base: any ShardExecutor, fraction: Double, offset: Float = 0.05) {
         self.base = base
         self.fraction = fraction
         self.offset = offset
+    }
+
+    /// The hold `faults` (comma-separated) and `release` name, if both are given.
+    public static func hold(faults: String?, release: String?) -> (fromStep: Int, release: URL)? {
+        guard let release, !release.isEmpty,
+            let fault = faults?.split(separator: ",").first(where: { $0.hasPrefix(holdPrefix) }),
+            let step = Int(fault.dropFirst(holdPrefix.count)), step >= 0
+        else { return nil }
+        return (step, URL(fileURLWithPath: release))
     }
 
     public func models() throws(WorkerError) -> [ModelGeometry] { try base.models() }
@@ -38,6 +59,12 @@ public struct TestFaultPoisoningExecutor: ShardExecutor {
     }
 
     public func denoise(_ task: DenoiseTask) throws(WorkerError) -> Tensor {
+        if let hold, task.steps.lowerBound >= hold.fromStep {
+            while !FileManager.default.fileExists(atPath: hold.release.path) {
+                if task.isCancelled() { throw WorkerError(.cancelled, "cancelled while held by the hold-from-step test fault") }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+        }
         var result = try base.denoise(task)
         guard spoils(task) else { return result }
         for i in result.storage.indices { result.storage[i] += offset }

@@ -14,8 +14,8 @@ import Testing
 ///   checked, job B (3 blocks) is checked at block 2.
 ///
 /// The poisoner alone renders job A, which blends and starts decoding, and job B
-/// up to its checked last block; then two honest workers join and re-run that
-/// shard. The poisoner loses the ballot while A decodes: A's decode is abandoned,
+/// up to its checked last block, which it holds (test fault `hold-from-step:4`)
+/// until two honest workers have joined; they re-run that shard. The poisoner loses the ballot while A decodes: A's decode is abandoned,
 /// its shards redone by honest workers, its clip blended and decoded again. A
 /// must end with the latents and the video of an undisturbed run.
 @Suite(.serialized, .farmSlot) struct DecodeInvalidationFarmTests {
@@ -36,8 +36,13 @@ import Testing
         defer { farm.stop() }
         try await farm.startCoordinator(
             wrapper: ["/usr/bin/env", "REEL_TEST_FAULTS=verify-from-block:2"], arguments: ["--verify-fraction", "0.3"])
+        // The poisoner holds any block from step 4 (job B's checked last one) until
+        // the test releases it, once the honest workers are connected.
+        let release = farm.directory.appendingPathComponent("release-held-block")
         try farm.startWorker(
-            "a-poisoner", wrapper: ["/usr/bin/env", "REEL_TEST_FAULTS=poison-results,no-decode"], arguments: ["--poison-results", "1"])
+            "a-poisoner",
+            wrapper: ["/usr/bin/env", "REEL_TEST_FAULTS=poison-results,no-decode,hold-from-step:4", "REEL_TEST_HOLD_RELEASE=\(release.path)"],
+            arguments: ["--poison-results", "1"])
         try await farm.waitForWorkers(1)
 
         // Job A: every shard by the poisoner, never checked; blended, then waiting to decode.
@@ -53,6 +58,9 @@ import Testing
             return status.shards["done"] == 2 && status.shards["leased"] == 1
         }
         for name in ["honest-1", "honest-2"] { try farm.startWorker(name, wrapper: ["/usr/bin/env", "REEL_TEST_FAULTS=no-decode"]) }
+        try await farm.waitForWorkers(3)
+        #expect(try await farm.client.job(b).shards["leased"] == 1, "the poisoner still holds job B's last block")
+        try Data().write(to: release)
         try await farm.waitUntil(timeout: .seconds(120)) { try await farm.worker("a-poisoner")?.quarantinedAt != nil }
 
         // A's decode was abandoned; once its redone clip is blended again, a decoder joins.

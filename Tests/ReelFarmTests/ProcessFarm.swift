@@ -95,7 +95,7 @@ final class ProcessFarm: @unchecked Sendable {
     }
 
     func waitForWorkers(_ count: Int) async throws {
-        try await waitUntil(timeout: .seconds(60)) { try await self.client.health().workers >= count }
+        try await waitUntil(timeout: .seconds(180)) { try await self.client.health().workers >= count }
     }
 
     func waitUntil(timeout: Duration, _ condition: () async throws -> Bool) async throws {
