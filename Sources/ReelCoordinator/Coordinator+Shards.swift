@@ -62,7 +62,8 @@ extension Coordinator {
         assignment.seed = request.seed
         var sampler = Reel_V1_SamplerSettings()
         sampler.totalSteps = UInt32(plan.schedule.steps)
-        // An edit's first block starts at its first step (StepSchedule+Strength).
+        // An edit's first block starts at its first step (StepSchedule+Strength); the
+        // blocks before it begin at their end (an empty block).
         sampler.stepBegin = UInt32(conditioning.stepBegin ?? block.start)
         sampler.stepEnd = UInt32(block.end)
         sampler.guidance = Float(request.guidance)

@@ -13,11 +13,17 @@ extension CoordinatorCore {
             let resolved = conditioning.items[index]
             result.items.append(ShardConditioning.Item(box: resolved.box, edit: resolved.item.mode == .start, latentsSHA: sha))
         }
-        // Blocks before an edit's first step still run in full (their output is
-        // overwritten where the edit starts, which covers the whole clip).
-        guard !conditioning.isSkipped(shard) else { return result }
+        // A block before an edit's first step runs no step: it begins at its end, and
+        // the worker hands its latents back as they came. Its output is overwritten
+        // where the edit starts (the edit covers the whole clip), so running its steps
+        // would only have cost their compute.
+        let block = job.plan.blocks[shard.block]
+        guard !conditioning.isSkipped(shard) else {
+            result.stepBegin = block.end
+            return result
+        }
         let steps = conditioning.steps(of: shard)
-        if steps.lowerBound != job.plan.blocks[shard.block].start { result.stepBegin = steps.lowerBound }
+        if steps.lowerBound != block.start { result.stepBegin = steps.lowerBound }
         return result
     }
 

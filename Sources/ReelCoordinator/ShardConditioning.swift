@@ -13,7 +13,8 @@ struct ShardConditioning: Sendable, Equatable {
     }
 
     var items: [Item] = []
-    /// The step the shard starts at when it is not its block's first (an edit
-    /// starting inside the block); nil: the block's first step.
+    /// The step the shard starts at when it is not its block's first: an edit
+    /// starting inside the block, or the block's end for a block before an edit's
+    /// first step (no step to run); nil: the block's first step.
     var stepBegin: Int?
 }

@@ -111,7 +111,8 @@ extension Worker {
             return
         }
         let s = a.sampler
-        guard s.stepBegin < s.stepEnd, s.stepEnd <= s.totalSteps else {
+        // An empty block (begin = end) is a block before an edit's first step.
+        guard s.stepBegin <= s.stepEnd, s.stepEnd <= s.totalSteps else {
             sendFailure(key, WorkerError(.invalidInput, "step block [\(s.stepBegin), \(s.stepEnd)) is not within \(s.totalSteps) steps"))
             return
         }
@@ -132,6 +133,8 @@ extension Worker {
         self.start(key, steps: task.steps.count) { executor, running throws(WorkerError) in
             var task = task
             if case .noise(let noise) = start { task.latents = try noise.latents() }
+            // No step to run: the latents go back as they came, without loading the model.
+            if task.steps.isEmpty { return .latents(task.latents) }
             if let mix { task.prompt = try mix.embeddings() }
             task.isCancelled = { running.cancelled }
             return .latents(try executor.denoise(task))

@@ -150,7 +150,8 @@ import Testing
         for shard in job.plan.shards {
             let carried = try #require(core.shardConditioning(job: job, shard: shard))
             if shard.block == 0 {
-                #expect(carried.items.isEmpty && carried.stepBegin == nil, "block 0 runs before the edit starts")
+                // Block 0 ([0, 2)) is before the edit starts: it begins at its end, 2, and runs no step.
+                #expect(carried.items.isEmpty && carried.stepBegin == job.plan.blocks[0].end && carried.stepBegin == 2)
             } else {
                 #expect(carried.stepBegin == 3 && carried.items.map(\.latentsSHA) == ["edit"] && carried.items.allSatisfy(\.edit))
             }

@@ -123,7 +123,7 @@ import FoundationNetworking
 
     /// An edit of a still at strength 0.5 (4 steps: it starts at step 2, block 1):
     /// the farm's result equals the worker's own edit path run here, steps [2, 4)
-    /// from the source noised to σ[2] with the job's noise.
+    /// from the source noised to σ[2] with the job's noise, and block 0 runs no step.
     @Test func anEditAtHalfStrengthEqualsTheWorkersEditPath() async throws {
         let farm = try ProcessFarm()
         defer { farm.stop() }
@@ -164,6 +164,12 @@ import FoundationNetworking
         print("edit at strength 0.5 through the farm against the worker's edit path: maxdiff \(diff)")
         #expect(diff == 0)
         #expect(Self.maxdiff(latents, known) > 1e-3, "the edit changed the source")
+
+        // Block 0 ([0, 2)) lies before the edit's first step: it ran no step, so its
+        // output is the initial noise it started from, bit for bit.
+        let skipped = try #require(try store.shards(job: id).first { $0.shard == ShardID(region: 0, block: 0) })
+        let skippedOutput = try blobs.getFloats(try #require(skipped.status.outputSHA))
+        #expect(skippedOutput == noise.values(in: box), "block 0 before the edit ran steps")
     }
 
     /// The coordinator killed while the job waits on its source encoding: the new
