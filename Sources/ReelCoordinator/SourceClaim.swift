@@ -1,0 +1,7 @@
+/// A source encoding the database leased to a worker.
+struct SourceClaim: Sendable, Equatable {
+    var job: Int64
+    var encoding: Int
+    var attempt: Int
+    var sourceSHA: String
+}
