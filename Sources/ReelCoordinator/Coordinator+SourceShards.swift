@@ -1,6 +1,7 @@
 import Foundation
 import ReelPlan
 import ReelStore
+import ReelTensor
 import ReelWire
 
 extension Coordinator {
@@ -14,7 +15,7 @@ extension Coordinator {
         var items: [Reel_V1_ConditioningLatents] = []
         var tensors: [WireTensor] = []
         for (n, item) in conditioning.items.enumerated() {
-            let (box, values) = slice(try blobs.getFloats(item.latentsSHA), of: item.box, to: region)
+            let (box, values) = try readSlice(item.latentsSHA, of: item.box, to: region, blobs: blobs)
             let name = "conditioning_\(n)"
             tensors.append(
                 try WireTensor(name: name, shape: [box.channels, box.frames.length, box.rows.length, box.columns.length], values: values))
@@ -33,26 +34,58 @@ extension Coordinator {
     /// and values. Where either box wraps around a cyclic axis (a loop's wrapping
     /// window) the whole item is kept: the worker writes only what lies in its region.
     static func slice(_ values: [Float], of item: LatentBox, to region: LatentBox) -> (LatentBox, [Float]) {
+        guard let (box, runs) = cut(item, to: region) else { return (item, values) }
+        var out: [Float] = []
+        out.reserveCapacity(box.count)
+        for run in runs { out += values[run] }
+        return (box, out)
+    }
+
+    /// ``slice(_:of:to:)`` read from blob `sha` without reading the rest of it: a
+    /// minute-long edit's latents are 96 MB at 832×480 and each window needs 21 of
+    /// their 241 latent frames, so reading the whole blob for every shard cost the
+    /// inputs lane that memory and that read per shard (a coordinator peak of 496 MiB). The runs are read unchecked
+    /// (``BlobStore/readRange(_:bytes:)``; the blob is this coordinator's own, stored
+    /// when the encoding was recorded), the whole item hash-checked.
+    static func readSlice(_ sha: String, of item: LatentBox, to region: LatentBox, blobs: BlobStore) throws -> (LatentBox, [Float]) {
+        guard let (box, runs) = cut(item, to: region) else { return (item, try blobs.getFloats(sha)) }
+        var out: [Float] = []
+        out.reserveCapacity(box.count)
+        for run in runs {
+            let bytes = try blobs.readRange(sha, bytes: run.lowerBound * 4 ..< run.upperBound * 4)
+            out.append(contentsOf: bytes.withUnsafeBytes { LittleEndianFloats.values($0) })
+        }
+        return (box, out)
+    }
+
+    /// The box of `item`'s part inside `region` and the runs of the item's value
+    /// indices that make it up, in order, adjacent runs merged (one per channel when
+    /// the cut keeps whole frames); nil when the whole item is kept (a wrapping box,
+    /// no overlap, or the item inside the region).
+    static func cut(_ item: LatentBox, to region: LatentBox) -> (box: LatentBox, runs: [Range<Int>])? {
         let axes = [(item.frames, region.frames), (item.rows, region.rows), (item.columns, region.columns)]
-        guard !axes.contains(where: { $0.0.wraps || $0.1.wraps }) else { return (item, values) }
-        let cut = axes.map { a, b -> Span? in
+        guard !axes.contains(where: { $0.0.wraps || $0.1.wraps }) else { return nil }
+        let spans = axes.map { a, b -> Span? in
             let (low, high) = (max(a.start, b.start), min(a.end, b.end))
             return low < high ? Span(start: low, length: high - low, axisLength: a.axisLength, isCyclic: a.isCyclic) : nil
         }
-        guard let frames = cut[0], let rows = cut[1], let columns = cut[2] else { return (item, values) }
+        guard let frames = spans[0], let rows = spans[1], let columns = spans[2] else { return nil }
         let box = LatentBox(frames: frames, rows: rows, columns: columns, channels: item.channels)
-        guard box != item else { return (item, values) }
-        var out: [Float] = []
-        out.reserveCapacity(box.count)
+        guard box != item else { return nil }
+        var runs: [Range<Int>] = []
         let (t0, y0, x0) = (frames.start - item.frames.start, rows.start - item.rows.start, columns.start - item.columns.start)
         for c in 0 ..< item.channels {
             for t in 0 ..< frames.length {
                 for y in 0 ..< rows.length {
                     let start = item.localIndex(channel: c, frame: t0 + t, row: y0 + y, column: x0)
-                    out += values[start ..< start + columns.length]
+                    if let last = runs.last, last.upperBound == start {
+                        runs[runs.count - 1] = last.lowerBound ..< start + columns.length
+                    } else {
+                        runs.append(start ..< start + columns.length)
+                    }
                 }
             }
         }
-        return (box, out)
+        return (box, runs)
     }
 }

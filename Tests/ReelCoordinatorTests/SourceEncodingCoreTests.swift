@@ -315,6 +315,25 @@ import Testing
         // An item inside the region is sent whole.
         let whole = Coordinator.slice(values, of: item, to: item)
         #expect(whole.0 == item && whole.1 == values)
+
+        // Read from the blob store, only the runs the cut needs: the same values, for
+        // each window (whole frames: one run per channel) and for a tile of one.
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("reel-slice-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let blobs = try BlobStore(directory: directory)
+        let sha = try blobs.putFloats(values)
+        let tile = LatentBox(
+            frames: job.plan.regions[1].box.frames, rows: Span(start: 2, length: 5, axisLength: item.rows.axisLength),
+            columns: Span(start: 1, length: 3, axisLength: item.columns.axisLength), channels: item.channels)
+        for region in job.plan.regions.map(\.box) + [tile] {
+            let read = try Coordinator.readSlice(sha, of: item, to: region, blobs: blobs)
+            let cut = Coordinator.slice(values, of: item, to: region)
+            #expect(read.0 == cut.0 && read.1 == cut.1, "\(region)")
+            if region.rows == item.rows && region.columns == item.columns {
+                #expect(Coordinator.cut(item, to: region)?.runs.count == item.channels)
+            }
+        }
+        #expect(try Coordinator.readSlice(sha, of: item, to: item, blobs: blobs).1 == values)
     }
 
     @Test func theCacheKeyCoversWhatDecidesTheEncoding() throws {
