@@ -55,9 +55,16 @@ extension Coordinator {
                 guard tensor.shape == order.shape else {
                     return Self.sourceRecorded(order, .invalid("source_result.latents has shape \(tensor.shape), expected \(order.shape)"))
                 }
-                let values = tensor.values
-                guard values.allSatisfy(\.isFinite) else { return Self.sourceRecorded(order, .invalid("source_result.latents contains NaN or Inf")) }
-                let sha = try blobs.putFloats(values)
+                guard tensor.isFinite else { return Self.sourceRecorded(order, .invalid("source_result.latents contains NaN or Inf")) }
+                // The codec checked the frame against its SHA-256: it is stored under it,
+                // as received (a minute's edit at 832×480 is 96 MB; converting it to
+                // floats and back cost two more copies of that).
+                let sha = SHA256.hex(Array(result.latents.sha256))
+                var failure: StoreError?
+                order.frames[Int(result.latents.frameIndex)].withUnsafeBytes { raw in
+                    do throws(StoreError) { try blobs.put(raw, sha256: sha) } catch { failure = error }
+                }
+                if let failure { throw failure }
                 let compute = result.hasTimings ? Int64(clamping: result.timings.computeMs) : nil
                 let recorded = Self.recordWithRetry(
                     store: store.value, window: window, logger: logger, item: .sourceEncoding(order.encoding), job: order.job, sha: sha
