@@ -60,6 +60,8 @@ extension Coordinator {
     ) throws {
         let admitted = try AdmittedJob(submission, limits: config.admission, models: core.knownModels(), textEncoders: core.textEncoderModels())
         try checkSourcesUploaded(admitted.request)
+        try Self.checkSourceLatentsFit(
+            admitted.conditioning, stride: admitted.model.temporalStride, maxMessageBytes: config.maxMessageBytes)
         if admitted.encoding != nil { return try submitForEncoding(admitted, idempotencyKey: key, reply: reply) }
         let (request, model, plan, prompt, negative) = (admitted.request, admitted.model, admitted.plan, admitted.prompt, admitted.negative)
         let warmup = core.decodeWarmup(of: request.model)

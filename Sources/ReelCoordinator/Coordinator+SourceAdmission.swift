@@ -18,6 +18,27 @@ extension Coordinator {
         }
     }
 
+    /// 400 when an item's encoded latents would not fit in one message: the worker
+    /// returns them in one `SourceResult`, `[C, t, h, w]` floats over the item's box
+    /// (a minute's edit at 832×480 is 96 MB; the default limit of 512 MiB holds about
+    /// 5.6 minutes of it at 16 fps). Such a job would otherwise have its encoding
+    /// refused by the socket on every try and fail without saying why.
+    static func checkSourceLatentsFit(_ conditioning: ConditioningPlan?, stride: Int, maxMessageBytes: Int) throws(APIError) {
+        // Room for the envelope and the frames' headers.
+        let room = maxMessageBytes - (1 << 20)
+        for resolved in conditioning?.items ?? [] {
+            let box = resolved.box
+            let bytes = box.count * MemoryLayout<Float>.size
+            guard bytes > room else { continue }
+            let perFrame = box.channels * box.rows.length * box.columns.length * MemoryLayout<Float>.size
+            let frames = max(0, room / perFrame - 1) * stride + 1
+            throw .badRequest(
+                "conditioning source \(resolved.item.source.digest) (\(resolved.item.mode.rawValue)) encodes to \(box.frames.length) latent "
+                    + "frames, \(bytes >> 20) MiB, more than one message of the farm's \(maxMessageBytes >> 20) MiB holds: "
+                    + "use at most \(frames) of its frames at this size (a shorter clip, or the job in parts with --extend)")
+        }
+    }
+
     /// The source encodings of a job with `conditioning`, one per item in canonical
     /// order, each with its cache key and, when the cache holds its latents (and
     /// their blob is still there), created done. Runs on the `records` lane.

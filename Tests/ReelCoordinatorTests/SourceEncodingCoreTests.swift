@@ -336,6 +336,26 @@ import Testing
         #expect(try Coordinator.readSlice(sha, of: item, to: item, blobs: blobs).1 == values)
     }
 
+    /// An item whose latents would not fit in one `SourceResult` is refused at
+    /// submission, naming the source and how many of its frames would fit.
+    @Test func anItemTooLargeForOneMessageIsRefused() throws {
+        let edit = ConditioningItem(source: ConditioningSource(kind: .video, digest: Self.video, frameCount: 49), frame: 0, mode: .start, strength: 0.5)
+        let job = try Self.waitingJob([edit])
+        let box = try #require(job.conditioning?.items.first).box
+        let perFrame = box.channels * box.rows.length * box.columns.length * 4
+        // Room for 5 latent frames (17 pixel frames) beside the 1 MiB kept for headers.
+        let limit = (1 << 20) + 5 * perFrame
+        #expect(box.frames.length > 5)
+        do {
+            try Coordinator.checkSourceLatentsFit(job.conditioning, stride: 4, maxMessageBytes: limit)
+            Issue.record("an item of \(box.frames.length) latent frames fit a message with room for 5")
+        } catch {
+            #expect(error.description.contains(Self.video) && error.description.contains("at most 17 of its frames"), "\(error)")
+        }
+        try Coordinator.checkSourceLatentsFit(job.conditioning, stride: 4, maxMessageBytes: (1 << 20) + box.count * 4)
+        try Coordinator.checkSourceLatentsFit(nil, stride: 4, maxMessageBytes: 1 << 20)
+    }
+
     @Test func theCacheKeyCoversWhatDecidesTheEncoding() throws {
         let job = try Self.waitingJob()
         let items = try #require(job.conditioning?.items)
