@@ -79,6 +79,19 @@ struct WorkerCommand: ParsableCommand {
             try Self.requireTestFault("--poison-results", TestFaultPoisoningExecutor.environmentValue)
             guard (0 ... 1).contains(poisonResults) else { throw ValidationError("--poison-results must be 0…1") }
         }
+        // A hold that cannot take effect would let a test race instead of failing.
+        let environment = ProcessInfo.processInfo.environment
+        let faults = (environment[TestFaultPoisoningExecutor.environmentKey] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        if faults.contains(where: { $0.hasPrefix(TestFaultPoisoningExecutor.holdPrefix) }) {
+            guard poisonResults != nil,
+                TestFaultPoisoningExecutor.hold(
+                    faults: environment[TestFaultPoisoningExecutor.environmentKey], release: environment[TestFaultPoisoningExecutor.holdReleaseKey]) != nil
+            else {
+                throw ValidationError(
+                    "the test fault \(TestFaultPoisoningExecutor.holdPrefix)K needs --poison-results, a step K ≥ 0 and "
+                        + "\(TestFaultPoisoningExecutor.holdReleaseKey) naming the file that releases the hold")
+            }
+        }
         if let truncateSegments {
             try Self.requireTestFault("--truncate-segments", TestFaultTruncatingEncoder.environmentValue)
             guard truncateSegments >= 0 else { throw ValidationError("--truncate-segments must be at least 0") }

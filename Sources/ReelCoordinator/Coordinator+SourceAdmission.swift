@@ -31,11 +31,15 @@ extension Coordinator {
             let bytes = box.count * MemoryLayout<Float>.size
             guard bytes > room else { continue }
             let perFrame = box.channels * box.rows.length * box.columns.length * MemoryLayout<Float>.size
-            let frames = max(0, room / perFrame - 1) * stride + 1
+            let fitting = room / perFrame
+            let advice =
+                fitting < 1
+                ? "not one latent frame of it fits at this size: use a smaller size"
+                : "use at most \((fitting - 1) * stride + 1) of its frames at this size"
+                    + (resolved.item.mode == .start ? " (edit a longer video in parts, a job each)" : "")
             throw .badRequest(
                 "conditioning source \(resolved.item.source.digest) (\(resolved.item.mode.rawValue)) encodes to \(box.frames.length) latent "
-                    + "frames, \(bytes >> 20) MiB, more than one message of the farm's \(maxMessageBytes >> 20) MiB holds: "
-                    + "use at most \(frames) of its frames at this size (a shorter clip, or the job in parts with --extend)")
+                    + "frames, \(bytes >> 20) MiB, more than one message of the farm's \(maxMessageBytes >> 20) MiB holds: \(advice)")
         }
     }
 

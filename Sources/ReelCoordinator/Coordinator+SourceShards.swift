@@ -1,7 +1,6 @@
 import Foundation
 import ReelPlan
 import ReelStore
-import ReelTensor
 import ReelWire
 
 extension Coordinator {
@@ -41,21 +40,27 @@ extension Coordinator {
         return (box, out)
     }
 
-    /// ``slice(_:of:to:)`` read from blob `sha` without reading the rest of it: a
-    /// minute-long edit's latents are 96 MB at 832×480 and each window needs 21 of
-    /// their 241 latent frames, so reading the whole blob for every shard cost the
-    /// inputs lane that memory and that read per shard (a coordinator peak of 496 MiB). The runs are read unchecked
-    /// (``BlobStore/readRange(_:bytes:)``; the blob is this coordinator's own, stored
-    /// when the encoding was recorded), the whole item hash-checked.
+    /// ``slice(_:of:to:)`` read from blob `sha` in place: a minute-long edit's
+    /// latents are 96 MB at 832×480 and each window needs 21 of their 241 latent
+    /// frames, so reading the whole blob into memory for every shard cost the inputs
+    /// lane that memory and that copy per shard (a coordinator peak of 496 MiB). The
+    /// blob is mapped (its hash checked the first time this process reads it, so a
+    /// blob corrupted on disk, perhaps cached by an earlier coordinator, is refused)
+    /// and only the runs of the cut are copied out.
     static func readSlice(_ sha: String, of item: LatentBox, to region: LatentBox, blobs: BlobStore) throws -> (LatentBox, [Float]) {
-        guard let (box, runs) = cut(item, to: region) else { return (item, try blobs.getFloats(sha)) }
-        var out: [Float] = []
-        out.reserveCapacity(box.count)
-        for run in runs {
-            let bytes = try blobs.readRange(sha, bytes: run.lowerBound * 4 ..< run.upperBound * 4)
-            out.append(contentsOf: bytes.withUnsafeBytes { LittleEndianFloats.values($0) })
+        let mapped = try blobs.map(sha)
+        return try withExtendedLifetime(mapped) {
+            let floats = mapped.floats
+            guard floats.count == item.count else {
+                throw StoreError.blobCorrupt(
+                    path: sha, expected: "\(item.count) float32 values (the item's box \(item))", actual: "\(floats.count)")
+            }
+            guard let (box, runs) = cut(item, to: region) else { return (item, Array(floats)) }
+            var out: [Float] = []
+            out.reserveCapacity(box.count)
+            for run in runs { out += floats[run] }
+            return (box, out)
         }
-        return (box, out)
     }
 
     /// The box of `item`'s part inside `region` and the runs of the item's value

@@ -45,7 +45,7 @@ public struct TestFaultPoisoningExecutor: ShardExecutor {
     /// The hold `faults` (comma-separated) and `release` name, if both are given.
     public static func hold(faults: String?, release: String?) -> (fromStep: Int, release: URL)? {
         guard let release, !release.isEmpty,
-            let fault = faults?.split(separator: ",").first(where: { $0.hasPrefix(holdPrefix) }),
+            let fault = faults?.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }).first(where: { $0.hasPrefix(holdPrefix) }),
             let step = Int(fault.dropFirst(holdPrefix.count)), step >= 0
         else { return nil }
         return (step, URL(fileURLWithPath: release))

@@ -351,7 +351,12 @@ import Testing
             Issue.record("an item of \(box.frames.length) latent frames fit a message with room for 5")
         } catch {
             #expect(error.description.contains(Self.video) && error.description.contains("at most 17 of its frames"), "\(error)")
+            #expect(error.description.contains("edit a longer video in parts"), "\(error)")
         }
+        #expect(throws: APIError.badRequest(
+            "conditioning source \(Self.video) (start) encodes to \(box.frames.length) latent frames, \(box.count * 4 >> 20) MiB, more than one "
+                + "message of the farm's 1 MiB holds: not one latent frame of it fits at this size: use a smaller size")
+        ) { try Coordinator.checkSourceLatentsFit(job.conditioning, stride: 4, maxMessageBytes: (1 << 20) + perFrame - 1) }
         try Coordinator.checkSourceLatentsFit(job.conditioning, stride: 4, maxMessageBytes: (1 << 20) + box.count * 4)
         try Coordinator.checkSourceLatentsFit(nil, stride: 4, maxMessageBytes: 1 << 20)
     }
