@@ -27,6 +27,9 @@ struct ConnectedWorker: Sendable {
     var canEncode = false
     /// Whether it VAE-encodes conditioning sources (WORK_KIND_ENCODE_SOURCE) for its models.
     var canEncodeSources = false
+    /// Whether it takes empty step blocks (`Hello.runs_empty_blocks`): a block before
+    /// an edit's first step is sent to it as one, to others with its full steps.
+    var runsEmptyBlocks = false
     /// When the coordinator last heard from it (monotonic: a wall-clock step must
     /// not make every worker look silent at once).
     var lastSeen: ContinuousClock.Instant

@@ -87,7 +87,7 @@ extension CoordinatorCore {
         guard let job = jobs[id], var worker = workers[peer] else { return [] }
         // Never sent without its conditioning: back to the database's state, which
         // the reconciler or the encoding's answer brings memory up to.
-        guard let conditioning = shardConditioning(job: job, shard: shard) else {
+        guard let conditioning = shardConditioning(job: job, shard: shard, emptyBlocks: worker.runsEmptyBlocks) else {
             return [.release(.shard(job: id, shard), token: token, worker: worker.name, why: "its conditioning latents are not known here yet", readBack: true)]
         }
         let recipe: ShardInputRecipe

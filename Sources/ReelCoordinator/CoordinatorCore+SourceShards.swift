@@ -2,10 +2,11 @@ import ReelPlan
 
 extension CoordinatorCore {
     /// The conditioning shard `shard` of `job` applies: its items' boxes and
-    /// latents, and, in an edit's first block, the step it starts at. Every item's
-    /// encoding is done by then (the first block waits on the last one); nil if
-    /// memory does not know an item's latents (it must not render without them).
-    func shardConditioning(job: JobRuntime, shard: ShardID) -> ShardConditioning? {
+    /// latents, and, in an edit's first block, the step it starts at; before that
+    /// block, for a worker that takes them (`emptyBlocks`), an empty block. Every
+    /// item's encoding is done by then (the first block waits on the last one); nil
+    /// if memory does not know an item's latents (it must not render without them).
+    func shardConditioning(job: JobRuntime, shard: ShardID, emptyBlocks: Bool = true) -> ShardConditioning? {
         guard let conditioning = job.conditioning else { return ShardConditioning() }
         var result = ShardConditioning()
         for index in conditioning.items(for: shard) {
@@ -16,10 +17,11 @@ extension CoordinatorCore {
         // A block before an edit's first step runs no step: it begins at its end, and
         // the worker hands its latents back as they came. Its output is overwritten
         // where the edit starts (the edit covers the whole clip), so running its steps
-        // would only have cost their compute.
+        // would only cost their compute; a worker older than empty blocks still runs
+        // them (its output is as unused, and such blocks are never checked).
         let block = job.plan.blocks[shard.block]
         guard !conditioning.isSkipped(shard) else {
-            result.stepBegin = block.end
+            if emptyBlocks { result.stepBegin = block.end }
             return result
         }
         let steps = conditioning.steps(of: shard)

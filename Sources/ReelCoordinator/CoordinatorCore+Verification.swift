@@ -11,6 +11,10 @@ extension CoordinatorCore {
     /// every call, so the completing transaction can leave its dependents pending).
     func verifies(job id: Int64, shard: ShardID) -> Bool {
         guard let job = jobs[id] else { return false }
+        // A block before an edit's first step is never checked: the edit overwrites
+        // its output at every position, so no result of it can reach the clip (and
+        // it may run as an empty block on one worker, in full on an older one).
+        if job.conditioning?.isSkipped(shard) == true { return false }
         return config.verification.selects(job: id, seed: job.request.seed, shard: shard)
     }
 

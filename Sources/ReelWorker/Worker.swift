@@ -192,6 +192,8 @@ public final class Worker {
         hello.software = "reel"
         hello.bootID = bootID
         hello.pools = config.pools
+        // A block before an edit's first step comes as step_begin = step_end.
+        hello.runsEmptyBlocks = true
         var canDecode = false
         var canEncode = false
         do {

@@ -152,10 +152,25 @@ import Testing
             if shard.block == 0 {
                 // Block 0 ([0, 2)) is before the edit starts: it begins at its end, 2, and runs no step.
                 #expect(carried.items.isEmpty && carried.stepBegin == job.plan.blocks[0].end && carried.stepBegin == 2)
+                // A worker older than empty blocks (no Hello.runs_empty_blocks) runs it in full.
+                #expect(core.shardConditioning(job: job, shard: shard, emptyBlocks: false)?.stepBegin == nil)
             } else {
                 #expect(carried.stepBegin == 3 && carried.items.map(\.latentsSHA) == ["edit"] && carried.items.allSatisfy(\.edit))
             }
         }
+    }
+
+    /// Blocks before an edit's first step are never checked, whatever the share:
+    /// the edit overwrites their output everywhere. Its first block is.
+    @Test func blocksBeforeAnEditAreNeverChecked() throws {
+        let edit = ConditioningItem(source: ConditioningSource(kind: .video, digest: Self.video, frameCount: 49), frame: 0, mode: .start, strength: 0.3)
+        var config = CoordinatorConfig(dataDirectory: "/nonexistent")
+        config.verification = VerificationPolicy(fraction: 1)
+        var core = CoordinatorCore(config: config, startedAt: Core.origin)
+        core.jobs[1] = try Self.waitingJob([edit])
+        let shards = try #require(core.jobs[1]?.plan.shards)
+        #expect(shards.contains { $0.block == 0 } && shards.contains { $0.block == 1 })
+        for shard in shards { #expect(core.verifies(job: 1, shard: shard) == (shard.block > 0), "\(shard)") }
     }
 
     @Test func aFailedEncodingIsRetriedAndAnInvalidOneChargesTheWorker() throws {

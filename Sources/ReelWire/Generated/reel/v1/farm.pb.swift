@@ -536,6 +536,12 @@ public nonisolated struct Reel_V1_Hello: Sendable {
   /// worker takes only jobs that require none.
   public var pools: [String] = []
 
+  /// The worker takes an empty step block (SamplerSettings.step_begin = step_end:
+  /// a block before an SDEdit's first step) and returns its latents as they came.
+  /// A coordinator sends empty blocks only to workers that say so; a worker without
+  /// it gets such a block's full steps, whose output the edit overwrites anyway.
+  public var runsEmptyBlocks: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1939,7 +1945,7 @@ nonisolated extension Reel_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._Me
 
 nonisolated extension Reel_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Hello"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}worker_name\0\u{1}host\0\u{1}cores\0\u{1}threads\0\u{1}slots\0\u{1}models\0\u{3}protocol_version\0\u{1}kinds\0\u{1}software\0\u{3}model_infos\0\u{3}boot_id\0\u{1}pools\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}worker_name\0\u{1}host\0\u{1}cores\0\u{1}threads\0\u{1}slots\0\u{1}models\0\u{3}protocol_version\0\u{1}kinds\0\u{1}software\0\u{3}model_infos\0\u{3}boot_id\0\u{1}pools\0\u{3}runs_empty_blocks\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1959,6 +1965,7 @@ nonisolated extension Reel_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._Messa
       case 10: try { try decoder.decodeRepeatedMessageField(value: &self.modelInfos) }()
       case 11: try { try decoder.decodeSingularStringField(value: &self.bootID) }()
       case 12: try { try decoder.decodeRepeatedStringField(value: &self.pools) }()
+      case 13: try { try decoder.decodeSingularBoolField(value: &self.runsEmptyBlocks) }()
       default: break
       }
     }
@@ -2001,6 +2008,9 @@ nonisolated extension Reel_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._Messa
     if !self.pools.isEmpty {
       try visitor.visitRepeatedStringField(value: self.pools, fieldNumber: 12)
     }
+    if self.runsEmptyBlocks != false {
+      try visitor.visitSingularBoolField(value: self.runsEmptyBlocks, fieldNumber: 13)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2017,6 +2027,7 @@ nonisolated extension Reel_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._Messa
     if lhs.modelInfos != rhs.modelInfos {return false}
     if lhs.bootID != rhs.bootID {return false}
     if lhs.pools != rhs.pools {return false}
+    if lhs.runsEmptyBlocks != rhs.runsEmptyBlocks {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
