@@ -257,6 +257,18 @@ def shifted_sigma(u: torch.Tensor, shift: float = SHIFT) -> torch.Tensor:
     return shift * u / (1 + (shift - 1) * u)
 
 
+def dit_lr(args, step: int) -> float:
+    """A 200-step warm-up to --dit-lr, held; with --dit-anneal A:B, a cosine from
+    --dit-lr at step A down to --dit-lr-final at step B, held after. Absolute steps,
+    so a resumed run continues the same schedule."""
+    lr = args.dit_lr * min(1.0, (step + 1) / 200)
+    if args.dit_anneal:
+        a, b = args.dit_anneal
+        t = min(1.0, max(0.0, (step - a) / max(1, b - a)))
+        lr = args.dit_lr_final + (lr - args.dit_lr_final) * 0.5 * (1 + math.cos(math.pi * t))
+    return lr
+
+
 def train_dit(args) -> None:
     torch.manual_seed(args.seed)
     data = load_latents(args)
@@ -285,11 +297,19 @@ def train_dit(args) -> None:
     embed = Embeddings()
     empty = torch.zeros(TEXT_TOKENS, TEXT_DIM)
     rng = np.random.default_rng(args.seed * 7_919 + step)
+    favoured = [i for i, p in enumerate(prompts) if args.favour and set(p.split()) & set(args.favour[0])]
+    if args.favour:
+        print(f"favouring {len(favoured)} clips naming {', '.join(args.favour[0])}: {args.favour[1]:.0%} of each batch")
     start = time.time()
     model.train()
     while step < args.dit_steps and time.time() - start < args.budget_minutes * 60:
         t0 = time.time()
         idx = rng.integers(n, size=args.dit_batch)
+        if favoured:
+            # --favour WORDS:SHARE: that share of the batch drawn from the clips whose
+            # prompt names one of the words (colours the model keeps confusing).
+            pick = rng.random(len(idx)) < args.favour[1]
+            idx = np.where(pick, rng.choice(favoured, size=len(idx)), idx)
         # Windows start after the clip's first latent frame, unless --first-window-share:
         # nothing tells the model whether its window starts the clip (the farm's windows
         # all get the same prompt and positions), and the first frame's latent lies far
@@ -304,7 +324,7 @@ def train_dit(args) -> None:
         noise = torch.randn_like(x0)
         s = sigma.view(-1, 1, 1, 1, 1)
         xt = (1 - s) * x0 + s * noise
-        lr = args.dit_lr * min(1.0, (step + 1) / 200)
+        lr = dit_lr(args, step)
         for g in opt.param_groups:
             g["lr"] = lr
         pred = model(hidden_states=xt, timestep=sigma * 1000, encoder_hidden_states=text, return_dict=False)[0]
@@ -535,6 +555,11 @@ def main() -> None:
     p.add_argument("--dit-steps", type=int, default=100_000)
     p.add_argument("--dit-batch", type=int, default=16)
     p.add_argument("--dit-lr", type=float, default=5e-4)
+    p.add_argument("--dit-anneal", type=lambda v: tuple(int(x) for x in v.split(":")), default=None, metavar="A:B",
+                   help="DiT: cosine learning-rate decay from step A to step B (absolute steps)")
+    p.add_argument("--favour", type=lambda v: (v.split(":")[0].split(","), float(v.split(":")[1])), default=None, metavar="WORDS:SHARE",
+                   help="DiT: draw SHARE of each batch from the clips whose prompt names one of WORDS (comma-separated)")
+    p.add_argument("--dit-lr-final", type=float, default=2e-5, help="DiT: the learning rate at and after --dit-anneal's B")
     p.add_argument("--ema", type=float, default=0.998)
     p.add_argument("--first-window-share", type=float, default=0.0,
                    help="DiT: share of training windows that start at the clip's first latent frame (first runs: 0.33)")
