@@ -21,12 +21,16 @@ public struct WorkerMetrics: Sendable {
         self.failures = failures
     }
 
-    /// Records a finished item: `steps` is the shard's step count (nil for a decode chunk).
+    /// Records a finished item: `steps` is the shard's step count (nil for a decode
+    /// chunk; 0 for an empty block, which is not recorded).
     func record(_ elapsed: Duration, steps: Int?) {
         let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
         if let steps {
+            // An empty block (before an edit's first step) runs no step: its
+            // milliseconds would pull the shard-time histogram away from real blocks.
+            guard steps > 0 else { return }
             shardDuration.recordNanoseconds(nanoseconds)
-            if steps > 0 { stepDuration.recordNanoseconds(nanoseconds / Int64(steps)) }
+            stepDuration.recordNanoseconds(nanoseconds / Int64(steps))
         } else {
             decodeDuration.recordNanoseconds(nanoseconds)
         }
