@@ -66,6 +66,11 @@ struct CoordinatorServerOptions: ParsableArguments {
     @Option(help: "Largest conditioning source (image or video) PUT /v1/sources takes, in bytes.")
     var maxSourceBytes = SourceUploads.defaultMaxBytes
 
+    @Option(help: ArgumentHelp(
+        "Seconds a lease on a shard, decode chunk or encoding lasts without its worker's heartbeat (heartbeats renew it); a coordinator that restarts waits this long for the leases it lost.",
+        valueName: "SECONDS"))
+    var leaseSeconds = 60
+
     func validate() throws {
         _ = try httpAddress()
         if let days = keepResultsDays, !(1 ... 36_500).contains(days) {
@@ -74,6 +79,9 @@ struct CoordinatorServerOptions: ParsableArguments {
         guard (0 ... 1).contains(verifyFraction) else {
             throw ValidationError("--verify-fraction must be 0…1 (0.05 re-runs one shard in twenty; 0 turns checks off), got \(verifyFraction)")
         }
+        // Heartbeats come every second and a worker counts as lost after 5 s of
+        // silence: a lease must outlast a few of them.
+        guard (10 ... 3600).contains(leaseSeconds) else { throw ValidationError("--lease-seconds must be 10…3600, got \(leaseSeconds)") }
         guard maxSourceBytes >= 1 else { throw ValidationError("--max-source-bytes must be at least 1, got \(maxSourceBytes)") }
         guard (1 ... 36_500).contains(keepEventsDays) else { throw ValidationError("--keep-events-days must be 1…36500, got \(keepEventsDays)") }
         guard listen.hasPrefix("tcp://") || listen.hasPrefix("ipc://") || listen.hasPrefix("inproc://") else {
@@ -99,6 +107,7 @@ struct CoordinatorServerOptions: ParsableArguments {
         options.config.dataDirectory = data
         options.config.admission = limits.admission
         options.config.maxSourceBytes = maxSourceBytes
+        options.config.policy.leaseDuration = .seconds(leaseSeconds)
         options.config.collectBlobs = !keepIntermediates
         options.config.resultRetentionDays = keepResultsDays
         options.config.eventRetentionDays = keepEventsDays

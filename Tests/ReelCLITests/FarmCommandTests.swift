@@ -62,6 +62,9 @@ import Testing
         #expect(limits.admission.maxPromptCharacters == 500)
         #expect(limits.admission.maxSteps == 1_000 && limits.admission.maxPriority == 1_000)
         #expect(try CoordinatorCommand.parse(["--max-shards", "7"]).server.limits.admission.maxShards == 7)
+        #expect(try CoordinatorCommand.parse(["--lease-seconds", "15"]).server.serviceOptions().config.policy.leaseDuration == .seconds(15))
+        #expect(try CoordinatorCommand.parse([]).server.serviceOptions().config.policy.leaseDuration == .seconds(60))
+        #expect(throws: (any Error).self) { _ = try CoordinatorServerOptions.parse(["--lease-seconds", "5"]) }
         do {
             _ = try CoordinatorServerOptions.parse(["--max-pixels", "0"])
             Issue.record("--max-pixels 0 was accepted")

@@ -174,11 +174,11 @@ import FoundationNetworking
 
     /// The coordinator killed while the job waits on its source encoding: the new
     /// one resumes it (an encoding leased at the kill goes back to the queue when
-    /// its lease expires) and the job ends with the image pinned.
+    /// its lease expires: 10 s here, `--lease-seconds`) and the job ends with the image pinned.
     @Test func aRestartDuringEncodingResumes() async throws {
         let farm = try ProcessFarm()
         defer { farm.stop() }
-        try await farm.startCoordinator(keepIntermediates: true)
+        try await farm.startCoordinator(keepIntermediates: true, arguments: ["--lease-seconds", "10"])
         try farm.startWorker("w1")
         try farm.startWorker("w2")
         try await farm.waitForWorkers(2)
@@ -188,7 +188,7 @@ import FoundationNetworking
         let store = try farm.store()
         let state = try store.sourceEncodings(job: id).first?.status.state
         print("source encoding at the kill: \(state.map { "\($0)" } ?? "none")")
-        try await farm.startCoordinator(keepIntermediates: true)
+        try await farm.startCoordinator(keepIntermediates: true, arguments: ["--lease-seconds", "10"])
         let status = try await farm.waitForEnd(id)
         #expect(status.state == "succeeded", "\(status.reason ?? "") — logs in \(farm.directory.path)")
         let blobs = try BlobStore(directory: URL(fileURLWithPath: farm.dataDirectory).appendingPathComponent("blobs"))
