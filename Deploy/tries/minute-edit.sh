@@ -2,7 +2,7 @@
 # A by-hand try at the size users render (README, "Conditioning"): a 60 s 832x480 edit
 # of a 61 s 1280x720 source at strength 1.0 (the source encoded), 0.3 and 1.0 again
 # (cached), on a coordinator and two simulated-time stand-in workers (200 ms a step).
-# Prints each job's wall time, the coordinator's peak memory and job 2's status.
+# Prints each job's wall time, the coordinator's and workers' peak memory and job 2's status.
 #   Deploy/tries/minute-edit.sh [REEL_BINARY] [WORK_DIRECTORY]
 set -u
 R=$(realpath "${1:-.build/debug/reel}")
@@ -15,8 +15,10 @@ rm -rf data
 C=$!
 trap 'kill $(jobs -p) 2>/dev/null; wait' EXIT
 for _ in $(seq 100); do [ -f data/api-token ] && break; sleep 0.2; done
+WORKERS=()
 for w in a b; do
     "$R" worker --coordinator tcp://127.0.0.1:5590 --name "sim-$w" --simulated-step-ms 200 > "worker-$w.log" 2>&1 &
+    WORKERS+=($!)
 done
 sleep 5
 REEL_TOKEN=$(cat data/api-token)
@@ -27,6 +29,7 @@ for s in 1.0 0.3 1.00; do
         --steps 30 --edit src.mp4 --strength "$s" --wait --output "out-$s.mp4" > "submit-$s.log" 2>&1
     echo "strength $s: exit $? in $(echo "$(date +%s.%N) - $t0" | bc) s"
 done
-grep VmHWM "/proc/$C/status"
+echo "coordinator $(grep VmHWM "/proc/$C/status")"
+for p in "${WORKERS[@]}"; do echo "worker $(grep VmHWM "/proc/$p/status")"; done
 "$R" status --coordinator http://127.0.0.1:8790 2
 echo "logs and clips in $W"
