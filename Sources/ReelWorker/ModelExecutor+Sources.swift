@@ -27,4 +27,27 @@ extension ModelExecutor {
         }
         return unbatched
     }
+
+    /// ``encodeSource(_:model:)`` of frames that arrive a few at a time: each batch goes
+    /// straight into the VAE's ``WanVAE/StreamingEncoder`` (which runs the encoder as
+    /// groups of frames fill), so the worker never holds the clip, only the latents;
+    /// then the same normalization.
+    public func encodeSource(
+        model: String, frames produce: (_ feed: (Tensor) throws(WorkerError) -> Void) throws(WorkerError) -> Void
+    ) throws(WorkerError) -> Tensor {
+        let vae = try vae(model)
+        var encoder: WanVAE.StreamingEncoder
+        do throws(ModelError) { encoder = try WanVAE.StreamingEncoder(vae: vae) } catch { throw WorkerError(error) }
+        try produce { batch throws(WorkerError) in
+            guard batch.rank == 4, batch.shape[0] == 3 else {
+                throw WorkerError(.invalidInput, "source frames have shape \(batch.shape); model '\(model)' encodes (3, n, H, W) batches")
+            }
+            do throws(ModelError) { try encoder.append(batch) } catch { throw WorkerError(error) }
+        }
+        do throws(ModelError) {
+            return try LatentNormalization(config: vae.config).normalize(try encoder.finish())
+        } catch {
+            throw WorkerError(error)
+        }
+    }
 }

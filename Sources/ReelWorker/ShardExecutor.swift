@@ -26,6 +26,13 @@ public protocol ShardExecutor: Sendable {
     /// Encodes conformed conditioning frames `(3, n, H, W)` in [−1, 1] with `model`'s
     /// VAE: the normalized latents `(C, 1 + (n − 1)/stride, H/s, W/s)` the transformer sees.
     func encodeSource(_ frames: Tensor, model: String) throws(WorkerError) -> Tensor
+    /// The same encoding of frames that arrive a few at a time: `produce` is called once
+    /// and hands every `(3, n, H, W)` batch, in order, to the closure it is given; the
+    /// result equals ``encodeSource(_:model:)`` of the frames joined. An error thrown by
+    /// `produce` ends the encoding and is rethrown.
+    func encodeSource(
+        model: String, frames produce: (_ feed: (Tensor) throws(WorkerError) -> Void) throws(WorkerError) -> Void
+    ) throws(WorkerError) -> Tensor
 }
 
 extension ShardExecutor {
@@ -40,5 +47,14 @@ extension ShardExecutor {
     /// Executors without a VAE encoder (the farm benchmark's) never encode sources.
     public func encodeSource(_ frames: Tensor, model: String) throws(WorkerError) -> Tensor {
         throw WorkerError(.modelNotFound, "this worker has no VAE encoder for model '\(model)'")
+    }
+    /// Executors that encode whole clips only (the farm benchmark's) collect the
+    /// batches and encode them joined.
+    public func encodeSource(
+        model: String, frames produce: (_ feed: (Tensor) throws(WorkerError) -> Void) throws(WorkerError) -> Void
+    ) throws(WorkerError) -> Tensor {
+        var batches = [Tensor]()
+        try produce { batch throws(WorkerError) in batches.append(batch) }
+        return try encodeSource(try SourceBatches.join(batches), model: model)
     }
 }

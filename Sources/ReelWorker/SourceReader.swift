@@ -12,6 +12,23 @@ public protocol SourceReader: Sendable {
     /// - Throws: `WorkerError` of kind `.invalidInput` naming the source and what was
     ///   expected (a corrupt image, too few frames).
     func frames(of source: SourceBytes, width: Int, height: Int, fit: SourceFit, fps: Double) throws(WorkerError) -> Tensor
+    /// The same frames handed to `emit` in order, a few at a time as `(3, n, height,
+    /// width)` tensors, so a long video need never be whole in memory; an error thrown
+    /// by `emit` ends the read and is rethrown.
+    func frames(
+        of source: SourceBytes, width: Int, height: Int, fit: SourceFit, fps: Double,
+        emit: (Tensor) throws(WorkerError) -> Void
+    ) throws(WorkerError)
+}
+
+extension SourceReader {
+    /// Readers that only read whole clips (tests' stand-ins) emit them as one batch.
+    public func frames(
+        of source: SourceBytes, width: Int, height: Int, fit: SourceFit, fps: Double,
+        emit: (Tensor) throws(WorkerError) -> Void
+    ) throws(WorkerError) {
+        try emit(try frames(of: source, width: width, height: height, fit: fit, fps: fps))
+    }
 }
 
 /// A conditioning source as it travels: its bytes, what they are, and the frames used.

@@ -37,9 +37,14 @@ extension Worker {
             bytes: Array(a.source), kind: kind, digest: digest, firstFrame: Int(a.firstFrame), frameCount: Int(a.frameCount))
         let (width, height, fps, model) = (Int(a.width), Int(a.height), a.fps, a.model)
         start(key) { executor, running throws(WorkerError) in
-            let frames = try reader.frames(of: source, width: width, height: height, fit: fit, fps: fps)
-            if running.cancelled { throw WorkerError(.cancelled, "cancelled by the coordinator") }
-            let latents = try executor.encodeSource(frames, model: model)
+            // Frames go from the reader to the VAE's encoder a few at a time: a minute-long
+            // source conformed whole is gigabytes of floats, its latents a small fraction.
+            let latents = try executor.encodeSource(model: model) { feed throws(WorkerError) in
+                try reader.frames(of: source, width: width, height: height, fit: fit, fps: fps) { batch throws(WorkerError) in
+                    if running.cancelled { throw WorkerError(.cancelled, "cancelled by the coordinator") }
+                    try feed(batch)
+                }
+            }
             guard latents.isFinite else { throw WorkerError(.nonFiniteOutput, "source \(digest.prefix(12))… encoded to NaN or Inf") }
             return .sourceLatents(latents)
         }

@@ -77,6 +77,55 @@ import Testing
         }
     }
 
+    /// The streaming read (what workers encode from): one conformed frame per call, source
+    /// frames repeated at a job rate above the source's and skipped below it, the same
+    /// values as the whole-tensor read; the consumer's own error ends the read unchanged.
+    @Test func streamedFramesComeOneAtATimeAndEqualTheWholeRead() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("reel-stream-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("ramp.mp4")
+        let writer = try VideoWriter(url: url, width: 64, height: 64, fps: 32)
+        for k in 0..<12 { try writer.append(try RGBFrame(width: 64, height: 64, red: UInt8(20 * k), green: UInt8(20 * k), blue: UInt8(20 * k))) }
+        try writer.finish()
+        let bytes = Array(try Data(contentsOf: url))
+        let reader = MediaSourceReader()
+        // 48 fps repeats source frames (0, 1, 1, 2, 3, 3, 4, 5, 5); 16 fps skips every other one.
+        for (fps, count) in [(48.0, 9), (16.0, 5)] {
+            let source = SourceBytes(bytes: bytes, kind: .video, digest: String(repeating: "e", count: 64), firstFrame: 0, frameCount: count)
+            var batches = [Tensor]()
+            try reader.frames(of: source, width: 64, height: 64, fit: .crop, fps: fps) { batch throws(WorkerError) in batches.append(batch) }
+            #expect(batches.count == count && batches.allSatisfy { $0.shape == [3, 1, 64, 64] })
+            let whole = try reader.frames(of: source, width: 64, height: 64, fit: .crop, fps: fps)
+            let joined = try SourceBatches.join(batches)
+            print("\(fps) fps: \(batches.count) batches, maxdiff to the whole read \(joined.maxAbsDifference(whole))")
+            #expect(joined == whole)
+            let wanted = SourceFrames.indices(sourceFPS: 32, jobFPS: fps, first: 0, count: count)
+            for (t, index) in wanted.enumerated() {
+                let value = (Self.pixel(batches[t], 32, 32)[1] + 1) * 127.5
+                #expect(abs(value - Float(20 * index)) <= 3, "output frame \(t) shows source frame \(index), grey \(value)")
+            }
+        }
+        let source = SourceBytes(bytes: bytes, kind: .video, digest: String(repeating: "e", count: 64), firstFrame: 0, frameCount: 9)
+        var seen = 0
+        do {
+            try reader.frames(of: source, width: 64, height: 64, fit: .crop, fps: 16) { _ throws(WorkerError) in
+                seen += 1
+                if seen == 3 { throw WorkerError(.cancelled, "stop") }
+            }
+            Issue.record("the read went on past the consumer's error")
+        } catch {
+            #expect(error.kind == .cancelled && seen == 3, "\(error)")
+        }
+        // 9 frames at 16 fps need source frame 16 of 12: refused, naming the source and the count.
+        do {
+            try reader.frames(of: source, width: 64, height: 64, fit: .crop, fps: 16) { _ throws(WorkerError) in }
+            Issue.record("a too-short video was read")
+        } catch {
+            #expect(error.kind == .invalidInput && error.message.contains("has 12 frames"), "\(error.message)")
+        }
+    }
+
     /// Bytes that are not an image: the worker's error says which source and that it is corrupt or unreadable.
     @Test func aCorruptImageIsRefusedNamingTheSource() {
         let digest = String(repeating: "d", count: 64)

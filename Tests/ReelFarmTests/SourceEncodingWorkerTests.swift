@@ -45,6 +45,22 @@ import Testing
         print("source encoding vs diffusers (normalized encoder mean): maxdiff \(maxdiff), max |x| \(scale)")
         #expect(maxdiff <= 1e-4 * max(scale, 1))
 
+        // The streaming pair the worker uses: frames fed one at a time (as MediaSourceReader
+        // emits them) encode to exactly the whole-clip encoding.
+        let executor = try ModelExecutor(directory: models.path)
+        let single = (0..<frames.shape[1]).map { t in
+            try! Tensor(shape: [3, 1, 16, 24], storage: (0..<3).flatMap { c in frames.storage[(c * frames.shape[1] + t) * 384 ..< (c * frames.shape[1] + t + 1) * 384] })
+        }
+        let streamed = try executor.encodeSource(model: "tiny") { feed throws(WorkerError) in for frame in single { try feed(frame) } }
+        print("source encoding streamed a frame at a time vs encodeSource: maxdiff \(streamed.maxAbsDifference(latents))")
+        #expect(streamed == latents)
+        do {
+            _ = try executor.encodeSource(model: "tiny") { feed throws(WorkerError) in for frame in single.prefix(8) { try feed(frame) } }
+            Issue.record("8 streamed frames were encoded")
+        } catch {
+            #expect(error.kind == .invalidInput && error.message.contains("not 8 frames"), "\(error.message)")
+        }
+
         // A frame count the causal VAE cannot encode names the shape it needs.
         let eight = try Tensor(shape: [3, 8, 16, 24], storage: Array(frames.storage[0..<(3 * 8 * 16 * 24)]))
         #expect(throws: WorkerError.self) { try ModelExecutor(directory: models.path).encodeSource(eight, model: "tiny") }

@@ -66,35 +66,15 @@ public final class WanVAE: Sendable {
     }
 
     /// The mean of `vae.encode(video).latent_dist`: `(B, in, 1 + 4k, H, W)` → `(B, z, 1 + k, H/8, W/8)`
-    /// for Wan 2.1's temporal stride 4.
+    /// for Wan 2.1's temporal stride 4. Each batch entry runs through one
+    /// ``StreamingEncoder``, so the whole and the streamed encodings are one code path.
     public func encode(_ video: Tensor) throws(ModelError) -> Tensor {
         try config.checkVideo(video)
-        let s = video.shape
-        guard config.temporalStride <= 4 else {
-            throw .unsupportedOption(
-                path: "(config)", key: "temperal_downsample", value: "\(config.temperal_downsample)",
-                supported: "encoding halves time at most twice, as diffusers encodes 4 frames at a time")
-        }
         var means = [Tensor]()
-        for b in 0 ..< s[0] {
-            let x = try kernel { () throws(TensorError) in try video.slice(b).permuted([1, 2, 3, 0]) }
-            var cache = WanFeatureCache()
-            var chunks = [try encoder(x.frames(0 ..< 1), cache: &cache)]
-            var start = 1
-            while start < s[2] {
-                chunks.append(try encoder(x.frames(start ..< start + 4), cache: &cache))
-                start += 4
-            }
-            let moments = try quant_conv(try kernel { () throws(TensorError) in try Tensor.concatenate(chunks) })
-            // DiagonalGaussianDistribution: the first z channels are the mean.
-            let z = config.z_dim, rows = moments.count / (2 * z)
-            var mean = [Float](repeating: 0, count: rows * z)
-            for r in 0 ..< rows {
-                for j in 0 ..< z { mean[r * z + j] = moments.storage[r * 2 * z + j] }
-            }
-            means.append(try kernel { () throws(TensorError) in
-                try Tensor(shape: Array(moments.shape.dropLast()) + [z], storage: mean).permuted([3, 0, 1, 2])
-            })
+        for b in 0 ..< video.shape[0] {
+            var encoder = try StreamingEncoder(vae: self)
+            try encoder.append(video.slice(b))
+            means.append(try encoder.finish())
         }
         return try kernel { () throws(TensorError) in try Tensor.stack(means) }
     }
