@@ -65,4 +65,32 @@ import Testing
         let eight = try Tensor(shape: [3, 8, 16, 24], storage: Array(frames.storage[0..<(3 * 8 * 16 * 24)]))
         #expect(throws: WorkerError.self) { try ModelExecutor(directory: models.path).encodeSource(eight, model: "tiny") }
     }
+
+    /// The stand-in's streaming encoding (what the 832×480 tries run) equals its
+    /// whole-clip one, fed in uneven batches, and refuses a count that is not 4k + 1.
+    @Test func theStandInStreamsTheSameEncoding() throws {
+        let executor = SimulatedExecutor(stepTime: .milliseconds(1))
+        let (n, height, width) = (17, 32, 48)
+        let plane = height * width
+        let storage: [Float] = (0 ..< 3 * n * plane).map { (i: Int) -> Float in Float((i * 7919) % 1000) / 500 - 1 }
+        let frames = try Tensor(shape: [3, n, height, width], storage: storage)
+        let whole = try executor.encodeSource(frames, model: SimulatedExecutor.modelName)
+        func batch(_ range: Range<Int>) throws -> Tensor {
+            var values: [Float] = []
+            for c in 0 ..< 3 {
+                let first = (c * n + range.lowerBound) * plane
+                values += storage[first ..< first + range.count * plane]
+            }
+            return try Tensor(shape: [3, range.count, height, width], storage: values)
+        }
+        let cuts = [0, 1, 4, 5, 11, 17]
+        let streamed = try executor.encodeSource(model: SimulatedExecutor.modelName) { feed throws(WorkerError) in
+            for (a, b) in zip(cuts, cuts.dropFirst()) { try feed(try! batch(a ..< b)) }
+        }
+        #expect(streamed.shape == whole.shape && streamed.shape[1] == 5)
+        #expect(streamed == whole, "maxdiff \(streamed.maxAbsDifference(whole))")
+        #expect(throws: WorkerError.self) {
+            try executor.encodeSource(model: SimulatedExecutor.modelName) { feed throws(WorkerError) in try feed(try! batch(0 ..< 7)) }
+        }
+    }
 }
