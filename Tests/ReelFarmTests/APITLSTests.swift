@@ -7,18 +7,10 @@ import Testing
 /// checked with `curl --cacert` (a real TLS client that verifies the chain and
 /// the address): health answers, tokens still apply, plain HTTP gets nothing.
 @Suite(.serialized, .farmSlot) struct APITLSTests {
-    /// Runs `tool` with `arguments`; returns its exit status and standard output.
-    static func run(_ tool: String, _ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [tool] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+    /// Runs `tool` with `arguments` (standard error dropped): its exit status and standard output.
+    static func run(_ tool: String, _ arguments: [String]) async throws -> (Int32, String) {
+        let outcome = try await ToolRun.run(tool, arguments, mergingStandardError: false)
+        return (outcome.status, outcome.output)
     }
 
     @Test func theAPIServesHTTPSWithTheOperatorsCertificate() async throws {
@@ -26,7 +18,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let (cert, key) = ("\(directory)/cert.pem", "\(directory)/key.pem")
-        let (made, _) = try Self.run("openssl", [
+        let (made, _) = try await Self.run("openssl", [
             "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert,
             "-days", "1", "-subj", "/CN=reel-test", "-addext", "subjectAltName=IP:127.0.0.1",
         ])
@@ -46,22 +38,22 @@ import Testing
         try await farm.waitUntil(timeout: .seconds(120)) { port.value != nil }
         let base = "https://127.0.0.1:\(port.value!)"
 
-        let status = { (path: String, extra: [String]) throws -> String in
-            try Self.run("curl", ["--silent", "--max-time", "60", "--cacert", cert, "-o", "/dev/null", "-w", "%{http_code}"] + extra + [base + path]).1
+        let status = { (path: String, extra: [String]) async throws -> String in
+            try await Self.run("curl", ["--silent", "--max-time", "60", "--cacert", cert, "-o", "/dev/null", "-w", "%{http_code}"] + extra + [base + path]).1
         }
-        let health = try status("/v1/health", [])
+        let health = try await status("/v1/health", [])
         #expect(health == "200")
-        let anonymous = try status("/v1/jobs", [])
+        let anonymous = try await status("/v1/jobs", [])
         #expect(anonymous == "401")
         // The token goes in a header file, not on curl's command line.
         let header = "\(directory)/auth"
         try APITokenFiles.writeSecret("Authorization: Bearer \(try #require(APITokenFiles.readSecret(at: service.adminTokenPath)))", to: header)
-        let authorized = try status("/v1/jobs", ["-H", "@\(header)"])
+        let authorized = try await status("/v1/jobs", ["-H", "@\(header)"])
         #expect(authorized == "200")
         // Without the CA, curl refuses the self-signed chain; plain HTTP gets no HTTP answer.
-        let (untrusted, _) = try Self.run("curl", ["--silent", "--max-time", "60", "-o", "/dev/null", base + "/v1/health"])
+        let (untrusted, _) = try await Self.run("curl", ["--silent", "--max-time", "60", "-o", "/dev/null", base + "/v1/health"])
         #expect(untrusted == 60, "curl's 'peer certificate cannot be authenticated'")
-        let plain = try Self.run("curl", ["--silent", "--max-time", "60", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port.value!)/v1/health"])
+        let plain = try await Self.run("curl", ["--silent", "--max-time", "60", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port.value!)/v1/health"])
         #expect(plain.1 == "000")
         service.stop()
     }

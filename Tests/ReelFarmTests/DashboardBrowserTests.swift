@@ -23,7 +23,7 @@ import Testing
         request.plan.steps = 64
         let id = try await farm.client.submit(FarmAPI.SubmitRequest(request: request))
         // Without a token the page holds no data and asks for one.
-        let anonymous = try Self.dom(chromium, "http://127.0.0.1:\(farm.httpPort)/dashboard", profile: farm.directory.appendingPathComponent("anonymous"))
+        let anonymous = try await Self.dom(chromium, "http://127.0.0.1:\(farm.httpPort)/dashboard", profile: farm.directory.appendingPathComponent("anonymous"))
         #expect(anonymous.contains("<form id=\"login\">"), "the sign-in form is shown")
         #expect(Self.attribute("data-cells-total", in: anonymous) == "0")
         // A read token in the URL's fragment, which the page keeps as a cookie.
@@ -33,17 +33,17 @@ import Testing
             .appendingPathComponent(".build/dashboard")
         try FileManager.default.createDirectory(at: shots, withIntermediateDirectories: true)
 
-        let early = try Self.dom(chromium, url, profile: farm.directory, budget: 1500)
+        let early = try await Self.dom(chromium, url, profile: farm.directory, budget: 1500)
         let total = try #require(Self.attribute("data-cells-total", in: early).flatMap { Int($0) })
         let status = try await farm.client.job(id)
         #expect(total == status.shardTotal, "the grid has a cell per shard")
         let earlyStates = Self.cellStates(early)
         #expect(earlyStates.count == total)
-        try Self.screenshot(chromium, url, width: 1280, to: shots.appendingPathComponent("dashboard-1280.png"), profile: farm.directory)
+        try await Self.screenshot(chromium, url, width: 1280, to: shots.appendingPathComponent("dashboard-1280.png"), profile: farm.directory)
 
         var late = early
         try await farm.waitUntil(timeout: .seconds(120)) {
-            late = try Self.dom(chromium, url, profile: farm.directory)
+            late = try await Self.dom(chromium, url, profile: farm.directory)
             return Self.attribute("data-job-state", in: late) == "succeeded"
         }
         let lateStates = Self.cellStates(late)
@@ -63,7 +63,7 @@ import Testing
         #expect(late.contains(">w1<"), "the workers table lists the worker")
         #expect(late.contains(#"<div class="stats" id="history">"#) && late.contains("Compute"), "the job's history is shown")
         for width in [1920, 390] {
-            try Self.screenshot(chromium, url, width: width, to: shots.appendingPathComponent("dashboard-\(width).png"), profile: farm.directory)
+            try await Self.screenshot(chromium, url, width: width, to: shots.appendingPathComponent("dashboard-\(width).png"), profile: farm.directory)
         }
     }
 
@@ -78,28 +78,19 @@ import Testing
 
     /// The DOM after the page's scripts ran (Chromium under `timeout 40`, so a page
     /// that never settles fails the test instead of hanging it).
-    static func dom(_ chromium: String, _ url: String, profile: URL, budget: Int = 4000) throws -> String {
-        try run("/usr/bin/timeout", chromiumArguments(profile: profile, budget: budget) + ["--dump-dom", url])
+    static func dom(_ chromium: String, _ url: String, profile: URL, budget: Int = 4000) async throws -> String {
+        try await run("/usr/bin/timeout", chromiumArguments(profile: profile, budget: budget) + ["--dump-dom", url])
     }
 
-    static func screenshot(_ chromium: String, _ url: String, width: Int, to file: URL, profile: URL) throws {
+    static func screenshot(_ chromium: String, _ url: String, width: Int, to file: URL, profile: URL) async throws {
         let height = width < 600 ? 1600 : 1000
-        _ = try run("/usr/bin/timeout", chromiumArguments(profile: profile) + ["--screenshot=\(file.path)", "--window-size=\(width),\(height)", url])
+        _ = try await run("/usr/bin/timeout", chromiumArguments(profile: profile) + ["--screenshot=\(file.path)", "--window-size=\(width),\(height)", url])
         #expect(FileManager.default.fileExists(atPath: file.path), "no screenshot at \(file.path)")
     }
 
-    static func run(_ executable: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        // Chromium's own log lines (GPU, D-Bus) are noise here.
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return text
+    /// Chromium's own log lines (GPU, D-Bus) are noise here: standard error is dropped.
+    static func run(_ executable: String, _ arguments: [String]) async throws -> String {
+        try await ToolRun.run(executable, arguments, mergingStandardError: false).output
     }
 
     static func attribute(_ name: String, in dom: String) -> String? {

@@ -79,7 +79,7 @@ import FoundationNetworking
         let (data, response) = try await URLSession.shared.data(for: request)
         #expect((response as? HTTPURLResponse)?.statusCode == 200)
         let text = String(decoding: data, as: UTF8.self)
-        try promtool(text)
+        try await promtool(text)
         var values: [String: Double] = [:]
         for line in text.split(separator: "\n") where !line.hasPrefix("#") {
             guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else {
@@ -102,21 +102,10 @@ import FoundationNetworking
 
     /// `promtool check metrics` reads the exposition on stdin and exits non-zero
     /// on a format error or a lint problem (a missing HELP, a counter without `_total`).
-    static func promtool(_ text: String) throws {
+    static func promtool(_ text: String) async throws {
         let promtool = "/usr/bin/promtool"
         try #require(FileManager.default.isExecutableFile(atPath: promtool), "promtool is missing: run Deploy/install-deps.sh (Debian's prometheus)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: promtool)
-        process.arguments = ["check", "metrics"]
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        input.fileHandleForWriting.write(Data(text.utf8))
-        try input.fileHandleForWriting.close()
-        let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "promtool check metrics: \(said)")
+        let checked = try await ToolRun.run(promtool, ["check", "metrics"], input: Data(text.utf8))
+        #expect(checked.status == 0, "promtool check metrics: \(checked.output)")
     }
 }

@@ -99,7 +99,7 @@ import FoundationNetworking
         let config = farm.directory.appendingPathComponent("schemathesis.toml")
         try "headers = { Authorization = \"Bearer ${REEL_SCHEMATHESIS_TOKEN}\" }\n".write(to: config, atomically: true, encoding: .utf8)
         let started = ContinuousClock.now
-        let (status, output) = try Self.run(schemathesis, in: farm.directory, environment: ["REEL_SCHEMATHESIS_TOKEN": fuzzToken], [
+        let (status, output) = try await Self.run(schemathesis, in: farm.directory, environment: ["REEL_SCHEMATHESIS_TOKEN": fuzzToken], [
             "--config-file", config.path,
             "run", "\(api.base)/openapi.json", "--checks",
             "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance",
@@ -121,19 +121,9 @@ import FoundationNetworking
     }
 
     /// Runs `executable` in `directory` (schemathesis keeps a cache in its working directory).
-    static func run(_ executable: String, in directory: URL, environment: [String: String] = [:], _ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.currentDirectoryURL = directory
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+    static func run(_ executable: String, in directory: URL, environment: [String: String] = [:], _ arguments: [String]) async throws -> (Int32, String) {
+        let outcome = try await ToolRun.run(executable, arguments, environment: environment, in: directory)
+        return (outcome.status, outcome.output)
     }
 
     static func ids(_ answer: API.Answer) throws -> [Int64] {

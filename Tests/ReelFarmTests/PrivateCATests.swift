@@ -13,8 +13,8 @@ import Testing
 /// conditioning sources' HEAD and PUT go over the same client.
 @Suite(.serialized, .farmSlot) struct PrivateCATests {
     /// `reel` with `arguments` and extra `environment` (an empty `REEL_CA_CERT` unless given): exit status, and standard output and error together.
-    static func reel(_ arguments: [String], environment: [String: String]) throws -> (Int32, String) {
-        try OpenAPIConformanceTests.run(
+    static func reel(_ arguments: [String], environment: [String: String]) async throws -> (Int32, String) {
+        try await OpenAPIConformanceTests.run(
             TestFarm.reelBinary, in: FileManager.default.temporaryDirectory, environment: ["REEL_CA_CERT": ""].merging(environment) { $1 }, arguments)
     }
 
@@ -22,17 +22,17 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("reel-ca-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let openssl = { (arguments: [String]) throws in
-            let (status, _) = try APITLSTests.run("openssl", arguments)
+        let openssl = { (arguments: [String]) async throws in
+            let (status, _) = try await APITLSTests.run("openssl", arguments)
             #expect(status == 0, "openssl \(arguments.joined(separator: " "))")
         }
         let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
         for name in ["ca", "other-ca"] {
-            try openssl(["req", "-x509"] + ec + ["-keyout", "\(directory)/\(name).key", "-out", "\(directory)/\(name).pem", "-days", "1", "-subj", "/CN=reel \(name)"])
+            try await openssl(["req", "-x509"] + ec + ["-keyout", "\(directory)/\(name).key", "-out", "\(directory)/\(name).pem", "-days", "1", "-subj", "/CN=reel \(name)"])
         }
-        try openssl(["req"] + ec + ["-keyout", "\(directory)/server.key", "-out", "\(directory)/server.csr", "-subj", "/CN=reel coordinator"])
+        try await openssl(["req"] + ec + ["-keyout", "\(directory)/server.key", "-out", "\(directory)/server.csr", "-subj", "/CN=reel coordinator"])
         try "subjectAltName=IP:127.0.0.1\n".write(toFile: "\(directory)/san", atomically: true, encoding: .utf8)
-        try openssl([
+        try await openssl([
             "x509", "-req", "-in", "\(directory)/server.csr", "-CA", "\(directory)/ca.pem", "-CAkey", "\(directory)/ca.key", "-CAcreateserial",
             "-out", "\(directory)/server.pem", "-days", "1", "-extfile", "\(directory)/san",
         ])
@@ -49,9 +49,9 @@ import Testing
         let status = ["status", "--coordinator", "https://127.0.0.1:\(port.value!)"]
         let environment = ["REEL_TOKEN": token]
 
-        let trusted = try Self.reel(status + ["--ca-cert", "\(directory)/ca.pem"], environment: environment)
+        let trusted = try await Self.reel(status + ["--ca-cert", "\(directory)/ca.pem"], environment: environment)
         #expect(trusted.0 == 0, "\(trusted.1)")
-        let fromEnvironment = try Self.reel(status, environment: environment.merging(["REEL_CA_CERT": "\(directory)/ca.pem"]) { $1 })
+        let fromEnvironment = try await Self.reel(status, environment: environment.merging(["REEL_CA_CERT": "\(directory)/ca.pem"]) { $1 })
         #expect(fromEnvironment.0 == 0, "\(fromEnvironment.1)")
         #expect(fromEnvironment.1 == trusted.1)
 
@@ -63,15 +63,15 @@ import Testing
         #expect(try await client.uploadSource(digest, bytes: source) == CoordinatorClient.UploadedSource(sha256: digest, bytes: source.count))
         #expect(try await client.hasSource(digest))
 
-        let untrusted = try Self.reel(status, environment: environment)
+        let untrusted = try await Self.reel(status, environment: environment)
         #expect(untrusted.0 != 0)
         #expect(untrusted.1.contains("not trusted") && untrusted.1.contains("pass --ca-cert"), "\(untrusted.1)")
-        let otherCA = try Self.reel(status + ["--ca-cert", "\(directory)/other-ca.pem"], environment: environment)
+        let otherCA = try await Self.reel(status + ["--ca-cert", "\(directory)/other-ca.pem"], environment: environment)
         #expect(otherCA.0 != 0)
         #expect(otherCA.1.contains("not signed by the CA in \(directory)/other-ca.pem"), "\(otherCA.1)")
-        let missing = try Self.reel(status + ["--ca-cert", "\(directory)/missing.pem"], environment: environment)
+        let missing = try await Self.reel(status + ["--ca-cert", "\(directory)/missing.pem"], environment: environment)
         #expect(missing.0 != 0 && missing.1.contains("\(directory)/missing.pem: no such CA certificate file"), "\(missing.1)")
-        let key = try Self.reel(status + ["--ca-cert", "\(directory)/ca.key"], environment: environment)
+        let key = try await Self.reel(status + ["--ca-cert", "\(directory)/ca.key"], environment: environment)
         #expect(key.0 != 0 && key.1.contains("\(directory)/ca.key: not a PEM certificate"), "\(key.1)")
         service.stop()
     }
