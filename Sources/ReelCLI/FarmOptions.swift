@@ -116,7 +116,7 @@ struct CoordinatorServerOptions: ParsableArguments {
         options.tls = tls.settings
         options.config.verification = VerificationPolicy(fraction: verifyFraction)
         options.config.verification.testFaultFirstCheckedBlock = VerificationPolicy.testFaultFirstCheckedBlock(
-            in: ProcessInfo.processInfo.environment["REEL_TEST_FAULTS"])
+            in: TestFaults(ProcessInfo.processInfo.environment[TestFaults.environmentKey]))
         return options
     }
 }

@@ -81,14 +81,13 @@ struct WorkerCommand: ParsableCommand {
         }
         // A hold that cannot take effect would let a test race instead of failing.
         let environment = ProcessInfo.processInfo.environment
-        let faults = (environment[TestFaultPoisoningExecutor.environmentKey] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        if faults.contains(where: { $0.hasPrefix(TestFaultPoisoningExecutor.holdPrefix) }) {
+        let faults = TestFaults(environment[TestFaults.environmentKey])
+        if faults.mentions(TestFaultPoisoningExecutor.holdFault) {
             guard poisonResults != nil,
-                TestFaultPoisoningExecutor.hold(
-                    faults: environment[TestFaultPoisoningExecutor.environmentKey], release: environment[TestFaultPoisoningExecutor.holdReleaseKey]) != nil
+                TestFaultPoisoningExecutor.hold(faults: faults, release: environment[TestFaultPoisoningExecutor.holdReleaseKey]) != nil
             else {
                 throw ValidationError(
-                    "the test fault \(TestFaultPoisoningExecutor.holdPrefix)K needs --poison-results, a step K ≥ 0 and "
+                    "the test fault \(TestFaultPoisoningExecutor.holdFault):K needs --poison-results, a step K ≥ 0 and "
                         + "\(TestFaultPoisoningExecutor.holdReleaseKey) naming the file that releases the hold")
             }
         }
@@ -104,9 +103,8 @@ struct WorkerCommand: ParsableCommand {
     /// A test fault runs only when the environment names it too
     /// (REEL_TEST_FAULTS=poison-results,truncate-segments).
     static func requireTestFault(_ flag: String, _ name: String) throws {
-        let key = TestFaultPoisoningExecutor.environmentKey
-        let named = (ProcessInfo.processInfo.environment[key] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard named.contains(name) else {
+        let key = TestFaults.environmentKey
+        guard TestFaults(ProcessInfo.processInfo.environment[key]).contains(name) else {
             throw ValidationError("\(flag) is a test fault; it needs \(key)=\(name) in the environment")
         }
     }
@@ -155,7 +153,7 @@ struct WorkerCommand: ParsableCommand {
             var poisoner = TestFaultPoisoningExecutor(base: executor, fraction: poisonResults)
             let environment = ProcessInfo.processInfo.environment
             poisoner.hold = TestFaultPoisoningExecutor.hold(
-                faults: environment[TestFaultPoisoningExecutor.environmentKey], release: environment[TestFaultPoisoningExecutor.holdReleaseKey])
+                faults: TestFaults(environment[TestFaults.environmentKey]), release: environment[TestFaultPoisoningExecutor.holdReleaseKey])
             if let hold = poisoner.hold {
                 printErr("TEST FAULT: this worker holds blocks from step \(hold.fromStep) until \(hold.release.path) exists (hold-from-step)")
             }

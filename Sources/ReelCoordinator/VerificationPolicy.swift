@@ -30,11 +30,9 @@ public struct VerificationPolicy: Sendable, Equatable {
         self.fraction = fraction
     }
 
-    /// The block `REEL_TEST_FAULTS` (comma-separated faults) names in `verify-from-block:B`, if any.
-    public static func testFaultFirstCheckedBlock(in faults: String?) -> Int? {
-        let prefix = "verify-from-block:"
-        guard let fault = faults?.split(separator: ",").first(where: { $0.hasPrefix(prefix) }) else { return nil }
-        return Int(fault.dropFirst(prefix.count)).flatMap { $0 >= 0 ? $0 : nil }
+    /// The block `faults` names in `verify-from-block:B`, if any.
+    public static func testFaultFirstCheckedBlock(in faults: TestFaults) -> Int? {
+        faults.number(of: "verify-from-block")
     }
 
     /// Whether `shard` of job `job` (seed `seed`) is re-run on a second worker.

@@ -27,13 +27,12 @@ public struct TestFaultPoisoningExecutor: ShardExecutor {
     /// runs in milliseconds, could miss it on a loaded machine.
     public var hold: (fromStep: Int, release: URL)?
 
-    /// The environment variable that must name this fault (comma-separated with others) for the CLI to build it.
-    public static let environmentKey = "REEL_TEST_FAULTS"
+    /// The name `REEL_TEST_FAULTS` must hold for the CLI to build this executor.
     public static let environmentValue = "poison-results"
 
-    /// The value of `REEL_TEST_FAULTS` that holds blocks, with the environment
-    /// variable naming the file that releases them.
-    public static let holdPrefix = "hold-from-step:"
+    /// The fault (`hold-from-step:K` in `REEL_TEST_FAULTS`) that holds blocks, and
+    /// the environment variable naming the file that releases them.
+    public static let holdFault = "hold-from-step"
     public static let holdReleaseKey = "REEL_TEST_HOLD_RELEASE"
 
     public init(base: any ShardExecutor, fraction: Double, offset: Float = 0.05) {
@@ -42,12 +41,9 @@ public struct TestFaultPoisoningExecutor: ShardExecutor {
         self.offset = offset
     }
 
-    /// The hold `faults` (comma-separated) and `release` name, if both are given.
-    public static func hold(faults: String?, release: String?) -> (fromStep: Int, release: URL)? {
-        guard let release, !release.isEmpty,
-            let fault = faults?.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }).first(where: { $0.hasPrefix(holdPrefix) }),
-            let step = Int(fault.dropFirst(holdPrefix.count)), step >= 0
-        else { return nil }
+    /// The hold `faults` and `release` name, if both are given.
+    public static func hold(faults: TestFaults, release: String?) -> (fromStep: Int, release: URL)? {
+        guard let release, !release.isEmpty, let step = faults.number(of: holdFault) else { return nil }
         return (step, URL(fileURLWithPath: release))
     }
 

@@ -213,7 +213,7 @@ public final class Worker {
         }
         // A test fault, not a mode of operation: `REEL_TEST_FAULTS=no-decode` keeps a
         // farm's jobs decoding until a test starts a worker that decodes.
-        if Self.testFaults.contains("no-decode") { canDecode = false }
+        if TestFaults(ProcessInfo.processInfo.environment[TestFaults.environmentKey]).contains("no-decode") { canDecode = false }
         // Offer only what this worker can do: decoding needs a model with a VAE.
         hello.kinds = canDecode ? [.denoise, .decode] : [.denoise]
         // Encoding prompts needs a model folder with tokenizer/ and text_encoder/.
