@@ -77,35 +77,15 @@ struct DemoCommand: AsyncParsableCommand {
                 printErr("warning: words outside the demo model's grammar (it never saw them in training): \(outside.joined(separator: " ")); see \(models)/\(model)/grammar.json")
             }
         }
-        let server = try CoordinatorServerOptions.parse([
-            "--data", (dir as NSString).appendingPathComponent("farm"), "--http", "127.0.0.1:0", "--listen", "tcp://127.0.0.1:*",
-        ])
-        let threads = max(1, ProcessInfo.processInfo.activeProcessorCount / workers)
-        let farm = try LocalFarmLauncher(server: server, workers: workers, models: models, threads: threads).farm()
-        try farm.start()
-        defer { farm.stop() }
-        printErr("farm up: PostgreSQL, coordinator on \(farm.service.endpoint), \(workers) worker processes")
-        let port = PortBox()
-        let service = farm.service
-        let serving = Task { try await service.serve { port.set($0) } }
-        let api = try await port.wait()
-        let client = CoordinatorClient(baseURL: URL(string: "http://127.0.0.1:\(api)")!)
-        try await service.waitForWorkers(workers, timeout: .seconds(60))
         let request = JobRequest(
             // The model was trained with the empty prompt (zero rows) as its unconditional input.
             name: "demo", model: model, prompt: prompt, negativePrompt: "", seconds: seconds, fps: 16,
             width: frame.width, height: frame.height, seed: seed, guidance: guidance,
             plan: planConfig)
-        let id = try await client.submit(FarmAPI.SubmitRequest(request: request))
-        let job = try await client.job(id)
-        printErr("job \(id): \(job.frames) frames (\(seconds) s at 16 fps), \(job.width)x\(job.height), \(job.windows) windows, \(job.shardTotal) shards")
         let path = output ?? (dir as NSString).appendingPathComponent("clip.mp4")
-        try await Waiting(client: client).wait(for: id, output: path)
-        let workersSeen = try await client.workers().filter { $0.shardsDone > 0 }.count
-        farm.stop()
-        _ = try? await serving.value
+        let rendered = try await DemoFarm(dir: dir, models: models, workers: workers).render([(request, path)])
         print(path)
-        printErr("rendered by \(workersSeen) workers; state is in PostgreSQL under \(server.data)")
+        printErr("rendered by \(rendered.workersSeen) workers; state is in PostgreSQL under \(rendered.data)")
         try? measure(path, model: (models as NSString).appendingPathComponent(model), quiet: true)
         printErr("next: reel demo --prompt \"a large green square moving leftwards on a black background\"   ·   reel up")
     }

@@ -46,6 +46,8 @@ struct LocalFarmLauncher {
     var workers: Int
     var models: String?
     var threads: Int?
+    /// The `reel` binary the workers run: this one, unless a test names the built one.
+    var executable = LocalFarm.currentExecutable
 
     func farm() throws -> LocalFarm {
         let modelsDirectory = models ?? (server.data as NSString).appendingPathComponent("models")
@@ -54,7 +56,7 @@ struct LocalFarmLauncher {
         let options = LocalFarm.Options(
             service: try server.serviceOptions(),
             workers: workers, modelsDirectory: modelsDirectory, threads: threads ?? max(1, cores / max(workers, 1)),
-            executable: LocalFarm.currentExecutable)
+            executable: executable)
         return LocalFarm(options: options, logger: Logger(label: "reel.farm"))
     }
 }

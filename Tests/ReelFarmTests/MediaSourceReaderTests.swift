@@ -54,16 +54,22 @@ import Testing
         #expect(Self.colour(stretch, 32, 32) == "green" && Self.colour(stretch, 16, 32) == "green")
     }
 
+    /// `ramp.mp4` in `dir`: 12 frames of 64×64 at 32 fps, frame k grey level 20·k.
+    static func greyRamp(in dir: URL) throws -> URL {
+        let url = dir.appendingPathComponent("ramp.mp4")
+        let writer = try VideoWriter(url: url, width: 64, height: 64, fps: 32)
+        for k in 0..<12 { try writer.append(try RGBFrame(width: 64, height: 64, red: UInt8(20 * k), green: UInt8(20 * k), blue: UInt8(20 * k))) }
+        try writer.finish()
+        return url
+    }
+
     /// A 32 fps MP4 whose frame k is grey level 20·k, read at 16 fps from frame 1 for 4
     /// frames: source frames 2, 4, 6, 8 (i·32/16), so grey 40, 80, 120, 160 (H.264 within ±3).
     @Test func videoFramesAreResampledToTheJobsFrameRate() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("reel-fps-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let url = dir.appendingPathComponent("ramp.mp4")
-        let writer = try VideoWriter(url: url, width: 64, height: 64, fps: 32)
-        for k in 0..<12 { try writer.append(try RGBFrame(width: 64, height: 64, red: UInt8(20 * k), green: UInt8(20 * k), blue: UInt8(20 * k))) }
-        try writer.finish()
+        let url = try Self.greyRamp(in: dir)
         let frames = try MediaSourceReader.conform(
             url: url, kind: .video, width: 64, height: 64, fit: .crop, fps: 16, firstFrame: 1, frameCount: 4)
         #expect(frames.shape == [3, 4, 64, 64])
@@ -84,10 +90,7 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("reel-stream-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let url = dir.appendingPathComponent("ramp.mp4")
-        let writer = try VideoWriter(url: url, width: 64, height: 64, fps: 32)
-        for k in 0..<12 { try writer.append(try RGBFrame(width: 64, height: 64, red: UInt8(20 * k), green: UInt8(20 * k), blue: UInt8(20 * k))) }
-        try writer.finish()
+        let url = try Self.greyRamp(in: dir)
         let bytes = Array(try Data(contentsOf: url))
         let reader = MediaSourceReader()
         // 48 fps repeats source frames (0, 1, 1, 2, 3, 3, 4, 5, 5); 16 fps skips every other one.
