@@ -3,17 +3,19 @@ extension Plan {
     /// VAE decodes latent frame 0 to pixel frame 0 alone and latent frame l ≥ 1 to pixel
     /// frames `s·l − s + 1 … s·l` (s the temporal stride), so the latent pair (b − 1, b)
     /// meets between pixel frames `s·b − s` and `s·b − s + 1`: pixel pair `s·b − s + 1`,
-    /// in ``SeamMetric``'s numbering. Wrapping boundaries (loop mode) keep pixel pair 0.
+    /// in ``SeamMetric``'s numbering. A loop is decoded as a circle, latent frame l to
+    /// pixel frames `s·l … s·l + s − 1`, so its pair is `s·b` (0 for the wrap).
     public var pixelWindowBoundaries: [Int] {
         let s = geometry.model.temporalStride
+        if config.loop { return windowBoundaries.map { s * $0 } }
         return windowBoundaries.map { $0 == 0 ? 0 : s * $0 - s + 1 }
     }
 
     /// The seam metric of the decoded clip: `frames` pixel frames in order (each one
     /// flat array, all the same size), at ``pixelWindowBoundaries``; nil for a single
-    /// window or a frame count that is not the plan's.
+    /// window or a frame count that is not the plan's ``decodedFrames``.
     public func seamMetric(pixelFrames frames: [[Float]]) -> SeamMetric? {
-        guard frames.count == geometry.job.frames else { return nil }
+        guard frames.count == decodedFrames else { return nil }
         return SeamMetric(frames: frames, boundaries: pixelWindowBoundaries, wraps: config.loop)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import ReelPlan
@@ -32,6 +33,67 @@ import Testing
         #expect(chunks.last?.pixelFrames.upperBound == 81)
         #expect(DecodeChunk.layout(latentFrames: 3, size: 1, warmup: 5, temporalStride: 2).map(\.warmup) == [0, 1, 2])
         #expect(DecodeChunk.layout(latentFrames: 3, size: 1, warmup: 0, temporalStride: 2).map(\.warmup) == [0, 1, 1])
+    }
+
+    /// A loop is decoded as a circle: every latent frame is `s` pixel frames, so
+    /// the chunks' pixel frames tile `0 ..< s·F`; every chunk is warmed up by the
+    /// frames before it on the circle, which for one at least `warmup` frames in is
+    /// as in a clip decoded start to end.
+    @Test(arguments: [(1, 4), (2, 4), (9, 4), (13, 4), (41, 8), (41, 5), (9, 100)])
+    func loopChunksTileTheCircle(latentFrames: Int, size: Int) {
+        let stride = 4
+        let chunks = DecodeChunk.layout(latentFrames: latentFrames, size: size, warmup: 3, temporalStride: stride, loop: true)
+        let linear = DecodeChunk.layout(latentFrames: latentFrames, size: size, warmup: 3, temporalStride: stride)
+        #expect(chunks.map(\.frames) == linear.map(\.frames))
+        #expect(chunks.first?.pixelFrames.lowerBound == 0)
+        #expect(chunks.last?.pixelFrames.upperBound == stride * latentFrames)
+        for (a, b) in zip(chunks, chunks.dropFirst()) { #expect(a.pixelFrames.upperBound == b.pixelFrames.lowerBound) }
+        for chunk in chunks {
+            #expect(chunk.pixelFrames.count == stride * chunk.frames.count)
+            #expect(chunk.cycle == latentFrames)
+        }
+        #expect(chunks.allSatisfy { $0.warmup == 3 })
+        for (chunk, plain) in zip(chunks, linear) where chunk.frames.lowerBound >= 3 {
+            #expect(chunk.warmup == plain.warmup && chunk.inputRanges == [plain.inputFrames])
+        }
+    }
+
+    /// Chunk 0 of a loop reads the clip's tail, then its own frames; a warm-up
+    /// longer than the clip goes round the circle again, and a chunk nearer the
+    /// start than its warm-up is warmed across the wrap too.
+    @Test func loopChunkZeroReadsTheTailFirst() {
+        func indices(_ chunk: DecodeChunk) -> [Int] { chunk.inputRanges.flatMap { Array($0) } }
+        let chunks = DecodeChunk.layout(latentFrames: 9, size: 4, warmup: 3, temporalStride: 4, loop: true)
+        #expect(chunks.map(\.frames) == [0 ..< 4, 4 ..< 8, 8 ..< 9])
+        #expect(chunks.map(\.warmup) == [3, 3, 3])
+        #expect(chunks.map(\.pixelFrames) == [0 ..< 16, 16 ..< 32, 32 ..< 36])
+        #expect(indices(chunks[0]) == [6, 7, 8, 0, 1, 2, 3])
+        #expect(chunks[0].inputRanges == [6 ..< 9, 0 ..< 4])
+        #expect(indices(chunks[1]) == [1, 2, 3, 4, 5, 6, 7])
+        #expect(indices(chunks[2]) == [5, 6, 7, 8])
+        #expect(chunks[0].inputFrames.count == 7)
+        // Warm-up 0 is still at least one frame: the first frame must not decode alone.
+        let least = DecodeChunk.layout(latentFrames: 5, size: 5, warmup: 0, temporalStride: 4, loop: true)
+        #expect(least.map(\.warmup) == [1] && indices(least[0]) == [4, 0, 1, 2, 3, 4] && least[0].pixelFrames == 0 ..< 20)
+        // Seven warm-up frames before a clip of three: 2, 0, 1, 2, 0, 1, 2, then 0, 1.
+        let round = DecodeChunk.layout(latentFrames: 3, size: 2, warmup: 7, temporalStride: 2, loop: true)
+        #expect(round[0].inputRanges == [2 ..< 3, 0 ..< 3, 0 ..< 3, 0 ..< 2])
+        #expect(indices(round[0]) == [2, 0, 1, 2, 0, 1, 2, 0, 1])
+        #expect(round.map(\.warmup) == [7, 7] && round.map(\.pixelFrames) == [0 ..< 4, 4 ..< 6])
+        // Chunk 1 (frame 2) after frames −5 … 1: 1, 2, 0, 1, 2, 0, 1, then 2.
+        #expect(round[1].inputRanges == [1 ..< 3, 0 ..< 3, 0 ..< 3])
+        #expect(indices(round[1]) == [1, 2, 0, 1, 2, 0, 1, 2])
+    }
+
+    /// A chunk encoded before loops were decoded as circles has no `cycle`, and
+    /// decodes as one start to end.
+    @Test func aChunkWithoutACycleDecodesStartToEnd() throws {
+        let old = #"{"index":1,"frames":[5,10],"warmup":2,"pixelFrames":[17,37]}"#
+        let chunk = try JSONDecoder().decode(DecodeChunk.self, from: Data(old.utf8))
+        #expect(chunk.cycle == nil && chunk.inputRanges == [3 ..< 10])
+        #expect(chunk == DecodeChunk(index: 1, frames: 5 ..< 10, warmup: 2, temporalStride: 4))
+        let looped = DecodeChunk(index: 0, frames: 0 ..< 5, warmup: 2, temporalStride: 4, cycle: 9)
+        #expect(try JSONDecoder().decode(DecodeChunk.self, from: JSONEncoder().encode(looped)) == looped)
     }
 
     @Test func jobRequestChecksGuidanceShiftAndLength() throws {

@@ -50,4 +50,26 @@ import ReelPlan
         // A frame count other than the plan's is not measured.
         #expect(plan.seamMetric(pixelFrames: Array(steady.dropLast())) == nil)
     }
+
+    /// A loop is decoded as a circle, latent frame l to pixel frames 4l … 4l + 3, so a
+    /// latent boundary b is pixel pair 4b (the wrap, 0, stays 0) and the clip has 160 frames.
+    @Test func aLoopsBoundariesFallOnTheCircle() throws {
+        let plan = try plan(loop: true)
+        #expect(plan.decodedFrames == 160)
+        #expect(plan.windowBoundaries.contains(0) && plan.windowBoundaries.count > 1)
+        #expect(plan.pixelWindowBoundaries == plan.windowBoundaries.map { 4 * $0 })
+        // Never the start-to-end pair 4b − 3, which would fall inside a latent frame's pixels.
+        #expect(plan.pixelWindowBoundaries.allSatisfy { $0 % 4 == 0 })
+        // A jump entering every boundary's first pixel frame shows; 157 frames are not the loop's.
+        let boundaries = Set(plan.pixelWindowBoundaries)
+        var value: Float = 0
+        var frames: [[Float]] = []
+        for t in 0..<160 {
+            value += t == 0 ? 0 : (boundaries.contains(t) ? 5 : 1)
+            frames.append([value])
+        }
+        let metric = try #require(plan.seamMetric(pixelFrames: frames))
+        #expect(metric.boundaryPairs == boundaries.count && metric.ratio > 1)
+        #expect(plan.seamMetric(pixelFrames: Array(frames.prefix(157))) == nil)
+    }
 }
