@@ -56,9 +56,7 @@ struct PlanCommand: ParsableCommand {
         let resolved = try job.resolve()
         var report = Report(plan: resolved.plan, guidance: resolved.guidance, automaticTiles: resolved.automaticTiles)
         let size = DecodeChunk.size(warmup: decodeWarmup, minimum: decodeChunk, maxOverhead: 0.3)
-        let chunks = DecodeChunk.layout(
-            latentFrames: resolved.plan.latent.frames, size: size, warmup: decodeWarmup,
-            temporalStride: resolved.plan.geometry.model.temporalStride)
+        let chunks = resolved.plan.decodeChunks(size: size, warmup: decodeWarmup)
         if !promptAt.isEmpty { report.add(try timeline(resolved.plan), plan: resolved.plan) }
         report.decode = Report.Decode(chunks: chunks.count, chunkFrames: size, warmup: decodeWarmup, workRatio: DecodeChunk.workRatio(chunks))
         print(json ? try report.json() : report.table())
@@ -301,9 +299,11 @@ extension PlanCommand {
         }
 
         /// Pixel frames a latent window decodes to: latent 0 is pixel 0, latent k ≥ 1 is
-        /// pixels `s(k − 1) + 1 … s·k` for temporal stride s.
+        /// pixels `s(k − 1) + 1 … s·k` for temporal stride s; a loop is decoded as a
+        /// circle, where latent k is pixels `s·k … s·k + s − 1`.
         private func pixelFrames(_ w: Window, frames: Int) -> String {
             func range(_ start: Int, _ end: Int) -> String {
+                if job.loop { return "\(temporalStride * start)–\(temporalStride * end - 1)" }
                 let first = start == 0 ? 0 : temporalStride * (start - 1) + 1
                 return "\(first)–\(temporalStride * (end - 1))"
             }

@@ -59,16 +59,20 @@ enum ClipBlend {
         return sha
     }
 
-    /// Latent frames `frames` of every channel of the finished latents blob
-    /// `sha`: `[C, frames.count, H, W]`, read without reading the rest.
-    static func read(_ sha: String, latent: LatentShape, frames: Range<Int>, blobs: BlobStore) throws -> [Float] {
+    /// Latent frames `frames` (ranges taken one after another) of every channel of
+    /// the finished latents blob `sha`: `[C, n, H, W]` for the n frames of the
+    /// ranges together, read without reading the rest.
+    static func read(_ sha: String, latent: LatentShape, frames: [Range<Int>], blobs: BlobStore) throws -> [Float] {
         let plane = latent.height * latent.width
+        let count = frames.reduce(0) { $0 + $1.count }
         var values: [Float] = []
-        values.reserveCapacity(latent.channels * frames.count * plane)
+        values.reserveCapacity(latent.channels * count * plane)
         for c in 0 ..< latent.channels {
-            let start = (c * latent.frames + frames.lowerBound) * plane * 4
-            let bytes = try blobs.readRange(sha, bytes: start ..< start + frames.count * plane * 4)
-            values.append(contentsOf: bytes.withUnsafeBytes { LittleEndianFloats.values($0) })
+            for range in frames where !range.isEmpty {
+                let start = (c * latent.frames + range.lowerBound) * plane * 4
+                let bytes = try blobs.readRange(sha, bytes: start ..< start + range.count * plane * 4)
+                values.append(contentsOf: bytes.withUnsafeBytes { LittleEndianFloats.values($0) })
+            }
         }
         return values
     }

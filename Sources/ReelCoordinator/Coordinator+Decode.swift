@@ -83,7 +83,8 @@ extension Coordinator {
         let message = assignment
         inputs.submit {
             do {
-                let values = try ClipBlend.read(latentsSHA, latent: latent, frames: chunk.inputFrames, blobs: blobs)
+                // A looped clip's chunk 0 reads the clip's tail, then its own frames.
+                let values = try ClipBlend.read(latentsSHA, latent: latent, frames: chunk.inputRanges, blobs: blobs)
                 let tensor = try WireTensor(
                     name: "latents", shape: [latent.channels, chunk.inputFrames.count, latent.height, latent.width], values: values)
                 var envelope = Reel_V1_Envelope()

@@ -44,8 +44,12 @@ extension Coordinator {
                 // Frame numbers and times come from the job's model and fps, as its decode chunks were laid out.
                 let stored = try? StoredJob.decode(row.spec)
                 let stride = stored?.model.temporalStride ?? 1, fps = Double(max(1, stored?.request.fps ?? 16))
+                // A loop's chunks lie on its circle, so its plan says where their frames fall.
+                let plan = stored.flatMap { try? $0.request.makePlan(model: $0.model) }
                 return .previews(try store.value.decodeChunkPreviews(job: id).map { preview in
-                    let pixels = DecodeChunk(index: preview.chunk, frames: preview.frames, warmup: preview.warmup, temporalStride: stride).pixelFrames
+                    let chunk = plan?.decodeChunk(index: preview.chunk, frames: preview.frames, warmup: preview.warmup)
+                        ?? DecodeChunk(index: preview.chunk, frames: preview.frames, warmup: preview.warmup, temporalStride: stride)
+                    let pixels = chunk.pixelFrames
                     return FarmAPI.Preview(
                         chunk: preview.chunk, frameBegin: pixels.lowerBound, frameEnd: pixels.upperBound,
                         seconds: Double(pixels.lowerBound) / fps, url: "/v1/jobs/\(id)/previews/\(preview.chunk)")

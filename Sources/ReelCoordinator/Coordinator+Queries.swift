@@ -150,7 +150,7 @@ extension Coordinator {
             shardTotal: total,
             decodeChunkStates: Dictionary(uniqueKeysWithValues: chunks.filter { $0.value > 0 }.map { ($0.key.rawValue, $0.value) }),
             progress: row.state == .succeeded ? 1 : denominator > 0 ? done / denominator : 0,
-            frames: plan?.geometry.job.frames ?? 0, fps: plan?.geometry.job.fps ?? 0, width: plan?.geometry.job.width ?? 0,
+            frames: plan?.decodedFrames ?? 0, fps: plan?.geometry.job.fps ?? 0, width: plan?.geometry.job.width ?? 0,
             height: plan?.geometry.job.height ?? 0, windows: plan?.windows.count ?? 0, latentsSha256: row.latentsSHA,
             videoSha256: row.outputSHA, createdAt: row.createdAt.date, finishedAt: row.finishedAt?.date, expiredAt: row.expiredAt?.date,
             embeddings: stored?.embeddings?.rawValue, waiting: live?.waiting, pool: stored?.request.pool,

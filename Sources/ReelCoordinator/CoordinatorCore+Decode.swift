@@ -18,7 +18,7 @@ extension CoordinatorCore {
         jobs[id] = job
         let warmup = job.decodeWarmup ?? config.decodeWarmup
         let size = DecodeChunk.size(warmup: warmup, minimum: config.decodeChunkFrames, maxOverhead: config.maxDecodeOverhead)
-        let chunks = DecodeChunk.layout(latentFrames: job.plan.latent.frames, size: size, warmup: warmup, temporalStride: job.model.temporalStride)
+        let chunks = job.plan.decodeChunks(size: size, warmup: warmup)
         return [.blendClip(job: id, plan: job.plan, outputs: outputs, chunks: chunks)]
     }
 
@@ -174,7 +174,7 @@ extension CoordinatorCore {
         let spec = job.plan.geometry.job
         var description = VideoDescription(
             job: id, title: job.request.name ?? "reel job \(id)", seed: job.request.seed, model: job.request.model,
-            prompt: job.request.prompt ?? "(prompt embeddings)", fps: spec.fps, width: spec.width, height: spec.height, frames: spec.frames,
+            prompt: job.request.prompt ?? "(prompt embeddings)", fps: spec.fps, width: spec.width, height: spec.height, frames: job.plan.decodedFrames,
             still: job.request.isStill)
         description.addProvenance(of: job.request, modelDigest: modelDigest(job.request.model))
         description.extend = extendJoin(job.request, plan: job.plan)

@@ -86,7 +86,7 @@ import Testing
         let sha = try ClipBlend.blend(plan: job.plan, outputs: stored, blobs: blobs, spanFrames: span)
         #expect(try blobs.getFloats(sha) == whole)
         let latent = job.plan.latent
-        let middle = try ClipBlend.read(sha, latent: latent, frames: 3 ..< 7, blobs: blobs)
+        let middle = try ClipBlend.read(sha, latent: latent, frames: [3 ..< 7], blobs: blobs)
         let plane = latent.height * latent.width
         var expected: [Float] = []
         for c in 0 ..< latent.channels {

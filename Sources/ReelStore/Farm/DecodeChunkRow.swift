@@ -26,8 +26,9 @@ public struct DecodeChunkRow: Hashable, Sendable {
     }
 
     /// The chunk this row records, for a model whose VAE turns each latent frame
-    /// after the first into `temporalStride` pixel frames.
-    public func decodeChunk(temporalStride: Int) -> DecodeChunk {
-        DecodeChunk(index: chunk, frames: frames, warmup: warmup, temporalStride: temporalStride)
+    /// after the first into `temporalStride` pixel frames, in a looped clip of
+    /// `cycle` latent frames (decoded as a circle) or, for nil, one decoded start to end.
+    public func decodeChunk(temporalStride: Int, cycle: Int? = nil) -> DecodeChunk {
+        DecodeChunk(index: chunk, frames: frames, warmup: warmup, temporalStride: temporalStride, cycle: cycle)
     }
 }
