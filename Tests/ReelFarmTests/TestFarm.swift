@@ -66,10 +66,11 @@ final class TestFarm: @unchecked Sendable {
     }
 
     /// Starts a worker loop on its own thread; `executor` defaults to the real engine,
-    /// `coordinator` to this farm's endpoint (another one: a proxy in between).
+    /// `encoder` to libav's, `coordinator` to this farm's endpoint (another one: a proxy in between).
     @discardableResult
     func addWorker(
-        name: String, executor: (any ShardExecutor)? = nil, slots: Int = 1, coordinator: String? = nil, heartbeatTimeout: Duration = .seconds(2)
+        name: String, executor: (any ShardExecutor)? = nil, encoder: (any ChunkEncoder)? = nil, slots: Int = 1, coordinator: String? = nil,
+        heartbeatTimeout: Duration = .seconds(2)
     ) throws -> StopFlag {
         let stop = StopFlag()
         var logger = Logger(label: "reel.test.worker")
@@ -79,7 +80,7 @@ final class TestFarm: @unchecked Sendable {
         // As `reel worker` does: it encodes conditioning sources.
         config.sourceReader = MediaSourceReader()
         let worker = Box(
-            try Worker(config: config, executor: executor ?? ModelExecutor(directory: models), encoder: MediaChunkEncoder(), logger: logger))
+            try Worker(config: config, executor: executor ?? ModelExecutor(directory: models), encoder: encoder ?? MediaChunkEncoder(), logger: logger))
         let thread = Thread { try? worker.value.run { stop.isSet } }
         thread.start()
         workers.append((stop, thread))
