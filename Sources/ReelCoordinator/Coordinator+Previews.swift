@@ -46,9 +46,11 @@ extension Coordinator {
                 let stride = stored?.model.temporalStride ?? 1, fps = Double(max(1, stored?.request.fps ?? 16))
                 // A loop's chunks lie on its circle, so its plan says where their frames fall.
                 let plan = stored.flatMap { try? $0.request.makePlan(model: $0.model) }
-                return .previews(try store.value.decodeChunkPreviews(job: id).map { preview in
-                    let chunk = plan?.decodeChunk(index: preview.chunk, frames: preview.frames, warmup: preview.warmup)
-                        ?? DecodeChunk(index: preview.chunk, frames: preview.frames, warmup: preview.warmup, temporalStride: stride)
+                let previews = try store.value.decodeChunkPreviews(job: id)
+                let recorded = previews.map { (index: $0.chunk, frames: $0.frames, warmup: $0.warmup) }
+                let chunks = plan?.decodeChunks(recorded: recorded)
+                    ?? recorded.map { DecodeChunk(index: $0.index, frames: $0.frames, warmup: $0.warmup, temporalStride: stride) }
+                return .previews(zip(previews, chunks).map { preview, chunk in
                     let pixels = chunk.pixelFrames
                     return FarmAPI.Preview(
                         chunk: preview.chunk, frameBegin: pixels.lowerBound, frameEnd: pixels.upperBound,

@@ -172,9 +172,12 @@ extension CoordinatorCore {
         job.finishing = true
         jobs[id] = job
         let spec = job.plan.geometry.job
+        // The video has the frames its chunks decode: 4·F_lat for a loop decoded as a
+        // circle, the job's own for one whose decode began before (laid out start to end).
+        let frames = decode.chunks.last?.pixelFrames.upperBound ?? spec.frames
         var description = VideoDescription(
             job: id, title: job.request.name ?? "reel job \(id)", seed: job.request.seed, model: job.request.model,
-            prompt: job.request.prompt ?? "(prompt embeddings)", fps: spec.fps, width: spec.width, height: spec.height, frames: job.plan.decodedFrames,
+            prompt: job.request.prompt ?? "(prompt embeddings)", fps: spec.fps, width: spec.width, height: spec.height, frames: frames,
             still: job.request.isStill)
         description.addProvenance(of: job.request, modelDigest: modelDigest(job.request.model))
         description.extend = extendJoin(job.request, plan: job.plan)

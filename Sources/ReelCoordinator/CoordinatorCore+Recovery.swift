@@ -65,7 +65,7 @@ extension CoordinatorCore {
             guard let latentsSHA = stored.latentsSHA else {
                 throw CoordinatorError.storedJob(id: stored.id, reason: "it is decoding without finished latents")
             }
-            let chunks = stored.chunks.map { plan.decodeChunk(index: $0.index, frames: $0.frames, warmup: $0.warmup) }
+            let chunks = plan.decodeChunks(recorded: stored.chunks.map { ($0.index, $0.frames, $0.warmup) })
             guard !chunks.isEmpty, chunks.map(\.index) == Array(chunks.indices) else {
                 throw CoordinatorError.storedJob(id: stored.id, reason: "its decode chunks are not numbered 0..<\(chunks.count)")
             }

@@ -14,11 +14,17 @@ extension Plan {
             latentFrames: latent.frames, size: size, warmup: warmup, temporalStride: geometry.model.temporalStride, loop: config.loop)
     }
 
-    /// The chunk that a stored record of its frames and warm-up stands for in this
-    /// plan's clip: on the circle for a loop.
-    public func decodeChunk(index: Int, frames: Range<Int>, warmup: Int) -> DecodeChunk {
-        DecodeChunk(
-            index: index, frames: frames, warmup: warmup, temporalStride: geometry.model.temporalStride,
-            cycle: config.loop ? latent.frames : nil)
+    /// The chunks that stored records of their frames and warm-up (a job's decode
+    /// chunks, or some of them) stand for in this plan's clip: on the circle for a
+    /// loop, unless chunk 0 is recorded without warm-up. A loop's chunk 0 always has
+    /// some since loops are decoded as circles, so such a loop began decoding before
+    /// that, laid out start to end, and its chunks keep that meaning: the segments
+    /// already made and the ones still to come then join.
+    public func decodeChunks(recorded: [(index: Int, frames: Range<Int>, warmup: Int)]) -> [DecodeChunk] {
+        let startToEnd = recorded.contains { $0.index == 0 && $0.warmup == 0 }
+        let cycle = config.loop && !startToEnd ? latent.frames : nil
+        return recorded.map {
+            DecodeChunk(index: $0.index, frames: $0.frames, warmup: $0.warmup, temporalStride: geometry.model.temporalStride, cycle: cycle)
+        }
     }
 }

@@ -116,4 +116,30 @@ import Testing
         let finished = claims.count == chunks.count
         #expect(Self.has(joins) { if case .joinVideo(1, _, let segments, "clip") = $0 { return segments.count == chunks.count } else { return false } } == finished)
     }
+
+    /// A loop recovered while decoding keeps the layout its chunks were made with:
+    /// on the circle (13 latent frames: 52 frames), or start to end (49) when its
+    /// chunk 0 has no warm-up, a decode begun before loops were decoded as circles,
+    /// so its video is joined with the frames its segments hold.
+    @Test(arguments: [true, false])
+    func aDecodingLoopKeepsTheLayoutItsChunksWereMadeWith(circle: Bool) throws {
+        var core = CoordinatorCore(config: CoordinatorConfig(dataDirectory: "/nonexistent"), startedAt: Farm.origin)
+        var stored = try Self.snapshot(job: Farm.job(loop: true))
+        let layout = DecodeChunk.layout(latentFrames: 13, size: 8, warmup: 2, temporalStride: 4, loop: circle)
+        #expect(layout.map(\.warmup) == (circle ? [2, 2] : [0, 2]))
+        stored.state = .decoding(attempt: 1)
+        stored.latentsSHA = "clip"
+        stored.chunks = layout.map {
+            StoredChunk(
+                index: $0.index, frames: $0.frames, warmup: $0.warmup,
+                row: ItemSnapshot(state: .done(worker: "a", attempt: 1), token: 1, worker: "a", outputSHA: "seg\($0.index)"))
+        }
+        let actions = core.handle(.recovered([stored]))
+        let chunks = try #require(core.jobs[1]?.decode?.chunks)
+        #expect(chunks.map(\.cycle) == Array(repeating: circle ? 13 : nil, count: 2))
+        #expect(chunks.map(\.pixelFrames) == (circle ? [0 ..< 32, 32 ..< 52] : [0 ..< 29, 29 ..< 49]))
+        #expect(Self.has(actions) { if case .joinVideo(1, let description, let segments, "clip") = $0 {
+            return segments == ["seg0", "seg1"] && description.frames == (circle ? 52 : 49)
+        } else { return false } })
+    }
 }

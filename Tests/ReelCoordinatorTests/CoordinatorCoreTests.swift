@@ -33,9 +33,9 @@ import Testing
     }
 
     /// A running job of model "wan" whose block-0 shards are ready.
-    static func job(id: Int64 = 1) throws -> JobRuntime {
+    static func job(id: Int64 = 1, loop: Bool = false) throws -> JobRuntime {
         let request = JobRequest(
-            model: "wan", frames: 49, width: 64, height: 64, seed: 3, plan: PlanConfig(window: 6, overlap: 2, loop: false, steps: 4, blendEvery: 2))
+            model: "wan", frames: 49, width: 64, height: 64, seed: 3, plan: PlanConfig(window: 6, overlap: 2, loop: loop, steps: 4, blendEvery: 2))
         let plan = try request.makePlan(model: .wan21_1_3B)
         let policy = CoordinatorConfig(dataDirectory: "/nonexistent").policy
         var shards: [ShardID: ShardRecord] = [:]

@@ -96,6 +96,33 @@ import Testing
         #expect(try JSONDecoder().decode(DecodeChunk.self, from: JSONEncoder().encode(looped)) == looped)
     }
 
+    /// Recorded chunks mean what they meant when laid out: a loop's on its circle,
+    /// but a loop whose chunk 0 was recorded without warm-up began decoding before
+    /// loops were circles and stays start to end (its segments must still join).
+    @Test func recordedChunksKeepTheLayoutTheyWereMadeWith() throws {
+        func plan(loop: Bool) throws -> Plan {
+            try JobRequest(
+                name: "loop", model: "tiny", prompt: "a carousel", frames: 33, fps: 16, width: 64, height: 64, seed: 17, guidance: 1,
+                plan: PlanConfig(window: 4, overlap: 1, loop: loop, steps: 4, blendEvery: 2)
+            ).makePlan(model: .wan21_1_3B)
+        }
+        let loop = try plan(loop: true), plain = try plan(loop: false)
+        #expect(loop.decodedFrames == 36 && plain.decodedFrames == 33)
+        func recorded(_ chunks: [DecodeChunk]) -> [(index: Int, frames: Range<Int>, warmup: Int)] {
+            chunks.map { ($0.index, $0.frames, $0.warmup) }
+        }
+        let circle = loop.decodeChunks(size: 4, warmup: 2)
+        #expect(circle.map(\.warmup) == [2, 2, 2] && circle.last?.pixelFrames.upperBound == 36)
+        #expect(loop.decodeChunks(recorded: recorded(circle)) == circle)
+        // Some of them (a previews list) too, and the later ones alone.
+        #expect(loop.decodeChunks(recorded: recorded(Array(circle.suffix(2)))) == Array(circle.suffix(2)))
+        let old = DecodeChunk.layout(latentFrames: 9, size: 4, warmup: 2, temporalStride: 4)
+        #expect(old.map(\.warmup) == [0, 2, 2])
+        #expect(loop.decodeChunks(recorded: recorded(old)) == old)
+        #expect(loop.decodeChunks(recorded: recorded(old)).last?.pixelFrames.upperBound == 33)
+        #expect(plain.decodeChunks(size: 4, warmup: 2) == old && plain.decodeChunks(recorded: recorded(old)) == old)
+    }
+
     @Test func jobRequestChecksGuidanceShiftAndLength() throws {
         let model = ModelGeometry.wan21_1_3B
         var request = JobRequest(model: "tiny", seconds: 10, width: 832, height: 480)
