@@ -248,7 +248,9 @@ extension PlanCommand {
             var lines: [String] = []
             lines.append(
                 "job       \(job.frames) frames at \(job.fps) fps (\(fixed(job.seconds, 2)) s), "
-                    + "\(job.width)x\(job.height), \(job.model)\(job.loop ? ", loop" : "")")
+                    + "\(job.width)x\(job.height), \(job.model)"
+                    // A loop is decoded as a circle, every latent frame 4 pixel frames.
+                    + (job.loop ? ", loop (decoded as a circle: \(temporalStride * frames) frames)" : ""))
             lines.append(
                 "latent    [\(latentShape.map(String.init).joined(separator: ", "))] (C, F, H, W), "
                     + "\(tokens) tokens")

@@ -91,4 +91,15 @@ import Testing
         #expect(throws: (any Error).self) { try PlanCommand.parse(["--frames", "41", "--prompt-at", "1:a blue kite"]) }
         #expect(throws: Never.self) { try PlanCommand.parse(["--frames", "41", "--prompt-at", "0:a red kite", "--prompt-at", "1:a blue kite"]) }
     }
+
+    /// The table of a loop names the pixel frames each window decodes to on the
+    /// circle (latent f is pixel frames 4f … 4f + 3) and the loop's 4·F_lat frames.
+    @Test func aLoopsTableShowsItsWindowsOnTheCircle() throws {
+        let command = try PlanCommand.parse(["--frames", "33", "--loop", "--window", "4", "--overlap", "1", "--size", "64x64"])
+        let resolved = try command.job.resolve()
+        let table = PlanCommand.Report(plan: resolved.plan, guidance: resolved.guidance, automaticTiles: resolved.automaticTiles).table()
+        #expect(table.contains("loop (decoded as a circle: 36 frames)"))
+        // Windows [0, 4), [3, 7) and [6, 10), the last wrapping onto frame 0.
+        #expect(table.contains("0–15") && table.contains("12–27") && table.contains("24–35 + 0–3"))
+    }
 }

@@ -53,6 +53,12 @@ extension LoopFarmTests {
             chunks.append(try #require(encoder.frames(ofSegment: sha), "chunk \(row.chunk)'s frames"))
         }
         #expect(chunks.map(\.count) == rows.map { stride * $0.frames.count }, "every latent frame is 4 pixel frames")
+        // The previews name each segment's frames on the circle: latent f is pixel frames 4f … 4f + 3.
+        guard case .previews(let previews) = try await farm.service.mailbox.send(.previews(status.id)).get() else {
+            Issue.record("no previews list")
+            return
+        }
+        #expect(previews.map { $0.frameBegin ..< $0.frameEnd } == rows.map { stride * $0.frames.lowerBound ..< stride * $0.frames.upperBound })
 
         // The reference: the circle's last `warmup` frames, then all 9, decoded start to end here.
         let blobs = try BlobStore(directory: URL(fileURLWithPath: farm.service.options.dataDirectory).appendingPathComponent("blobs"))
