@@ -1256,7 +1256,8 @@ public nonisolated struct Reel_V1_DecodeAssignment: @unchecked Sendable {
   }
 
   /// Latents for [frame_begin - warmup_frames, frame_end), [channels, frames, rows,
-  /// columns]. Required.
+  /// columns]. Required. A looping clip is decoded as a circle: there frame -k is
+  /// the clip's frame -k modulo F (warm-up before frame 0 comes from its tail).
   public var latents: Reel_V1_TensorHeader {
     get {_storage._latents ?? Reel_V1_TensorHeader()}
     set {_uniqueStorage()._latents = newValue}
