@@ -542,6 +542,12 @@ public nonisolated struct Reel_V1_Hello: Sendable {
   /// it gets such a block's full steps, whose output the edit overwrites anyway.
   public var runsEmptyBlocks: Bool = false
 
+  /// The worker encodes a source in later form when SourceAssignment.later_form asks
+  /// (its first frame fed 1 + stride times, latent frame 0 of the result dropped). A
+  /// coordinator hands a later-form encoding only to workers that say so; one without
+  /// it would return the first-form encoding, which decodes to garbage there.
+  public var encodesLaterForm: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1493,6 +1499,14 @@ public nonisolated struct Reel_V1_SourceAssignment: Sendable {
 
   public var fps: Double = 0
 
+  /// Encode in later form: feed the VAE's encoder the first conformed frame
+  /// 1 + stride times, then the other frames, and drop latent frame 0 of the result,
+  /// so the source's latent frame 0 decodes as stride pixel frames of its first frame
+  /// (the causal decoder reads it so anywhere but the start of a clip decoded start to
+  /// end). Same latent frame count as the plain encoding. Sent only to workers whose
+  /// Hello has encodes_later_form; false (absent): the plain, first-form encoding.
+  public var laterForm: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1946,7 +1960,7 @@ nonisolated extension Reel_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._Me
 
 nonisolated extension Reel_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Hello"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}worker_name\0\u{1}host\0\u{1}cores\0\u{1}threads\0\u{1}slots\0\u{1}models\0\u{3}protocol_version\0\u{1}kinds\0\u{1}software\0\u{3}model_infos\0\u{3}boot_id\0\u{1}pools\0\u{3}runs_empty_blocks\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}worker_name\0\u{1}host\0\u{1}cores\0\u{1}threads\0\u{1}slots\0\u{1}models\0\u{3}protocol_version\0\u{1}kinds\0\u{1}software\0\u{3}model_infos\0\u{3}boot_id\0\u{1}pools\0\u{3}runs_empty_blocks\0\u{3}encodes_later_form\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1967,6 +1981,7 @@ nonisolated extension Reel_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._Messa
       case 11: try { try decoder.decodeSingularStringField(value: &self.bootID) }()
       case 12: try { try decoder.decodeRepeatedStringField(value: &self.pools) }()
       case 13: try { try decoder.decodeSingularBoolField(value: &self.runsEmptyBlocks) }()
+      case 14: try { try decoder.decodeSingularBoolField(value: &self.encodesLaterForm) }()
       default: break
       }
     }
@@ -2012,6 +2027,9 @@ nonisolated extension Reel_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._Messa
     if self.runsEmptyBlocks != false {
       try visitor.visitSingularBoolField(value: self.runsEmptyBlocks, fieldNumber: 13)
     }
+    if self.encodesLaterForm != false {
+      try visitor.visitSingularBoolField(value: self.encodesLaterForm, fieldNumber: 14)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2029,6 +2047,7 @@ nonisolated extension Reel_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._Messa
     if lhs.bootID != rhs.bootID {return false}
     if lhs.pools != rhs.pools {return false}
     if lhs.runsEmptyBlocks != rhs.runsEmptyBlocks {return false}
+    if lhs.encodesLaterForm != rhs.encodesLaterForm {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -3531,7 +3550,7 @@ nonisolated extension Reel_V1_PromptResult: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Reel_V1_SourceAssignment: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SourceAssignment"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{1}attempt\0\u{1}encoding\0\u{1}model\0\u{1}kind\0\u{1}source\0\u{3}source_sha256\0\u{1}width\0\u{1}height\0\u{1}fit\0\u{3}first_frame\0\u{3}frame_count\0\u{1}fps\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{1}attempt\0\u{1}encoding\0\u{1}model\0\u{1}kind\0\u{1}source\0\u{3}source_sha256\0\u{1}width\0\u{1}height\0\u{1}fit\0\u{3}first_frame\0\u{3}frame_count\0\u{1}fps\0\u{3}later_form\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3552,6 +3571,7 @@ nonisolated extension Reel_V1_SourceAssignment: SwiftProtobuf.Message, SwiftProt
       case 11: try { try decoder.decodeSingularUInt32Field(value: &self.firstFrame) }()
       case 12: try { try decoder.decodeSingularUInt32Field(value: &self.frameCount) }()
       case 13: try { try decoder.decodeSingularDoubleField(value: &self.fps) }()
+      case 14: try { try decoder.decodeSingularBoolField(value: &self.laterForm) }()
       default: break
       }
     }
@@ -3597,6 +3617,9 @@ nonisolated extension Reel_V1_SourceAssignment: SwiftProtobuf.Message, SwiftProt
     if self.fps.bitPattern != 0 {
       try visitor.visitSingularDoubleField(value: self.fps, fieldNumber: 13)
     }
+    if self.laterForm != false {
+      try visitor.visitSingularBoolField(value: self.laterForm, fieldNumber: 14)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -3614,6 +3637,7 @@ nonisolated extension Reel_V1_SourceAssignment: SwiftProtobuf.Message, SwiftProt
     if lhs.firstFrame != rhs.firstFrame {return false}
     if lhs.frameCount != rhs.frameCount {return false}
     if lhs.fps != rhs.fps {return false}
+    if lhs.laterForm != rhs.laterForm {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
