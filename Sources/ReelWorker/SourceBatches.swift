@@ -30,4 +30,23 @@ public enum SourceBatches {
             throw WorkerError(.internalError, "\(error)")
         }
     }
+
+    /// Frames `range` of `(C, n, H, W)` frames (or `(C, t, h, w)` latents): the second
+    /// axis, cut plane by plane.
+    /// - Throws: `WorkerError` of kind `.internalError` for another rank or a range past `n`.
+    public static func frames(_ range: Range<Int>, of tensor: Tensor) throws(WorkerError) -> Tensor {
+        let s = tensor.shape
+        guard s.count == 4, range.lowerBound >= 0, range.upperBound <= s[1] else {
+            throw WorkerError(.internalError, "frames \(range) of a tensor of shape \(s)")
+        }
+        let (n, plane) = (s[1], s[2] * s[3])
+        var storage = [Float]()
+        storage.reserveCapacity(s[0] * range.count * plane)
+        for c in 0 ..< s[0] {
+            storage.append(contentsOf: tensor.storage[(c * n + range.lowerBound) * plane ..< (c * n + range.upperBound) * plane])
+        }
+        do { return try Tensor(shape: [s[0], range.count, s[2], s[3]], storage: storage) } catch {
+            throw WorkerError(.internalError, "\(error)")
+        }
+    }
 }

@@ -36,10 +36,11 @@ extension Worker {
         let source = SourceBytes(
             bytes: Array(a.source), kind: kind, digest: digest, firstFrame: Int(a.firstFrame), frameCount: Int(a.frameCount))
         let (width, height, fps, model) = (Int(a.width), Int(a.height), a.fps, a.model)
+        let form: SourceForm = a.laterForm ? .later : .first
         start(key) { executor, running throws(WorkerError) in
             // Frames go from the reader to the VAE's encoder a few at a time: a minute-long
             // source conformed whole is gigabytes of floats, its latents a small fraction.
-            let latents = try executor.encodeSource(model: model) { feed throws(WorkerError) in
+            let latents = try executor.encodeSource(model: model, form: form) { feed throws(WorkerError) in
                 try reader.frames(of: source, width: width, height: height, fit: fit, fps: fps) { batch throws(WorkerError) in
                     if running.cancelled { throw WorkerError(.cancelled, "cancelled by the coordinator") }
                     try feed(batch)

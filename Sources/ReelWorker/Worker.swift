@@ -194,6 +194,8 @@ public final class Worker {
         hello.pools = config.pools
         // A block before an edit's first step comes as step_begin = step_end.
         hello.runsEmptyBlocks = true
+        // A source pinned after a clip's first decoded frame comes with later_form set.
+        hello.encodesLaterForm = true
         var canDecode = false
         var canEncode = false
         do {
