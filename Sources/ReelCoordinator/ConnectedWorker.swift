@@ -30,6 +30,9 @@ struct ConnectedWorker: Sendable {
     /// Whether it takes empty step blocks (`Hello.runs_empty_blocks`): a block before
     /// an edit's first step is sent to it as one, to others with its full steps.
     var runsEmptyBlocks = false
+    /// Whether it encodes sources in later form (`Hello.encodes_later_form`): only such
+    /// a worker is handed a later-form encoding; an older one would encode first form.
+    var encodesLaterForm = false
     /// When the coordinator last heard from it (monotonic: a wall-clock step must
     /// not make every worker look silent at once).
     var lastSeen: ContinuousClock.Instant

@@ -67,15 +67,19 @@ extension Coordinator {
 
     /// The latents cache's key: SHA-256 over what decides the encoding — the
     /// model's digest (its name when workers report none), the source's digest,
-    /// the conformed size, the fit, the frame range and the job's fps.
+    /// the conformed size, the fit, the frame range, the job's fps and, for a later-form
+    /// encoding, its form. A first-form key is what it was before forms existed, so the
+    /// cache keeps its entries; those encoded first form where later form was due get a
+    /// new key and are encoded again.
     static func sourceCacheKey(_ resolved: ResolvedConditioning, request: JobRequest, modelDigest: String) -> String {
         let item = resolved.item, source = item.source
         let size = resolved.conformedSize(frameWidth: request.width, frameHeight: request.height)
-        let parts = [
-            modelDigest.isEmpty ? "model:" + request.model : "digest:" + modelDigest, source.kind.rawValue, source.digest,
-            "\(size.width)x\(size.height)", (item.fit ?? .crop).rawValue, "\(source.firstFrame ?? 0)", "\(source.pixelFrames)",
-            "\(request.fps)",
-        ]
+        let parts =
+            [
+                modelDigest.isEmpty ? "model:" + request.model : "digest:" + modelDigest, source.kind.rawValue, source.digest,
+                "\(size.width)x\(size.height)", (item.fit ?? .crop).rawValue, "\(source.firstFrame ?? 0)", "\(source.pixelFrames)",
+                "\(request.fps)",
+            ] + (resolved.form == .later ? ["form:later"] : [])
         // Each part after its length, so no two lists share bytes.
         return SHA256.hex(SHA256.hash(parts.flatMap { Array("\($0.utf8.count):".utf8) + Array($0.utf8) }))
     }

@@ -30,6 +30,7 @@ extension Coordinator {
                 assignment.firstFrame = UInt32(clamping: order.firstFrame)
                 assignment.frameCount = UInt32(clamping: order.frameCount)
                 assignment.fps = Double(order.fps)
+                assignment.laterForm = order.form == .later
                 var envelope = Reel_V1_Envelope()
                 envelope.body = .sourceAssignment(assignment)
                 return .assignmentBuilt(peer: order.peer, work: work, token: order.token, frames: .success(try WireCodec.encode(envelope, tensors: [])))

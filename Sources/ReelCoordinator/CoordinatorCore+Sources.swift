@@ -9,17 +9,23 @@ import ReelWire
 /// a time per worker; the assignment (which carries the source's bytes) is built
 /// on the `inputs` lane, the result stored on the `records` lane.
 extension CoordinatorCore {
-    /// Models of running jobs with a source encoding ready to lease at `now`.
-    func readySourceModels(now: Timestamp) -> Set<String> {
-        var models: Set<String> = []
+    /// Models of running jobs with a source encoding ready to lease at `now`. Without
+    /// `laterForm` (a worker that cannot encode later form), only models none of whose
+    /// ready encodings is later form: the database's claim picks among a model's
+    /// encodings, so such a worker claims none while one is waiting.
+    func readySourceModels(now: Timestamp, laterForm: Bool = true) -> Set<String> {
+        var models: Set<String> = [], refused: Set<String> = []
         for job in jobs.values where job.machine.state.name == .running {
-            for source in job.sources.values {
+            for (index, source) in job.sources {
                 guard case .ready(_, let notBefore) = source.machine.state, notBefore.map({ $0 <= now }) ?? true else { continue }
-                models.insert(job.request.model)
-                break
+                if !laterForm, job.conditioning?.items[safe: index]?.form == .later {
+                    refused.insert(job.request.model)
+                } else {
+                    models.insert(job.request.model)
+                }
             }
         }
-        return models
+        return models.subtracting(refused)
     }
 
     /// A claim of one source encoding for `worker`, if it encodes sources for a
@@ -28,7 +34,7 @@ extension CoordinatorCore {
         guard worker.canEncodeSources, !worker.running.keys.contains(where: { if case .source = $0 { return true } else { return false } }) else {
             return nil
         }
-        let models = readySourceModels(now: now).intersection(worker.models.keys)
+        let models = readySourceModels(now: now, laterForm: worker.encodesLaterForm).intersection(worker.models.keys)
         guard !models.isEmpty else { return nil }
         return .claimSources(peer: worker.peer, worker: worker.name, models: models.sorted(), limit: 1, at: time)
     }
@@ -52,6 +58,12 @@ extension CoordinatorCore {
                 actions.append(.release(work, token: claim.attempt, worker: name, why: "its job is not waiting on that source here", readBack: false))
                 continue
             }
+            if conditioning.items[claim.encoding].form == .later, workers[peer]?.encodesLaterForm != true {
+                // It would encode first form, which decodes to garbage there.
+                let why = "worker \(name) cannot encode later form (no Hello.encodes_later_form): upgrade it"
+                actions.append(.release(work, token: claim.attempt, worker: name, why: why, readBack: false))
+                continue
+            }
             let action = source.machine.lease(to: name, now: time.stamp)
             guard case .dispatch = action else {
                 actions.append(.release(work, token: claim.attempt, worker: name, why: "\(action)", readBack: false))
@@ -68,7 +80,8 @@ extension CoordinatorCore {
                     SourceAssignmentOrder(
                         peer: peer, job: claim.job, encoding: claim.encoding, token: claim.attempt, model: job.request.model,
                         sourceSHA: claim.sourceSHA, kind: item.source.kind, width: size.width, height: size.height, fit: item.fit ?? .crop,
-                        firstFrame: item.source.firstFrame ?? 0, frameCount: item.source.pixelFrames, fps: job.request.fps)))
+                        firstFrame: item.source.firstFrame ?? 0, frameCount: item.source.pixelFrames, fps: job.request.fps,
+                        form: resolved.form)))
             actions.append(
                 .log(.info, "source encoding leased", ["job": "\(claim.job)", "encoding": "\(claim.encoding)", "worker": "\(name)", "attempt": "\(claim.attempt)"]))
         }

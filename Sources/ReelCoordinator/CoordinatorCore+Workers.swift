@@ -82,6 +82,7 @@ extension CoordinatorCore {
         worker.canEncode = kinds.contains(.encodePrompt) && !worker.textEncoders.isEmpty
         worker.canEncodeSources = kinds.contains(.encodeSource)
         worker.runsEmptyBlocks = hello.runsEmptyBlocks
+        worker.encodesLaterForm = hello.encodesLaterForm
         worker.pools = Array(Set(hello.pools.filter(JobRequest.isPoolName).prefix(32))).sorted()
         if worker.pools.count != hello.pools.count {
             actions.append(reject(peer, "worker \(name) names pools that are not pool names (or repeats one); kept \(worker.pools)"))

@@ -18,4 +18,6 @@ struct SourceAssignmentOrder: Sendable {
     var firstFrame: Int
     var frameCount: Int
     var fps: Int
+    /// Whether the worker encodes it in later form (`SourceAssignment.later_form`).
+    var form: SourceForm = .first
 }

@@ -19,9 +19,12 @@ import Testing
     static let imageB = String(repeating: "b", count: 64)
     static let video = String(repeating: "c", count: 64)
 
+    /// A worker that encodes sources is a current one: it encodes later form too
+    /// (older ones are `LaterFormSourceCoreTests`'s).
     static func hello(_ name: String, encodesSources: Bool) -> Reel_V1_Hello {
         var hello = Core.hello(name, bootID: name)
         hello.kinds = encodesSources ? [.denoise, .encodeSource] : [.denoise]
+        hello.encodesLaterForm = encodesSources
         return hello
     }
 
@@ -392,7 +395,7 @@ import Testing
         padded.fit = .pad
         #expect(base != key(ResolvedConditioning(item: padded, box: items[0].box), job.request, "d1"), "another fit")
         #expect(base != key(items[1], job.request, "d1"), "another source")
-        // Where an item sits does not change its encoding.
+        // Where an item sits changes its encoding only by its form (`LaterFormSourceCoreTests`).
         var moved = items[0].item
         moved.frame = nil
         moved.latentFrame = 3
