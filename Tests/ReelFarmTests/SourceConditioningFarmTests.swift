@@ -54,6 +54,15 @@ import FoundationNetworking
             plan: PlanConfig(window: 3, overlap: 1, steps: 4, blendEvery: 2), conditioning: conditioning)
     }
 
+    /// Starts `farm`'s coordinator (keeping intermediates, so latents can be read back)
+    /// and two workers, and waits for both.
+    static func start(_ farm: ProcessFarm) async throws {
+        try await farm.startCoordinator(keepIntermediates: true)
+        try farm.startWorker("w1")
+        try farm.startWorker("w2")
+        try await farm.waitForWorkers(2)
+    }
+
     static func maxdiff(_ a: [Float], _ b: [Float]) -> Float {
         a.count == b.count ? zip(a, b).map { abs($0 - $1) }.max() ?? 0 : .infinity
     }
@@ -71,10 +80,7 @@ import FoundationNetworking
     @Test func imageToVideoPinsTheEncodedImageAndASecondJobUsesTheCache() async throws {
         let farm = try ProcessFarm()
         defer { farm.stop() }
-        try await farm.startCoordinator(keepIntermediates: true)
-        try farm.startWorker("w1")
-        try farm.startWorker("w2")
-        try await farm.waitForWorkers(2)
+        try await Self.start(farm)
         let png = try Self.png()
         let digest = String(repeating: "0", count: 64)
         // Not uploaded: refused, naming the route.
@@ -127,10 +133,7 @@ import FoundationNetworking
     @Test func anEditAtHalfStrengthEqualsTheWorkersEditPath() async throws {
         let farm = try ProcessFarm()
         defer { farm.stop() }
-        try await farm.startCoordinator(keepIntermediates: true)
-        try farm.startWorker("w1")
-        try farm.startWorker("w2")
-        try await farm.waitForWorkers(2)
+        try await Self.start(farm)
         let png = try Self.png()
         let source = try await Self.upload(png, to: farm)
         let edit = ConditioningItem(source: ConditioningSource(kind: .image, digest: source), frame: 0, mode: .start, strength: 0.5)
