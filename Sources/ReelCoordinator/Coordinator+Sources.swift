@@ -72,7 +72,7 @@ extension Coordinator {
                 ) {
                     try store.value.completeSourceEncoding(
                         job: order.job, encoding: order.encoding, attempt: order.token, worker: order.worker, model: order.model,
-                        latentsSHA: sha, computeMilliseconds: compute, firstShards: order.firstShards) ? [] : nil
+                        latentsSHA: sha, computeMilliseconds: compute, firstShards: order.firstShards, cache: order.cache) ? [] : nil
                 } settle: { (status: WorkStatus) -> [ShardID]? in
                     status.state == .done && status.outputSHA == sha && status.attempt == order.token ? [] : nil
                 }

@@ -92,7 +92,9 @@ extension Coordinator {
                         worker: worker, models: models, limit: limit, now: time.stamp, leaseDuration: policy.leaseDuration,
                         maxTries: policy.maxAttempts, blocklistThreshold: blocklist)
                 }
-                .map { $0.map { SourceClaim(job: $0.job, encoding: $0.encoding, attempt: $0.status.attempt, sourceSHA: $0.sourceSHA) } }
+                .map {
+                    $0.map { SourceClaim(job: $0.job, encoding: $0.encoding, attempt: $0.status.attempt, sourceSHA: $0.sourceSHA, cacheKey: $0.cacheKey) }
+                }
                 .mapError { StoreFailure("\($0)") }
                 return .sourcesClaimed(peer: peer, worker: worker, claims: claims, at: time)
             }

@@ -70,9 +70,12 @@ extension CoordinatorCore {
                 continue
             }
             source.token = claim.attempt
+            let resolved = conditioning.items[claim.encoding]
+            // A row admitted before source forms may carry another form's key.
+            let key = Coordinator.sourceCacheKey(resolved, request: job.request, modelDigest: modelDigest(job.request.model))
+            source.caches = claim.cacheKey.map { $0 == key } ?? true
             jobs[claim.job]?.sources[claim.encoding] = source
             workers[peer]?.running[work] = time.instant
-            let resolved = conditioning.items[claim.encoding]
             let size = resolved.conformedSize(frameWidth: job.request.width, frameHeight: job.request.height)
             let item = resolved.item
             actions.append(
@@ -118,7 +121,8 @@ extension CoordinatorCore {
             .recordSourceResult(
                 SourceResultOrder(
                     peer: peer, worker: worker.name, job: id, encoding: index, token: token, model: job.request.model,
-                    shape: [box.channels, box.frames.length, box.rows.length, box.columns.length], firstShards: job.firstShards, frames: frames))
+                    shape: [box.channels, box.frames.length, box.rows.length, box.columns.length], firstShards: job.firstShards, frames: frames,
+                    cache: source.caches))
         ]
     }
 

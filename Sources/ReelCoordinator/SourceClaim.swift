@@ -4,4 +4,6 @@ struct SourceClaim: Sendable, Equatable {
     var encoding: Int
     var attempt: Int
     var sourceSHA: String
+    /// The row's latents cache key, as admission computed it (nil: not read).
+    var cacheKey: String? = nil
 }

@@ -8,6 +8,10 @@ struct SourceEncodingProgress: Sendable {
     var token: Int
     /// The encoded latents' blob, once done.
     var latentsSHA: String?
+    /// Whether its latents go into the cache under the row's key: not when that key is
+    /// not the encoding's (a job admitted before source forms, whose later-form item
+    /// has a first-form key: its latents there would be wrong for a first-form pin).
+    var caches = true
 
     var isDone: Bool { machine.state.name == .done }
 }

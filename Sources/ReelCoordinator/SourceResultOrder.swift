@@ -15,4 +15,6 @@ struct SourceResultOrder: Sendable {
     /// The first block's shards, made ready by the commit when it is the job's last encoding.
     var firstShards: [ShardID]
     var frames: [Data]
+    /// Whether the commit also fills the latents cache (``SourceEncodingProgress/caches``).
+    var cache = true
 }

@@ -68,4 +68,28 @@ import Testing
         let later = try #require(Sources.orders(Self.claimed(&core, Core.peerB, "new", encoding: 1, sha: Sources.imageB)).first)
         #expect(later.encoding == 1 && later.form == .later)
     }
+
+    /// A job admitted before source forms has a first-form cache key on its later-form
+    /// item: encoded now in later form, its latents must not go into the cache there,
+    /// where a first-form pin of the same source would find them.
+    @Test func latentsUnderAnotherFormsKeyAreNotCached() throws {
+        let job = try Sources.waitingJob()
+        let items = try #require(job.conditioning?.items)
+        var first = items[1].item
+        first.latentFrame = 0
+        for laterKey in [false, true] {
+            var core = Sources.core()
+            Sources.connect(&core, Core.peerB, Self.hello("new", laterForm: true))
+            core.jobs[1] = job
+            let digest = core.modelDigest("wan")
+            let firstFormKey = Coordinator.sourceCacheKey(ResolvedConditioning(item: first, box: items[0].box), request: job.request, modelDigest: digest)
+            let key = laterKey ? Coordinator.sourceCacheKey(items[1], request: job.request, modelDigest: digest) : firstFormKey
+            #expect(key != firstFormKey || !laterKey)
+            let claim = SourceClaim(job: 1, encoding: 1, attempt: 1, sourceSHA: Sources.imageB, cacheKey: key)
+            #expect(Sources.orders(core.handle(.sourcesClaimed(peer: Core.peerB, worker: "new", claims: .success([claim]), at: Core.at(2)))).count == 1)
+            let arrived = core.handle(.sourceResult(Core.peerB, job: 1, encoding: 1, token: 1, frames: [], at: Core.at(3)))
+            let order = try #require(arrived.compactMap { if case .recordSourceResult(let order) = $0 { order } else { nil } }.first)
+            #expect(order.cache == laterKey, "row key in \(laterKey ? "later" : "first") form")
+        }
+    }
 }

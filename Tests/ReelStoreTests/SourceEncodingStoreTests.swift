@@ -71,6 +71,18 @@ import Testing
         #expect(try store.shardCounts(job: id)[.ready] == 2)
     }
 
+    /// `cache: false` (the row's key is not the encoding's: a later-form item admitted
+    /// before source forms) completes the encoding and leaves the cache alone.
+    @Test func anEncodingUnderAnotherKeyIsNotCached() throws {
+        let (store, _) = try TestDatabase.freshFarm()
+        let id = try Self.makeJob(store, sources: [SourceEncodingRequest(encoding: 0, sourceSHA: sha(1), cacheKey: sha(11))])
+        let row = try #require(try Self.claim(store, "w1").first)
+        #expect(try store.completeSourceEncoding(
+            job: id, encoding: 0, attempt: row.status.attempt, worker: "w1", model: "tiny", latentsSHA: sha(21), firstShards: Self.first, cache: false))
+        #expect(try store.sourceEncodings(job: id).map(\.status.outputSHA) == [sha(21)] && store.shardCounts(job: id)[.ready] == 2)
+        #expect(try store.cachedSourceLatents(key: sha(11)) == nil)
+    }
+
     @Test func aFailedSourceIsRetriedThenFailsItsJobAndARetryOrCancelResetsIt() throws {
         let (store, _) = try TestDatabase.freshFarm()
         let id = try Self.makeJob(store, sources: [SourceEncodingRequest(encoding: 3, sourceSHA: sha(1), cacheKey: sha(11))])

@@ -49,24 +49,30 @@ extension FarmStore {
 
     /// Stores `worker`'s latents for source `encoding` of `job` if it holds the current
     /// lease as `attempt`. In the same transaction the cache remembers them under the
-    /// encoding's key for `model`, and, when no encoding of the job (prompt or source)
-    /// is left, `firstShards` become ready. `false`, changing nothing, for a stale lease.
+    /// encoding's key for `model` (unless `cache` is false: the row's key is not this
+    /// encoding's), and, when no encoding of the job (prompt or source) is left,
+    /// `firstShards` become ready. `false`, changing nothing, for a stale lease.
     public func completeSourceEncoding(
         job: Int64, encoding: Int, attempt: Int, worker: String, model: String, latentsSHA: String, computeMilliseconds: Int64? = nil,
-        firstShards: [ShardID]
+        firstShards: [ShardID], cache: Bool = true
     ) throws(StoreError) -> Bool {
         try complete(
             .sourceEncoding(encoding), job: job, attempt: attempt, worker: worker, outputSHA: latentsSHA,
             computeMilliseconds: computeMilliseconds
         ) { () throws(StoreError) in
-            try connection.execute(
-                """
-                INSERT INTO source_latents_cache (cache_key, model, source_sha256, latents_sha256)
-                SELECT cache_key, $3, source_sha256, $4 FROM source_encodings WHERE job_id = $1 AND encoding = $2
-                ON CONFLICT (cache_key) DO UPDATE SET latents_sha256 = EXCLUDED.latents_sha256
-                """, [.int64(job), .int(encoding), .text(model), .text(latentsSHA)], name: "cache source latents")
+            if cache { try cacheSourceLatents(job: job, encoding: encoding, model: model, latentsSHA: latentsSHA) }
             try readyFirstBlockIfEncoded(job: job, firstShards: firstShards)
         }
+    }
+
+    /// Remembers source `encoding` of `job`'s latents under its row's cache key.
+    private func cacheSourceLatents(job: Int64, encoding: Int, model: String, latentsSHA: String) throws(StoreError) {
+        try connection.execute(
+            """
+            INSERT INTO source_latents_cache (cache_key, model, source_sha256, latents_sha256)
+            SELECT cache_key, $3, source_sha256, $4 FROM source_encodings WHERE job_id = $1 AND encoding = $2
+            ON CONFLICT (cache_key) DO UPDATE SET latents_sha256 = EXCLUDED.latents_sha256
+            """, [.int64(job), .int(encoding), .text(model), .text(latentsSHA)], name: "cache source latents")
     }
 
     /// Makes `firstShards` ready if none of `job`'s prompt and source encodings is
