@@ -163,7 +163,13 @@ def train_vae(args) -> None:
                 clip = clip[..., y0 : y0 + c, x0 : x0 + c]
             items.append(clip)
         batch = torch.stack(items)
-        z = vae.encode(batch).latent_dist.mode()
+        if args.vae_decoder_only:
+            # The encoder (and so the transformer's latents) stays as it is: only the
+            # decoder learns, e.g. long decodes past what earlier clips showed it.
+            with torch.no_grad():
+                z = vae.encode(batch).latent_dist.mode()
+        else:
+            z = vae.encode(batch).latent_dist.mode()
         recon = decode_unclamped(vae, z)
         mse = F.mse_loss(recon, batch)
         fg = foreground_mse(recon, batch)
@@ -403,10 +409,13 @@ dark colour or a two-colour gradient. The prompt is written from the same spec, 
 ## Training
 `Deploy/train/train.py`, seed {seed}, on a 2-core CPU shared with other work:
 1. the VAE on random 32×32 crops of 9-frame clips (steps 1–5,452, batch 4), then of
-   33-frame clips (from step 5,453, batch {vae_batch}: a VAE trained on 9 frames drifts in
-   the demo's 61-frame decodes) (MSE with the object's pixels weighted 5×,
+   33-frame clips (steps 5,453–8,700), then of 81-frame clips (steps 8,701–9,800, batch 2),
+   then its decoder alone on 121-frame clips (from step 9,801, batch {vae_batch},
+   `--vae-decoder-only`, so the latents stay valid): a causal decoder trained on short
+   clips drifts in colour once a long decode runs past what it saw (its receptive field
+   is 30 latent frames, 117 pixel frames). MSE with the object's pixels weighted 5×,
    + 1e-4·mean(μ²) on the posterior's mean μ, decoded frame by frame through the causal
-   cache without the final clamp; AdamW {vae_lr:g}, 100-step warm-up):
+   cache without the final clamp; AdamW {vae_lr:g}, 100-step warm-up:
    {vae_steps} steps, {vae_minutes:.1f} minutes of step time;
 2. {clips} clips of 81 frames encoded to latents (posterior means);
 3. the transformer with Wan's flow-matching objective (x_t = (1 − σ)·x_0 + σ·ε, target
@@ -414,9 +423,13 @@ dark colour or a two-colour gradient. The prompt is written from the same spec, 
    conditioned on Reel's **stand-in** text embedder (`Deploy/train/standin_embed.py`,
    bit-identical to `Sources/ReelTensor/StandInTextEmbedder.swift`), the prompt
    dropped to the empty prompt (zero rows) one time in ten for classifier-free
-   guidance; windows start after the clip's first latent frame: {dit_steps} steps,
-   {dit_minutes:.1f} minutes of step time, batch {dit_batch}; the exported weights are
-   the EMA.
+   guidance; windows start after the clip's first latent frame (so a clip's first
+   few frames, which the causal VAE decodes from that frame alone, come out wrong);
+   learning rate 5e-4, a cosine anneal to 2e-5 over steps 8,360–11,860, retrained on
+   the latents of the 81-frame VAE with a second anneal over steps 11,900–15,000, then
+   700 steps at 2e-4 → 2e-5 drawing 35 % of each batch from clips naming blue or
+   purple: {dit_steps} steps, {dit_minutes:.1f} minutes of step time, batch {dit_batch};
+   the exported weights are the EMA.
 
 Loss curves, the wall and CPU time of every session and the measured quality: the
 "Demo model" section of the repository's README and `Deploy/train/README.md`.
@@ -547,6 +560,8 @@ def main() -> None:
     p.add_argument("--vae-frames", type=int, default=VAE_FRAMES,
                    help="VAE: frames per training clip (4k+1); clips longer than the 9 the first runs used keep "
                         "colours from drifting in long decodes, where the causal cache runs past what 9 frames trained")
+    p.add_argument("--vae-decoder-only", action="store_true",
+                   help="VAE: train the decoder alone; the encoder, and the latents encoded with it, stay valid")
     p.add_argument("--vae-crop", type=int, default=32, help="train on random crops of this side (multiple of 8)")
     p.add_argument("--kl-weight", type=float, default=1e-4, help="weight of the latent mean's square")
     p.add_argument("--overfit-clips", type=int, default=1)
