@@ -3,53 +3,110 @@ import ReelCoordinator
 import ReelMedia
 import ReelPlan
 
-/// The source frames an extended clip's output holds besides the clip (``ExtendJoin``),
-/// as one H.264 segment that ``VideoSegmentJoiner`` joins to the workers' segments:
-/// read from the source's blob, conformed to the job's size as its encoding was
-/// (``SourceFit``: the same scaling and placement as ``MediaSourceReader``) and frame
-/// rate (nearest frame, ``SourceFrames``), encoded with the workers' settings
-/// (``VideoSegmentEncoder``, same CRF and preset, so the same stream parameters).
-/// Frames are read and encoded one at a time: memory does not grow with the source.
+/// The segments an extended clip's output is joined from (``ExtendJoin``): the
+/// workers' segments, with the source's other frames in one more segment before the
+/// clip (`--extend`) or after it (`--extend --backward`), encoded with the workers'
+/// settings (``VideoSegmentEncoder``, same CRF and preset, so the same stream
+/// parameters) so that ``VideoSegmentJoiner`` joins them by copying packets.
+///
+/// The workers' segments that hold pinned frames are re-encoded into that segment
+/// too, each pinned frame crossfaded from the source's own frame to the model's decode
+/// (``SourceJoin/crossfade(clipFrame:clipFrames:)``): the VAE's round trip of the
+/// pinned frames never shows as a jump at the join. The other segments are joined as
+/// the workers encoded them. Frames are decoded, mixed and encoded one at a time, so
+/// memory does not grow with the source or the clip.
 enum ExtendSegment {
-    /// Encodes the frames `extend.join.frames` of the source into an MP4 in the
-    /// temporary directory; its URL (the caller removes it) and frame count, or nil
-    /// when there are no such frames (the pinned run is the whole source).
-    static func encode(_ extend: ExtendJoin, width: Int, height: Int, fps: Int) throws -> (url: URL, frames: Int)? {
-        guard let path = extend.sourcePath else {
-            throw MediaError.invalidArgument("the extended clip's source \(extend.join.digest.prefix(12))… has no file to read")
-        }
-        let url = URL(fileURLWithPath: path)
-        let info = try MediaReader.info(url: url)
-        guard let sourceFPS = info.fps, sourceFPS > 0 else {
-            throw MediaError.invalidArgument("the extended clip's source '\(path)' has no frame rate")
-        }
-        let layout = extend.join.fit.layout(sourceWidth: info.width, sourceHeight: info.height, targetWidth: width, targetHeight: height)
-        let reader = try VideoReader(url: url, width: layout.scaledWidth, height: layout.scaledHeight)
+    /// The segments to join, in order; the temporary files among them (the caller
+    /// removes them); and how many of the output's frames are the source's alone.
+    struct Joined {
+        var segments: [URL]
+        var temporaries: [URL]
+        var sourceFrames: Int
+    }
+
+    static func join(_ extend: ExtendJoin, clip segments: [URL], clipFrames: Int, width: Int, height: Int, fps: Int) throws -> Joined {
+        let source = try ExtendSourceFrames(extend, width: width, height: height, fps: fps)
         let encoder = try VideoSegmentEncoder(
             width: width, height: height, fps: Double(fps), options: VideoSegmentEncoder.Options(crf: extend.crf, preset: extend.preset))
-        let wanted = extend.join.frames
-        // Output frame i (at the job's fps) shows source frame index(i); both only grow.
-        func index(_ i: Int) -> Int { SourceFrames.indices(sourceFPS: sourceFPS, jobFPS: Double(fps), first: i, count: 1)[0] }
-        var next = wanted.lowerBound, source = 0
-        while next < wanted.upperBound, let frame = try reader.nextFrame() {
-            defer { source += 1 }
-            guard index(next) == source else { continue }
-            let placed = try frame.placed(width: width, height: height, x: layout.x, y: layout.y)
-            while next < wanted.upperBound && index(next) == source {
-                try encoder.append(placed)
-                next += 1
+        let join = extend.join
+        let pinned = join.pinnedClipFrames(clipFrames: clipFrames)
+        var sourceFrames = 0
+        // Which workers' segments hold pinned frames, and the clip frame the first of them starts at.
+        let remade: Range<Int>, firstFrame: Int
+        switch join.side {
+        case .before:
+            for i in join.frames {
+                guard let frame = try source.frame(i) else { break }
+                try encoder.append(frame)
+                sourceFrames += 1
+            }
+            remade = try 0 ..< segmentCount(segments, holdingFramesBelow: pinned.upperBound)
+            firstFrame = 0
+        case .after:
+            (remade, firstFrame) = try segmentsHolding(framesFrom: pinned.lowerBound, of: segments)
+        }
+        var clipFrame = firstFrame
+        for url in segments[remade] {
+            let reader = try VideoReader(url: url)
+            while let decoded = try reader.nextFrame() {
+                defer { clipFrame += 1 }
+                guard let (index, weight) = join.crossfade(clipFrame: clipFrame, clipFrames: clipFrames),
+                    let original = try source.frame(index)
+                else {
+                    try encoder.append(decoded)
+                    continue
+                }
+                try encoder.append(try decoded.mixed(with: original, weight: weight))
+            }
+        }
+        if join.side == .after {
+            var i = join.frames.lowerBound
+            while let frame = try source.frame(i) {
+                try encoder.append(frame)
+                sourceFrames += 1
+                i += 1
             }
         }
         guard encoder.frameCount > 0 else {
             encoder.cancel()
-            return nil
+            return Joined(segments: segments, temporaries: [], sourceFrames: 0)
         }
-        let count = encoder.frameCount
         let bytes = try encoder.finish()
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("reel-extend-\(UUID().uuidString.prefix(8)).mp4")
         do { try Data(bytes).write(to: file) } catch {
             throw MediaError.cannotWrite(path: file.path, reason: "\(error)")
         }
-        return (file, count)
+        let joined: [URL] = join.side == .before
+            ? [file] + Array(segments[remade.upperBound...]) : Array(segments[..<remade.lowerBound]) + [file]
+        return Joined(segments: joined, temporaries: [file], sourceFrames: sourceFrames)
+    }
+
+    /// How many segments from the first it takes to hold every clip frame below `end`.
+    static func segmentCount(_ segments: [URL], holdingFramesBelow end: Int) throws -> Int {
+        var count = 0, frames = 0
+        while frames < end && count < segments.count {
+            frames += try frameCount(segments[count])
+            count += 1
+        }
+        return count
+    }
+
+    /// The segments from the one that holds clip frame `start` to the last, and the
+    /// clip frame the first of them starts at.
+    static func segmentsHolding(framesFrom start: Int, of segments: [URL]) throws -> (Range<Int>, Int) {
+        var frames = 0
+        for (index, url) in segments.enumerated() {
+            let count = try frameCount(url)
+            if frames + count > start { return (index ..< segments.count, frames) }
+            frames += count
+        }
+        return (segments.count ..< segments.count, frames)
+    }
+
+    static func frameCount(_ segment: URL) throws -> Int {
+        guard let count = try MediaReader.info(url: segment).frameCount else {
+            throw MediaError.invalidArgument("segment '\(segment.path)' does not say how many frames it holds")
+        }
+        return count
     }
 }

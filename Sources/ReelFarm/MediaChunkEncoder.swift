@@ -56,14 +56,18 @@ public let mediaVideoJoiner: VideoJoiner = { description, segments, output in
         note: "prompt: \(description.prompt.prefix(500))", aiGenerated: true,
         extra: description.provenanceTags)
     if description.still { return try writeStill(description, segments: segments, to: output, metadata: metadata) }
-    // An extended clip holds the rest of its source too, before or after the clip.
-    let source = try description.extend.flatMap { try ExtendSegment.encode($0, width: description.width, height: description.height, fps: description.fps) }
-    defer { source.map { try? FileManager.default.removeItem(at: $0.url) } }
-    let all = source.map { description.extend?.join.side == .before ? [$0.url] + segments : segments + [$0.url] } ?? segments
-    let frames = try VideoSegmentJoiner.join(segments: all, to: output, metadata: metadata)
-    guard frames == description.frames + (source?.frames ?? 0) else {
+    // An extended clip holds the rest of its source too, before or after the clip, and
+    // its pinned frames crossfade from the source's to the model's (``ExtendSegment``).
+    let joined = try description.extend.map {
+        try ExtendSegment.join(
+            $0, clip: segments, clipFrames: description.frames, width: description.width, height: description.height, fps: description.fps)
+    }
+    defer { joined.map { for file in $0.temporaries { try? FileManager.default.removeItem(at: file) } } }
+    let frames = try VideoSegmentJoiner.join(segments: joined?.segments ?? segments, to: output, metadata: metadata)
+    let sourceFrames = joined?.sourceFrames ?? 0
+    guard frames == description.frames + sourceFrames else {
         throw MediaError.invalidArgument(
-            "the joined video has \(frames) frames; the job has \(description.frames)\(source.map { " and its source \($0.frames) more" } ?? "")")
+            "the joined video has \(frames) frames; the job has \(description.frames)\(joined == nil ? "" : " and its source \(sourceFrames) more")")
     }
 }
 

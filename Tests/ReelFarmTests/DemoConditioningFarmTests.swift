@@ -178,14 +178,13 @@ import Testing
         let pinned = (join ..< generated).map { Self.psnr(frames[$0], drawn[$0]) }
         let joinSeam = try #require(SeamMetric(frames: Self.values(frames), boundaries: [join]))
         let endSeam = try #require(SeamMetric(frames: Self.values(frames), boundaries: [generated]))
-        print(String(format: "extend: joined source frames at PSNR ≥ %.1f dB; pinned frames %.1f–%.1f dB (the VAE's round trip)", kept, pinned.min() ?? 0, pinned.max() ?? 0))
+        print(String(format: "extend: joined source frames at PSNR ≥ %.1f dB; pinned frames %.1f–%.1f dB (crossfading from the source to the VAE's round trip)", kept, pinned.min() ?? 0, pinned.max() ?? 0))
         print(String(format: "extend: seam metric at the join %.3f, where the new frames begin %.3f", joinSeam.ratio, endSeam.ratio))
         #expect(kept >= 35)
-        // Where the new frames begin the model's own continuation is seamless. The join itself is
-        // not yet (#16 asks for 1.1): its first pinned frame is the source's frame decoded alone
-        // (a causal VAE's first frame), the demo VAE's weakest; this guards against worse.
+        // Neither end of the pinned run shows a seam: at the join the pinned frames are the
+        // source's own, crossfading to the model's decode of them, which the new frames continue.
+        #expect(joinSeam.ratio <= 1.1)
         #expect(endSeam.ratio <= 1.1)
-        #expect(joinSeam.ratio <= 5)
         // Item 5: the new clip's first and last seconds against the source's last second.
         let reference = Self.meanColours(drawn[81 ..< 97], object: Self.red)
         let first = Self.meanColours(frames[generated ..< generated + 16], object: Self.red)
@@ -198,6 +197,29 @@ import Testing
             let backgroundDrift = zip(measured.background, reference.background).map { abs($0 - $1) }.max() ?? 0
             #expect(objectDrift <= 10 && backgroundDrift <= 10, "\(name) second's colours against the source's")
         }
+    }
+
+    @Test func aDrawnClipExtendedEitherWayJoinsWithoutASeam() async throws {
+        let farm = try await Self.farm()
+        defer { farm.stop() }
+        // A drawn source's exact colours are what the VAE's round trip shifts most (navy by
+        // about 20 levels): shown as decoded, the pinned frames would jump at the join. Each
+        // extension pins 81 of its 97 frames, so the output is 16 + 161 or 161 + 16 frames.
+        let (source, drawn) = try Self.clip("drawn.mp4", from: 8, count: 97, in: farm)
+        let forward = try await Self.render(farm, ["--prompt", Self.prompt, "--seconds", "10", "--extend", source.path])
+        let backward = try await Self.render(farm, ["--prompt", Self.prompt, "--seconds", "10", "--extend", source.path, "--backward"])
+        try #require(forward.count == 16 + 161 && backward.count == 161 + 16)
+        try Self.strip(stride(from: 0, to: forward.count, by: 6).map { forward[$0] }, "extend-drawn")
+        try Self.strip(stride(from: 0, to: backward.count, by: 6).map { backward[$0] }, "extend-drawn-backward")
+        // Forward: source frames 0..<16, then the pinned run (16..<97), then the new frames.
+        // Backward: the new frames (0..<80), the pinned run (80..<161), then source frames 81..<97.
+        let seams = try [(forward, 16), (forward, 97), (backward, 80), (backward, 161)].map { frames, boundary in
+            try #require(SeamMetric(frames: Self.values(frames), boundaries: [boundary])).ratio
+        }
+        let kept = (0 ..< 16).map { Self.psnr(forward[$0], drawn[$0]) } + (161 ..< 177).map { Self.psnr(backward[$0], drawn[$0 - 80]) }
+        print(String(format: "extend (drawn source): seam metric forward %.3f at the join, %.3f where the new frames begin; backward %.3f where they end, %.3f at the join; the source's own frames at PSNR ≥ %.1f dB", seams[0], seams[1], seams[2], seams[3], kept.min() ?? 0))
+        #expect(seams.allSatisfy { $0 <= 1.1 })
+        #expect((kept.min() ?? 0) >= 35)
     }
 
     @Test func aConnectionStartsAtTheFirstsEndAndEndsAtTheSecondsStart() async throws {

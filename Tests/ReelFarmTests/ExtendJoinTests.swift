@@ -83,11 +83,32 @@ import Testing
         for i in 0..<86 { worst = min(worst, Self.psnr(frames[i], try Self.conformed(source, i))) }
         print("forward: \(frames.count) frames; source frames 0..<86 against the conformed source: PSNR ≥ \(String(format: "%.1f", worst)) dB")
         #expect(worst > 35)
-        // Frame 86 is the clip's first (flat blue), not the source's frame 86 again.
-        let blue = [Float](repeating: -0.85, count: 2 * 32 * 24) + [Float](repeating: 0.6, count: 32 * 24)
-        let again = try Self.conformed(source, 86)
-        print("output frame 86 against the clip's first: \(Self.psnr(frames[86], blue)) dB; against source frame 86: \(Self.psnr(frames[86], again)) dB")
-        #expect(Self.psnr(frames[86], blue) > 35 && Self.psnr(frames[86], again) < 20)
+        // The clip's first 9 frames hold the pinned source frames 86..<95; each crossfades
+        // from the source's own frame (next to the join) to the clip's (where the new frames
+        // begin): the source's weight is 1 − smoothstep((t + 1) / 10) in clip frame t.
+        let blue = Self.blue(32 * 24)
+        var mixed = Double.infinity
+        for t in 0..<9 {
+            let weight = 1 - Self.smoothstep(Double(t + 1) / 10)
+            mixed = min(mixed, Self.psnr(frames[86 + t], Self.mix(blue, try Self.conformed(source, 86 + t), weight)))
+        }
+        let first = try Self.conformed(source, 86)
+        print("forward: pinned frames against the crossfade: PSNR ≥ \(String(format: "%.1f", mixed)) dB; frame 86 against source frame 86: \(String(format: "%.1f", Self.psnr(frames[86], first))) dB, against the clip's: \(String(format: "%.1f", Self.psnr(frames[86], blue))) dB")
+        #expect(mixed > 33)
+        #expect(Self.psnr(frames[86], first) > 30 && Self.psnr(frames[86], blue) < 20, "the join shows the source")
+        for i in 95 ..< 103 { #expect(Self.psnr(frames[i], blue) > 35, "frame \(i) is the clip's own") }
+    }
+
+    /// The clip's flat blue, planar, over `plane` pixels.
+    static func blue(_ plane: Int) -> [Float] {
+        [Float](repeating: -0.85, count: 2 * plane) + [Float](repeating: 0.6, count: plane)
+    }
+
+    static func smoothstep(_ u: Double) -> Double { u * u * (3 - 2 * u) }
+
+    /// `weight · b + (1 − weight) · a`.
+    static func mix(_ a: [Float], _ b: [Float], _ weight: Double) -> [Float] {
+        zip(a, b).map { Float(1 - weight) * $0 + Float(weight) * $1 }
     }
 
     @Test func backwardPutsTheSourceAfterTheClip() throws {
@@ -100,5 +121,16 @@ import Testing
         for i in 9..<95 { worst = min(worst, Self.psnr(frames[17 + i - 9], try Self.conformed(source, i))) }
         print("backward: \(frames.count) frames; source frames 9..<95 after the clip: PSNR ≥ \(String(format: "%.1f", worst)) dB")
         #expect(worst > 35)
+        // The clip's last 9 frames hold source frames 0..<9, crossfading from the clip's own
+        // to the source's: its weight is 1 − smoothstep((9 − k) / 10) in the k-th of them.
+        let blue = Self.blue(32 * 24)
+        var mixed = Double.infinity
+        for k in 0..<9 {
+            let weight = 1 - Self.smoothstep(Double(9 - k) / 10)
+            mixed = min(mixed, Self.psnr(frames[8 + k], Self.mix(blue, try Self.conformed(source, k), weight)))
+        }
+        print("backward: pinned frames against the crossfade: PSNR ≥ \(String(format: "%.1f", mixed)) dB")
+        #expect(mixed > 33)
+        for i in 0..<8 { #expect(Self.psnr(frames[i], blue) > 35, "frame \(i) is the clip's own") }
     }
 }

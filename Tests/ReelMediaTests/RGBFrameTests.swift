@@ -55,3 +55,24 @@ import Testing
         #expect(padded[1, 0] == (0, 0, 200) && padded[4, 1] == (31, 0, 200))
     }
 }
+
+/// One crossfade step between two frames (an extension's pinned frames, ``SourceJoin``).
+@Suite struct RGBFrameMixTests {
+    @Test func mixingWeighsTheOtherFrameAndRounds() throws {
+        let a = try RGBFrame(width: 2, height: 1, pixels: [0, 100, 255, 10, 20, 30])
+        let b = try RGBFrame(width: 2, height: 1, pixels: [255, 0, 0, 11, 20, 31])
+        #expect(try a.mixed(with: b, weight: 0) == a)
+        #expect(try a.mixed(with: b, weight: 1) == b)
+        // 0.25 · b + 0.75 · a: 63.75 → 64, 75, 191.25 → 191, 10.25 → 10, 20, 30.25 → 30.
+        #expect(try a.mixed(with: b, weight: 0.25).pixels == [64, 75, 191, 10, 20, 30])
+        // A half-way tie rounds up: 10.5 → 11.
+        #expect(try a.mixed(with: b, weight: 0.5).pixels[3] == 11)
+    }
+
+    @Test func framesOfDifferentSizesOrAWeightOutsideTheUnitAreRefused() throws {
+        let a = try RGBFrame(width: 2, height: 1)
+        #expect(throws: MediaError.self) { try a.mixed(with: RGBFrame(width: 1, height: 2), weight: 0.5) }
+        #expect(throws: MediaError.self) { try a.mixed(with: a, weight: 1.5) }
+        #expect(throws: MediaError.self) { try a.mixed(with: a, weight: .nan) }
+    }
+}

@@ -31,6 +31,27 @@ import Testing
         #expect(JobRequest(model: "wan2.1-1.3b", frames: 161, conditioning: [Self.extend(at: 0, first: 59, join: false)]).sourceJoin(temporalStride: 4) == nil)
     }
 
+    @Test func pinnedFramesCrossfadeFromTheSourceToTheDecode() throws {
+        // Three pinned frames: the source's weight is 1 − smoothstep(u), u = 1/4, 2/4, 3/4
+        // counted from the source's side: 1 − 5/32, 1/2, 5/32.
+        let before = SourceJoin(digest: T.digestB, side: .before, pinnedFirst: 20, pinnedCount: 3, fit: .crop)
+        #expect(before.pinnedClipFrames(clipFrames: 9) == 0 ..< 3)
+        let forward = (0..<4).map { before.crossfade(clipFrame: $0, clipFrames: 9) }
+        #expect(forward[0]?.sourceFrame == 20 && forward[0]?.weight == 27.0 / 32)
+        #expect(forward[1]?.sourceFrame == 21 && forward[1]?.weight == 0.5)
+        #expect(forward[2]?.sourceFrame == 22 && forward[2]?.weight == 5.0 / 32)
+        #expect(forward[3] == nil, "the first new frame is the model's alone")
+        // Backward: the clip's last three frames hold source frames 0, 1, 2; the source is after them.
+        let after = SourceJoin(digest: T.digestB, side: .after, pinnedFirst: 0, pinnedCount: 3, fit: .crop)
+        #expect(after.pinnedClipFrames(clipFrames: 9) == 6 ..< 9)
+        #expect(after.crossfade(clipFrame: 5, clipFrames: 9) == nil)
+        #expect(after.crossfade(clipFrame: 6, clipFrames: 9)?.weight == 5.0 / 32)
+        #expect(after.crossfade(clipFrame: 8, clipFrames: 9)?.sourceFrame == 2)
+        #expect(after.crossfade(clipFrame: 8, clipFrames: 9)?.weight == 27.0 / 32)
+        // A pinned run longer than the clip is cut to the clip.
+        #expect(SourceJoin(digest: T.digestB, side: .before, pinnedFirst: 0, pinnedCount: 20, fit: .crop).pinnedClipFrames(clipFrames: 9) == 0 ..< 9)
+    }
+
     @Test func theStoredFormIsUnchangedWithoutJoin() throws {
         let plain = Self.extend(at: 0, first: 59, join: nil)
         let json = String(decoding: try JSONEncoder().encode(plain), as: UTF8.self)
