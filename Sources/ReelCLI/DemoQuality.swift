@@ -18,6 +18,8 @@ struct DemoQuality {
     let adherence: Adherence
     /// Nil for a clip of one window.
     let seam: SeamMetric?
+    /// The same against only the other pairs between latent frames (``Plan/seamMetric(pixelFrames:latentMatched:)``).
+    let latentMatchedSeam: SeamMetric?
     let frames: Int
 
     /// The palette in a demo model folder's `grammar.json` (`palette`: `[name, r, g, b]`
@@ -58,8 +60,10 @@ struct DemoQuality {
         let plan = try plan(ClipGeometry(
             job: JobSpec(frames: frames.count, fps: 16, width: reader.width, height: reader.height),
             model: DemoQuality.geometry))
-        let seam = plan.seamMetric(pixelFrames: frames.map { $0.pixels.map(Float.init) })
-        return DemoQuality(target: target, adherence: adherence, seam: seam, frames: frames.count)
+        let values = frames.map { $0.pixels.map(Float.init) }
+        return DemoQuality(
+            target: target, adherence: adherence, seam: plan.seamMetric(pixelFrames: values),
+            latentMatchedSeam: plan.seamMetric(pixelFrames: values, latentMatched: true), frames: frames.count)
     }
 
     /// Only the strides and the patch matter to where windows fall: Wan's.
@@ -73,6 +77,7 @@ struct DemoQuality {
         let colour = String(format: "%.0f %%", adherence.colourRate * 100)
         let direction = "\(Int((adherence.directionRate * Double(adherence.windows)).rounded())) of \(adherence.windows)"
         let seamText = seam.map { String(format: "%.3f", $0.ratio) } ?? "- (one window)"
-        return "measured over \(frames) frames: \(target.colour) found in \(colour) of frames, moving \(target.directionWord) in \(direction) windows of 61 frames; seam metric \(seamText) (boundary ÷ interior frame-to-frame difference; 1 is seamless)"
+        let matched = latentMatchedSeam.map { String(format: ", %.3f against the other pairs between latent frames", $0.ratio) } ?? ""
+        return "measured over \(frames) frames: \(target.colour) found in \(colour) of frames, moving \(target.directionWord) in \(direction) windows of 61 frames; seam metric \(seamText)\(matched) (boundary ÷ interior frame-to-frame difference; 1 is seamless)"
     }
 }

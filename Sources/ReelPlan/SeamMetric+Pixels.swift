@@ -14,8 +14,12 @@ extension Plan {
     /// The seam metric of the decoded clip: `frames` pixel frames in order (each one
     /// flat array, all the same size), at ``pixelWindowBoundaries``; nil for a single
     /// window or a frame count that is not the plan's ``decodedFrames``.
-    public func seamMetric(pixelFrames frames: [[Float]]) -> SeamMetric? {
+    /// With `latentMatched`, the interior is only the other pairs between latent frames
+    /// (``SeamMetric``'s `period`, the temporal stride): the boundaries fall between latent
+    /// frames, whose pairs differ more than those inside one even without a seam.
+    public func seamMetric(pixelFrames frames: [[Float]], latentMatched: Bool = false) -> SeamMetric? {
         guard frames.count == decodedFrames else { return nil }
-        return SeamMetric(frames: frames, boundaries: pixelWindowBoundaries, wraps: config.loop)
+        return SeamMetric(
+            frames: frames, boundaries: pixelWindowBoundaries, wraps: config.loop, period: latentMatched ? geometry.model.temporalStride : nil)
     }
 }

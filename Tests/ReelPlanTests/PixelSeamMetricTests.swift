@@ -51,6 +51,26 @@ import ReelPlan
         #expect(plan.seamMetric(pixelFrames: Array(steady.dropLast())) == nil)
     }
 
+    @Test func latentMatchedComparesBoundariesWithTheOtherPairsBetweenLatentFrames() throws {
+        let plan = try plan()
+        // As a causal VAE decodes: pairs between latent frames (pixel pairs 4l − 3: 1, 5, 9, …)
+        // differ by 1.1, pairs inside one by 1, and no seam anywhere.
+        var value: Float = 0
+        var frames: [[Float]] = []
+        for t in 0..<157 {
+            value += t == 0 ? 0 : ((t - 1) % 4 == 0 ? 1.1 : 1)
+            frames.append([value])
+        }
+        let plain = try #require(plan.seamMetric(pixelFrames: frames))
+        let matched = try #require(plan.seamMetric(pixelFrames: frames, latentMatched: true))
+        // Against every pair: 1.1 over (39·1.1 + 117·1 − 4·1.1) / 152; against the 35 other
+        // pairs between latent frames (pairs 1, 5, …, 153 less the 4 boundaries): exactly 1.
+        #expect(abs(plain.ratio - 1.1 / ((35 * 1.1 + 117) / 152)) < 1e-5)
+        #expect(matched.interiorPairs == 35 && abs(matched.ratio - 1) < 1e-5)
+        // A period below 1 is refused.
+        #expect(SeamMetric(frames: frames, boundaries: [45], period: 0) == nil)
+    }
+
     /// A loop is decoded as a circle, latent frame l to pixel frames 4l … 4l + 3, so a
     /// latent boundary b is pixel pair 4b (the wrap, 0, stays 0) and the clip has 160 frames.
     @Test func aLoopsBoundariesFallOnTheCircle() throws {
