@@ -89,7 +89,7 @@ def main() -> None:
         print(f"window {i} [{s}, {s + 16}): keeps latent frames [{a}, {b})", flush=True)
     mean = torch.tensor(vae.config.latents_mean).view(1, -1, 1, 1, 1)
     std = torch.tensor(vae.config.latents_std).view(1, -1, 1, 1, 1)
-    video = vae.decode(clip * std + mean).sample[0]
+    video = train.decode_clip(vae, clip * std + mean, train.first_latent_is_later(args.model))[0]
     frames = ((video.clamp(-1, 1) + 1) * 127.5).round().byte().permute(1, 2, 3, 0).numpy()
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{train.SIZE}x{train.SIZE}",
                     "-r", str(train.FPS), "-i", "-", "-c:v", "libx264", "-crf", "18", "-pix_fmt", "yuv420p", args.out],

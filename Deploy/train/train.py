@@ -374,6 +374,12 @@ def export(args) -> None:
     with open(os.path.join(args.out, "grammar.json"), "w") as f:
         json.dump(clips.vocabulary(), f, indent=2)
         f.write("\n")
+    # Reel's note on the checkpoint: windows never start at a clip's first latent frame
+    # (unless --first-window-share), so the transformer draws it in later form.
+    if args.first_window_share == 0:
+        with open(os.path.join(args.out, "reel.json"), "w") as f:
+            json.dump({"first_latent_form": "later"}, f, indent=2)
+            f.write("\n")
     vae_state = torch.load(os.path.join(args.work, "vae_ckpt.pt"), weights_only=False)
     dit_state = torch.load(os.path.join(args.work, "dit_ckpt.pt"), weights_only=False)
     with open(os.path.join(args.out, "README.md"), "w") as f:
@@ -399,6 +405,8 @@ video model: it knows one grammar of procedural clips and nothing else.
   `latents_std`.
 - `scheduler/`: `FlowMatchEulerDiscreteScheduler`, shift 3.0 (the tiny preset's).
 - `grammar.json`: the words of the grammar; `reel demo --prompt` warns about others.
+- `reel.json`: `"first_latent_form": "later"`, Reel's note that the transformer draws a
+  clip's latent frame 0 in the VAE's later form (see Training, step 3).
 
 ## Training data
 Procedural clips from `Deploy/train/clips.py` (64×64, 16 fps): one object (ball,
@@ -423,8 +431,10 @@ dark colour or a two-colour gradient. The prompt is written from the same spec, 
    conditioned on Reel's **stand-in** text embedder (`Deploy/train/standin_embed.py`,
    bit-identical to `Sources/ReelTensor/StandInTextEmbedder.swift`), the prompt
    dropped to the empty prompt (zero rows) one time in ten for classifier-free
-   guidance; windows start after the clip's first latent frame (so a clip's first
-   few frames, which the causal VAE decodes from that frame alone, come out wrong);
+   guidance; windows start after the clip's first latent frame, so it draws a clip's
+   latent frame 0 like every other, in the VAE's later form (`reel.json` says so, and
+   Reel decodes that frame after latent frame 1, keeping its last pixel frame: decoded
+   alone as the causal VAE's first frame it came out wrong, the clip's first 2–3 frames);
    learning rate 5e-4, a cosine anneal to 2e-5 over steps 8,360–11,860, retrained on
    the latents of the 81-frame VAE with a second anneal over steps 11,900–15,000, then
    700 steps at 2e-4 → 2e-5 drawing 35 % of each batch from clips naming blue or
@@ -437,6 +447,26 @@ Loss curves, the wall and CPU time of every session and the measured quality: th
 ## Licence
 The project's licence, like the rest of the repository.
 """
+
+
+def first_latent_is_later(folder: str) -> bool:
+    """Whether the folder's reel.json says its transformer draws a clip's latent frame 0 in
+    later form (this script's models never train on it: see --first-window-share)."""
+    path = os.path.join(folder, "reel.json")
+    if not os.path.exists(path):
+        return False
+    with open(path) as f:
+        return json.load(f).get("first_latent_form", "first") == "later"
+
+
+def decode_clip(vae: AutoencoderKLWan, z: torch.Tensor, later_start: bool) -> torch.Tensor:
+    """Decodes `(1, C, F, h, w)` VAE-space latents as Reel does: with `later_start`, latent
+    frame 0 is read as a later frame after latent frame 1 (itself for one frame), and only
+    its last pixel frame kept, so the frame count is the plain decode's."""
+    if not later_start:
+        return vae.decode(z).sample
+    lead = z[:, :, 1:2] if z.shape[2] > 1 else z[:, :, :1]
+    return vae.decode(torch.cat([lead, z], 2)).sample[:, :, vae.config.scale_factor_temporal:]
 
 
 @torch.no_grad()
@@ -460,7 +490,7 @@ def sample(folder: str, prompt: str, latent_frames: int, steps: int, guidance: f
         x = scheduler.step(v, t, x, return_dict=False)[0]
     mean = torch.tensor(vae.config.latents_mean).view(1, -1, 1, 1, 1)
     std = torch.tensor(vae.config.latents_std).view(1, -1, 1, 1, 1)
-    video = vae.decode(x * std + mean).sample[0]
+    video = decode_clip(vae, x * std + mean, first_latent_is_later(folder))[0]
     return ((video.clamp(-1, 1) + 1) * 127.5).round().byte().permute(1, 2, 3, 0).numpy()
 
 

@@ -51,7 +51,9 @@ struct ModelRenderCommand: ParsableCommand {
             url: URL(fileURLWithPath: output), width: latents.shape[3] * s, height: latents.shape[2] * s, fps: fps, options: options)
         printErr("decoding \(frames) latent frames to \(vae.config.pixelFrames(latentFrames: frames)) frames of \(writer.width)×\(writer.height)")
         do {
-            try vae.decodeStream(latents, frames: 0 ..< frames, tiling: tiling) { batch in
+            // A transformer that draws latent frame 0 in later form (the demo model's reel.json) is decoded so.
+            let laterStart = try ReelFolderConfig.load(folder: folder).firstLatentIsLater
+            try vae.decodeStream(latents, frames: 0 ..< frames, tiling: tiling, laterStart: laterStart) { batch in
                 try writer.append(planarClip: batch.storage, frames: batch.shape[1])
                 printErr("  \(writer.frameCount) frames")
             }

@@ -293,6 +293,6 @@ extension CoordinatorCore {
             spatialStride: Int(info.spatialStride),
             patch: PatchSize(frames: Int(info.patchFrames), height: Int(info.patchHeight), width: Int(info.patchWidth)),
             layers: Int(info.layers), width: Int(info.width), ffnWidth: Int(info.ffnWidth), heads: Int(info.heads),
-            textTokens: Int(info.textTokens), textDim: Int(info.textDim))
+            textTokens: Int(info.textTokens), textDim: Int(info.textDim), firstLatentForm: info.firstLatentLaterForm ? .later : nil)
     }
 }

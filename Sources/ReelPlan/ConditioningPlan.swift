@@ -165,6 +165,7 @@ public struct ConditioningPlan: Hashable, Sendable {
         let frames = Span(start: start, length: length, axisLength: latent.frames, isCyclic: plan.config.loop)
         let canonical = item.canonical(temporalStride: stride) ?? item
         return ResolvedConditioning(
-            item: canonical, box: LatentBox(frames: frames, rows: rows, columns: columns, channels: latent.channels))
+            item: canonical, box: LatentBox(frames: frames, rows: rows, columns: columns, channels: latent.channels),
+            clipStartForm: plan.geometry.model.firstLatentForm ?? .first)
     }
 }

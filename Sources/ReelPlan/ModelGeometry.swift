@@ -48,10 +48,15 @@ public struct ModelGeometry: Hashable, Sendable, Codable {
     public var textTokens: Int
     /// Width of the text encoder's output, projected to `width` once per forward pass.
     public var textDim: Int
+    /// How the transformer draws a clip's latent frame 0 (the model folder's `reel.json`):
+    /// nil (Wan 2.1's) is ``SourceForm/first``; ``SourceForm/later`` for a transformer
+    /// that never trained on a clip's first latent frame, whose clips decode that frame
+    /// as a later one and whose conditioning sources are all encoded in later form.
+    public var firstLatentForm: SourceForm?
 
     public init(
         name: String, latentChannels: Int, temporalStride: Int, spatialStride: Int, patch: PatchSize,
-        layers: Int, width: Int, ffnWidth: Int, heads: Int, textTokens: Int, textDim: Int
+        layers: Int, width: Int, ffnWidth: Int, heads: Int, textTokens: Int, textDim: Int, firstLatentForm: SourceForm? = nil
     ) {
         self.name = name
         self.latentChannels = latentChannels
@@ -64,6 +69,7 @@ public struct ModelGeometry: Hashable, Sendable, Codable {
         self.heads = heads
         self.textTokens = textTokens
         self.textDim = textDim
+        self.firstLatentForm = firstLatentForm
     }
 
     /// Wan 2.1 T2V 1.3B: 30 layers, 12 heads × 128, FFN 8960, umT5 context 512 × 4096.

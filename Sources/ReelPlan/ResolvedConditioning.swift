@@ -9,9 +9,13 @@ public struct ResolvedConditioning: Hashable, Sendable {
     /// Latent frames the source encodes to: 1 for an image, `(n − 1)/stride + 1` for n video frames.
     public var latentFrames: Int { box.frames.length }
 
-    public init(item: ConditioningItem, box: LatentBox) {
+    /// How the model draws a clip's latent frame 0 (``ModelGeometry/firstLatentForm``).
+    public let clipStartForm: SourceForm
+
+    public init(item: ConditioningItem, box: LatentBox, clipStartForm: SourceForm = .first) {
         self.item = item
         self.box = box
+        self.clipStartForm = clipStartForm
     }
 
     /// The pixel size the source is conformed to before encoding: the box, or the frame.

@@ -63,11 +63,17 @@ public struct DecodeTask: Sendable {
     /// Whether the latents are still in the transformer's normalised space
     /// (the VAE's `latents_mean`/`latents_std` are applied first).
     public var normalize: Bool
+    /// Whether `latents`' frame 0 is the clip's latent frame 0 (a run that starts the
+    /// clip; never on a looped clip's circle, whose warm-up comes from its tail). For a
+    /// model whose transformer draws that frame in later form (``ReelFolderConfig``) the
+    /// decode reads it so.
+    public var startsClip: Bool
 
-    public init(model: String, latents: Tensor, warmup: Int, normalize: Bool) {
+    public init(model: String, latents: Tensor, warmup: Int, normalize: Bool, startsClip: Bool = false) {
         self.model = model
         self.latents = latents
         self.warmup = warmup
         self.normalize = normalize
+        self.startsClip = startsClip
     }
 }

@@ -1,9 +1,11 @@
 import Foundation
 import ReelHash
+import ReelModel
 
 /// A model folder's identity beyond its name: SHA-256 over the relative path,
 /// size and contents of every file under `transformer/`, `vae/` and
-/// `scheduler/`, in path order. Two workers whose folders share a name but not
+/// `scheduler/`, and of `reel.json` (how Reel reads the checkpoint's latents), in
+/// path order. Two workers whose folders share a name but not
 /// this digest hold different checkpoints (or configs), and the coordinator
 /// refuses the second rather than render one clip with both. Reading a 5 GB
 /// checkpoint once at start-up takes about 3 s at libcrypto's speed.
@@ -21,6 +23,9 @@ enum ModelDigest {
                     files.append(part + "/" + relative)
                 }
             }
+        }
+        if fm.fileExists(atPath: (folder as NSString).appendingPathComponent(ReelFolderConfig.fileName)) {
+            files.append(ReelFolderConfig.fileName)
         }
         var hasher = SHA256()
         var buffer = [UInt8](repeating: 0, count: 1 << 20)

@@ -107,7 +107,8 @@ public final class ModelExecutor: ShardExecutor, @unchecked Sendable {
         }
         do {
             if task.normalize { latents = try LatentNormalization(config: vae.config).denormalize(latents) }
-            try vae.decodeStream(latents, frames: task.warmup ..< latents.shape[1], warmup: task.warmup) { batch in
+            let laterStart = try task.startsClip && folder(task.model).reel.firstLatentIsLater
+            try vae.decodeStream(latents, frames: task.warmup ..< latents.shape[1], warmup: task.warmup, laterStart: laterStart) { batch in
                 guard batch.isFinite else { throw WorkerError(.nonFiniteOutput, "decoded frames contain NaN or Inf") }
                 try emit(batch)
             }
@@ -203,6 +204,7 @@ public final class ModelExecutor: ShardExecutor, @unchecked Sendable {
             temporalStride: strides.0, spatialStride: strides.1,
             patch: PatchSize(frames: c.patch_size[0], height: c.patch_size[1], width: c.patch_size[2]),
             layers: c.num_layers, width: c.num_attention_heads * c.attention_head_dim, ffnWidth: c.ffn_dim,
-            heads: c.num_attention_heads, textTokens: wan.textTokens, textDim: c.text_dim)
+            heads: c.num_attention_heads, textTokens: wan.textTokens, textDim: c.text_dim,
+            firstLatentForm: folder.reel.firstLatentIsLater ? .later : nil)
     }
 }

@@ -280,6 +280,7 @@ public final class Worker {
         info.heads = UInt32(model.heads)
         info.textTokens = UInt32(model.textTokens)
         info.textDim = UInt32(model.textDim)
+        info.firstLatentLaterForm = model.firstLatentForm == .later
         return info
     }
 }

@@ -99,4 +99,49 @@ import ReelTensor
         #expect(deviation[exact]! <= 2 / 255)
         #expect(deviation[exact]! == 0 && deviation[exact + 6]! == 0)
     }
+
+    /// `lead`'s frame put before `z`'s frames, `(16, 1 + F, h, w)`.
+    static func led(_ z: Tensor, by lead: Int) throws -> Tensor {
+        let framesFirst = try z.permuted([1, 0, 2, 3])
+        return try Tensor.concatenate([framesFirst.frames(lead ..< lead + 1), framesFirst]).permuted([1, 0, 2, 3])
+    }
+
+    @Test func aLaterFormStartDecodesFrameZeroAsALaterFrame() throws {
+        // Latent frame 0 drawn in later form (ReelFolderConfig): decoded after latent frame 1,
+        // as the full decode of [z1, z0, z1, …] reads it, keeping frame 0's last pixel frame.
+        let z = try Self.latents(frames: 5, height: 2, width: 2, seed: 7)
+        var batches = [Tensor]()
+        try Self.vae.decodeStream(z, frames: 0 ..< 5, laterStart: true) { batches.append($0) }
+        #expect(batches.map { $0.shape[1] } == [1, 4, 4, 4, 4], "the frame count of a plain decode")
+        let reference = try Self.vae.decode(try Self.led(z, by: 1).reshaped([1, 16, 6, 2, 2])).slice(0)
+        let kept = try reference.permuted([1, 0, 2, 3]).frames(4 ..< 21).permuted([1, 0, 2, 3])
+        let maxdiff = try Self.join(batches).maxAbsDifference(kept)
+        print("later-form start against the full decode of [z1, z0, z1, …]: maxdiff \(maxdiff)")
+        #expect(maxdiff == 0)
+        // It differs from the plain decode where frame 0 reaches, not after the receptive field.
+        var plain = [Tensor]()
+        try Self.vae.decodeStream(z, frames: 0 ..< 5) { plain.append($0) }
+        #expect(try Self.join(plain).maxAbsDifference(Self.join(batches)) > 0.01)
+        // A one-frame clip (a still) is led by its own frame.
+        var still = [Tensor]()
+        try Self.vae.decodeStream(z.permuted([1, 0, 2, 3]).frames(0 ..< 1).permuted([1, 0, 2, 3]), frames: 0 ..< 1, laterStart: true) { still.append($0) }
+        let twice = try Self.vae.decode(try Self.led(z.permuted([1, 0, 2, 3]).frames(0 ..< 1).permuted([1, 0, 2, 3]), by: 0).reshaped([1, 16, 2, 2, 2])).slice(0)
+        #expect(still.map { $0.shape[1] } == [1])
+        #expect(try Self.join(still).maxAbsDifference(twice.permuted([1, 0, 2, 3]).frames(4 ..< 5).permuted([1, 0, 2, 3])) == 0)
+    }
+
+    @Test func laterFormStartsChunkExactlyToo() throws {
+        let frames = 40
+        let z = try Self.latents(frames: frames, height: 2, width: 2, seed: 8)
+        var whole = [Tensor]()
+        try Self.vae.decodeStream(z, frames: 0 ..< frames, laterStart: true) { whole.append($0) }
+        // Chunks past the first whose warm-up reaches back to frame 0 are led the same way.
+        var pieces = [Tensor]()
+        for chunk in DecodeChunk.layout(latentFrames: frames, size: 16, warmup: Self.vae.defaultWarmup, temporalStride: 4) {
+            var batches = [Tensor]()
+            try Self.vae.decodeStream(z, frames: chunk.frames, warmup: chunk.warmup, laterStart: true) { batches.append($0) }
+            pieces.append(try Self.join(batches))
+        }
+        #expect(try Self.join(pieces).maxAbsDifference(Self.join(whole)) == 0)
+    }
 }

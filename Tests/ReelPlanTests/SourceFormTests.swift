@@ -7,8 +7,11 @@ import ReelPlan
 @Suite struct SourceFormTests {
     static let (a, b) = (String(repeating: "a", count: 64), String(repeating: "b", count: 64))
 
-    static func forms(_ items: [ConditioningItem], loop: Bool = false) throws -> [SourceForm] {
-        let plan = try ConditioningPlanTests.plan(loop: loop)
+    static func forms(_ items: [ConditioningItem], loop: Bool = false, clipStart: SourceForm? = nil) throws -> [SourceForm] {
+        var model = ModelGeometry.wan21_1_3B
+        model.firstLatentForm = clipStart
+        let geometry = try ClipGeometry(job: JobSpec(frames: 161, fps: 16, width: 832, height: 480), model: model)
+        let plan = try Plan(geometry: geometry, config: PlanConfig(window: 21, overlap: 5, loop: loop))
         return try ConditioningPlan(plan: plan, items: items).items.map(\.form)
     }
 
@@ -42,5 +45,15 @@ import ReelPlan
         // A loop is decoded as a circle: latent frame 0 is 4 pixel frames like every other.
         #expect(try Self.forms([ConditioningPlanTests.image(frame: 0)], loop: true) == [.later])
         #expect(try Self.forms([ConditioningPlanTests.image(frame: 64)], loop: true) == [.later])
+    }
+
+    @Test func everySourceOfAModelThatDrawsLatentFrameZeroInLaterFormIsLaterForm() throws {
+        // The demo model (reel.json: "first_latent_form": "later"): its clips decode latent
+        // frame 0 as a later frame, so a pin there is later form, and so is an edit's start.
+        let edit = ConditioningPlanTests.video(frames: 161, mode: .start, strength: 0.5)
+        let items = [ConditioningPlanTests.image(frame: 0), Self.video(Self.b, first: 59, frames: 41, at: 40), edit]
+        for item in items { #expect(try Self.forms([item], clipStart: .later) == [.later], "\(item)") }
+        // Said as "first" it is Wan's own rule.
+        #expect(try Self.forms([ConditioningPlanTests.image(frame: 0)], clipStart: .first) == [.first])
     }
 }

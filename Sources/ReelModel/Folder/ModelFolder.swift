@@ -7,6 +7,7 @@ import ReelTensor
 ///     DIR/transformer/diffusion_pytorch_model.safetensors   (or sharded, with .index.json)
 ///     DIR/scheduler/scheduler_config.json
 ///     DIR/vae/config.json, DIR/vae/diffusion_pytorch_model.safetensors   (optional; see ``WanVAE``)
+///     DIR/reel.json   (optional; see ``ReelFolderConfig``)
 ///
 /// What sampling needs, so the scheduler config is required; a forward alone needs
 /// only the ``transformer`` part (``TransformerFolder``). Opening reads and
@@ -20,6 +21,8 @@ public struct ModelFolder: Sendable {
     public let schedulerConfig: SchedulerConfig
     /// Things worth telling the user (e.g. a scheduler that was adapted).
     public let notes: [String]
+    /// Reel's own notes on the checkpoint (`reel.json`; Wan 2.1's defaults without it).
+    public let reel: ReelFolderConfig
 
     public var transformerConfig: WanTransformerConfig { transformer.config }
     public var transformerDirectory: String { transformer.directory }
@@ -32,6 +35,7 @@ public struct ModelFolder: Sendable {
         transformer = try TransformerFolder(path: path)
         self.path = path
         (schedulerConfig, notes) = try SchedulerConfig.load(path: (path as NSString).appendingPathComponent("scheduler/scheduler_config.json"))
+        reel = try ReelFolderConfig.load(folder: path)
     }
 
     /// Opens the transformer's weights (not yet read).

@@ -26,11 +26,17 @@ extension WanVAE {
     ///     empty, so its first pixels approximate the uninterrupted decode
     ///     (see ``defaultWarmup``)
     ///   - tiling: decode in overlapping spatial tiles when the frame exceeds the tile size
+    ///   - laterStart: `latents`' frame 0 is a clip's latent frame 0 in later form, as a
+    ///     transformer that never trained on a clip's first latent frame draws it
+    ///     (``ReelFolderConfig``). A run that starts there is preceded by one more
+    ///     warm-up frame, the clip's latent frame 1 (frame 0 itself in a one-frame clip),
+    ///     so frame 0 decodes as `stride` pixel frames, of which only the last is
+    ///     emitted: the frame count is the same as without, and chunks still join exactly.
     public func decodeStream(
-        _ latents: Tensor, frames: Range<Int>, warmup: Int = 0, tiling: VAETiling? = nil,
+        _ latents: Tensor, frames: Range<Int>, warmup: Int = 0, tiling: VAETiling? = nil, laterStart: Bool = false,
         emit: (Tensor) throws -> Void
     ) throws {
-        var decoder = try FrameDecoder(vae: self, latents: latents, frames: frames, warmup: warmup, tiling: tiling)
+        var decoder = try FrameDecoder(vae: self, latents: latents, frames: frames, warmup: warmup, tiling: tiling, laterStart: laterStart)
         while let batch = try decoder.next() {
             try emit(try kernel { () throws(TensorError) in try batch.permuted([3, 0, 1, 2]) })
         }
@@ -48,8 +54,10 @@ struct FrameDecoder {
     let end: Int
     var caches: [[WanFeatureCache]]
     var position: Int
+    /// Pixel frames still to drop from the next emitted batch (a later-form frame 0's first `stride − 1`).
+    var dropping = 0
 
-    init(vae: WanVAE, latents: Tensor, frames: Range<Int>, warmup: Int, tiling: VAETiling?) throws(ModelError) {
+    init(vae: WanVAE, latents: Tensor, frames: Range<Int>, warmup: Int, tiling: VAETiling?, laterStart: Bool = false) throws(ModelError) {
         try vae.config.checkLatents(latents, batched: false)
         let f = latents.shape[1]
         guard frames.lowerBound >= 0, frames.upperBound <= f, !frames.isEmpty, warmup >= 0 else {
@@ -59,13 +67,22 @@ struct FrameDecoder {
         let s = vae.config.spatialStride
         try tiling?.validate(spatialStride: s)
         self.vae = vae
-        self.latents = try kernel { () throws(TensorError) in try latents.permuted([1, 2, 3, 0]) }
+        var ordered = try kernel { () throws(TensorError) in try latents.permuted([1, 2, 3, 0]) }
+        var (emitFrom, end, position) = (frames.lowerBound, frames.upperBound, max(0, frames.lowerBound - warmup))
+        if laterStart && position == 0 {
+            // The run starts at the clip's latent frame 0: one frame more before it, so it is read as a later frame.
+            let lead = f > 1 ? 1 : 0
+            ordered = try kernel { () throws(TensorError) in try Tensor.concatenate([ordered.frames(lead ..< lead + 1), ordered]) }
+            (emitFrom, end) = (emitFrom + 1, end + 1)
+            if frames.lowerBound == 0 { dropping = vae.config.temporalStride - 1 }
+        }
+        self.latents = ordered
         regions = tiling?.regions(latentHeight: latents.shape[2], latentWidth: latents.shape[3], spatialStride: s)
             ?? [[(0 ..< latents.shape[2], 0 ..< latents.shape[3])]]
         self.tiling = tiling
-        emitFrom = frames.lowerBound
-        end = frames.upperBound
-        position = max(0, frames.lowerBound - warmup)
+        self.emitFrom = emitFrom
+        self.end = end
+        self.position = position
         caches = regions.map { row in row.map { _ in WanFeatureCache() } }
         stageReach = vae.config.decoderStageReach
     }
@@ -95,6 +112,10 @@ struct FrameDecoder {
             let s = vae.config.spatialStride
             var pixels = tiling?.assemble(tiles, height: latents.shape[1] * s, width: latents.shape[2] * s) ?? tiles[0][0]
             for i in 0 ..< pixels.count { pixels.storage[i] = min(max(pixels.storage[i], -1), 1) }
+            if dropping > 0 {
+                pixels = pixels.frames(min(dropping, pixels.shape[0]) ..< pixels.shape[0])
+                dropping = 0
+            }
             return pixels
         }
         return nil

@@ -554,61 +554,121 @@ public nonisolated struct Reel_V1_Hello: Sendable {
 }
 
 /// One model a worker offers, described well enough to plan a job for it.
-public nonisolated struct Reel_V1_ModelInfo: Sendable {
+public nonisolated struct Reel_V1_ModelInfo: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// Folder name, as in Hello.models and ShardAssignment.model.
-  public var name: String = String()
+  public var name: String {
+    get {_storage._name}
+    set {_uniqueStorage()._name = newValue}
+  }
 
   /// Channels of the VAE latent (16 for Wan 2.1).
-  public var latentChannels: UInt32 = 0
+  public var latentChannels: UInt32 {
+    get {_storage._latentChannels}
+    set {_uniqueStorage()._latentChannels = newValue}
+  }
 
   /// Pixel frames per latent frame after the first (4 for Wan 2.1).
-  public var temporalStride: UInt32 = 0
+  public var temporalStride: UInt32 {
+    get {_storage._temporalStride}
+    set {_uniqueStorage()._temporalStride = newValue}
+  }
 
   /// Pixels per latent pixel along height and width (8 for Wan 2.1).
-  public var spatialStride: UInt32 = 0
+  public var spatialStride: UInt32 {
+    get {_storage._spatialStride}
+    set {_uniqueStorage()._spatialStride = newValue}
+  }
 
   /// Transformer patch in latent elements (1, 2, 2 for Wan 2.1).
-  public var patchFrames: UInt32 = 0
+  public var patchFrames: UInt32 {
+    get {_storage._patchFrames}
+    set {_uniqueStorage()._patchFrames = newValue}
+  }
 
-  public var patchHeight: UInt32 = 0
+  public var patchHeight: UInt32 {
+    get {_storage._patchHeight}
+    set {_uniqueStorage()._patchHeight = newValue}
+  }
 
-  public var patchWidth: UInt32 = 0
+  public var patchWidth: UInt32 {
+    get {_storage._patchWidth}
+    set {_uniqueStorage()._patchWidth = newValue}
+  }
 
   /// Transformer blocks, hidden width, feed-forward width and heads (for estimates).
-  public var layers: UInt32 = 0
+  public var layers: UInt32 {
+    get {_storage._layers}
+    set {_uniqueStorage()._layers = newValue}
+  }
 
-  public var width: UInt32 = 0
+  public var width: UInt32 {
+    get {_storage._width}
+    set {_uniqueStorage()._width = newValue}
+  }
 
-  public var ffnWidth: UInt32 = 0
+  public var ffnWidth: UInt32 {
+    get {_storage._ffnWidth}
+    set {_uniqueStorage()._ffnWidth = newValue}
+  }
 
-  public var heads: UInt32 = 0
+  public var heads: UInt32 {
+    get {_storage._heads}
+    set {_uniqueStorage()._heads = newValue}
+  }
 
   /// Text tokens the cross-attention reads and the text encoder's output width.
-  public var textTokens: UInt32 = 0
+  public var textTokens: UInt32 {
+    get {_storage._textTokens}
+    set {_uniqueStorage()._textTokens = newValue}
+  }
 
-  public var textDim: UInt32 = 0
+  public var textDim: UInt32 {
+    get {_storage._textDim}
+    set {_uniqueStorage()._textDim = newValue}
+  }
 
   /// Latent frames a decode chunk needs before its own so that chunks decoded
   /// apart join seamlessly (the VAE decoder's receptive field); 0 without a VAE.
-  public var decodeWarmupFrames: UInt32 = 0
+  public var decodeWarmupFrames: UInt32 {
+    get {_storage._decodeWarmupFrames}
+    set {_uniqueStorage()._decodeWarmupFrames = newValue}
+  }
 
   /// Lowercase hex SHA-256 over the model folder's configs and weight files: two
   /// workers offer the same model only if their digests match, so one clip is
   /// never rendered by two different checkpoints that share a folder name.
-  public var digest: String = String()
+  public var digest: String {
+    get {_storage._digest}
+    set {_uniqueStorage()._digest = newValue}
+  }
 
   /// The folder has `tokenizer/` and `text_encoder/` (a real umT5 text encoder):
   /// prompts for this model are encoded by a worker, never by the stand-in
   /// embedder. A worker that can encode them also lists WORK_KIND_ENCODE_PROMPT.
-  public var textEncoder: Bool = false
+  public var textEncoder: Bool {
+    get {_storage._textEncoder}
+    set {_uniqueStorage()._textEncoder = newValue}
+  }
+
+  /// The transformer draws a clip's latent frame 0 in later form (the folder's
+  /// reel.json says "first_latent_form": "later"; it never trained on a clip's first
+  /// latent frame): the worker decodes a run that starts the clip with frame 0 read
+  /// as a later frame, and every conditioning source of the model is encoded in later
+  /// form (SourceAssignment.later_form). False (absent): Wan 2.1's first form.
+  public var firstLatentLaterForm: Bool {
+    get {_storage._firstLatentLaterForm}
+    set {_uniqueStorage()._firstLatentLaterForm = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 /// How every decode chunk of a job is encoded, so that segments from any worker
@@ -2055,104 +2115,177 @@ nonisolated extension Reel_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._Messa
 
 nonisolated extension Reel_V1_ModelInfo: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ModelInfo"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{3}latent_channels\0\u{3}temporal_stride\0\u{3}spatial_stride\0\u{3}patch_frames\0\u{3}patch_height\0\u{3}patch_width\0\u{1}layers\0\u{1}width\0\u{3}ffn_width\0\u{1}heads\0\u{3}text_tokens\0\u{3}text_dim\0\u{3}decode_warmup_frames\0\u{1}digest\0\u{3}text_encoder\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{3}latent_channels\0\u{3}temporal_stride\0\u{3}spatial_stride\0\u{3}patch_frames\0\u{3}patch_height\0\u{3}patch_width\0\u{1}layers\0\u{1}width\0\u{3}ffn_width\0\u{1}heads\0\u{3}text_tokens\0\u{3}text_dim\0\u{3}decode_warmup_frames\0\u{1}digest\0\u{3}text_encoder\0\u{3}first_latent_later_form\0")
+
+  fileprivate class _StorageClass {
+    var _name: String = String()
+    var _latentChannels: UInt32 = 0
+    var _temporalStride: UInt32 = 0
+    var _spatialStride: UInt32 = 0
+    var _patchFrames: UInt32 = 0
+    var _patchHeight: UInt32 = 0
+    var _patchWidth: UInt32 = 0
+    var _layers: UInt32 = 0
+    var _width: UInt32 = 0
+    var _ffnWidth: UInt32 = 0
+    var _heads: UInt32 = 0
+    var _textTokens: UInt32 = 0
+    var _textDim: UInt32 = 0
+    var _decodeWarmupFrames: UInt32 = 0
+    var _digest: String = String()
+    var _textEncoder: Bool = false
+    var _firstLatentLaterForm: Bool = false
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _name = source._name
+      _latentChannels = source._latentChannels
+      _temporalStride = source._temporalStride
+      _spatialStride = source._spatialStride
+      _patchFrames = source._patchFrames
+      _patchHeight = source._patchHeight
+      _patchWidth = source._patchWidth
+      _layers = source._layers
+      _width = source._width
+      _ffnWidth = source._ffnWidth
+      _heads = source._heads
+      _textTokens = source._textTokens
+      _textDim = source._textDim
+      _decodeWarmupFrames = source._decodeWarmupFrames
+      _digest = source._digest
+      _textEncoder = source._textEncoder
+      _firstLatentLaterForm = source._firstLatentLaterForm
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
-      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.latentChannels) }()
-      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.temporalStride) }()
-      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.spatialStride) }()
-      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.patchFrames) }()
-      case 6: try { try decoder.decodeSingularUInt32Field(value: &self.patchHeight) }()
-      case 7: try { try decoder.decodeSingularUInt32Field(value: &self.patchWidth) }()
-      case 8: try { try decoder.decodeSingularUInt32Field(value: &self.layers) }()
-      case 9: try { try decoder.decodeSingularUInt32Field(value: &self.width) }()
-      case 10: try { try decoder.decodeSingularUInt32Field(value: &self.ffnWidth) }()
-      case 11: try { try decoder.decodeSingularUInt32Field(value: &self.heads) }()
-      case 12: try { try decoder.decodeSingularUInt32Field(value: &self.textTokens) }()
-      case 13: try { try decoder.decodeSingularUInt32Field(value: &self.textDim) }()
-      case 14: try { try decoder.decodeSingularUInt32Field(value: &self.decodeWarmupFrames) }()
-      case 15: try { try decoder.decodeSingularStringField(value: &self.digest) }()
-      case 16: try { try decoder.decodeSingularBoolField(value: &self.textEncoder) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._name) }()
+        case 2: try { try decoder.decodeSingularUInt32Field(value: &_storage._latentChannels) }()
+        case 3: try { try decoder.decodeSingularUInt32Field(value: &_storage._temporalStride) }()
+        case 4: try { try decoder.decodeSingularUInt32Field(value: &_storage._spatialStride) }()
+        case 5: try { try decoder.decodeSingularUInt32Field(value: &_storage._patchFrames) }()
+        case 6: try { try decoder.decodeSingularUInt32Field(value: &_storage._patchHeight) }()
+        case 7: try { try decoder.decodeSingularUInt32Field(value: &_storage._patchWidth) }()
+        case 8: try { try decoder.decodeSingularUInt32Field(value: &_storage._layers) }()
+        case 9: try { try decoder.decodeSingularUInt32Field(value: &_storage._width) }()
+        case 10: try { try decoder.decodeSingularUInt32Field(value: &_storage._ffnWidth) }()
+        case 11: try { try decoder.decodeSingularUInt32Field(value: &_storage._heads) }()
+        case 12: try { try decoder.decodeSingularUInt32Field(value: &_storage._textTokens) }()
+        case 13: try { try decoder.decodeSingularUInt32Field(value: &_storage._textDim) }()
+        case 14: try { try decoder.decodeSingularUInt32Field(value: &_storage._decodeWarmupFrames) }()
+        case 15: try { try decoder.decodeSingularStringField(value: &_storage._digest) }()
+        case 16: try { try decoder.decodeSingularBoolField(value: &_storage._textEncoder) }()
+        case 17: try { try decoder.decodeSingularBoolField(value: &_storage._firstLatentLaterForm) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    if !self.name.isEmpty {
-      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
-    }
-    if self.latentChannels != 0 {
-      try visitor.visitSingularUInt32Field(value: self.latentChannels, fieldNumber: 2)
-    }
-    if self.temporalStride != 0 {
-      try visitor.visitSingularUInt32Field(value: self.temporalStride, fieldNumber: 3)
-    }
-    if self.spatialStride != 0 {
-      try visitor.visitSingularUInt32Field(value: self.spatialStride, fieldNumber: 4)
-    }
-    if self.patchFrames != 0 {
-      try visitor.visitSingularUInt32Field(value: self.patchFrames, fieldNumber: 5)
-    }
-    if self.patchHeight != 0 {
-      try visitor.visitSingularUInt32Field(value: self.patchHeight, fieldNumber: 6)
-    }
-    if self.patchWidth != 0 {
-      try visitor.visitSingularUInt32Field(value: self.patchWidth, fieldNumber: 7)
-    }
-    if self.layers != 0 {
-      try visitor.visitSingularUInt32Field(value: self.layers, fieldNumber: 8)
-    }
-    if self.width != 0 {
-      try visitor.visitSingularUInt32Field(value: self.width, fieldNumber: 9)
-    }
-    if self.ffnWidth != 0 {
-      try visitor.visitSingularUInt32Field(value: self.ffnWidth, fieldNumber: 10)
-    }
-    if self.heads != 0 {
-      try visitor.visitSingularUInt32Field(value: self.heads, fieldNumber: 11)
-    }
-    if self.textTokens != 0 {
-      try visitor.visitSingularUInt32Field(value: self.textTokens, fieldNumber: 12)
-    }
-    if self.textDim != 0 {
-      try visitor.visitSingularUInt32Field(value: self.textDim, fieldNumber: 13)
-    }
-    if self.decodeWarmupFrames != 0 {
-      try visitor.visitSingularUInt32Field(value: self.decodeWarmupFrames, fieldNumber: 14)
-    }
-    if !self.digest.isEmpty {
-      try visitor.visitSingularStringField(value: self.digest, fieldNumber: 15)
-    }
-    if self.textEncoder != false {
-      try visitor.visitSingularBoolField(value: self.textEncoder, fieldNumber: 16)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      if !_storage._name.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._name, fieldNumber: 1)
+      }
+      if _storage._latentChannels != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._latentChannels, fieldNumber: 2)
+      }
+      if _storage._temporalStride != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._temporalStride, fieldNumber: 3)
+      }
+      if _storage._spatialStride != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._spatialStride, fieldNumber: 4)
+      }
+      if _storage._patchFrames != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._patchFrames, fieldNumber: 5)
+      }
+      if _storage._patchHeight != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._patchHeight, fieldNumber: 6)
+      }
+      if _storage._patchWidth != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._patchWidth, fieldNumber: 7)
+      }
+      if _storage._layers != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._layers, fieldNumber: 8)
+      }
+      if _storage._width != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._width, fieldNumber: 9)
+      }
+      if _storage._ffnWidth != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._ffnWidth, fieldNumber: 10)
+      }
+      if _storage._heads != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._heads, fieldNumber: 11)
+      }
+      if _storage._textTokens != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._textTokens, fieldNumber: 12)
+      }
+      if _storage._textDim != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._textDim, fieldNumber: 13)
+      }
+      if _storage._decodeWarmupFrames != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._decodeWarmupFrames, fieldNumber: 14)
+      }
+      if !_storage._digest.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._digest, fieldNumber: 15)
+      }
+      if _storage._textEncoder != false {
+        try visitor.visitSingularBoolField(value: _storage._textEncoder, fieldNumber: 16)
+      }
+      if _storage._firstLatentLaterForm != false {
+        try visitor.visitSingularBoolField(value: _storage._firstLatentLaterForm, fieldNumber: 17)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Reel_V1_ModelInfo, rhs: Reel_V1_ModelInfo) -> Bool {
-    if lhs.name != rhs.name {return false}
-    if lhs.latentChannels != rhs.latentChannels {return false}
-    if lhs.temporalStride != rhs.temporalStride {return false}
-    if lhs.spatialStride != rhs.spatialStride {return false}
-    if lhs.patchFrames != rhs.patchFrames {return false}
-    if lhs.patchHeight != rhs.patchHeight {return false}
-    if lhs.patchWidth != rhs.patchWidth {return false}
-    if lhs.layers != rhs.layers {return false}
-    if lhs.width != rhs.width {return false}
-    if lhs.ffnWidth != rhs.ffnWidth {return false}
-    if lhs.heads != rhs.heads {return false}
-    if lhs.textTokens != rhs.textTokens {return false}
-    if lhs.textDim != rhs.textDim {return false}
-    if lhs.decodeWarmupFrames != rhs.decodeWarmupFrames {return false}
-    if lhs.digest != rhs.digest {return false}
-    if lhs.textEncoder != rhs.textEncoder {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._name != rhs_storage._name {return false}
+        if _storage._latentChannels != rhs_storage._latentChannels {return false}
+        if _storage._temporalStride != rhs_storage._temporalStride {return false}
+        if _storage._spatialStride != rhs_storage._spatialStride {return false}
+        if _storage._patchFrames != rhs_storage._patchFrames {return false}
+        if _storage._patchHeight != rhs_storage._patchHeight {return false}
+        if _storage._patchWidth != rhs_storage._patchWidth {return false}
+        if _storage._layers != rhs_storage._layers {return false}
+        if _storage._width != rhs_storage._width {return false}
+        if _storage._ffnWidth != rhs_storage._ffnWidth {return false}
+        if _storage._heads != rhs_storage._heads {return false}
+        if _storage._textTokens != rhs_storage._textTokens {return false}
+        if _storage._textDim != rhs_storage._textDim {return false}
+        if _storage._decodeWarmupFrames != rhs_storage._decodeWarmupFrames {return false}
+        if _storage._digest != rhs_storage._digest {return false}
+        if _storage._textEncoder != rhs_storage._textEncoder {return false}
+        if _storage._firstLatentLaterForm != rhs_storage._firstLatentLaterForm {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
