@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ReelModel
 import ReelPlan
 
 /// The flags that describe a generation job, shared by `reel plan` and `reel submit`
@@ -180,6 +181,7 @@ struct JobOptions: ParsableArguments {
             temporalStride: wan.temporalStride, spatialStride: wan.spatialStride,
             patch: PatchSize(frames: patch[0], height: patch[1], width: patch[2]),
             layers: try int("num_layers"), width: heads * (try int("attention_head_dim")),
-            ffnWidth: try int("ffn_dim"), heads: heads, textTokens: wan.textTokens, textDim: try int("text_dim"))
+            ffnWidth: try int("ffn_dim"), heads: heads, textTokens: wan.textTokens, textDim: try int("text_dim"),
+            firstLatentForm: try ReelFolderConfig.load(folder: folder.path).firstLatentIsLater ? .later : nil)
     }
 }

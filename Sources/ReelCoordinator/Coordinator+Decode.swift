@@ -71,6 +71,7 @@ extension Coordinator {
         assignment.frameEnd = UInt32(chunk.frames.upperBound)
         assignment.warmupFrames = UInt32(chunk.warmup)
         assignment.normalize = true
+        assignment.laterStart = order.laterStart
         var encoding = Reel_V1_VideoEncoding()
         encoding.fps = UInt32(order.fps)
         encoding.crf = config.crf

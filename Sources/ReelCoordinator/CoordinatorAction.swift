@@ -213,6 +213,9 @@ struct ChunkAssignmentOrder: Sendable {
     var latentsSHA: String
     /// The job is a still: the worker writes its one frame as PNG.
     var still = false
+    /// The chunk's run starts the clip of a model that draws latent frame 0 in later
+    /// form (``DecodeChunk/startsClip``, ``ModelGeometry/firstLatentForm``).
+    var laterStart = false
 }
 
 /// Everything the `records` lane needs to check, store and commit one segment.

@@ -17,7 +17,9 @@ extension CoordinatorCore {
         job.finishing = true
         jobs[id] = job
         let warmup = job.decodeWarmup ?? config.decodeWarmup
-        let size = DecodeChunk.size(warmup: warmup, minimum: config.decodeChunkFrames, maxOverhead: config.maxDecodeOverhead)
+        var size = DecodeChunk.size(warmup: warmup, minimum: config.decodeChunkFrames, maxOverhead: config.maxDecodeOverhead)
+        // A later-form clip start is led by the run's latent frame 1, so chunk 0 must hold it.
+        if job.plan.geometry.model.firstLatentForm == .later { size = max(size, 2) }
         let chunks = job.plan.decodeChunks(size: size, warmup: warmup)
         return [.blendClip(job: id, plan: job.plan, outputs: outputs, chunks: chunks)]
     }
@@ -79,7 +81,8 @@ extension CoordinatorCore {
                     ChunkAssignmentOrder(
                         peer: peer, job: claim.job, chunk: decode.chunks[index], token: claim.attempt, model: job.request.model,
                         latent: job.plan.latent, fps: job.plan.geometry.job.fps, latentsSHA: decode.latentsSHA,
-                        still: job.request.isStill)))
+                        still: job.request.isStill,
+                        laterStart: job.plan.geometry.model.firstLatentForm == .later && decode.chunks[index].startsClip)))
         }
         return actions
     }

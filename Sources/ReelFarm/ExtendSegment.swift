@@ -24,6 +24,10 @@ enum ExtendSegment {
         var sourceFrames: Int
     }
 
+    /// The segments to join for `extend` around the workers' `segments` (in order, the
+    /// clip's `clipFrames` frames of `width` × `height` at `fps`): one new segment before
+    /// or after them holding the source's other frames and, re-encoded, the workers'
+    /// segments that hold pinned frames, crossfaded.
     static func join(_ extend: ExtendJoin, clip segments: [URL], clipFrames: Int, width: Int, height: Int, fps: Int) throws -> Joined {
         let source = try ExtendSourceFrames(extend, width: width, height: height, fps: fps)
         let encoder = try VideoSegmentEncoder(
@@ -51,7 +55,7 @@ enum ExtendSegment {
             while let decoded = try reader.nextFrame() {
                 defer { clipFrame += 1 }
                 guard let (index, weight) = join.crossfade(clipFrame: clipFrame, clipFrames: clipFrames),
-                    let original = try source.frame(index)
+                    let original = try source.frameOrLast(index)
                 else {
                     try encoder.append(decoded)
                     continue
@@ -103,6 +107,7 @@ enum ExtendSegment {
         return (segments.count ..< segments.count, frames)
     }
 
+    /// The frame count an MP4 segment's index gives.
     static func frameCount(_ segment: URL) throws -> Int {
         guard let count = try MediaReader.info(url: segment).frameCount else {
             throw MediaError.invalidArgument("segment '\(segment.path)' does not say how many frames it holds")

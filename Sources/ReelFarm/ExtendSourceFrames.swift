@@ -14,8 +14,12 @@ final class ExtendSourceFrames {
     private let sourceFPS: Double
     private let fps: Int
     private let width: Int, height: Int
-    /// The last source frame decoded, placed on the job's frame, and its index.
+    /// The last source frame decoded (placed on the job's frame once asked for) and its index.
     private var current: (index: Int, frame: RGBFrame)?
+    /// The last output frame asked for.
+    private var asked = -1
+    /// The last frame handed out, for ``frameOrLast(_:)``.
+    private var last: RGBFrame?
 
     init(_ extend: ExtendJoin, width: Int, height: Int, fps: Int) throws {
         guard let path = extend.sourcePath else {
@@ -35,16 +39,28 @@ final class ExtendSourceFrames {
     }
 
     /// Output frame `i` (at the job's frame rate), or nil past the source's end.
-    /// `i` never decreases from one call to the next.
+    /// - Throws: `MediaError.invalidArgument` when `i` is below a frame asked for
+    ///   before (the source is read once, in order), and what reading it throws.
     func frame(_ i: Int) throws -> RGBFrame? {
+        guard i >= asked else {
+            throw MediaError.invalidArgument("the extended clip's source is read in order: frame \(i) was asked for after frame \(asked)")
+        }
+        asked = i
         let wanted = SourceFrames.indices(sourceFPS: sourceFPS, jobFPS: Double(fps), first: i, count: 1)[0]
-        precondition(wanted >= (current?.index ?? -1), "source frames are read in order")
         while (current?.index ?? -1) < wanted {
             guard let next = try reader.nextFrame() else { return nil }
             let index = (current?.index ?? -1) + 1
             // Only the frame asked for is placed; those skipped over are dropped as read.
             current = (index, index == wanted ? try next.placed(width: width, height: height, x: layout.x, y: layout.y) : next)
         }
-        return current?.frame
+        last = current?.frame
+        return last
+    }
+
+    /// Output frame `i`, or past the source's end its last frame, as the workers clamp a
+    /// pinned run's frames (``SourceFrames/indices(sourceFPS:jobFPS:first:count:available:)``);
+    /// nil only for a source with no frame at all.
+    func frameOrLast(_ i: Int) throws -> RGBFrame? {
+        try frame(i) ?? last
     }
 }

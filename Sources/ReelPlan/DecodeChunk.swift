@@ -32,6 +32,12 @@ public struct DecodeChunk: Hashable, Sendable, Codable {
     /// clip's frame −k modulo ``cycle`` (``inputRanges`` names them in the clip).
     public var inputFrames: Range<Int> { (frames.lowerBound - warmup) ..< frames.upperBound }
 
+    /// Whether the worker's decode run starts at the clip's latent frame 0: its input
+    /// begins there and the clip is decoded start to end (a loop's run never starts the
+    /// clip: its warm-up comes round from the tail). Where a model draws that frame in
+    /// later form, such a run reads it so (`DecodeAssignment.later_start`).
+    public var startsClip: Bool { cycle == nil && inputFrames.lowerBound == 0 }
+
     /// ``inputFrames`` as ranges of the clip's latent frames, in the order the
     /// worker decodes them: one range, or where a looped clip's warm-up crosses the
     /// wrap, the clip's tail and then its frames from 0 (a warm-up longer than the

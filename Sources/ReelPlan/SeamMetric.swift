@@ -1,6 +1,7 @@
 /// How visible the window seams of a clip are: the mean absolute difference between
 /// consecutive frames across window boundaries, divided by the same mean for
-/// consecutive frames elsewhere. About 1 means the boundaries move no more than
+/// consecutive frames elsewhere (with a `period`, only those at a boundary's position
+/// within the period). About 1 means the boundaries move no more than
 /// the rest of the clip (seamless); a jump at a seam pushes it above 1.
 ///
 /// Frame pair `t` is `(t − 1, t)`. A boundary `b` marks pair `b` — the frame
@@ -9,7 +10,7 @@
 public struct SeamMetric: Hashable, Sendable {
     /// Mean over boundary pairs of the per-pair mean |Δ|.
     public let boundaryMean: Double
-    /// Mean over the other pairs.
+    /// Mean over the other pairs (with a `period`, those in a boundary's phase).
     public let interiorMean: Double
     /// Pairs counted as boundaries.
     public let boundaryPairs: Int
@@ -31,13 +32,13 @@ public struct SeamMetric: Hashable, Sendable {
     ///   - boundaries: frame indices where windows start or end (taken modulo
     ///     `frames` with `wraps`; otherwise values outside `1..<frames` are ignored).
     ///   - wraps: whether the last frame is followed by the first (loop mode).
-    /// - Returns: nil when there is no boundary pair or no interior pair to compare,
-    ///   or the layout does not match `values.count`.
     ///   - period: with a period p, only interior pairs at a position modulo p that some
     ///     boundary has count as interior. A causal video VAE decodes each latent frame to
     ///     p pixel frames, and the pairs between latent frames differ more than those
     ///     inside one (about 1.10× on the demo model's clips), so boundaries that fall
     ///     between latent frames compared with every pair read about 1.1 with no seam.
+    /// - Returns: nil when there is no boundary pair or no interior pair to compare,
+    ///   a period below 1, or the layout does not match `values.count`.
     public init?(values: [Float], channels: Int, frames: Int, boundaries: [Int], wraps: Bool = false, period: Int? = nil) {
         guard channels >= 1, frames >= 2, values.count % (channels * frames) == 0 else { return nil }
         let frameSize = values.count / (channels * frames)

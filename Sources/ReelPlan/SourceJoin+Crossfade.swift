@@ -12,8 +12,8 @@ extension SourceJoin {
     /// decode, where the new frames begin; nil for a frame that holds no pinned frame.
     ///
     /// Why: a pinned frame comes back through the VAE, so it differs from the source
-    /// frame by the round trip (and the first one, decoded alone by a causal VAE, by
-    /// more). Shown as decoded, that difference is a jump at the join; crossfaded over
+    /// frame by the round trip (by more for a first-form pin's first frame, which a causal
+    /// VAE decodes alone). Shown as decoded, that difference is a jump at the join; crossfaded over
     /// the pinned run it is spread over every pinned frame, and both ends of the run
     /// stay continuous: with the source on one side and with the model's own
     /// continuation, which it denoised from these very latents, on the other.

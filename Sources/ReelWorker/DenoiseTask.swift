@@ -63,17 +63,16 @@ public struct DecodeTask: Sendable {
     /// Whether the latents are still in the transformer's normalised space
     /// (the VAE's `latents_mean`/`latents_std` are applied first).
     public var normalize: Bool
-    /// Whether `latents`' frame 0 is the clip's latent frame 0 (a run that starts the
-    /// clip; never on a looped clip's circle, whose warm-up comes from its tail). For a
-    /// model whose transformer draws that frame in later form (``ReelFolderConfig``) the
-    /// decode reads it so.
-    public var startsClip: Bool
+    /// `latents`' frame 0 is the clip's latent frame 0 drawn in later form, as the
+    /// coordinator says (`DecodeAssignment.later_start`): the decode reads it so
+    /// (``WanVAE/decodeStream(_:frames:warmup:tiling:laterStart:emit:)``).
+    public var laterStart: Bool
 
-    public init(model: String, latents: Tensor, warmup: Int, normalize: Bool, startsClip: Bool = false) {
+    public init(model: String, latents: Tensor, warmup: Int, normalize: Bool, laterStart: Bool = false) {
         self.model = model
         self.latents = latents
         self.warmup = warmup
         self.normalize = normalize
-        self.startsClip = startsClip
+        self.laterStart = laterStart
     }
 }

@@ -107,8 +107,7 @@ public final class ModelExecutor: ShardExecutor, @unchecked Sendable {
         }
         do {
             if task.normalize { latents = try LatentNormalization(config: vae.config).denormalize(latents) }
-            let laterStart = try task.startsClip && folder(task.model).reel.firstLatentIsLater
-            try vae.decodeStream(latents, frames: task.warmup ..< latents.shape[1], warmup: task.warmup, laterStart: laterStart) { batch in
+            try vae.decodeStream(latents, frames: task.warmup ..< latents.shape[1], warmup: task.warmup, laterStart: task.laterStart) { batch in
                 guard batch.isFinite else { throw WorkerError(.nonFiniteOutput, "decoded frames contain NaN or Inf") }
                 try emit(batch)
             }

@@ -159,10 +159,9 @@ extension Worker {
             return
         }
         let settings = ChunkEncoding(fps: Int(e.fps), crf: e.crf, preset: e.preset, still: e.still)
-        // The run starts the clip when its warm-up reaches back exactly to latent frame 0.
         let task = DecodeTask(
             model: a.model, latents: Self.tensor(latents), warmup: Int(a.warmupFrames), normalize: a.normalize,
-            startsClip: a.frameBegin == a.warmupFrames)
+            laterStart: a.laterStart)
         let encoder = self.encoder
         start(key) { executor, running throws(WorkerError) in
             // Frames go into the encoder as the decoder emits them, so a long chunk

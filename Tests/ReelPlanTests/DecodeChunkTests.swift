@@ -153,4 +153,13 @@ import Testing
             #expect(DecodeChunk.workRatio(layout) <= 1.3, "\(frames) latent frames")
         }
     }
+
+    @Test func aChunkStartsTheClipWhenItsInputBeginsAtFrameZeroOffTheCircle() {
+        // 13 latent frames in chunks of 4: with 8 frames of warm-up chunks 1 and 2 reach back to 0.
+        let chunks = DecodeChunk.layout(latentFrames: 13, size: 4, warmup: 8, temporalStride: 4)
+        #expect(chunks.map(\.startsClip) == [true, true, true, false])
+        #expect(DecodeChunk.layout(latentFrames: 13, size: 4, warmup: 2, temporalStride: 4).map(\.startsClip) == [true, false, false, false])
+        // A loop's chunks are warmed up round the circle: none starts the clip.
+        #expect(DecodeChunk.layout(latentFrames: 13, size: 4, warmup: 2, temporalStride: 4, loop: true).allSatisfy { !$0.startsClip })
+    }
 }

@@ -14,11 +14,13 @@ import Foundation
 /// it comes out wrong, so Reel decodes it as a later one (``WanVAE/decodeStream(_:frames:warmup:tiling:laterStart:emit:)``)
 /// and encodes every conditioning source in later form for it.
 public struct ReelFolderConfig: Sendable, Equatable {
+    /// The file's name in the model folder.
     public static let fileName = "reel.json"
 
     /// Whether the transformer draws a clip's latent frame 0 in later form.
     public var firstLatentIsLater: Bool
 
+    /// Wan 2.1's defaults unless told otherwise.
     public init(firstLatentIsLater: Bool = false) {
         self.firstLatentIsLater = firstLatentIsLater
     }

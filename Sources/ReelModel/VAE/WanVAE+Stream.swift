@@ -29,9 +29,11 @@ extension WanVAE {
     ///   - laterStart: `latents`' frame 0 is a clip's latent frame 0 in later form, as a
     ///     transformer that never trained on a clip's first latent frame draws it
     ///     (``ReelFolderConfig``). A run that starts there is preceded by one more
-    ///     warm-up frame, the clip's latent frame 1 (frame 0 itself in a one-frame clip),
-    ///     so frame 0 decodes as `stride` pixel frames, of which only the last is
-    ///     emitted: the frame count is the same as without, and chunks still join exactly.
+    ///     warm-up frame, `latents`' frame 1 (frame 0 itself when there is only one), so
+    ///     frame 0 decodes as `stride` pixel frames, of which only the last is emitted:
+    ///     the frame count is the same as without. Chunks join exactly when every run
+    ///     that starts the clip holds its latent frame 1 (the coordinator makes chunk 0
+    ///     at least 2 frames long for such a model; a still has only frame 0).
     public func decodeStream(
         _ latents: Tensor, frames: Range<Int>, warmup: Int = 0, tiling: VAETiling? = nil, laterStart: Bool = false,
         emit: (Tensor) throws -> Void

@@ -1349,6 +1349,16 @@ public nonisolated struct Reel_V1_DecodeAssignment: @unchecked Sendable {
   /// Clears the value of `encoding`. Subsequent reads from it will return its default value.
   public mutating func clearEncoding() {_uniqueStorage()._encoding = nil}
 
+  /// The latents' frame 0 is the clip's latent frame 0 drawn in later form (the job's
+  /// model has first_latent_later_form, and the run starts the clip, never on a loop's
+  /// circle): decode it after one more warm-up frame, the latents' frame 1 (frame 0
+  /// itself when there is only one), and emit only its last pixel frame, so the chunk
+  /// has the same pixel frames as without. False (absent): decode as Wan 2.1's.
+  public var laterStart: Bool {
+    get {_storage._laterStart}
+    set {_uniqueStorage()._laterStart = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -3295,7 +3305,7 @@ nonisolated extension Reel_V1_ShardFailure: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Reel_V1_DecodeAssignment: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".DecodeAssignment"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{1}chunk\0\u{1}attempt\0\u{1}model\0\u{3}frame_begin\0\u{3}frame_end\0\u{3}warmup_frames\0\u{1}latents\0\u{1}normalize\0\u{1}encoding\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{1}chunk\0\u{1}attempt\0\u{1}model\0\u{3}frame_begin\0\u{3}frame_end\0\u{3}warmup_frames\0\u{1}latents\0\u{1}normalize\0\u{1}encoding\0\u{3}later_start\0")
 
   fileprivate class _StorageClass {
     var _jobID: UInt64 = 0
@@ -3308,6 +3318,7 @@ nonisolated extension Reel_V1_DecodeAssignment: SwiftProtobuf.Message, SwiftProt
     var _latents: Reel_V1_TensorHeader? = nil
     var _normalize: Bool = false
     var _encoding: Reel_V1_VideoEncoding? = nil
+    var _laterStart: Bool = false
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -3328,6 +3339,7 @@ nonisolated extension Reel_V1_DecodeAssignment: SwiftProtobuf.Message, SwiftProt
       _latents = source._latents
       _normalize = source._normalize
       _encoding = source._encoding
+      _laterStart = source._laterStart
     }
   }
 
@@ -3356,6 +3368,7 @@ nonisolated extension Reel_V1_DecodeAssignment: SwiftProtobuf.Message, SwiftProt
         case 8: try { try decoder.decodeSingularMessageField(value: &_storage._latents) }()
         case 9: try { try decoder.decodeSingularBoolField(value: &_storage._normalize) }()
         case 10: try { try decoder.decodeSingularMessageField(value: &_storage._encoding) }()
+        case 11: try { try decoder.decodeSingularBoolField(value: &_storage._laterStart) }()
         default: break
         }
       }
@@ -3398,6 +3411,9 @@ nonisolated extension Reel_V1_DecodeAssignment: SwiftProtobuf.Message, SwiftProt
       try { if let v = _storage._encoding {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
       } }()
+      if _storage._laterStart != false {
+        try visitor.visitSingularBoolField(value: _storage._laterStart, fieldNumber: 11)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -3417,6 +3433,7 @@ nonisolated extension Reel_V1_DecodeAssignment: SwiftProtobuf.Message, SwiftProt
         if _storage._latents != rhs_storage._latents {return false}
         if _storage._normalize != rhs_storage._normalize {return false}
         if _storage._encoding != rhs_storage._encoding {return false}
+        if _storage._laterStart != rhs_storage._laterStart {return false}
         return true
       }
       if !storagesAreEqual {return false}
