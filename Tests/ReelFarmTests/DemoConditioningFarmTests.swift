@@ -226,6 +226,38 @@ import Testing
         #expect((kept.min() ?? 0) >= 35)
     }
 
+    @Test func aKeyframeAnEditAndAStillRenderFromTheirSources() async throws {
+        let farm = try await Self.farm()
+        defer { farm.stop() }
+        let detector = try PaletteDetector(palette: try Self.palette())
+        let red = try detector.index(of: "red")
+        // `--keyframe FILE@2` on a 4 s clip: 2 s is pixel frame 32, latent frame 8, so the
+        // image is held over frames 29…32 (later form) and frame 32 shows it.
+        let key = farm.directory.appendingPathComponent("key.png")
+        let drawn = try Self.ball(x: 40)
+        try ImageWriter.write(drawn, to: key)
+        let keyed = try await Self.render(farm, ["--prompt", Self.prompt, "--seconds", "4", "--keyframe", "\(key.path)@2"])
+        try #require(keyed.count == 65)
+        let held = (29 ... 32).map { Self.psnr(keyed[$0], drawn) }
+        // `--edit VIDEO --strength 0.5` of a drawn 2 s clip: the same frames, reworked from halfway.
+        let (source, original) = try Self.clip("edit.mp4", from: 8, count: 33, in: farm)
+        let edited = try await Self.render(farm, ["--prompt", Self.prompt, "--seconds", "2", "--edit", source.path, "--strength", "0.5"])
+        try #require(edited.count == 33)
+        let editPSNR = zip(edited, original).map { Self.psnr($0, $1) }
+        let editRed = edited.filter { detector.detect(colour: red, in: $0).centroid != nil }.count
+        // `--still`: one frame, a PNG.
+        let still = try await Self.render(farm, ["--prompt", Self.prompt, "--still"])
+        try #require(still.count == 1 && still[0].width == 64 && still[0].height == 64)
+        let stillRed = detector.detect(colour: red, in: still[0]).centroid != nil
+        try Self.strip([drawn] + keyed[28 ... 33] + [original[0], edited[0], original[32], edited[32], still[0]], "keyframe-edit-still")
+        print("keyframe: frames 29…32 against the image: PSNR \(held.map { String(format: "%.1f", $0) }.joined(separator: ", ")) dB")
+        print(String(format: "edit at strength 0.5: PSNR against the source %.1f–%.1f dB (mean %.1f), red in %d of 33 frames", editPSNR.min() ?? 0, editPSNR.max() ?? 0, editPSNR.reduce(0, +) / 33, editRed))
+        print("still: red \(stillRed ? "found" : "not found") in the 64×64 PNG")
+        #expect(Self.psnr(keyed[32], drawn) >= 18, "the keyframe's frame shows the image")
+        #expect(editPSNR.reduce(0, +) / 33 >= 18 && editRed >= 30, "the edit keeps its source's content")
+        #expect(stillRed, "the still shows the prompted colour")
+    }
+
     @Test func aConnectionStartsAtTheFirstsEndAndEndsAtTheSecondsStart() async throws {
         let farm = try await Self.farm()
         defer { farm.stop() }
