@@ -213,8 +213,7 @@ struct ChunkAssignmentOrder: Sendable {
     var latentsSHA: String
     /// The job is a still: the worker writes its one frame as PNG.
     var still = false
-    /// The chunk's run starts the clip of a model that draws latent frame 0 in later
-    /// form (``DecodeChunk/startsClip``, ``ModelGeometry/firstLatentForm``).
+    /// The chunk's run reads the clip's latent frame 0 in later form (``Plan/readsLaterStart(_:)``).
     var laterStart = false
 }
 

@@ -17,9 +17,7 @@ extension CoordinatorCore {
         job.finishing = true
         jobs[id] = job
         let warmup = job.decodeWarmup ?? config.decodeWarmup
-        var size = DecodeChunk.size(warmup: warmup, minimum: config.decodeChunkFrames, maxOverhead: config.maxDecodeOverhead)
-        // A later-form clip start is led by the run's latent frame 1, so chunk 0 must hold it.
-        if job.plan.geometry.model.firstLatentForm == .later { size = max(size, 2) }
+        let size = DecodeChunk.size(warmup: warmup, minimum: config.decodeChunkFrames, maxOverhead: config.maxDecodeOverhead)
         let chunks = job.plan.decodeChunks(size: size, warmup: warmup)
         return [.blendClip(job: id, plan: job.plan, outputs: outputs, chunks: chunks)]
     }
@@ -82,7 +80,7 @@ extension CoordinatorCore {
                         peer: peer, job: claim.job, chunk: decode.chunks[index], token: claim.attempt, model: job.request.model,
                         latent: job.plan.latent, fps: job.plan.geometry.job.fps, latentsSHA: decode.latentsSHA,
                         still: job.request.isStill,
-                        laterStart: job.plan.geometry.model.firstLatentForm == .later && decode.chunks[index].startsClip)))
+                        laterStart: job.plan.readsLaterStart(decode.chunks[index]))))
         }
         return actions
     }

@@ -8,10 +8,21 @@ extension Plan {
 
     /// The decode stage's chunks of `size` latent frames, warmed up by `warmup`
     /// (see ``DecodeChunk/layout(latentFrames:size:warmup:temporalStride:loop:)``);
-    /// a loop's are laid out on its circle.
+    /// a loop's are laid out on its circle. For a model that draws latent frame 0 in
+    /// later form chunks hold at least 2 frames: a run that starts the clip is led by
+    /// its latent frame 1 (``readsLaterStart(_:)``), so chunk 0 must hold it.
     public func decodeChunks(size: Int, warmup: Int) -> [DecodeChunk] {
-        DecodeChunk.layout(
-            latentFrames: latent.frames, size: size, warmup: warmup, temporalStride: geometry.model.temporalStride, loop: config.loop)
+        let least = geometry.model.firstLatentForm == .later ? 2 : 1
+        return DecodeChunk.layout(
+            latentFrames: latent.frames, size: max(size, least), warmup: warmup, temporalStride: geometry.model.temporalStride,
+            loop: config.loop)
+    }
+
+    /// Whether `chunk`'s decode run reads the clip's latent frame 0 in later form: the
+    /// run starts the clip (``DecodeChunk/startsClip``) of a model that draws that
+    /// frame so (``ModelGeometry/firstLatentForm``); `DecodeAssignment.later_start`.
+    public func readsLaterStart(_ chunk: DecodeChunk) -> Bool {
+        geometry.model.firstLatentForm == .later && chunk.startsClip
     }
 
     /// The chunks that stored records of their frames and warm-up (a job's decode

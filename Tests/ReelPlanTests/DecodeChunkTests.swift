@@ -162,4 +162,18 @@ import Testing
         // A loop's chunks are warmed up round the circle: none starts the clip.
         #expect(DecodeChunk.layout(latentFrames: 13, size: 4, warmup: 2, temporalStride: 4, loop: true).allSatisfy { !$0.startsClip })
     }
+
+    @Test func aLaterFormModelsPlanLaysChunksOfAtLeastTwoFramesAndSaysWhichRunsReadItsStart() throws {
+        var model = ModelGeometry.wan21_1_3B
+        let job = JobSpec(frames: 49, fps: 16, width: 64, height: 64)
+        let wan = try Plan(geometry: ClipGeometry(job: job, model: model), config: PlanConfig(window: 6, overlap: 2, steps: 4, blendEvery: 2))
+        model.firstLatentForm = .later
+        let later = try Plan(geometry: ClipGeometry(job: job, model: model), config: PlanConfig(window: 6, overlap: 2, steps: 4, blendEvery: 2))
+        // Chunk 0 must hold latent frame 1, which leads a later-form start.
+        #expect(wan.decodeChunks(size: 1, warmup: 0).map(\.frames.count).allSatisfy { $0 == 1 })
+        #expect(later.decodeChunks(size: 1, warmup: 0).first?.frames == 0 ..< 2)
+        let chunks = later.decodeChunks(size: 4, warmup: 5)
+        #expect(chunks.map(later.readsLaterStart) == chunks.map { $0.inputFrames.lowerBound == 0 })
+        #expect(chunks.map(later.readsLaterStart).prefix(2) == [true, true] && !chunks.contains(where: wan.readsLaterStart))
+    }
 }

@@ -32,8 +32,8 @@ extension WanVAE {
     ///     warm-up frame, `latents`' frame 1 (frame 0 itself when there is only one), so
     ///     frame 0 decodes as `stride` pixel frames, of which only the last is emitted:
     ///     the frame count is the same as without. Chunks join exactly when every run
-    ///     that starts the clip holds its latent frame 1 (the coordinator makes chunk 0
-    ///     at least 2 frames long for such a model; a still has only frame 0).
+    ///     that starts the clip holds its latent frame 1 (a plan's chunks are at least
+    ///     2 frames long for such a model, `Plan.decodeChunks`; a still has only frame 0).
     public func decodeStream(
         _ latents: Tensor, frames: Range<Int>, warmup: Int = 0, tiling: VAETiling? = nil, laterStart: Bool = false,
         emit: (Tensor) throws -> Void
