@@ -87,19 +87,27 @@ def save_checkpoint(path: str, **state) -> None:
 # MARK: VAE
 
 
-def decode_unclamped(vae: AutoencoderKLWan, z: torch.Tensor) -> torch.Tensor:
+def decode_unclamped(vae: AutoencoderKLWan, z: torch.Tensor, grad_begin: int = 0, grad_count: int | None = None) -> torch.Tensor:
     """The decode Reel and diffusers' `AutoencoderKLWan.decode` run, one latent frame at
     a time through the causal-convolution cache (the first with `first_chunk`), but
     without the final clamp to [-1, 1]: in training, the clamp zeroes the gradient of
     every pixel decoded past ±1, and the dark backgrounds sit at -0.94 to -0.57, so an
     overshoot there never comes back (an overfit of one clip reaches MSE 0.0055 in 50
-    steps with the clamp and 0.0020 without)."""
+    steps with the clamp and 0.0020 without).
+
+    With `grad_begin`/`grad_count`, latent frames before `grad_begin` run without
+    gradient (they only fill the cache) and the decode stops after `grad_count` frames:
+    it returns the pixel frames of latent frames `grad_begin ..< grad_begin + grad_count`."""
+    end = z.shape[2] if grad_count is None else grad_begin + grad_count
     vae.clear_cache()
-    x = vae.post_quant_conv(z)
+    x = vae.post_quant_conv(z)  # a 1×1×1 convolution: frame by frame, no cache
     frames = []
-    for i in range(z.shape[2]):
+    for i in range(end):
         vae._conv_idx = [0]
-        frames.append(vae.decoder(x[:, :, i : i + 1], feat_cache=vae._feat_map, feat_idx=vae._conv_idx, first_chunk=i == 0))
+        with torch.set_grad_enabled(torch.is_grad_enabled() and i >= grad_begin):
+            out = vae.decoder(x[:, :, i : i + 1], feat_cache=vae._feat_map, feat_idx=vae._conv_idx, first_chunk=i == 0)
+        if i >= grad_begin:
+            frames.append(out)
     vae.clear_cache()
     return torch.cat(frames, 2)
 
@@ -127,8 +135,90 @@ def foreground_mse(recon: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
 
 
 
+def crop_origin(spec: clips.ClipSpec, frame: int, side: int, rng: np.random.Generator) -> tuple[int, int]:
+    """Where a `side`-pixel crop of the frame starts: half the time near the object at
+    `frame` (so most crops show it), else anywhere."""
+    if side >= SIZE:
+        return 0, 0
+    if rng.random() < 0.5:
+        x, y = spec.centre(frame, SIZE, SIZE)
+        x0, y0 = int(x % SIZE) - side // 2 + int(rng.integers(-6, 7)), int(y % SIZE) - side // 2 + int(rng.integers(-6, 7))
+    else:
+        x0, y0 = (int(v) for v in rng.integers(0, SIZE - side + 1, size=2))
+    x0, y0 = min(max(x0, 0), SIZE - side), min(max(y0, 0), SIZE - side)
+    return x0, y0
+
+
+class SampleTargets:
+    """The transformer's own samples as decoder training data (`--sample-targets FOLDER`),
+    each with a target drawn from its prompt: FOLDER's decoder's decode of it, with the
+    prompted colour wherever that decode draws the object (a channel above 155 of 255:
+    every object colour has one at 230 or more, no background one above 80).
+
+    Why: a decoder trained on encoder latents alone reads the colours of the
+    transformer's latents wrong. A purple square's sampled latents lie on the purple
+    side of the encoder's blue -> purple axis, yet decode blue in most frames; encoder
+    latents redrawn by the transformer from σ ≤ 0.7 decode right, so only whole
+    samples show it. The target comes from FOLDER's fixed decoder: taken from the
+    decoder in training, it fed back that decoder's own drift, and within 180 steps
+    whole frames were painted purple. Backgrounds are left as decoded. Not in the
+    shipped model: it mended purple but cost blue (Deploy/train/README.md)."""
+
+    def __init__(self, args):
+        self.model = WanTransformer3DModel.from_pretrained(args.sample_targets, subfolder="transformer").eval()
+        with open(os.path.join(args.sample_targets, "vae", "config.json")) as f:
+            cfg = json.load(f)
+        self.mean = torch.tensor(cfg["latents_mean"]).view(1, -1, 1, 1, 1)
+        self.std = torch.tensor(cfg["latents_std"]).view(1, -1, 1, 1, 1)
+        self.teacher = AutoencoderKLWan.from_pretrained(args.sample_targets, subfolder="vae").eval()
+        self.steps, self.guidance = args.sample_steps, args.guidance
+        self.scheduler = FlowMatchEulerDiscreteScheduler.from_pretrained(args.sample_targets, subfolder="scheduler")
+
+    @torch.no_grad()
+    def sample(self, prompts: list[str], latent_frames: int, rng: np.random.Generator) -> torch.Tensor:
+        """`(B, C, latent_frames, 8, 8)` latents as the decoder takes them (denormalised)."""
+        self.scheduler.set_timesteps(self.steps)
+        shape = (len(prompts), self.model.config.in_channels, latent_frames, SIZE // 8, SIZE // 8)
+        x = torch.from_numpy(rng.standard_normal(shape).astype(np.float32))
+        cond = torch.stack([torch.from_numpy(standin_embed.embed(p, TEXT_DIM, TEXT_TOKENS)) for p in prompts])
+        uncond = torch.zeros_like(cond)
+        for t in self.scheduler.timesteps:
+            tt = t.expand(len(prompts))
+            v = self.model(hidden_states=x, timestep=tt, encoder_hidden_states=cond, return_dict=False)[0]
+            vu = self.model(hidden_states=x, timestep=tt, encoder_hidden_states=uncond, return_dict=False)[0]
+            x = self.scheduler.step(vu + self.guidance * (v - vu), t, x, return_dict=False)[0]
+        return x * self.std + self.mean
+
+    @staticmethod
+    def crop(z: torch.Tensor, side: int) -> list[tuple[int, int]]:
+        """Per item, the latent-grid origin of a `side`-pixel crop centred on the object:
+        the latent pixel farthest from its frame's median, in the middle frame."""
+        cells, grid = side // 8, z.shape[-1]
+        mid = z[:, :, z.shape[2] // 2]  # B C h w
+        far = (mid - mid.flatten(2).median(dim=2).values[..., None, None]).pow(2).sum(1).flatten(1).argmax(1)
+        out = []
+        for f in far.tolist():
+            y, x = divmod(f, grid)
+            out.append((min(max(x - cells // 2, 0), grid - cells), min(max(y - cells // 2, 0), grid - cells)))
+        return out
+
+    @torch.no_grad()
+    def target(self, z: torch.Tensor, spec: clips.ClipSpec) -> torch.Tensor:
+        """`z` `(C, T, h, w)`, decoded as in training (led by latent frame 1): the target of
+        its pixel frames after the first five, `(3, 4(T - 2), 8h, 8w)`."""
+        decoded = decode_unclamped(self.teacher, z[None])[0, :, 5:]
+        # Every object colour has a channel at 230 or more, every background none above
+        # 80: a pixel is on the object where a channel passes the middle, 155.
+        on = (decoded.amax(dim=0, keepdim=True) > 155 / 127.5 - 1).float()
+        colour = torch.tensor(clips.OBJECT_COLOURS[spec.colour]).float().view(3, 1, 1, 1) / 127.5 - 1
+        return on * colour + (1 - on) * decoded
+
+
 def train_vae(args) -> None:
     torch.manual_seed(args.seed)
+    if args.sample_targets and not args.vae_decoder_only:
+        sys.exit("--sample-targets trains the decoder alone: add --vae-decoder-only")
+    targets = SampleTargets(args) if args.sample_targets else None
     vae = AutoencoderKLWan(**VAE_CONFIG)
     opt = torch.optim.AdamW(vae.parameters(), lr=args.vae_lr, betas=(0.9, args.adam_beta2), weight_decay=0.0)
     ckpt = os.path.join(args.work, "vae_ckpt.pt")
@@ -139,38 +229,55 @@ def train_vae(args) -> None:
         opt.load_state_dict(state["opt"])
         step, seconds = state["step"], state["seconds"]
         print(f"resumed VAE at step {step} ({seconds / 60:.1f} min trained)")
-    log = LossLog(os.path.join(args.work, "vae_loss.csv"), ["step", "seconds", "loss", "mse", "mean_sq", "object_mse"])
+    log = LossLog(os.path.join(args.work, "vae_loss.csv"), ["step", "seconds", "loss", "mse", "mean_sq", "object_mse", "kind"])
     rng = np.random.default_rng(args.seed * 1_000_003 + step)
     start = time.time()
     vae.train()
     while step < args.vae_steps and time.time() - start < args.budget_minutes * 60:
         t0 = time.time()
-        items = []
+        specs = []
         for _ in range(args.vae_batch):
-            spec, first = clips.ClipSpec.sample(int(rng.integers(1 << 62))), int(rng.integers(0, 200))
-            clip = clip_tensor(spec, args.vae_frames, first)
-            c = args.vae_crop
-            if c < SIZE:
-                # The VAE is convolutional: a crop of the full-size frame (same object and
-                # background scale) trains it at a fraction of the cost. Half the crops
-                # are centred near the object, so most of them show it.
-                if rng.random() < 0.5:
-                    x, y = spec.centre(first + args.vae_frames // 2, SIZE, SIZE)
-                    x0, y0 = int(x % SIZE) - c // 2 + int(rng.integers(-6, 7)), int(y % SIZE) - c // 2 + int(rng.integers(-6, 7))
-                else:
-                    x0, y0 = (int(v) for v in rng.integers(0, SIZE - c + 1, size=2))
-                x0, y0 = min(max(x0, 0), SIZE - c), min(max(y0, 0), SIZE - c)
-                clip = clip[..., y0 : y0 + c, x0 : x0 + c]
-            items.append(clip)
-        batch = torch.stack(items)
-        if args.vae_decoder_only:
-            # The encoder (and so the transformer's latents) stays as it is: only the
-            # decoder learns, e.g. long decodes past what earlier clips showed it.
-            with torch.no_grad():
-                z = vae.encode(batch).latent_dist.mode()
+            spec = clips.ClipSpec.sample(int(rng.integers(1 << 62)))
+            if args.favour and rng.random() < args.favour[1]:
+                while not set(spec.prompt().split()) & set(args.favour[0]):
+                    spec = clips.ClipSpec.sample(int(rng.integers(1 << 62)))
+            specs.append(spec)
+        kind = "sample" if targets and rng.random() < args.sample_share else "clip"
+        if kind == "sample":
+            # --sample-windows windows of the transformer's, one after another as a
+            # clip's start (a farm decode runs over 41 latent frames and more), decoded
+            # on a crop around the object as the farm decodes (latent frame 0 in the
+            # later form, after latent frame 1); the decoder learns on one of the
+            # windows, those before it only fill the cache.
+            count = int(rng.integers(1, args.sample_windows + 1))
+            z = targets.sample([s.prompt() for s in specs for _ in range(count)], DIT_WINDOW + 1, rng)
+            windows = z.view(len(specs), count, *z.shape[1:]).unbind(1)
+            z = torch.cat([w[:, :, 1:] if k else w for k, w in enumerate(windows)], 2)
+            begin = 2 + DIT_WINDOW * (count - 1)  # in the decode below, which leads with latent frame 1
+            cells = args.vae_crop // 8
+            origins = SampleTargets.crop(z[:, :, begin - 1 :], args.vae_crop)
+            z = torch.stack([z[i, :, :, y : y + cells, x : x + cells] for i, (x, y) in enumerate(origins)])
+            z = torch.cat([z[:, :, 1:2], z], 2)
+            recon = decode_unclamped(vae, z, begin, DIT_WINDOW)
+            batch = torch.stack([targets.target(z[i], s)[:, -recon.shape[2] :] for i, s in enumerate(specs)])
         else:
-            z = vae.encode(batch).latent_dist.mode()
-        recon = decode_unclamped(vae, z)
+            items = []
+            for spec in specs:
+                first = int(rng.integers(0, 200))
+                clip = clip_tensor(spec, args.vae_frames, first)
+                # The VAE is convolutional: a crop of the full-size frame (same object and
+                # background scale) trains it at a fraction of the cost.
+                x0, y0 = crop_origin(spec, first + args.vae_frames // 2, args.vae_crop, rng)
+                items.append(clip[..., y0 : y0 + args.vae_crop, x0 : x0 + args.vae_crop])
+            batch = torch.stack(items)
+            if args.vae_decoder_only:
+                # The encoder (and so the transformer's latents) stays as it is: only the
+                # decoder learns, e.g. long decodes past what earlier clips showed it.
+                with torch.no_grad():
+                    z = vae.encode(batch).latent_dist.mode()
+            else:
+                z = vae.encode(batch).latent_dist.mode()
+            recon = decode_unclamped(vae, z)
         mse = F.mse_loss(recon, batch)
         fg = foreground_mse(recon, batch)
         kl = z.pow(2).mean()
@@ -183,9 +290,9 @@ def train_vae(args) -> None:
         opt.step()
         step += 1
         seconds += time.time() - t0
-        log.write([step, f"{seconds:.1f}", f"{loss.item():.6f}", f"{mse.item():.6f}", f"{kl.item():.4f}", f"{fg.item():.6f}"])
+        log.write([step, f"{seconds:.1f}", f"{loss.item():.6f}", f"{mse.item():.6f}", f"{kl.item():.4f}", f"{fg.item():.6f}", kind])
         if step % 20 == 0:
-            print(f"vae step {step} loss {loss.item():.5f} mse {mse.item():.5f} object mse {fg.item():.5f} "
+            print(f"vae step {step} ({kind}) loss {loss.item():.5f} mse {mse.item():.5f} object mse {fg.item():.5f} "
                   f"mean_sq {kl.item():.3f} ({time.time() - t0:.2f} s/step)", flush=True)
         if step % args.checkpoint_every == 0:
             save_checkpoint(ckpt, model=vae.state_dict(), opt=opt.state_dict(), step=step, seconds=seconds, lr=args.vae_lr, batch=args.vae_batch, frames=args.vae_frames)
@@ -592,6 +699,13 @@ def main() -> None:
                         "colours from drifting in long decodes, where the causal cache runs past what 9 frames trained")
     p.add_argument("--vae-decoder-only", action="store_true",
                    help="VAE: train the decoder alone; the encoder, and the latents encoded with it, stay valid")
+    p.add_argument("--sample-targets", default=None, metavar="FOLDER",
+                   help="VAE decoder: also train on FOLDER's transformer's samples against targets from their prompts "
+                        "(see SampleTargets); needs --vae-decoder-only")
+    p.add_argument("--sample-share", type=float, default=0.5, help="--sample-targets: the share of steps on samples")
+    p.add_argument("--sample-windows", type=int, default=1,
+                   help="--sample-targets: up to this many windows one after another, learnt on the last")
+    p.add_argument("--sample-steps", type=int, default=10, help="--sample-targets: sampling steps per sample")
     p.add_argument("--vae-crop", type=int, default=32, help="train on random crops of this side (multiple of 8)")
     p.add_argument("--kl-weight", type=float, default=1e-4, help="weight of the latent mean's square")
     p.add_argument("--overfit-clips", type=int, default=1)
@@ -603,7 +717,7 @@ def main() -> None:
     p.add_argument("--dit-anneal", type=lambda v: tuple(int(x) for x in v.split(":")), default=None, metavar="A:B",
                    help="DiT: cosine learning-rate decay from step A to step B (absolute steps)")
     p.add_argument("--favour", type=lambda v: (v.split(":")[0].split(","), float(v.split(":")[1])), default=None, metavar="WORDS:SHARE",
-                   help="DiT: draw SHARE of each batch from the clips whose prompt names one of WORDS (comma-separated)")
+                   help="DiT and VAE: draw SHARE of each batch from the clips whose prompt names one of WORDS (comma-separated)")
     p.add_argument("--dit-lr-final", type=float, default=2e-5, help="DiT: the learning rate at and after --dit-anneal's B")
     p.add_argument("--ema", type=float, default=0.998)
     p.add_argument("--first-window-share", type=float, default=0.0,
