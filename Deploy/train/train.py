@@ -441,7 +441,15 @@ def train_dit(args) -> None:
         for g in opt.param_groups:
             g["lr"] = lr
         pred = model(hidden_states=xt, timestep=sigma * 1000, encoder_hidden_states=text, return_dict=False)[0]
-        loss = F.mse_loss(pred, noise - x0)
+        if args.object_latent_weight:
+            # The object covers a few latent pixels of 64 and its colour a small part of
+            # their values: weight the positions whose latent stands out from its frame's
+            # median (normalised, > 1 in some channel), as the VAE weights object pixels.
+            median = x0.flatten(3).median(dim=3).values[..., None, None]
+            w = 1 + args.object_latent_weight * ((x0 - median).abs().amax(dim=1, keepdim=True) > 1).float()
+            loss = ((pred - (noise - x0)).pow(2) * w).sum() / (w.sum() * x0.shape[1])
+        else:
+            loss = F.mse_loss(pred, noise - x0)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -718,6 +726,8 @@ def main() -> None:
                    help="DiT: cosine learning-rate decay from step A to step B (absolute steps)")
     p.add_argument("--favour", type=lambda v: (v.split(":")[0].split(","), float(v.split(":")[1])), default=None, metavar="WORDS:SHARE",
                    help="DiT and VAE: draw SHARE of each batch from the clips whose prompt names one of WORDS (comma-separated)")
+    p.add_argument("--object-latent-weight", type=float, default=0.0,
+                   help="DiT: extra loss weight of the latent positions that stand out from their frame (the object)")
     p.add_argument("--dit-lr-final", type=float, default=2e-5, help="DiT: the learning rate at and after --dit-anneal's B")
     p.add_argument("--ema", type=float, default=0.998)
     p.add_argument("--first-window-share", type=float, default=0.0,
