@@ -166,28 +166,18 @@ class SampleTargets:
 
     def __init__(self, args):
         self.model = WanTransformer3DModel.from_pretrained(args.sample_targets, subfolder="transformer").eval()
-        with open(os.path.join(args.sample_targets, "vae", "config.json")) as f:
-            cfg = json.load(f)
-        self.mean = torch.tensor(cfg["latents_mean"]).view(1, -1, 1, 1, 1)
-        self.std = torch.tensor(cfg["latents_std"]).view(1, -1, 1, 1, 1)
         self.teacher = AutoencoderKLWan.from_pretrained(args.sample_targets, subfolder="vae").eval()
+        self.mean = torch.tensor(self.teacher.config.latents_mean).view(1, -1, 1, 1, 1)
+        self.std = torch.tensor(self.teacher.config.latents_std).view(1, -1, 1, 1, 1)
         self.steps, self.guidance = args.sample_steps, args.guidance
         self.scheduler = FlowMatchEulerDiscreteScheduler.from_pretrained(args.sample_targets, subfolder="scheduler")
 
     @torch.no_grad()
     def sample(self, prompts: list[str], latent_frames: int, rng: np.random.Generator) -> torch.Tensor:
         """`(B, C, latent_frames, 8, 8)` latents as the decoder takes them (denormalised)."""
-        self.scheduler.set_timesteps(self.steps)
         shape = (len(prompts), self.model.config.in_channels, latent_frames, SIZE // 8, SIZE // 8)
         x = torch.from_numpy(rng.standard_normal(shape).astype(np.float32))
-        cond = torch.stack([torch.from_numpy(standin_embed.embed(p, TEXT_DIM, TEXT_TOKENS)) for p in prompts])
-        uncond = torch.zeros_like(cond)
-        for t in self.scheduler.timesteps:
-            tt = t.expand(len(prompts))
-            v = self.model(hidden_states=x, timestep=tt, encoder_hidden_states=cond, return_dict=False)[0]
-            vu = self.model(hidden_states=x, timestep=tt, encoder_hidden_states=uncond, return_dict=False)[0]
-            x = self.scheduler.step(vu + self.guidance * (v - vu), t, x, return_dict=False)[0]
-        return x * self.std + self.mean
+        return denoise(self.model, self.scheduler, x, prompts, self.steps, self.guidance) * self.std + self.mean
 
     @staticmethod
     def crop(z: torch.Tensor, side: int) -> list[tuple[int, int]]:
@@ -203,14 +193,14 @@ class SampleTargets:
         return out
 
     @torch.no_grad()
-    def target(self, z: torch.Tensor, spec: clips.ClipSpec) -> torch.Tensor:
-        """`z` `(C, T, h, w)`, decoded as in training (led by latent frame 1): the target of
-        its pixel frames after the first five, `(3, 4(T - 2), 8h, 8w)`."""
-        decoded = decode_unclamped(self.teacher, z[None])[0, :, 5:]
+    def targets(self, z: torch.Tensor, specs: list[clips.ClipSpec], frames: int) -> torch.Tensor:
+        """`z` `(B, C, T, h, w)`, decoded as in training: the targets of its last `frames`
+        pixel frames, `(B, 3, frames, 8h, 8w)`."""
+        decoded = decode_unclamped(self.teacher, z)[:, :, -frames:]
         # Every object colour has a channel at 230 or more, every background none above
         # 80: a pixel is on the object where a channel passes the middle, 155.
-        on = (decoded.amax(dim=0, keepdim=True) > 155 / 127.5 - 1).float()
-        colour = torch.tensor(clips.OBJECT_COLOURS[spec.colour]).float().view(3, 1, 1, 1) / 127.5 - 1
+        on = (decoded.amax(dim=1, keepdim=True) > 155 / 127.5 - 1).float()
+        colour = torch.tensor([clips.OBJECT_COLOURS[s.colour] for s in specs]).float().view(-1, 3, 1, 1, 1) / 127.5 - 1
         return on * colour + (1 - on) * decoded
 
 
@@ -218,7 +208,7 @@ def train_vae(args) -> None:
     torch.manual_seed(args.seed)
     if args.sample_targets and not args.vae_decoder_only:
         sys.exit("--sample-targets trains the decoder alone: add --vae-decoder-only")
-    targets = SampleTargets(args) if args.sample_targets else None
+    sample_targets = SampleTargets(args) if args.sample_targets else None
     vae = AutoencoderKLWan(**VAE_CONFIG)
     opt = torch.optim.AdamW(vae.parameters(), lr=args.vae_lr, betas=(0.9, args.adam_beta2), weight_decay=0.0)
     ckpt = os.path.join(args.work, "vae_ckpt.pt")
@@ -242,7 +232,7 @@ def train_vae(args) -> None:
                 while not set(spec.prompt().split()) & set(args.favour[0]):
                     spec = clips.ClipSpec.sample(int(rng.integers(1 << 62)))
             specs.append(spec)
-        kind = "sample" if targets and rng.random() < args.sample_share else "clip"
+        kind = "sample" if sample_targets and rng.random() < args.sample_share else "clip"
         if kind == "sample":
             # --sample-windows windows of the transformer's, one after another as a
             # clip's start (a farm decode runs over 41 latent frames and more), decoded
@@ -250,7 +240,7 @@ def train_vae(args) -> None:
             # later form, after latent frame 1); the decoder learns on one of the
             # windows, those before it only fill the cache.
             count = int(rng.integers(1, args.sample_windows + 1))
-            z = targets.sample([s.prompt() for s in specs for _ in range(count)], DIT_WINDOW + 1, rng)
+            z = sample_targets.sample([s.prompt() for s in specs for _ in range(count)], DIT_WINDOW + 1, rng)
             windows = z.view(len(specs), count, *z.shape[1:]).unbind(1)
             z = torch.cat([w[:, :, 1:] if k else w for k, w in enumerate(windows)], 2)
             begin = 2 + DIT_WINDOW * (count - 1)  # in the decode below, which leads with latent frame 1
@@ -259,7 +249,7 @@ def train_vae(args) -> None:
             z = torch.stack([z[i, :, :, y : y + cells, x : x + cells] for i, (x, y) in enumerate(origins)])
             z = torch.cat([z[:, :, 1:2], z], 2)
             recon = decode_unclamped(vae, z, begin, DIT_WINDOW)
-            batch = torch.stack([targets.target(z[i], s)[:, -recon.shape[2] :] for i, s in enumerate(specs)])
+            batch = sample_targets.targets(z, specs, recon.shape[2])
         else:
             items = []
             for spec in specs:
@@ -585,24 +575,33 @@ def decode_clip(vae: AutoencoderKLWan, z: torch.Tensor, later_start: bool) -> to
 
 
 @torch.no_grad()
+def denoise(model: WanTransformer3DModel, scheduler: FlowMatchEulerDiscreteScheduler, x: torch.Tensor,
+            prompts: list[str], steps: int, guidance: float) -> torch.Tensor:
+    """Euler over the scheduler's `steps` from the noise `x` `(B, C, F, h, w)`, one prompt
+    an item, classifier-free guidance against the empty prompt: normalised latents."""
+    scheduler.set_timesteps(steps)
+    cond = torch.stack([torch.from_numpy(standin_embed.embed(p, TEXT_DIM, TEXT_TOKENS)) for p in prompts])
+    uncond = torch.zeros_like(cond)
+    for t in scheduler.timesteps:
+        tt = t.expand(len(prompts))
+        v = model(hidden_states=x, timestep=tt, encoder_hidden_states=cond, return_dict=False)[0]
+        if guidance != 1:
+            vu = model(hidden_states=x, timestep=tt, encoder_hidden_states=uncond, return_dict=False)[0]
+            v = vu + guidance * (v - vu)
+        x = scheduler.step(v, t, x, return_dict=False)[0]
+    return x
+
+
+@torch.no_grad()
 def sample(folder: str, prompt: str, latent_frames: int, steps: int, guidance: float, seed: int) -> np.ndarray:
     """Diffusers' own sampling of the folder (Euler over the folder's scheduler, classifier-free
     guidance against the empty prompt) and the VAE decode: `(T, H, W, 3)` uint8."""
     model = WanTransformer3DModel.from_pretrained(folder, subfolder="transformer").eval()
     vae = AutoencoderKLWan.from_pretrained(folder, subfolder="vae").eval()
     scheduler = FlowMatchEulerDiscreteScheduler.from_pretrained(folder, subfolder="scheduler")
-    scheduler.set_timesteps(steps)
     g = torch.Generator().manual_seed(seed)
     x = torch.randn(1, model.config.in_channels, latent_frames, SIZE // 8, SIZE // 8, generator=g)
-    cond = torch.from_numpy(standin_embed.embed(prompt, TEXT_DIM, TEXT_TOKENS))[None]
-    uncond = torch.zeros_like(cond)
-    for t in scheduler.timesteps:
-        tt = t.expand(1)
-        v = model(hidden_states=x, timestep=tt, encoder_hidden_states=cond, return_dict=False)[0]
-        if guidance != 1:
-            vu = model(hidden_states=x, timestep=tt, encoder_hidden_states=uncond, return_dict=False)[0]
-            v = vu + guidance * (v - vu)
-        x = scheduler.step(v, t, x, return_dict=False)[0]
+    x = denoise(model, scheduler, x, [prompt], steps, guidance)
     mean = torch.tensor(vae.config.latents_mean).view(1, -1, 1, 1, 1)
     std = torch.tensor(vae.config.latents_std).view(1, -1, 1, 1, 1)
     video = decode_clip(vae, x * std + mean, first_latent_is_later(folder))[0]
