@@ -85,6 +85,9 @@ extension CoordinatorCore {
             var machine = ShardStateMachine(state: .pending, policy: config.policy)
             if row.ready { _ = machine.dependenciesMet() }
             jobs[id]?.shards[row.shard]?.machine = machine
+            // A lease memory had not heard of yet (its claim's answer is on the way)
+            // was revoked too: the row's token is the newer.
+            if let token = jobs[id]?.shards[row.shard]?.token, row.attempt > token { jobs[id]?.shards[row.shard]?.token = row.attempt }
             if row.previous == .leased, let holder = row.worker {
                 freeSlots(of: work, heldBy: holder)
                 for (peer, worker) in workers where worker.name == holder {

@@ -149,7 +149,7 @@ extension CoordinatorCore {
         switch work {
         case .shard(let id, let shard):
             guard jobs[id]?.shards[shard] != nil else { return [] }
-            jobs[id]?.shards[shard] = ShardRecord(machine: machine, token: snapshot.token, outputSHA: snapshot.outputSHA)
+            jobs[id]?.shards[shard]?.adopt(machine: machine, token: snapshot.token, outputSHA: snapshot.outputSHA)
         case .chunk(let id, let chunk):
             guard let decode = jobs[id]?.decode, decode.chunks.indices.contains(chunk) else { return [] }
             jobs[id]?.decode?.machines[chunk] = machine

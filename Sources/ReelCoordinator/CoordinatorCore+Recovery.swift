@@ -204,7 +204,7 @@ extension CoordinatorCore {
                 // Adopted before that, it would be leased with its input's output
                 // unknown, and its job failed for want of it.
                 if job.plan.dependencies(of: shard).contains(where: { persisting.contains(.shard(job: stored.id, $0)) }) { continue }
-                if let baseline, !baseline.itemUnchanged(work, state: record.machine.state.name, token: record.token) { continue }
+                if let baseline, !baseline.itemUnchanged(work, state: record.machine.state.name, token: record.token, revision: record.revision) { continue }
                 if record.machine.state.name != row.state.name || record.token != row.token {
                     actions.append(
                         .log(

@@ -93,6 +93,8 @@ extension CoordinatorCore {
         let recipe: ShardInputRecipe
         do {
             recipe = try job.inputRecipe(for: shard)
+        } catch PlanError.missingOutput {
+            return inputsUnknown(job: id, shard: shard, token: token, worker: worker.name)
         } catch {
             return failJob(id, reason: "cannot build the input of shard \(shard): \(error)")
         }
@@ -107,6 +109,28 @@ extension CoordinatorCore {
                     embedsID: job.embedsID, promptSHA: job.promptSHA, negativeSHA: job.negativeSHA, textDim: job.model.textDim,
                     timeline: timeline, conditioning: conditioning))
         ]
+    }
+
+    /// The database granted `shard` (so its inputs are done there), but memory
+    /// does not know an input's output: memory is behind the database (a row it
+    /// has not heard of yet, or one a stale read took back). That is no fault of
+    /// the job's: the claim goes back, and memory reads the shard and its inputs
+    /// again, so the next claim finds them. An input whose result is being
+    /// recorded is left to its record's answer.
+    mutating func inputsUnknown(job id: Int64, shard: ShardID, token: Int, worker: String) -> [CoordinatorAction] {
+        guard let job = jobs[id] else { return [] }
+        let unknown = job.unknownInputs(of: shard)
+        if holdsRerun(.shard(job: id, shard), worker: worker, token: token) {
+            // A check's re-run holds no claim: it is handed out again later.
+            jobs[id]?.checks[shard]?.rerun = nil
+            return [.log(.warning, "an input's output is not known here; the re-run waits", ["job": "\(id)", "shard": "\(shard)", "inputs": "\(unknown)"])]
+        }
+        return [
+            .log(.warning, "an input's output is not known here; giving the claim back and reading the rows again", [
+                "job": "\(id)", "shard": "\(shard)", "inputs": "\(unknown)", "worker": "\(worker)",
+            ]),
+            .release(.shard(job: id, shard), token: token, worker: worker, why: "an input's output is not known here yet", readBack: true),
+        ] + unknown.filter { !persisting.contains(.shard(job: id, $0)) }.map { .readBack(.shard(job: id, $0), fallback: nil) }
     }
 
     /// An assignment (shard or decode chunk) was built: it is sent if the lease is

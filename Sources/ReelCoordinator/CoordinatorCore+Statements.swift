@@ -58,7 +58,9 @@ extension CoordinatorCore {
 }
 
 /// What memory held of each job when the reconciler asked for its snapshot: the
-/// job's state, and each item's state and fencing token.
+/// job's state, and each item's state and fencing token (and a shard's revision:
+/// state and token alone cannot tell a shard that went pending → ready → pending
+/// meanwhile, when the snapshot may have read it ready).
 ///
 /// A difference between the snapshot and memory is only evidence of drift where
 /// memory has not moved since: a result recorded, a claim answered or a job
@@ -68,6 +70,8 @@ struct ReconcileBaseline: Sendable {
     struct Item: Equatable, Sendable {
         let state: ShardState.Name
         let token: Int
+        /// A shard's ``ShardRecord/revision`` (0 for other items).
+        var revision = 0
     }
 
     struct Job: Sendable {
@@ -81,7 +85,7 @@ struct ReconcileBaseline: Sendable {
         for (id, job) in running {
             var entry = Job(state: job.machine.state.name)
             for (shard, record) in job.shards {
-                entry.items[.shard(job: id, shard)] = Item(state: record.machine.state.name, token: record.token)
+                entry.items[.shard(job: id, shard)] = Item(state: record.machine.state.name, token: record.token, revision: record.revision)
             }
             if let decode = job.decode {
                 for index in decode.machines.indices {
@@ -105,7 +109,7 @@ struct ReconcileBaseline: Sendable {
     func jobUnchanged(_ id: Int64, state: JobState.Name) -> Bool { jobs[id]?.state == state }
 
     /// Whether `work` is as it was when the snapshot was asked for.
-    func itemUnchanged(_ work: WorkRef, state: ShardState.Name, token: Int) -> Bool {
-        jobs[work.job]?.items[work] == Item(state: state, token: token)
+    func itemUnchanged(_ work: WorkRef, state: ShardState.Name, token: Int, revision: Int = 0) -> Bool {
+        jobs[work.job]?.items[work] == Item(state: state, token: token, revision: revision)
     }
 }

@@ -82,6 +82,9 @@ extension CoordinatorCore {
             guard let job = jobs[id], job.machine.state.name == .running else { continue }
             for (shard, check) in job.checks.sorted(by: { $0.key < $1.key }) where check.rerun == nil && !check.comparing && !check.settling {
                 guard case .needsVote(let voters) = check.ballot.verdict else { continue }
+                // A re-run reads the same inputs: while memory lacks one's output (a reset
+                // it has heard of before the check's), it waits, and is given up in time.
+                guard job.unknownInputs(of: shard).isEmpty else { continue }
                 let candidates = workers.values.filter { $0.freeSlots > 0 && !isClaiming($0.peer) && mayRerun($0, job: job, voters: voters) }
                 guard let worker = candidates.max(by: { ($0.freeSlots, $1.name) < ($1.freeSlots, $0.name) }) else { continue }
                 jobs[id]?.checks[shard]?.rerun = (worker.name, worker.peer, time.instant)
@@ -217,7 +220,10 @@ extension CoordinatorCore {
                     let anyone = workers.values.contains { mayRerun($0, job: job, voters: voters) }
                     let waited = time.instant - check.waitingSince
                     guard waited >= (anyone ? config.verificationWait : config.heartbeatTimeout) else { continue }
-                    let why = anyone ? "no eligible worker took it within \(config.verificationWait)" : "no other connected worker may re-run it"
+                    let why =
+                        !job.unknownInputs(of: shard).isEmpty
+                        ? "its inputs' outputs were not known here within \(config.verificationWait)"
+                        : anyone ? "no eligible worker took it within \(config.verificationWait)" : "no other connected worker may re-run it"
                     actions += [
                         .log(.warning, "verification given up", ["job": "\(id)", "shard": "\(shard)", "why": "\(why)"]),
                         .appendEvent(job: id, shard: shard, worker: nil, kind: .verifyGivenUp, detail: why),

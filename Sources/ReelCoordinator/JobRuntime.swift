@@ -103,6 +103,11 @@ struct JobRuntime: Sendable {
         }
     }
 
+    /// The inputs of `shard` whose output memory does not know.
+    func unknownInputs(of shard: ShardID) -> [ShardID] {
+        plan.dependencies(of: shard).filter { shards[$0]?.outputSHA == nil }
+    }
+
     /// The last block's stored outputs by region, for the final blend.
     func finalOutputs() throws -> [Int: String] {
         var stored: [Int: String] = [:]
