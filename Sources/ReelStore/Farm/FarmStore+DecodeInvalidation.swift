@@ -55,6 +55,7 @@ extension FarmStore {
         job: Int64, shards: [ShardID], candidates: [(shard: ShardID, inputs: [ShardID])], reason: String
     ) throws(StoreError) -> InvalidatedDecode? {
         try connection.transaction { () throws(StoreError) -> InvalidatedDecode? in
+            try lockReadiness(job: job)
             let moved = try connection.execute(
                 """
                 WITH old AS (SELECT id, latents_sha256 FROM jobs WHERE id = $1 AND state = 'decoding' FOR UPDATE)

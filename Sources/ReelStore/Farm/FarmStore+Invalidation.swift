@@ -41,6 +41,8 @@ extension FarmStore {
         guard !shards.isEmpty else { return [] }
         let keys = "[" + shards.map { #"{"region":\#($0.region),"block":\#($0.block)}"# }.joined(separator: ",") + "]"
         return try connection.transaction { () throws(StoreError) -> [InvalidatedShard] in
+            // Before the reset reads its rows: a readiness check in flight commits first, and is seen.
+            try lockReadiness(job: job)
             let moved = try connection.execute(
                 """
                 WITH old AS (

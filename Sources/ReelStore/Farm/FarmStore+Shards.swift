@@ -52,7 +52,16 @@ extension FarmStore {
             let inputs = candidate.inputs.map { #"{"region":\#($0.region),"block":\#($0.block)}"# }.joined(separator: ",")
             return #"{"region":\#(candidate.shard.region),"block":\#(candidate.shard.block),"inputs":[\#(inputs)]}"#
         }
-        return try connection.execute(
+        // In a transaction of its own (a savepoint inside the caller's) that holds
+        // the job's readiness lock, so no invalidation of an input is in flight.
+        return try connection.transaction { () throws(StoreError) -> [ShardID] in
+            try lockReadiness(job: job)
+            return try markReady(job: job, records: records)
+        }
+    }
+
+    private func markReady(job: Int64, records: [String]) throws(StoreError) -> [ShardID] {
+        try connection.execute(
             """
             UPDATE shards s SET state = 'ready'
             FROM jsonb_to_recordset($2) AS x(region int, block int, inputs jsonb)
