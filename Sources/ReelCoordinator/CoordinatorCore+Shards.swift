@@ -64,6 +64,13 @@ extension CoordinatorCore {
                 actions.append(.release(work, token: claim.attempt, worker: worker.name, why: "its job is not running here", readBack: false))
                 continue
             }
+            // A lease an invalidation revoked before this answer came (its row carried
+            // this token, ``shardsInvalidated(job:reason:outcome:)``): building it would
+            // only waste a worker's time on a result the database refuses.
+            guard claim.attempt > record.token else {
+                actions.append(.release(work, token: claim.attempt, worker: worker.name, why: "revoked before its claim was answered", readBack: false))
+                continue
+            }
             let action = record.machine.lease(to: worker.name, now: time.stamp)
             guard case .dispatch = action else {
                 // The database made it ready before memory heard (a result recorded

@@ -96,15 +96,23 @@ import Testing
 
     /// A lease the database granted and an invalidation revoked before memory
     /// heard of the claim: memory takes the row's newer token, so the reconciler
-    /// finds nothing to repair.
-    @Test func aRevokedLeaseMemoryHadNotHeardOfLeavesItsToken() throws {
+    /// finds nothing to repair, and the claim's late answer is given back rather
+    /// than built (the shard is ready again: the next claim, a newer token, is).
+    @Test func aRevokedLeaseMemoryHadNotHeardOfLeavesItsTokenAndItsAnswerIsStale() throws {
         var core = try Farm.farm()
-        let (shard, _) = Self.reader(core)
         core.jobs[1]?.invalidating = 1
         _ = core.handle(
             .shardsInvalidated(
-                job: 1, reason: "a lost a ballot", outcome: .success([InvalidatedShard(shard: shard, previous: .leased, worker: "a", attempt: 4, ready: false)])))
-        #expect(core.jobs[1]?.shards[shard]?.token == 4)
-        #expect(Farm.state(core, shard) == .pending)
+                job: 1, reason: "a lost a ballot", outcome: .success([InvalidatedShard(shard: Farm.first, previous: .leased, worker: "a", attempt: 4, ready: true)])))
+        #expect(core.jobs[1]?.shards[Farm.first]?.token == 4)
+        #expect(Farm.state(core)?.name == .ready)
+
+        let late = Farm.lease(&core, Farm.first, token: 4, at: Farm.at(1))
+        #expect(!late.contains { if case .buildShardAssignment = $0 { return true } else { return false } }, "\(late)")
+        #expect(late.contains { if case .release(.shard(1, Farm.first), 4, "a", _, false) = $0 { return true } else { return false } }, "\(late)")
+        #expect(Farm.state(core)?.name == .ready)
+
+        let next = Farm.lease(&core, Farm.first, token: 5, at: Farm.at(2))
+        #expect(next.contains { if case .buildShardAssignment = $0 { return true } else { return false } }, "\(next)")
     }
 }
