@@ -52,12 +52,17 @@ extension FarmStore {
             let inputs = candidate.inputs.map { #"{"region":\#($0.region),"block":\#($0.block)}"# }.joined(separator: ",")
             return #"{"region":\#(candidate.shard.region),"block":\#(candidate.shard.block),"inputs":[\#(inputs)]}"#
         }
-        // In a transaction of its own (a savepoint inside the caller's) that holds
-        // the job's readiness lock, so no invalidation of an input is in flight.
-        return try connection.transaction { () throws(StoreError) -> [ShardID] in
-            try lockReadiness(job: job)
-            return try markReady(job: job, records: records)
+        // Under the job's readiness lock, so no invalidation of an input is in
+        // flight: in the caller's transaction if one is open (a result's record, an
+        // invalidation), else in one of its own.
+        guard connection.inTransaction else {
+            return try connection.transaction { () throws(StoreError) -> [ShardID] in
+                try lockReadiness(job: job)
+                return try markReady(job: job, records: records)
+            }
         }
+        try lockReadiness(job: job)
+        return try markReady(job: job, records: records)
     }
 
     private func markReady(job: Int64, records: [String]) throws(StoreError) -> [ShardID] {

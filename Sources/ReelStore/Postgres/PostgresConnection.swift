@@ -25,6 +25,9 @@ public final class PostgresConnection {
     private var handle: OpaquePointer?
     private var transactionDepth = 0
 
+    /// Whether a transaction (``transaction(_:)``) is open on this connection.
+    var inTransaction: Bool { transactionDepth > 0 }
+
     /// Connects to `url`: a `postgres://` URL or a libpq keyword string.
     public convenience init(url: String) throws(StoreError) {
         try self.init(url: PostgresURL(url))
