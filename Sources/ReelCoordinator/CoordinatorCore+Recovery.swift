@@ -155,7 +155,7 @@ extension CoordinatorCore {
         let ids = Set(active.map(\.id))
         for id in jobs.keys.sorted() where !ids.contains(id) {
             // Admitted or moved on since the read was asked for: the read cannot know.
-            if let baseline, let job = jobs[id], !baseline.jobUnchanged(id, state: job.machine.state.name) { continue }
+            if let baseline, let job = jobs[id], !baseline.jobUnchanged(job) { continue }
             actions.append(.log(.warning, "repaired: job is no longer active in the database", ["job": "\(id)"]))
             actions += endJob(id, reason: "job \(id) ended")
         }
@@ -164,7 +164,7 @@ extension CoordinatorCore {
                 // Memory moved on since the read was asked for (it ended the job,
                 // or changed its state): the snapshot is older, not evidence.
                 if let job = jobs[stored.id] {
-                    guard baseline.jobUnchanged(stored.id, state: job.machine.state.name) else { continue }
+                    guard baseline.jobUnchanged(job) else { continue }
                 } else if baseline.had(stored.id) {
                     continue
                 }
@@ -190,7 +190,7 @@ extension CoordinatorCore {
             if job.sources.keys.contains(where: { persisting.contains(.source(job: stored.id, $0)) }) { continue }
             actions += reconcileSources(job, with: stored, baseline: baseline)
             if let encoding = job.encoding, let baseline,
-                !baseline.itemUnchanged(.encoding(job: stored.id), state: encoding.machine.state.name, token: encoding.token)
+                !baseline.itemUnchanged(.encoding(job: stored.id), state: encoding.machine.state.name, token: encoding.token, revision: encoding.revision)
             {
                 // The encoding moved on since the read was asked for.
             } else {
@@ -217,7 +217,7 @@ extension CoordinatorCore {
                 for chunk in stored.chunks where decode.chunks.indices.contains(chunk.index) {
                     let index = chunk.index
                     guard !persisting.contains(.chunk(job: stored.id, index)) else { continue }
-                    if let baseline, !baseline.itemUnchanged(.chunk(job: stored.id, index), state: decode.machines[index].state.name, token: decode.tokens[index]) {
+                    if let baseline, !baseline.itemUnchanged(.chunk(job: stored.id, index), state: decode.machines[index].state.name, token: decode.tokens[index], revision: decode.revisions[index]) {
                         continue
                     }
                     if decode.machines[index].state.name != chunk.row.state.name || decode.tokens[index] != chunk.row.token {

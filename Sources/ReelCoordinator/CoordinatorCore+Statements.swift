@@ -58,9 +58,10 @@ extension CoordinatorCore {
 }
 
 /// What memory held of each job when the reconciler asked for its snapshot: the
-/// job's state, and each item's state and fencing token (and a shard's revision:
-/// state and token alone cannot tell a shard that went pending → ready → pending
-/// meanwhile, when the snapshot may have read it ready).
+/// job's state and runtime, and each item's state, fencing token and revision
+/// (state and token alone cannot tell an item that went pending → ready → pending
+/// meanwhile, when the snapshot may have read it ready, nor a job retried —
+/// running → failed → running, rebuilt with new records — from the one that was).
 ///
 /// A difference between the snapshot and memory is only evidence of drift where
 /// memory has not moved since: a result recorded, a claim answered or a job
@@ -70,12 +71,14 @@ struct ReconcileBaseline: Sendable {
     struct Item: Equatable, Sendable {
         let state: ShardState.Name
         let token: Int
-        /// A shard's ``ShardRecord/revision`` (0 for other items).
-        var revision = 0
+        /// The item's ``Revision`` (``ShardRecord/revision`` and the like).
+        let revision: Int
     }
 
     struct Job: Sendable {
         let state: JobState.Name
+        /// ``JobRuntime/incarnation``.
+        let incarnation: Int
         var items: [WorkRef: Item] = [:]
     }
 
@@ -83,20 +86,20 @@ struct ReconcileBaseline: Sendable {
 
     init(_ running: [Int64: JobRuntime]) {
         for (id, job) in running {
-            var entry = Job(state: job.machine.state.name)
+            var entry = Job(state: job.machine.state.name, incarnation: job.incarnation)
             for (shard, record) in job.shards {
                 entry.items[.shard(job: id, shard)] = Item(state: record.machine.state.name, token: record.token, revision: record.revision)
             }
             if let decode = job.decode {
                 for index in decode.machines.indices {
-                    entry.items[.chunk(job: id, index)] = Item(state: decode.machines[index].state.name, token: decode.tokens[index])
+                    entry.items[.chunk(job: id, index)] = Item(state: decode.machines[index].state.name, token: decode.tokens[index], revision: decode.revisions[index])
                 }
             }
             if let encoding = job.encoding {
-                entry.items[.encoding(job: id)] = Item(state: encoding.machine.state.name, token: encoding.token)
+                entry.items[.encoding(job: id)] = Item(state: encoding.machine.state.name, token: encoding.token, revision: encoding.revision)
             }
             for (index, source) in job.sources {
-                entry.items[.source(job: id, index)] = Item(state: source.machine.state.name, token: source.token)
+                entry.items[.source(job: id, index)] = Item(state: source.machine.state.name, token: source.token, revision: source.revision)
             }
             jobs[id] = entry
         }
@@ -105,11 +108,14 @@ struct ReconcileBaseline: Sendable {
     /// Whether memory had job `id` when the snapshot was asked for.
     func had(_ id: Int64) -> Bool { jobs[id] != nil }
 
-    /// Whether job `id` is in `state` now as it was when the snapshot was asked for.
-    func jobUnchanged(_ id: Int64, state: JobState.Name) -> Bool { jobs[id]?.state == state }
+    /// Whether job `id` is the same runtime, in `state`, now as it was when the
+    /// snapshot was asked for.
+    func jobUnchanged(_ job: JobRuntime) -> Bool {
+        jobs[job.id]?.state == job.machine.state.name && jobs[job.id]?.incarnation == job.incarnation
+    }
 
     /// Whether `work` is as it was when the snapshot was asked for.
-    func itemUnchanged(_ work: WorkRef, state: ShardState.Name, token: Int, revision: Int = 0) -> Bool {
+    func itemUnchanged(_ work: WorkRef, state: ShardState.Name, token: Int, revision: Int) -> Bool {
         jobs[work.job]?.items[work] == Item(state: state, token: token, revision: revision)
     }
 }

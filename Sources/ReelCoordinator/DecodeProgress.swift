@@ -6,9 +6,12 @@ import ReelPlan
 struct DecodeProgress: Sendable {
     var chunks: [DecodeChunk]
     /// Chunk states, by index.
-    var machines: [ShardStateMachine]
+    var machines: [ShardStateMachine] { didSet { bump(machines, from: oldValue) } }
     /// Fencing tokens, as for shards.
-    var tokens: [Int]
+    var tokens: [Int] { didSet { bump(tokens, from: oldValue) } }
+    /// Each chunk's ``Revision``, moved on by every change of its state or token
+    /// (``ReconcileBaseline``, as ``ShardRecord/revision``).
+    private(set) var revisions: [Int]
     /// Stored segments, by index, once done.
     var segments: [String?]
     /// The blob of the finished latents `[C, F, H, W]` the chunks are cut from.
@@ -20,6 +23,13 @@ struct DecodeProgress: Sendable {
         machines = chunks.map { _ in ShardStateMachine.ready(policy: policy) }
         tokens = chunks.map { _ in 0 }
         segments = chunks.map { _ in nil }
+        revisions = chunks.map { _ in Revision.next() }
+    }
+
+    private mutating func bump<Value: Equatable>(_ values: [Value], from old: [Value]) {
+        for index in revisions.indices where index >= old.count || index >= values.count || values[index] != old[index] {
+            revisions[index] = Revision.next()
+        }
     }
 
     /// Whether every chunk's segment is stored.

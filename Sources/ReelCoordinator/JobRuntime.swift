@@ -41,6 +41,9 @@ struct JobRuntime: Sendable {
     /// An invalidation that found the job blending its clip or resetting its
     /// decode, with its reason: decided again once that answers.
     var deferredInvalidation: String?
+    /// This runtime's ``Revision``: a job rebuilt from its rows (a retry, a repair)
+    /// is a new runtime, though its state may read as the old one's did.
+    let incarnation = Revision.next()
 
     init(
         id: Int64, request: JobRequest, model: ModelGeometry, plan: Plan, promptSHA: String, negativeSHA: String?,

@@ -4,17 +4,18 @@ import ReelPlan
 /// its latest lease, and where its output is stored.
 struct ShardRecord: Sendable {
     /// Attempts of the current run and the lease (``ShardStateMachine``).
-    var machine: ShardStateMachine { didSet { revision &+= 1 } }
+    var machine: ShardStateMachine { didSet { revision = Revision.next() } }
     /// The shards table's `attempt`: bumped by every lease and never reset, so a
     /// result carrying an older value is from a stale attempt (also across job retries).
-    var token: Int { didSet { revision &+= 1 } }
+    var token: Int { didSet { revision = Revision.next() } }
     /// The content address of the stored output, once done.
-    var outputSHA: String? { didSet { revision &+= 1 } }
+    var outputSHA: String? { didSet { revision = Revision.next() } }
     /// Bumped by every change to the record, even one that brings it back where it
     /// was: a shard made ready and then reset by an invalidation is `pending` at the
     /// same token again, but not the shard the reconciler's snapshot may have seen
-    /// in between (``ReconcileBaseline``).
-    private(set) var revision = 0
+    /// in between (``ReconcileBaseline``). Drawn from ``Revision``, so a record
+    /// rebuilt from the database has a revision no earlier record had.
+    private(set) var revision = Revision.next()
 
     init(machine: ShardStateMachine, token: Int, outputSHA: String? = nil) {
         self.machine = machine

@@ -4,8 +4,11 @@ import ReelPlan
 /// its lease (the same state machine and fencing token as a shard's). The job's
 /// shards stay pending until every one is done (and the prompt encoding, if any).
 struct SourceEncodingProgress: Sendable {
-    var machine: ShardStateMachine
-    var token: Int
+    var machine: ShardStateMachine { didSet { revision = Revision.next() } }
+    var token: Int { didSet { revision = Revision.next() } }
+    /// Moved on by every change of the state or token (``ReconcileBaseline``, as
+    /// ``ShardRecord/revision``).
+    private(set) var revision = Revision.next()
     /// The encoded latents' blob, once done.
     var latentsSHA: String?
     /// Whether its latents go into the cache under the row's key: not when that key is

@@ -1,0 +1,73 @@
+import Foundation
+import ReelPlan
+import ReelStore
+import ReelWire
+import Testing
+
+@testable import ReelCoordinator
+
+/// The reconciler's baseline tells a value that came back where it was from one
+/// that never moved: a job retried while the snapshot was read (running → failed →
+/// running, rebuilt with new records), a decode chunk made ready and reset.
+@Suite struct ReconcileRevisionCoreTests {
+    typealias Farm = CoordinatorCoreTests
+
+    static func logged(_ actions: [CoordinatorAction], _ message: String) -> Bool {
+        actions.contains { if case .log(_, message, _) = $0 { return true } else { return false } }
+    }
+
+    /// The snapshot was read while the job was failed (so it is not among the active
+    /// jobs), and a retry rebuilt the job before the answer came: the job's state
+    /// reads `running` as it did when the read was asked for, but the runtime is a
+    /// new one. Ending it would revoke the retried job's leases for a snapshot older
+    /// than the retry.
+    @Test func aJobRetriedDuringTheReadIsNotEndedByIt() throws {
+        var core = try Farm.farm()
+        let running = try CoordinatorCoreRecoveryTests.snapshot(.pending, job: core.jobs[1]!)
+        #expect(core.handle(.reconcileDue).contains { if case .readActiveJobs = $0 { return true } else { return false } })
+        let before = core.jobs[1]!.incarnation
+        _ = try core.retried(running, reset: 0)
+        #expect(core.jobs[1]?.machine.state.name == .running)
+        #expect(core.jobs[1]?.incarnation != before)
+
+        let read = core.handle(.databaseRead(.success([])))
+        #expect(core.jobs[1] != nil, "the older snapshot ended the retried job")
+        #expect(!Self.logged(read, "repaired: job is no longer active in the database"))
+
+        // Asked for after the retry, the same answer is drift, and is repaired.
+        _ = core.handle(.reconcileDue)
+        let again = core.handle(.databaseRead(.success([])))
+        #expect(core.jobs[1] == nil)
+        #expect(Self.logged(again, "repaired: job is no longer active in the database"))
+    }
+
+    /// A record rebuilt from the database (`resume`) has a revision no earlier
+    /// record had, so a baseline taken before the rebuild never matches it.
+    @Test func aRebuiltShardRecordHasANewRevision() throws {
+        let core = try Farm.farm()
+        let old = core.jobs[1]!.shards[Farm.first]!
+        let rebuilt = ShardRecord(machine: old.machine, token: old.token, outputSHA: old.outputSHA)
+        #expect(rebuilt.revision != old.revision)
+        #expect(rebuilt.machine == old.machine && rebuilt.token == old.token)
+    }
+
+    /// A decode chunk that went ready → leased → ready again at the same token is
+    /// not the chunk it was: each change moves its revision on, and only its own.
+    @Test func aDecodeChunkThatCameBackHasANewRevision() {
+        let chunks = DecodeChunk.layout(latentFrames: 21, size: 8, warmup: 2, temporalStride: 4)
+        #expect(chunks.count >= 2)
+        let policy = RetryPolicy()
+        var decode = DecodeProgress(chunks: chunks, latentsSHA: "clip", policy: policy)
+        let start = decode.revisions
+        #expect(Set(start).count == start.count, "two chunks share a revision")
+        let ready = decode.machines[0]
+        decode.machines[0] = ShardStateMachine(state: .leased(worker: "a", attempt: 0, expiresAt: Farm.at(30).stamp), policy: policy)
+        decode.machines[0] = ready
+        #expect(decode.machines[0] == ready && decode.tokens[0] == 0)
+        #expect(decode.revisions[0] != start[0])
+        #expect(Array(decode.revisions.dropFirst()) == Array(start.dropFirst()), "a change of chunk 0 moved another chunk's revision")
+        let afterState = decode.revisions[0]
+        decode.tokens[0] = 3
+        #expect(decode.revisions[0] != afterState)
+    }
+}
