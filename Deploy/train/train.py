@@ -127,6 +127,16 @@ def weighted_mse(recon: torch.Tensor, x: torch.Tensor, object_weight: float = 4.
     return ((recon - x).pow(2) * w).sum() / (w.sum() * x.shape[1])
 
 
+def motion_mse(recon: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """MSE between the frame-to-frame differences of the decode and of the clip. The
+    causal decoder draws each latent frame's four pixel frames in one go, and a plain
+    MSE lets it move the object unevenly across them: on the shipped decoder the pairs
+    that cross from one latent frame to the next differ 1.21× the mean, those inside one
+    0.78–1.03× (`diagnose.py --check phases`), which reads as a seam wherever the farm's
+    windows meet. The clips themselves move evenly (0.98–1.02×)."""
+    return F.mse_loss(recon[:, :, 1:] - recon[:, :, :-1], x[:, :, 1:] - x[:, :, :-1])
+
+
 def foreground_mse(recon: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     """MSE over the object's pixels only: what says whether the VAE reconstructs the
     object (a flat background decode has a small plain MSE and a large object MSE)."""
@@ -209,6 +219,11 @@ def train_vae(args) -> None:
     if args.sample_targets and not args.vae_decoder_only:
         sys.exit("--sample-targets trains the decoder alone: add --vae-decoder-only")
     sample_targets = SampleTargets(args) if args.sample_targets else None
+    anchor = None
+    if args.anchor:
+        if not args.vae_decoder_only:
+            sys.exit("--anchor trains the decoder alone: add --vae-decoder-only")
+        anchor = AutoencoderKLWan.from_pretrained(os.path.join(args.anchor, "vae")).eval()
     vae = AutoencoderKLWan(**VAE_CONFIG)
     opt = torch.optim.AdamW(vae.parameters(), lr=args.vae_lr, betas=(0.9, args.adam_beta2), weight_decay=0.0)
     ckpt = os.path.join(args.work, "vae_ckpt.pt")
@@ -219,7 +234,7 @@ def train_vae(args) -> None:
         opt.load_state_dict(state["opt"])
         step, seconds = state["step"], state["seconds"]
         print(f"resumed VAE at step {step} ({seconds / 60:.1f} min trained)")
-    log = LossLog(os.path.join(args.work, "vae_loss.csv"), ["step", "seconds", "loss", "mse", "mean_sq", "object_mse", "kind"])
+    log = LossLog(os.path.join(args.work, "vae_loss.csv"), ["step", "seconds", "loss", "mse", "mean_sq", "object_mse", "kind", "motion_mse"])
     rng = np.random.default_rng(args.seed * 1_000_003 + step)
     start = time.time()
     vae.train()
@@ -271,7 +286,14 @@ def train_vae(args) -> None:
         mse = F.mse_loss(recon, batch)
         fg = foreground_mse(recon, batch)
         kl = z.pow(2).mean()
-        loss = weighted_mse(recon, batch, args.object_weight) + args.kl_weight * kl
+        motion = motion_mse(recon, batch)
+        target = batch
+        if anchor is not None:
+            # The anchor decoder's own decode is the colour target: what the shipped model
+            # draws stays as measured, and only the motion term moves the decode.
+            with torch.no_grad():
+                target = decode_unclamped(anchor, z) if kind == "clip" else target
+        loss = weighted_mse(recon, target, args.object_weight) + args.kl_weight * kl + args.motion_weight * motion
         for g in opt.param_groups:
             g["lr"] = args.vae_lr * min(1.0, (step + 1) / args.warmup)
         opt.zero_grad(set_to_none=True)
@@ -280,9 +302,9 @@ def train_vae(args) -> None:
         opt.step()
         step += 1
         seconds += time.time() - t0
-        log.write([step, f"{seconds:.1f}", f"{loss.item():.6f}", f"{mse.item():.6f}", f"{kl.item():.4f}", f"{fg.item():.6f}", kind])
+        log.write([step, f"{seconds:.1f}", f"{loss.item():.6f}", f"{mse.item():.6f}", f"{kl.item():.4f}", f"{fg.item():.6f}", kind, f"{motion.item():.6f}"])
         if step % 20 == 0:
-            print(f"vae step {step} ({kind}) loss {loss.item():.5f} mse {mse.item():.5f} object mse {fg.item():.5f} "
+            print(f"vae step {step} ({kind}) loss {loss.item():.5f} mse {mse.item():.5f} object mse {fg.item():.5f} motion mse {motion.item():.5f} "
                   f"mean_sq {kl.item():.3f} ({time.time() - t0:.2f} s/step)", flush=True)
         if step % args.checkpoint_every == 0:
             save_checkpoint(ckpt, model=vae.state_dict(), opt=opt.state_dict(), step=step, seconds=seconds, lr=args.vae_lr, batch=args.vae_batch, frames=args.vae_frames)
@@ -699,6 +721,12 @@ def main() -> None:
     p.add_argument("--vae-batch", type=int, default=4)
     p.add_argument("--vae-lr", type=float, default=1e-4)
     p.add_argument("--object-weight", type=float, default=4.0, help="VAE: extra loss weight of the object's pixels")
+    p.add_argument("--motion-weight", type=float, default=0.0,
+                   help="VAE: weight of the frame-to-frame difference MSE (motion_mse), which evens the motion "
+                        "across each latent frame's pixel frames")
+    p.add_argument("--anchor", default=None, metavar="FOLDER",
+                   help="VAE decoder: learn against FOLDER's decoder's decode of the clip's latents instead of the "
+                        "clip (with --motion-weight: even the motion, keep the colours that model was measured with)")
     p.add_argument("--adam-beta2", type=float, default=0.999, help="VAE: Adam's second-moment decay")
     p.add_argument("--warmup", type=int, default=100, help="VAE learning-rate warm-up steps")
     p.add_argument("--vae-frames", type=int, default=VAE_FRAMES,
