@@ -58,7 +58,7 @@ extension CoordinatorCore {
 }
 
 /// What memory held of each job when the reconciler asked for its snapshot: the
-/// job's state and runtime, and each item's state, fencing token and revision
+/// job's state and revision, and each item's state, fencing token and revision
 /// (state and token alone cannot tell an item that went pending → ready → pending
 /// meanwhile, when the snapshot may have read it ready, nor a job retried —
 /// running → failed → running, rebuilt with new records — from the one that was).
@@ -77,8 +77,8 @@ struct ReconcileBaseline: Sendable {
 
     struct Job: Sendable {
         let state: JobState.Name
-        /// ``JobRuntime/incarnation``.
-        let incarnation: Int
+        /// ``JobRuntime/revision``.
+        let revision: Int
         var items: [WorkRef: Item] = [:]
     }
 
@@ -86,7 +86,7 @@ struct ReconcileBaseline: Sendable {
 
     init(_ running: [Int64: JobRuntime]) {
         for (id, job) in running {
-            var entry = Job(state: job.machine.state.name, incarnation: job.incarnation)
+            var entry = Job(state: job.machine.state.name, revision: job.revision)
             for (shard, record) in job.shards {
                 entry.items[.shard(job: id, shard)] = Item(state: record.machine.state.name, token: record.token, revision: record.revision)
             }
@@ -111,7 +111,7 @@ struct ReconcileBaseline: Sendable {
     /// Whether job `id` is the same runtime, in `state`, now as it was when the
     /// snapshot was asked for.
     func jobUnchanged(_ job: JobRuntime) -> Bool {
-        jobs[job.id]?.state == job.machine.state.name && jobs[job.id]?.incarnation == job.incarnation
+        jobs[job.id]?.state == job.machine.state.name && jobs[job.id]?.revision == job.revision
     }
 
     /// Whether `work` is as it was when the snapshot was asked for.

@@ -6,10 +6,10 @@ import ReelPlan
 struct DecodeProgress: Sendable {
     var chunks: [DecodeChunk]
     /// Chunk states, by index.
-    var machines: [ShardStateMachine] { didSet { bump(machines, from: oldValue) } }
+    var machines: [ShardStateMachine] { didSet { bump(machines.map(\.state.name), from: oldValue.map(\.state.name)) } }
     /// Fencing tokens, as for shards.
     var tokens: [Int] { didSet { bump(tokens, from: oldValue) } }
-    /// Each chunk's ``Revision``, moved on by every change of its state or token
+    /// Each chunk's ``Revision``, moved on by every change of its state's name or token
     /// (``ReconcileBaseline``, as ``ShardRecord/revision``).
     private(set) var revisions: [Int]
     /// Stored segments, by index, once done.
@@ -27,7 +27,8 @@ struct DecodeProgress: Sendable {
     }
 
     private mutating func bump<Value: Equatable>(_ values: [Value], from old: [Value]) {
-        for index in revisions.indices where index >= old.count || index >= values.count || values[index] != old[index] {
+        precondition(values.count == revisions.count && old.count == revisions.count, "a job's decode chunks are laid out once")
+        for index in revisions.indices where values[index] != old[index] {
             revisions[index] = Revision.next()
         }
     }

@@ -24,7 +24,9 @@ struct JobRuntime: Sendable {
     var timeline: JobTimeline?
     /// Warm-up latent frames per decode chunk, as the workers' VAE needs.
     let decodeWarmup: Int?
-    var machine: JobStateMachine
+    var machine: JobStateMachine {
+        didSet { if machine.state.name != oldValue.state.name { revision = Revision.next() } }
+    }
     var shards: [ShardID: ShardRecord]
     /// The decode stage, once the last block is blended.
     var decode: DecodeProgress?
@@ -41,9 +43,11 @@ struct JobRuntime: Sendable {
     /// An invalidation that found the job blending its clip or resetting its
     /// decode, with its reason: decided again once that answers.
     var deferredInvalidation: String?
-    /// This runtime's ``Revision``: a job rebuilt from its rows (a retry, a repair)
-    /// is a new runtime, though its state may read as the old one's did.
-    let incarnation = Revision.next()
+    /// Moved on by every change of the job's state, and new for a runtime rebuilt
+    /// from its rows (a retry, a repair): a job that went decoding → running →
+    /// decoding, or running → failed → running again, is not the job the
+    /// reconciler's snapshot may have seen in between (``ReconcileBaseline``).
+    private(set) var revision = Revision.next()
 
     init(
         id: Int64, request: JobRequest, model: ModelGeometry, plan: Plan, promptSHA: String, negativeSHA: String?,

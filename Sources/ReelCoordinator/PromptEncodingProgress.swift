@@ -9,10 +9,10 @@ struct PromptEncodingProgress: Sendable {
     var prompt: String
     /// Encoded too when guidance uses it; `nil` for none.
     var negativePrompt: String?
-    var machine: ShardStateMachine { didSet { revision = Revision.next() } }
-    var token: Int { didSet { revision = Revision.next() } }
-    /// Moved on by every change of the state or token (``ReconcileBaseline``, as
-    /// ``ShardRecord/revision``).
+    var machine: ShardStateMachine { didSet { if machine.state.name != oldValue.state.name { revision = Revision.next() } } }
+    var token: Int { didSet { if token != oldValue { revision = Revision.next() } } }
+    /// Moved on by every change of the state's name or the token (``ReconcileBaseline``,
+    /// as ``ShardRecord/revision``).
     private(set) var revision = Revision.next()
     /// A prompt timeline's distinct later prompts, encoded in the same item
     /// (``JobTimeline/laterTexts(of:)``); empty without a timeline.

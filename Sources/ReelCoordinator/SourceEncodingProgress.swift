@@ -4,10 +4,10 @@ import ReelPlan
 /// its lease (the same state machine and fencing token as a shard's). The job's
 /// shards stay pending until every one is done (and the prompt encoding, if any).
 struct SourceEncodingProgress: Sendable {
-    var machine: ShardStateMachine { didSet { revision = Revision.next() } }
-    var token: Int { didSet { revision = Revision.next() } }
-    /// Moved on by every change of the state or token (``ReconcileBaseline``, as
-    /// ``ShardRecord/revision``).
+    var machine: ShardStateMachine { didSet { if machine.state.name != oldValue.state.name { revision = Revision.next() } } }
+    var token: Int { didSet { if token != oldValue { revision = Revision.next() } } }
+    /// Moved on by every change of the state's name or the token (``ReconcileBaseline``,
+    /// as ``ShardRecord/revision``).
     private(set) var revision = Revision.next()
     /// The encoded latents' blob, once done.
     var latentsSHA: String?

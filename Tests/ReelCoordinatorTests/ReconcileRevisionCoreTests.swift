@@ -25,10 +25,10 @@ import Testing
         var core = try Farm.farm()
         let running = try CoordinatorCoreRecoveryTests.snapshot(.pending, job: core.jobs[1]!)
         #expect(core.handle(.reconcileDue).contains { if case .readActiveJobs = $0 { return true } else { return false } })
-        let before = core.jobs[1]!.incarnation
+        let before = core.jobs[1]!.revision
         _ = try core.retried(running, reset: 0)
         #expect(core.jobs[1]?.machine.state.name == .running)
-        #expect(core.jobs[1]?.incarnation != before)
+        #expect(core.jobs[1]?.revision != before)
 
         let read = core.handle(.databaseRead(.success([])))
         #expect(core.jobs[1] != nil, "the older snapshot ended the retried job")
@@ -69,5 +69,41 @@ import Testing
         let afterState = decode.revisions[0]
         decode.tokens[0] = 3
         #expect(decode.revisions[0] != afterState)
+    }
+
+    /// A lease extension (every heartbeat makes one) leaves the revision where it
+    /// was: otherwise a leased shard, chunk or encoding would be left out of every
+    /// comparison while its worker heartbeats, and its drift never repaired.
+    @Test func aLeaseExtensionLeavesTheRevision() {
+        let policy = RetryPolicy()
+        let leased = ShardStateMachine(state: .leased(worker: "a", attempt: 1, expiresAt: Farm.at(30).stamp), policy: policy)
+        var record = ShardRecord(machine: leased, token: 1)
+        let start = record.revision
+        record.machine = ShardStateMachine(state: .leased(worker: "a", attempt: 1, expiresAt: Farm.at(90).stamp), policy: policy)
+        #expect(record.revision == start)
+        record.machine = ShardStateMachine(state: .done(worker: "a", attempt: 1), policy: policy)
+        #expect(record.revision != start)
+
+        var decode = DecodeProgress(chunks: DecodeChunk.layout(latentFrames: 21, size: 8, warmup: 2, temporalStride: 4), latentsSHA: "clip", policy: policy)
+        decode.machines[0] = leased
+        let chunk = decode.revisions[0]
+        decode.machines[0] = ShardStateMachine(state: .leased(worker: "a", attempt: 1, expiresAt: Farm.at(90).stamp), policy: policy)
+        #expect(decode.revisions[0] == chunk)
+    }
+
+    /// A job whose state went decoding → running → decoding (an invalidation found
+    /// it decoding, then it blended again) is not the job a snapshot read in between
+    /// saw running: its revision moved on.
+    @Test func aJobWhoseStateCameBackHasANewRevision() throws {
+        var core = try Farm.farm()
+        _ = core.handle(.reconcileDue)
+        let running = core.jobs[1]!.machine
+        let before = core.jobs[1]!.revision
+        core.jobs[1]?.machine = JobStateMachine(state: .decoding(attempt: 1))
+        core.jobs[1]?.machine = running
+        #expect(core.jobs[1]?.machine.state.name == running.state.name)
+        #expect(core.jobs[1]?.revision != before)
+        let baseline = try #require(core.reconcileBaseline)
+        #expect(!baseline.jobUnchanged(core.jobs[1]!), "the baseline took the job that came back for the one it saw")
     }
 }
