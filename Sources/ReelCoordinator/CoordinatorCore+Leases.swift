@@ -161,8 +161,11 @@ extension CoordinatorCore {
             jobs[id]?.encoding?.token = snapshot.token
         case .source(let id, let index):
             guard jobs[id]?.sources[index] != nil else { return [] }
-            jobs[id]?.sources[index] = SourceEncodingProgress(
-                machine: machine, token: snapshot.token, latentsSHA: snapshot.state.name == .done ? snapshot.outputSHA : nil)
+            // Changed in place: the item keeps whether its latents go into the cache
+            // (`caches`), which the row does not say.
+            jobs[id]?.sources[index]?.machine = machine
+            jobs[id]?.sources[index]?.token = snapshot.token
+            jobs[id]?.sources[index]?.latentsSHA = snapshot.state.name == .done ? snapshot.outputSHA : nil
         }
         for peer in workers.keys where workers[peer]?.running[work] != nil && snapshot.worker != workers[peer]?.name {
             workers[peer]?.running[work] = nil

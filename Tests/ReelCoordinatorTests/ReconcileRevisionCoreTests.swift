@@ -106,4 +106,24 @@ import Testing
         let baseline = try #require(core.reconcileBaseline)
         #expect(!baseline.jobUnchanged(core.jobs[1]!), "the baseline took the job that came back for the one it saw")
     }
+
+    /// The database's row for a source encoding (a read-back, a repair) changes the
+    /// item in place: whether its latents go into the cache is decided at its claim
+    /// and is not on the row, so taking the row must not reset it to "yes" (a row
+    /// admitted before source forms would then fill the cache under another form's key).
+    @Test func adoptingASourceRowKeepsWhetherItCaches() throws {
+        var core = SourceEncodingCoreTests.core()
+        let job = try SourceEncodingCoreTests.waitingJob()
+        core.jobs[1] = job
+        let index = try #require(job.sources.keys.min())
+        core.jobs[1]?.sources[index]?.caches = false
+        let before = core.jobs[1]!.sources[index]!.revision
+        let actions = core.adopt(
+            ItemSnapshot(state: .leased(worker: "a", attempt: 2, expiresAt: Farm.at(30).stamp), token: 2, worker: "a"), work: .source(job: 1, index))
+        #expect(actions.isEmpty)
+        #expect(core.jobs[1]?.sources[index]?.caches == false, "the row's adoption reset caches")
+        #expect(core.jobs[1]?.sources[index]?.token == 2)
+        #expect(core.jobs[1]?.sources[index]?.machine.state.name == .leased)
+        #expect(core.jobs[1]?.sources[index]?.revision != before)
+    }
 }
