@@ -190,7 +190,7 @@ extension CoordinatorCore {
             if job.sources.keys.contains(where: { persisting.contains(.source(job: stored.id, $0)) }) { continue }
             actions += reconcileSources(job, with: stored, baseline: baseline)
             if let encoding = job.encoding, let baseline,
-                !baseline.itemUnchanged(.encoding(job: stored.id), state: encoding.machine.state.name, token: encoding.token, revision: encoding.revision)
+                !baseline.itemUnchanged(.encoding(job: stored.id), revision: encoding.revision)
             {
                 // The encoding moved on since the read was asked for.
             } else {
@@ -204,7 +204,7 @@ extension CoordinatorCore {
                 // Adopted before that, it would be leased with its input's output
                 // unknown, and its job failed for want of it.
                 if job.plan.dependencies(of: shard).contains(where: { persisting.contains(.shard(job: stored.id, $0)) }) { continue }
-                if let baseline, !baseline.itemUnchanged(work, state: record.machine.state.name, token: record.token, revision: record.revision) { continue }
+                if let baseline, !baseline.itemUnchanged(work, revision: record.revision) { continue }
                 if record.machine.state.name != row.state.name || record.token != row.token {
                     actions.append(
                         .log(
@@ -217,7 +217,7 @@ extension CoordinatorCore {
                 for chunk in stored.chunks where decode.chunks.indices.contains(chunk.index) {
                     let index = chunk.index
                     guard !persisting.contains(.chunk(job: stored.id, index)) else { continue }
-                    if let baseline, !baseline.itemUnchanged(.chunk(job: stored.id, index), state: decode.machines[index].state.name, token: decode.tokens[index], revision: decode.revisions[index]) {
+                    if let baseline, !baseline.itemUnchanged(.chunk(job: stored.id, index), revision: decode.revisions[index]) {
                         continue
                     }
                     if decode.machines[index].state.name != chunk.row.state.name || decode.tokens[index] != chunk.row.token {

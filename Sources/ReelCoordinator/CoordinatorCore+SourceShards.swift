@@ -37,7 +37,7 @@ extension CoordinatorCore {
         for (index, row) in stored.sources.sorted(by: { $0.key < $1.key }) {
             let work = WorkRef.source(job: job.id, index)
             guard let source = job.sources[index], source.machine.state.name != row.state.name || source.token != row.token else { continue }
-            if let baseline, !baseline.itemUnchanged(work, state: source.machine.state.name, token: source.token, revision: source.revision) { continue }
+            if let baseline, !baseline.itemUnchanged(work, revision: source.revision) { continue }
             actions.append(
                 .log(
                     .warning, "repaired: source encoding state differs",

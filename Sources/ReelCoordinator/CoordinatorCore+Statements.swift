@@ -58,48 +58,43 @@ extension CoordinatorCore {
 }
 
 /// What memory held of each job when the reconciler asked for its snapshot: the
-/// job's state and revision, and each item's state, fencing token and revision
-/// (state and token alone cannot tell an item that went pending → ready → pending
-/// meanwhile, when the snapshot may have read it ready, nor a job retried —
-/// running → failed → running, rebuilt with new records — from the one that was).
+/// revision of the job and of each of its items. A revision moves on with every
+/// change of what the snapshot is compared on (a state's name, a token, an output)
+/// and is never reused (``Revision``), so an equal revision is an unchanged value —
+/// where state and token alone cannot tell an item that went pending → ready →
+/// pending meanwhile, when the snapshot may have read it ready, nor a job retried
+/// (running → failed → running, rebuilt with new records) from the one that was.
 ///
 /// A difference between the snapshot and memory is only evidence of drift where
 /// memory has not moved since: a result recorded, a claim answered or a job
 /// admitted after the read was asked for is newer than the snapshot, and must
 /// not be "repaired" back to it.
 struct ReconcileBaseline: Sendable {
-    struct Item: Equatable, Sendable {
-        let state: ShardState.Name
-        let token: Int
-        /// The item's ``Revision`` (``ShardRecord/revision`` and the like).
-        let revision: Int
-    }
-
     struct Job: Sendable {
-        let state: JobState.Name
         /// ``JobRuntime/revision``.
         let revision: Int
-        var items: [WorkRef: Item] = [:]
+        /// Each item's revision (``ShardRecord/revision`` and the like).
+        var items: [WorkRef: Int] = [:]
     }
 
     private(set) var jobs: [Int64: Job] = [:]
 
     init(_ running: [Int64: JobRuntime]) {
         for (id, job) in running {
-            var entry = Job(state: job.machine.state.name, revision: job.revision)
+            var entry = Job(revision: job.revision)
             for (shard, record) in job.shards {
-                entry.items[.shard(job: id, shard)] = Item(state: record.machine.state.name, token: record.token, revision: record.revision)
+                entry.items[.shard(job: id, shard)] = record.revision
             }
             if let decode = job.decode {
-                for index in decode.machines.indices {
-                    entry.items[.chunk(job: id, index)] = Item(state: decode.machines[index].state.name, token: decode.tokens[index], revision: decode.revisions[index])
+                for (index, revision) in decode.revisions.enumerated() {
+                    entry.items[.chunk(job: id, index)] = revision
                 }
             }
             if let encoding = job.encoding {
-                entry.items[.encoding(job: id)] = Item(state: encoding.machine.state.name, token: encoding.token, revision: encoding.revision)
+                entry.items[.encoding(job: id)] = encoding.revision
             }
             for (index, source) in job.sources {
-                entry.items[.source(job: id, index)] = Item(state: source.machine.state.name, token: source.token, revision: source.revision)
+                entry.items[.source(job: id, index)] = source.revision
             }
             jobs[id] = entry
         }
@@ -108,14 +103,10 @@ struct ReconcileBaseline: Sendable {
     /// Whether memory had job `id` when the snapshot was asked for.
     func had(_ id: Int64) -> Bool { jobs[id] != nil }
 
-    /// Whether job `id` is the same runtime, in `state`, now as it was when the
+    /// Whether `job` is the same runtime in the same state now as when the
     /// snapshot was asked for.
-    func jobUnchanged(_ job: JobRuntime) -> Bool {
-        jobs[job.id]?.state == job.machine.state.name && jobs[job.id]?.revision == job.revision
-    }
+    func jobUnchanged(_ job: JobRuntime) -> Bool { jobs[job.id]?.revision == job.revision }
 
-    /// Whether `work` is as it was when the snapshot was asked for.
-    func itemUnchanged(_ work: WorkRef, state: ShardState.Name, token: Int, revision: Int) -> Bool {
-        jobs[work.job]?.items[work] == Item(state: state, token: token, revision: revision)
-    }
+    /// Whether `work`, at `revision` now, is as it was when the snapshot was asked for.
+    func itemUnchanged(_ work: WorkRef, revision: Int) -> Bool { jobs[work.job]?.items[work] == revision }
 }
