@@ -129,6 +129,13 @@ extension CoordinatorCore {
 
     /// The row was read again: memory takes what the database holds, or
     /// `fallback` if it could not be read (the reconciler reads it later).
+    ///
+    /// Unlike the reconciler's snapshot, the row needs no revision check: the I/O
+    /// layer reads it on the loop's own turn and feeds it back at once, so no event
+    /// reaches the core between the read and this adoption. Every write the loop
+    /// makes itself is synchronous, so the row already holds it; only answers from
+    /// the statements lane (claims, lease extensions) can still be in flight, and
+    /// each of those is applied after the row and is no older than it.
     mutating func readBack(_ work: WorkRef, row: Result<ItemSnapshot?, StoreFailure>, fallback: ShardStateMachine?) -> [CoordinatorAction] {
         switch row {
         case .success(let snapshot?):
