@@ -130,7 +130,7 @@ def weighted_mse(recon: torch.Tensor, x: torch.Tensor, object_weight: float = 4.
 def motion_mse(recon: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     """MSE between the frame-to-frame differences of the decode and of the clip. The
     causal decoder draws each latent frame's four pixel frames in one go, and a plain
-    MSE lets it move the object unevenly across them: on the shipped decoder the pairs
+    MSE lets it move the object unevenly across them: on the step-9,950 decoder the pairs
     that cross from one latent frame to the next differ 1.21× the mean, those inside one
     0.78–1.03× (`diagnose.py --check phases`), which reads as a seam wherever the farm's
     windows meet. The clips themselves move evenly (0.98–1.02×)."""
@@ -143,6 +143,59 @@ def foreground_mse(recon: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     m = object_mask(x)
     return ((recon - x).pow(2) * m).sum() / (m.sum() * x.shape[1]).clamp(min=1)
 
+
+
+def latent_frame_means(x: torch.Tensor) -> torch.Tensor:
+    """`(B, C, N, H, W)` pixel frames -> `(B, C, L, H, W)`: the mean of each latent frame's
+    pixel frames (the first alone when N = 4k + 1, as the causal decoder draws it). It does
+    not depend on how the motion is spread over a latent frame's four frames, so an anchor
+    on it keeps the colours and content the anchor decoder draws and leaves the spread to
+    `motion_mse`."""
+    first = x[:, :, :1] if x.shape[2] % 4 == 1 else x[:, :, :0]
+    rest = x[:, :, first.shape[2] :]
+    groups = rest.reshape(*rest.shape[:2], rest.shape[2] // 4, 4, *rest.shape[3:]).mean(3)
+    return torch.cat([first, groups], 2)
+
+
+class SamplePool:
+    """`--sample-pool N`: N of the anchor folder's transformer samples, drawn once (and kept
+    in WORK/sample_pool.pt), each `--sample-windows` windows one after another as a farm
+    decode runs them, from prompts of the whole grammar (seeds 5,000,000 on, which no
+    measured prompt set uses). The decoder in training learns on them against the anchor
+    decoder's decode, so that what it learns on encoder latents does not change how it
+    reads the transformer's, which lie off the encoder's manifold: an anchor on encoder
+    latents alone kept their colours but lost the drawn prompts' (green 84 -> 61 % of
+    frames, Deploy/train/README.md)."""
+
+    def __init__(self, args, anchor_folder: str):
+        path = os.path.join(args.work, "sample_pool.pt")
+        if os.path.exists(path):
+            state = torch.load(path, weights_only=False)
+            self.latents, self.prompts = state["latents"], state["prompts"]
+            print(f"sample pool: {len(self.prompts)} samples of {self.latents.shape[2]} latent frames from {path}")
+            return
+        source = SampleTargets(anchor_folder, args.sample_steps, args.guidance)
+        rng = np.random.default_rng(args.seed)
+        self.prompts = [clips.ClipSpec.sample(5_000_000 + i).prompt() for i in range(args.sample_pool)]
+        t0 = time.time()
+        parts = []
+        for i in range(0, len(self.prompts), 8):
+            chunk = self.prompts[i : i + 8]
+            z = source.sample([p for p in chunk for _ in range(args.sample_windows)], DIT_WINDOW + 1, rng)
+            windows = z.view(len(chunk), args.sample_windows, *z.shape[1:]).unbind(1)
+            parts.append(torch.cat([w[:, :, 1:] if k else w for k, w in enumerate(windows)], 2))
+        self.latents = torch.cat(parts)
+        torch.save({"latents": self.latents, "prompts": self.prompts}, path)
+        print(f"sample pool: {len(self.prompts)} samples of {self.latents.shape[2]} latent frames in {time.time() - t0:.0f} s -> {path}")
+
+    def batch(self, count: int, side: int, rng: np.random.Generator) -> torch.Tensor:
+        """`count` samples cropped to `side` pixels around the object, led by their latent
+        frame 1 as the farm decodes a clip's start (its first latent frame in the later form)."""
+        z = self.latents[rng.choice(len(self.prompts), size=count, replace=False)]
+        cells = side // 8
+        origins = SampleTargets.crop(z, side)
+        z = torch.stack([z[i, :, :, y : y + cells, x : x + cells] for i, (x, y) in enumerate(origins)])
+        return torch.cat([z[:, :, 1:2], z], 2)
 
 
 def crop_origin(spec: clips.ClipSpec, frame: int, side: int, rng: np.random.Generator) -> tuple[int, int]:
@@ -174,13 +227,13 @@ class SampleTargets:
     whole frames were painted purple. Backgrounds are left as decoded. Not in the
     shipped model: it mended purple but cost blue (Deploy/train/README.md)."""
 
-    def __init__(self, args):
-        self.model = WanTransformer3DModel.from_pretrained(args.sample_targets, subfolder="transformer").eval()
-        self.teacher = AutoencoderKLWan.from_pretrained(args.sample_targets, subfolder="vae").eval()
+    def __init__(self, folder: str, steps: int, guidance: float):
+        self.model = WanTransformer3DModel.from_pretrained(folder, subfolder="transformer").eval()
+        self.teacher = AutoencoderKLWan.from_pretrained(folder, subfolder="vae").eval()
         self.mean = torch.tensor(self.teacher.config.latents_mean).view(1, -1, 1, 1, 1)
         self.std = torch.tensor(self.teacher.config.latents_std).view(1, -1, 1, 1, 1)
-        self.steps, self.guidance = args.sample_steps, args.guidance
-        self.scheduler = FlowMatchEulerDiscreteScheduler.from_pretrained(args.sample_targets, subfolder="scheduler")
+        self.steps, self.guidance = steps, guidance
+        self.scheduler = FlowMatchEulerDiscreteScheduler.from_pretrained(folder, subfolder="scheduler")
 
     @torch.no_grad()
     def sample(self, prompts: list[str], latent_frames: int, rng: np.random.Generator) -> torch.Tensor:
@@ -218,12 +271,17 @@ def train_vae(args) -> None:
     torch.manual_seed(args.seed)
     if args.sample_targets and not args.vae_decoder_only:
         sys.exit("--sample-targets trains the decoder alone: add --vae-decoder-only")
-    sample_targets = SampleTargets(args) if args.sample_targets else None
+    sample_targets = SampleTargets(args.sample_targets, args.sample_steps, args.guidance) if args.sample_targets else None
     anchor = None
     if args.anchor:
         if not args.vae_decoder_only:
             sys.exit("--anchor trains the decoder alone: add --vae-decoder-only")
         anchor = AutoencoderKLWan.from_pretrained(os.path.join(args.anchor, "vae")).eval()
+    pool = None
+    if args.sample_pool:
+        if anchor is None:
+            sys.exit("--sample-pool learns against the anchor's decode: add --anchor FOLDER")
+        pool = SamplePool(args, args.anchor)
     vae = AutoencoderKLWan(**VAE_CONFIG)
     opt = torch.optim.AdamW(vae.parameters(), lr=args.vae_lr, betas=(0.9, args.adam_beta2), weight_decay=0.0)
     ckpt = os.path.join(args.work, "vae_ckpt.pt")
@@ -248,7 +306,16 @@ def train_vae(args) -> None:
                     spec = clips.ClipSpec.sample(int(rng.integers(1 << 62)))
             specs.append(spec)
         kind = "sample" if sample_targets and rng.random() < args.sample_share else "clip"
-        if kind == "sample":
+        if pool is not None and rng.random() < args.sample_share:
+            kind = "pool"
+        if kind == "pool":
+            # The lead frame only fills the cache; every latent frame after it learns, since
+            # a farm decode's colours drift with the run's length (two windows here).
+            z = pool.batch(args.vae_batch, args.vae_crop, rng)
+            recon = decode_unclamped(vae, z, 1)
+            with torch.no_grad():
+                batch = decode_unclamped(anchor, z, 1)
+        elif kind == "sample":
             # --sample-windows windows of the transformer's, one after another as a
             # clip's start (a farm decode runs over 41 latent frames and more), decoded
             # on a crop around the object as the farm decodes (latent frame 0 in the
@@ -286,14 +353,22 @@ def train_vae(args) -> None:
         mse = F.mse_loss(recon, batch)
         fg = foreground_mse(recon, batch)
         kl = z.pow(2).mean()
-        motion = motion_mse(recon, batch)
+        # The pool's targets are the anchor's decode, whose motion is the bunched one this
+        # term is there to even: it learns motion from clips only.
+        motion = motion_mse(recon, batch) if kind != "pool" else torch.zeros(())
         target = batch
         if anchor is not None:
-            # The anchor decoder's own decode is the colour target: what the shipped model
+            # The anchor decoder's own decode is the colour target: what the anchor model
             # draws stays as measured, and only the motion term moves the decode.
             with torch.no_grad():
                 target = decode_unclamped(anchor, z) if kind == "clip" else target
-        loss = weighted_mse(recon, target, args.object_weight) + args.kl_weight * kl + args.motion_weight * motion
+        if args.anchor_latent_frames:
+            fit = weighted_mse(latent_frame_means(recon), latent_frame_means(target), args.object_weight)
+        else:
+            fit = weighted_mse(recon, target, args.object_weight)
+        if kind == "pool":
+            fit = args.pool_weight * fit
+        loss = fit + args.kl_weight * kl + args.motion_weight * motion
         for g in opt.param_groups:
             g["lr"] = args.vae_lr * min(1.0, (step + 1) / args.warmup)
         opt.zero_grad(set_to_none=True)
@@ -727,6 +802,15 @@ def main() -> None:
     p.add_argument("--anchor", default=None, metavar="FOLDER",
                    help="VAE decoder: learn against FOLDER's decoder's decode of the clip's latents instead of the "
                         "clip (with --motion-weight: even the motion, keep the colours that model was measured with)")
+    p.add_argument("--anchor-latent-frames", action="store_true",
+                   help="VAE: fit each latent frame's mean pixel frame only (with --anchor: keep the anchor's colours, "
+                        "leave how the motion spreads over a latent frame to --motion-weight)")
+    p.add_argument("--sample-pool", type=int, default=0, metavar="N",
+                   help="VAE decoder: with --anchor, also learn on N of the anchor folder's transformer samples "
+                        "(--sample-windows windows each, --sample-share of the steps) against the anchor's decode")
+    p.add_argument("--pool-weight", type=float, default=1.0,
+                   help="--sample-pool: weight of the fit on the pool's samples (their decodes' colours shift "
+                        "with what the decoder learns on clips unless held harder than the clips' own fit)")
     p.add_argument("--adam-beta2", type=float, default=0.999, help="VAE: Adam's second-moment decay")
     p.add_argument("--warmup", type=int, default=100, help="VAE learning-rate warm-up steps")
     p.add_argument("--vae-frames", type=int, default=VAE_FRAMES,
