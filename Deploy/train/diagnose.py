@@ -224,7 +224,8 @@ def check_phases(args) -> None:
     crosses from one latent frame to the next), each over the mean of all four. The
     clips move evenly (about 1.0 each); a decoder that bunches the motion into the pairs
     between latent frames reads as a seam wherever the farm's windows meet, since those
-    fall between latent frames too (the shipped decoder: 0.78, 1.21, 1.03, 0.98)."""
+    fall between latent frames too (the step-9,950 decoder: 0.78, 1.21, 1.03, 0.98; the shipped
+    step 10,550: 0.78, 1.12, 1.12, 0.98)."""
     for path in args.vae_ckpt or [None]:
         vae = load_vae(args, path)
         recon, source = np.zeros(4), np.zeros(4)
