@@ -293,15 +293,16 @@ import Testing
         // Half a second is left out before the change and one second after it: the demo's windows
         // are 61 frames long, and a window's prompt mix follows its whole span. Each
         // span shows its colour (12 pixels or more, quality.py's rule) in at least 80 % of its
-        // frames, and there it covers more pixels than the other prompt's colour. (The ball drawn
-        // yellow keeps a reddish rim, so "the other colour in at most 20 %", timeline_colour.py's
-        // stricter rule, fails in the yellow span: README, Sora features.)
+        // frames, there it covers more pixels than the other prompt's colour, and the other
+        // colour shows in at most 20 % (timeline_colour.py's rule; the step-9,950 VAE kept a
+        // reddish rim on the ball drawn yellow, red in 14 of 33 frames: README, Sora features).
         for (span, wanted, other) in [(8 ..< 40, red, yellow), (64 ..< frames.count, yellow, red)] {
             let shown = span.filter { detector.detect(colour: wanted, in: frames[$0]).centroid != nil }.count
             let wrong = span.filter { detector.detect(colour: other, in: frames[$0]).centroid != nil }.count
             let dominant = span.filter { detector.detect(colour: wanted, in: frames[$0]).pixels > detector.detect(colour: other, in: frames[$0]).pixels }.count
             print("timeline: frames \(span): \(detector.palette[wanted].name) in \(shown), dominant in \(dominant), \(detector.palette[other].name) in \(wrong) of \(span.count)")
             #expect(Double(shown) >= 0.8 * Double(span.count) && Double(dominant) >= 0.8 * Double(span.count))
+            #expect(Double(wrong) <= 0.2 * Double(span.count), "\(detector.palette[other].name) shows in the \(detector.palette[wanted].name) span")
         }
     }
 }
