@@ -130,12 +130,16 @@ extension CoordinatorCore {
     /// The row was read again: memory takes what the database holds, or
     /// `fallback` if it could not be read (the reconciler reads it later).
     ///
-    /// Unlike the reconciler's snapshot, the row needs no revision check: the I/O
-    /// layer reads it on the loop's own turn and feeds it back at once, so no event
-    /// reaches the core between the read and this adoption. Every write the loop
-    /// makes itself is synchronous, so the row already holds it; only answers from
-    /// the statements lane (claims, lease extensions) can still be in flight, and
-    /// each of those is applied after the row and is no older than it.
+    /// The I/O layer reads the row on the loop's own turn and feeds it back at once,
+    /// so no event reaches the core between the read and this adoption. The row can
+    /// still be newer than an answer on its way, and one case is not handled yet: a
+    /// claim the statements lane commits between a release (or a stale requeue) and
+    /// this read makes the row leased to the claim's worker at the claim's attempt;
+    /// when that claim's answer arrives, memory already holds its token and gives the
+    /// claim back (``shardsClaimed(peer:worker:claims:at:chunkLimit:)`` and the like),
+    /// so the row is ready again while memory says leased, until the reconciler's next
+    /// pass or the lease's expiry repairs it. Accepting a claim that memory already
+    /// holds for that worker at that attempt would close it.
     mutating func readBack(_ work: WorkRef, row: Result<ItemSnapshot?, StoreFailure>, fallback: ShardStateMachine?) -> [CoordinatorAction] {
         switch row {
         case .success(let snapshot?):
