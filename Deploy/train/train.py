@@ -169,8 +169,12 @@ class SamplePool:
 
     def __init__(self, args, anchor_folder: str):
         path = os.path.join(args.work, "sample_pool.pt")
+        drawn_with = {"count": args.sample_pool, "windows": args.sample_windows, "steps": args.sample_steps,
+                      "guidance": args.guidance, "seed": args.seed, "folder": os.path.abspath(anchor_folder)}
         if os.path.exists(path):
             state = torch.load(path, weights_only=False)
+            if state.get("drawn_with") != drawn_with:
+                sys.exit(f"{path} was drawn with {state.get('drawn_with')}, not {drawn_with}: delete it to draw the pool again")
             self.latents, self.prompts = state["latents"], state["prompts"]
             print(f"sample pool: {len(self.prompts)} samples of {self.latents.shape[2]} latent frames from {path}")
             return
@@ -185,7 +189,7 @@ class SamplePool:
             windows = z.view(len(chunk), args.sample_windows, *z.shape[1:]).unbind(1)
             parts.append(torch.cat([w[:, :, 1:] if k else w for k, w in enumerate(windows)], 2))
         self.latents = torch.cat(parts)
-        torch.save({"latents": self.latents, "prompts": self.prompts}, path)
+        torch.save({"latents": self.latents, "prompts": self.prompts, "drawn_with": drawn_with}, path)
         print(f"sample pool: {len(self.prompts)} samples of {self.latents.shape[2]} latent frames in {time.time() - t0:.0f} s -> {path}")
 
     def batch(self, count: int, side: int, rng: np.random.Generator) -> torch.Tensor:
@@ -277,10 +281,18 @@ def train_vae(args) -> None:
         if not args.vae_decoder_only:
             sys.exit("--anchor trains the decoder alone: add --vae-decoder-only")
         anchor = AutoencoderKLWan.from_pretrained(os.path.join(args.anchor, "vae")).eval()
+    if args.anchor_latent_frames and args.motion_weight <= 0:
+        sys.exit("--anchor-latent-frames leaves how motion spreads over a latent frame to --motion-weight: give it one above 0")
+    if args.pool_weight != 1 and not args.sample_pool:
+        sys.exit("--pool-weight weighs the fit on --sample-pool's samples: add --sample-pool N")
     pool = None
     if args.sample_pool:
         if anchor is None:
             sys.exit("--sample-pool learns against the anchor's decode: add --anchor FOLDER")
+        if sample_targets is not None:
+            sys.exit("--sample-pool and --sample-targets both take --sample-share of the steps: use one")
+        if args.sample_pool < args.vae_batch:
+            sys.exit(f"--sample-pool {args.sample_pool} is smaller than a batch (--vae-batch {args.vae_batch})")
         pool = SamplePool(args, args.anchor)
     vae = AutoencoderKLWan(**VAE_CONFIG)
     opt = torch.optim.AdamW(vae.parameters(), lr=args.vae_lr, betas=(0.9, args.adam_beta2), weight_decay=0.0)
@@ -310,7 +322,7 @@ def train_vae(args) -> None:
             kind = "pool"
         if kind == "pool":
             # The lead frame only fills the cache; every latent frame after it learns, since
-            # a farm decode's colours drift with the run's length (two windows here).
+            # a farm decode's colours drift with the run's length (--sample-windows windows).
             z = pool.batch(args.vae_batch, args.vae_crop, rng)
             recon = decode_unclamped(vae, z, 1)
             with torch.no_grad():
@@ -821,7 +833,7 @@ def main() -> None:
     p.add_argument("--sample-targets", default=None, metavar="FOLDER",
                    help="VAE decoder: also train on FOLDER's transformer's samples against targets from their prompts "
                         "(see SampleTargets); needs --vae-decoder-only")
-    p.add_argument("--sample-share", type=float, default=0.5, help="--sample-targets: the share of steps on samples")
+    p.add_argument("--sample-share", type=float, default=0.5, help="--sample-targets or --sample-pool: the share of steps on samples")
     p.add_argument("--sample-windows", type=int, default=1,
                    help="--sample-targets: up to this many windows one after another, learnt on the last")
     p.add_argument("--sample-steps", type=int, default=10, help="--sample-targets: sampling steps per sample")
