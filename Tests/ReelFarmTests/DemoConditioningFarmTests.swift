@@ -295,7 +295,8 @@ import Testing
         // span shows its colour (12 pixels or more, quality.py's rule) in at least 80 % of its
         // frames, there it covers more pixels than the other prompt's colour, and the other
         // colour shows in at most 20 % (timeline_colour.py's rule; the step-9,950 VAE kept a
-        // reddish rim on the ball drawn yellow, red in 14 of 33 frames: README, Sora features).
+        // reddish rim on the ball drawn yellow, red in 14 of 33 frames: README, "Sizes, stills,
+        // prompt timelines and loops").
         for (span, wanted, other) in [(8 ..< 40, red, yellow), (64 ..< frames.count, yellow, red)] {
             let shown = span.filter { detector.detect(colour: wanted, in: frames[$0]).centroid != nil }.count
             let wrong = span.filter { detector.detect(colour: other, in: frames[$0]).centroid != nil }.count
