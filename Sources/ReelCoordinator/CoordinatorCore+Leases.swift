@@ -132,14 +132,12 @@ extension CoordinatorCore {
     ///
     /// The I/O layer reads the row on the loop's own turn and feeds it back at once,
     /// so no event reaches the core between the read and this adoption. The row can
-    /// still be newer than an answer on its way, and one case is not handled yet: a
-    /// claim the statements lane commits between a release (or a stale requeue) and
-    /// this read makes the row leased to the claim's worker at the claim's attempt;
-    /// when that claim's answer arrives, memory already holds its token and gives the
-    /// claim back (``shardsClaimed(peer:worker:claims:at:chunkLimit:)`` and the like),
-    /// so the row is ready again while memory says leased, until the reconciler's next
-    /// pass or the lease's expiry repairs it. Accepting a claim that memory already
-    /// holds for that worker at that attempt would close it.
+    /// still be newer than an answer on its way: a claim the statements lane commits
+    /// between a release (or a stale requeue) and this read makes the row leased to
+    /// the claim's worker at the claim's attempt, and memory takes that lease here.
+    /// The claim handlers (``shardsClaimed(peer:worker:claims:at:chunkLimit:)`` and
+    /// the like) then dispatch a claim memory already holds at its attempt
+    /// (``ShardStateMachine/isLeased(to:attempt:)``) instead of giving it back as stale.
     mutating func readBack(_ work: WorkRef, row: Result<ItemSnapshot?, StoreFailure>, fallback: ShardStateMachine?) -> [CoordinatorAction] {
         switch row {
         case .success(let snapshot?):
