@@ -65,12 +65,10 @@ extension CoordinatorCore {
                 actions.append(.release(work, token: claim.attempt, worker: name, why: "its job is not decoding here", readBack: false))
                 continue
             }
-            if !decode.machines[index].isLeased(to: name, attempt: claim.attempt) {
-                let action = decode.machines[index].lease(to: name, now: time.stamp)
-                guard case .dispatch = action else {
-                    actions.append(.release(work, token: claim.attempt, worker: name, why: "\(action)", readBack: false))
-                    continue
-                }
+            let action = decode.machines[index].take(claimOf: name, attempt: claim.attempt, now: time.stamp)
+            guard case .dispatch = action else {
+                actions.append(.release(work, token: claim.attempt, worker: name, why: "\(action)", readBack: false))
+                continue
             }
             decode.tokens[index] = claim.attempt
             job.decode = decode

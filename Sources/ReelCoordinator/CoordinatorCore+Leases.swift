@@ -137,7 +137,7 @@ extension CoordinatorCore {
     /// the claim's worker at the claim's attempt, and memory takes that lease here.
     /// The claim handlers (``shardsClaimed(peer:worker:claims:at:chunkLimit:)`` and
     /// the like) then dispatch a claim memory already holds at its attempt
-    /// (``ShardStateMachine/isLeased(to:attempt:)``) instead of giving it back as stale.
+    /// (``ShardStateMachine/take(claimOf:attempt:now:)``) instead of giving it back as stale.
     mutating func readBack(_ work: WorkRef, row: Result<ItemSnapshot?, StoreFailure>, fallback: ShardStateMachine?) -> [CoordinatorAction] {
         switch row {
         case .success(let snapshot?):

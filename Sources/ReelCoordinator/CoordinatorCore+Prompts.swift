@@ -43,12 +43,10 @@ extension CoordinatorCore {
                 actions.append(.release(work, token: claim.attempt, worker: name, why: "its job is not waiting on an encoding here", readBack: false))
                 continue
             }
-            if !encoding.machine.isLeased(to: name, attempt: claim.attempt) {
-                let action = encoding.machine.lease(to: name, now: time.stamp)
-                guard case .dispatch = action else {
-                    actions.append(.release(work, token: claim.attempt, worker: name, why: "\(action)", readBack: false))
-                    continue
-                }
+            let action = encoding.machine.take(claimOf: name, attempt: claim.attempt, now: time.stamp)
+            guard case .dispatch = action else {
+                actions.append(.release(work, token: claim.attempt, worker: name, why: "\(action)", readBack: false))
+                continue
             }
             encoding.token = claim.attempt
             job.encoding = encoding

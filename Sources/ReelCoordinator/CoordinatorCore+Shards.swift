@@ -64,21 +64,20 @@ extension CoordinatorCore {
                 actions.append(.release(work, token: claim.attempt, worker: worker.name, why: "its job is not running here", readBack: false))
                 continue
             }
-            if !record.machine.isLeased(to: worker.name, attempt: claim.attempt) {
-                // A lease an invalidation revoked before this answer came (its row carried
-                // this token, ``shardsInvalidated(job:reason:outcome:)``): building it would
-                // only waste a worker's time on a result the database refuses.
-                guard claim.attempt > record.token else {
-                    actions.append(.release(work, token: claim.attempt, worker: worker.name, why: "revoked before its claim was answered", readBack: false))
-                    continue
-                }
-                let action = record.machine.lease(to: worker.name, now: time.stamp)
-                guard case .dispatch = action else {
-                    // The database made it ready before memory heard (a result recorded
-                    // a moment ago): give the claim back; the next turn takes it.
-                    actions.append(.release(work, token: claim.attempt, worker: worker.name, why: "\(action)", readBack: false))
-                    continue
-                }
+            // A lease an invalidation revoked before this answer came (its row carried
+            // this token, ``shardsInvalidated(job:reason:outcome:)``): building it would
+            // only waste a worker's time on a result the database refuses. A read-back
+            // that took this very claim's lease first left the token equal too.
+            guard claim.attempt > record.token || record.machine.isLeased(to: worker.name, attempt: claim.attempt) else {
+                actions.append(.release(work, token: claim.attempt, worker: worker.name, why: "revoked before its claim was answered", readBack: false))
+                continue
+            }
+            let action = record.machine.take(claimOf: worker.name, attempt: claim.attempt, now: time.stamp)
+            guard case .dispatch = action else {
+                // The database made it ready before memory heard (a result recorded
+                // a moment ago): give the claim back; the next turn takes it.
+                actions.append(.release(work, token: claim.attempt, worker: worker.name, why: "\(action)", readBack: false))
+                continue
             }
             record.token = claim.attempt
             jobs[claim.job]?.shards[claim.shard] = record

@@ -64,12 +64,10 @@ extension CoordinatorCore {
                 actions.append(.release(work, token: claim.attempt, worker: name, why: why, readBack: false))
                 continue
             }
-            if !source.machine.isLeased(to: name, attempt: claim.attempt) {
-                let action = source.machine.lease(to: name, now: time.stamp)
-                guard case .dispatch = action else {
-                    actions.append(.release(work, token: claim.attempt, worker: name, why: "\(action)", readBack: false))
-                    continue
-                }
+            let action = source.machine.take(claimOf: name, attempt: claim.attempt, now: time.stamp)
+            guard case .dispatch = action else {
+                actions.append(.release(work, token: claim.attempt, worker: name, why: "\(action)", readBack: false))
+                continue
             }
             source.token = claim.attempt
             let resolved = conditioning.items[claim.encoding]
