@@ -196,9 +196,7 @@ class SamplePool:
         """`count` samples cropped to `side` pixels around the object, led by their latent
         frame 1 as the farm decodes a clip's start (its first latent frame in the later form)."""
         z = self.latents[rng.choice(len(self.prompts), size=count, replace=False)]
-        cells = side // 8
-        origins = SampleTargets.crop(z, side)
-        z = torch.stack([z[i, :, :, y : y + cells, x : x + cells] for i, (x, y) in enumerate(origins)])
+        z = SampleTargets.cropped(z, side)
         return torch.cat([z[:, :, 1:2], z], 2)
 
 
@@ -258,6 +256,14 @@ class SampleTargets:
             y, x = divmod(f, grid)
             out.append((min(max(x - cells // 2, 0), grid - cells), min(max(y - cells // 2, 0), grid - cells)))
         return out
+
+    @staticmethod
+    def cropped(z: torch.Tensor, side: int, locate_from: int = 0) -> torch.Tensor:
+        """`z` cropped per item to `side` pixels around the object, as ``crop`` finds it in
+        latent frames `locate_from` on."""
+        cells = side // 8
+        origins = SampleTargets.crop(z[:, :, locate_from:], side)
+        return torch.stack([z[i, :, :, y : y + cells, x : x + cells] for i, (x, y) in enumerate(origins)])
 
     @torch.no_grad()
     def targets(self, z: torch.Tensor, specs: list[clips.ClipSpec], frames: int) -> torch.Tensor:
@@ -338,9 +344,7 @@ def train_vae(args) -> None:
             windows = z.view(len(specs), count, *z.shape[1:]).unbind(1)
             z = torch.cat([w[:, :, 1:] if k else w for k, w in enumerate(windows)], 2)
             begin = 2 + DIT_WINDOW * (count - 1)  # in the decode below, which leads with latent frame 1
-            cells = args.vae_crop // 8
-            origins = SampleTargets.crop(z[:, :, begin - 1 :], args.vae_crop)
-            z = torch.stack([z[i, :, :, y : y + cells, x : x + cells] for i, (x, y) in enumerate(origins)])
+            z = SampleTargets.cropped(z, args.vae_crop, locate_from=begin - 1)
             z = torch.cat([z[:, :, 1:2], z], 2)
             recon = decode_unclamped(vae, z, begin, DIT_WINDOW)
             batch = sample_targets.targets(z, specs, recon.shape[2])
