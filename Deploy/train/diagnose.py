@@ -225,7 +225,8 @@ def check_phases(args) -> None:
     clips move evenly (about 1.0 each); a decoder that bunches the motion into the pairs
     between latent frames reads as a seam wherever the farm's windows meet, since those
     fall between latent frames too (the step-9,950 decoder: 0.78, 1.21, 1.03, 0.98; the shipped
-    step 10,550: 0.78, 1.12, 1.12, 0.98)."""
+    step 10,550: 0.78, 1.12, 1.12, 0.98). With WORK/sample_pool.pt, the same over the
+    transformer's pooled samples, decoded whole (64 px), and their `phase_excess`."""
     for path in args.vae_ckpt or [None]:
         vae = load_vae(args, path)
         recon, source = np.zeros(4), np.zeros(4)
@@ -239,6 +240,26 @@ def check_phases(args) -> None:
                 total += [d[t % 4 == phase].mean() for phase in range(4)]
         print("pairs t % 4 = 0, 1 (between latent frames), 2, 3 over their mean: decode "
               + " ".join(f"{v:.3f}" for v in recon / recon.mean()) + "; source " + " ".join(f"{v:.3f}" for v in source / source.mean()))
+        pool = os.path.join(args.work, "sample_pool.pt")
+        if os.path.exists(pool):
+            # The transformer's own samples (train.py's --sample-pool), decoded as the farm
+            # decodes a clip's start and numbered as its frames: what --pool-evenness evens.
+            latents = torch.load(pool, weights_only=False)["latents"]
+            phases, excess = np.zeros(4), []
+            for z in latents.split(2):
+                z = torch.cat([z[:, :, 1:2], z], 2)
+                with torch.no_grad():
+                    r = train.decode_unclamped(vae, z, 1)
+                excess.append(train.phase_excess(r).item())
+                kept = r.clamp(-1, 1)[:, :, 3:]
+                d = (kept[:, :, 1:] - kept[:, :, :-1]).abs().mean(dim=(1, 3, 4)).numpy()
+                t = np.arange(1, kept.shape[2])
+                for item in d:
+                    each = np.array([item[t % 4 == phase].mean() for phase in range(4)])
+                    phases += each / each.mean()
+            phases /= len(latents)
+            print(f"the {len(latents)} pooled samples ({pool}), pairs numbered as above: "
+                  + " ".join(f"{v:.3f}" for v in phases) + f"; phase_excess {np.mean(excess):.4f}")
 
 
 def main() -> None:
