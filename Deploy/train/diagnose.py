@@ -251,12 +251,7 @@ def check_phases(args) -> None:
                 with torch.no_grad():
                     r = train.decode_unclamped(vae, z, 1)
                 excess.append(train.phase_excess(r).item())
-                kept = r.clamp(-1, 1)[:, :, 3:]
-                d = (kept[:, :, 1:] - kept[:, :, :-1]).abs().mean(dim=(1, 3, 4)).numpy()
-                t = np.arange(1, kept.shape[2])
-                for item in d:
-                    each = np.array([item[t % 4 == phase].mean() for phase in range(4)])
-                    phases += each / each.mean()
+                phases += train.phase_ratios(r.clamp(-1, 1)).sum(0).numpy()
             phases /= len(latents)
             print(f"the {len(latents)} pooled samples ({pool}), pairs numbered as above: "
                   + " ".join(f"{v:.3f}" for v in phases) + f"; phase_excess {np.mean(excess):.4f}")

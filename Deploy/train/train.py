@@ -161,12 +161,19 @@ def phase_excess(recon: torch.Tensor) -> torch.Tensor:
     and is no more even. Phases below the mean get no gradient, so the term cannot be met
     by making the pairs inside a latent frame flicker; with `latent_frame_means` holding
     each latent frame's mean, lowering one phase spreads the move over the others."""
+    return (phase_ratios(recon) - 1).clamp(min=0).pow(2).sum(1).mean()
+
+
+def phase_ratios(recon: torch.Tensor) -> torch.Tensor:
+    """A pool decode (as `phase_excess` takes it) -> `(B, 4)`: each item's mean |Δ| over
+    the pairs at each place among a latent frame's four, numbered as the farm's frames
+    (pair t ends at frame t; place 1 crosses between latent frames), over its mean pair,
+    held fixed (no gradient)."""
     kept = recon[:, :, 3:]  # as the farm emits it: pixel frames 4l − 3 … 4l from latent frame l
     d = (kept[:, :, 1:] - kept[:, :, :-1]).abs().mean(dim=(1, 3, 4))  # B, pairs; pair t ends at frame t + 1
     phase = torch.arange(1, kept.shape[2]) % 4
     mean = d.mean(1).detach().clamp(min=1e-6)
-    ratios = torch.stack([d[:, phase == p].mean(1) for p in range(4)], 1) / mean[:, None]
-    return (ratios - 1).clamp(min=0).pow(2).sum(1).mean()
+    return torch.stack([d[:, phase == p].mean(1) for p in range(4)], 1) / mean[:, None]
 
 
 def object_colour_mse(recon: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
