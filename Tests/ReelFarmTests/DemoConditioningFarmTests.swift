@@ -110,6 +110,13 @@ import Testing
         try ImageWriter.write(try RGBFrame(width: width * frames.count, height: height, pixels: pixels), to: folder.appendingPathComponent(name + ".png"))
     }
 
+    /// Mean absolute difference of `a` and `b` over every channel of every pixel, in 8-bit levels.
+    static func meanDifference(_ a: RGBFrame, _ b: RGBFrame) -> Double {
+        var sum = 0.0
+        for (p, q) in zip(a.pixels, b.pixels) { sum += abs(Double(p) - Double(q)) }
+        return sum / Double(max(a.pixels.count, 1))
+    }
+
     /// Peak signal-to-noise ratio of `a` against `b`, in dB (8-bit).
     static func psnr(_ a: RGBFrame, _ b: RGBFrame) -> Double {
         var sum = 0.0
@@ -178,12 +185,22 @@ import Testing
         let pinned = (join ..< generated).map { Self.psnr(frames[$0], drawn[$0]) }
         let joinSeam = try #require(SeamMetric(frames: Self.values(frames), boundaries: [join]))
         let endSeam = try #require(SeamMetric(frames: Self.values(frames), boundaries: [generated]))
+        // The source as the farm read it: this MP4 decodes to slightly different pixels from run
+        // to run (see the README), and the join's pair is to be compared with the same pair of it.
+        let read = try VideoReader(url: source).readAll()
+        let joinPair = Self.meanDifference(frames[join], frames[join - 1])
+        let sourcePair = Self.meanDifference(read[join], read[join - 1])
         print(String(format: "extend: joined source frames at PSNR ≥ %.1f dB; pinned frames %.1f–%.1f dB (crossfading from the source to the VAE's round trip)", kept, pinned.min() ?? 0, pinned.max() ?? 0))
         print(String(format: "extend: seam metric at the join %.3f, where the new frames begin %.3f", joinSeam.ratio, endSeam.ratio))
+        print(String(format: "extend: the join's pair differs by %.3f levels, the source's own pair there by %.3f (%.3f×)", joinPair, sourcePair, joinPair / max(sourcePair, 1e-9)))
         #expect(kept >= 35)
-        // Neither end of the pinned run shows a seam: at the join the pinned frames are the
-        // source's own, crossfading to the model's decode of them, which the new frames continue.
-        #expect(joinSeam.ratio <= 1.1)
+        // Neither end of the pinned run shows a seam. At the join the output shows the source's
+        // own frames (crossfading to the model's decode of them further on), so a seam there is
+        // difference the join adds to the source's own pair; the seam metric against the whole
+        // clip's mean pair reads the source's own motion at that one pair instead (from 0.66 to
+        // 1.36 with the models and sources measured), so it is printed, not checked. Where the
+        // new frames begin, the model's decode continues its own, and the seam metric is checked.
+        #expect(joinPair <= 1.1 * sourcePair)
         #expect(endSeam.ratio <= 1.1)
         // Item 5: the new clip's first and last seconds against the source's last second.
         let reference = Self.meanColours(drawn[81 ..< 97], object: Self.red)
