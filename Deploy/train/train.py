@@ -153,7 +153,7 @@ def phase_excess(recon: torch.Tensor) -> torch.Tensor:
     frame to the next) and m the same over all pairs, held fixed (no gradient).
 
     Why: `motion_mse` evens the motion only where a clip gives the true motion; on the
-    transformer's samples, which have no ground truth, the shipped step-10,550 decoder
+    transformer's samples, which have no ground truth, the step-10,550 decoder (shipped before 10,850)
     still moves the object 1.07× the mean across latent frames, and the farm's windows
     always meet there. Every phase above the mean is pushed down, not only the crossing
     one: a first run that pushed only the crossing pairs moved the bunching to the pair

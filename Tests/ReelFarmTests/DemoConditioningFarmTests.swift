@@ -185,22 +185,24 @@ import Testing
         let pinned = (join ..< generated).map { Self.psnr(frames[$0], drawn[$0]) }
         let joinSeam = try #require(SeamMetric(frames: Self.values(frames), boundaries: [join]))
         let endSeam = try #require(SeamMetric(frames: Self.values(frames), boundaries: [generated]))
-        // The source as the farm read it: this MP4 decodes to slightly different pixels from run
-        // to run (see the README), and the join's pair is to be compared with the same pair of it.
-        let read = try VideoReader(url: source).readAll()
+        // The source as the farm read it: the MP4 written from the same frames decodes to slightly
+        // different pixels in some runs (see the README), and the farm reads this very file with
+        // the same reader, so the join's pair is compared with the same pair of it.
+        let sourceRead = try VideoReader(url: source).readAll()
+        try #require(sourceRead.count == drawn.count)
         let joinPair = Self.meanDifference(frames[join], frames[join - 1])
-        let sourcePair = Self.meanDifference(read[join], read[join - 1])
+        let sourcePair = Self.meanDifference(sourceRead[join], sourceRead[join - 1])
         print(String(format: "extend: joined source frames at PSNR ≥ %.1f dB; pinned frames %.1f–%.1f dB (crossfading from the source to the VAE's round trip)", kept, pinned.min() ?? 0, pinned.max() ?? 0))
         print(String(format: "extend: seam metric at the join %.3f, where the new frames begin %.3f", joinSeam.ratio, endSeam.ratio))
         print(String(format: "extend: the join's pair differs by %.3f levels, the source's own pair there by %.3f (%.3f×)", joinPair, sourcePair, joinPair / max(sourcePair, 1e-9)))
         #expect(kept >= 35)
         // Neither end of the pinned run shows a seam. At the join the output shows the source's
         // own frames (crossfading to the model's decode of them further on), so a seam there is
-        // difference the join adds to the source's own pair; the seam metric against the whole
-        // clip's mean pair reads the source's own motion at that one pair instead (from 0.66 to
-        // 1.36 with the models and sources measured), so it is printed, not checked. Where the
-        // new frames begin, the model's decode continues its own, and the seam metric is checked.
-        #expect(joinPair <= 1.1 * sourcePair)
+        // the difference the join adds to the source's own pair. The seam metric against the
+        // whole clip's mean pair reads the source's own motion at that one pair instead (0.60 to
+        // 1.36 over 9 prompts measured by hand), so it is printed, not checked. Where the new
+        // frames begin, the model's decode continues its own, and the seam metric is checked.
+        #expect(joinPair <= 1.1 * sourcePair, "the join's pair \(joinPair) against the source's own \(sourcePair)")
         #expect(endSeam.ratio <= 1.1)
         // Item 5: the new clip's first and last seconds against the source's last second.
         let reference = Self.meanColours(drawn[81 ..< 97], object: Self.red)
