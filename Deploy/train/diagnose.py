@@ -225,8 +225,9 @@ def check_phases(args) -> None:
     clips move evenly (about 1.0 each); a decoder that bunches the motion into the pairs
     between latent frames reads as a seam wherever the farm's windows meet, since those
     fall between latent frames too (the step-9,950 decoder: 0.78, 1.21, 1.03, 0.98; step
-    10,550: 0.78, 1.12, 1.12, 0.98; the shipped step 10,850: 0.89, 1.11, 1.02, 0.99). With WORK/sample_pool.pt, the same over the
-    transformer's pooled samples, decoded whole (64 px), and their `phase_excess`."""
+    10,550: 0.78, 1.12, 1.12, 0.98; the shipped step 10,850: 0.89, 1.11, 1.02, 0.99). With
+    WORK/sample_pool.pt, the same over the transformer's pooled samples, decoded whole
+    (64 px), and their `phase_excess`."""
     for path in args.vae_ckpt or [None]:
         vae = load_vae(args, path)
         recon, source = np.zeros(4), np.zeros(4)

@@ -153,9 +153,9 @@ def phase_excess(recon: torch.Tensor) -> torch.Tensor:
     frame to the next) and m the same over all pairs, held fixed (no gradient).
 
     Why: `motion_mse` evens the motion only where a clip gives the true motion; on the
-    transformer's samples, which have no ground truth, the step-10,550 decoder (shipped before 10,850)
-    still moves the object 1.07× the mean across latent frames, and the farm's windows
-    always meet there. Every phase above the mean is pushed down, not only the crossing
+    transformer's samples, which have no ground truth, the step-10,550 decoder (shipped
+    before 10,850) still moves the object 1.07× the mean across latent frames, and the
+    farm's windows always meet there. Every phase above the mean is pushed down, not only the crossing
     one: a first run that pushed only the crossing pairs moved the bunching to the pair
     after them (0.96 and 1.13 on the 12 drawn prompts), which reads better at the seams
     and is no more even. Phases below the mean get no gradient, so the term cannot be met
@@ -185,12 +185,13 @@ def object_colour_mse(recon: torch.Tensor, target: torch.Tensor) -> torch.Tensor
     ball (214, 187, 40) -> (211, 161, 44), a green square found in 84 -> 60 % of frames)
     although `latent_frame_means` held each latent frame's mean, which is mostly
     background."""
-    def colour(x: torch.Tensor) -> torch.Tensor:
-        m = object_mask(x.detach())
+    def colour(x: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
         return (x * m).sum(dim=(3, 4)) / m.sum(dim=(3, 4)).clamp(min=1)  # B, C, T
 
-    has = (object_mask(target).sum(dim=(1, 3, 4)) > 0).float()[:, None]  # B, 1, T: frames showing the object
-    return ((colour(recon) - colour(target)).pow(2) * has).sum() / (has.sum() * recon.shape[1]).clamp(min=1)
+    target_mask = object_mask(target.detach())
+    has = (target_mask.sum(dim=(1, 3, 4)) > 0).float()[:, None]  # B, 1, T: frames showing the object
+    recon_colour = colour(recon, object_mask(recon.detach()))
+    return ((recon_colour - colour(target, target_mask)).pow(2) * has).sum() / (has.sum() * recon.shape[1]).clamp(min=1)
 
 
 def latent_frame_means(x: torch.Tensor) -> torch.Tensor:

@@ -110,13 +110,6 @@ import Testing
         try ImageWriter.write(try RGBFrame(width: width * frames.count, height: height, pixels: pixels), to: folder.appendingPathComponent(name + ".png"))
     }
 
-    /// Mean absolute difference of `a` and `b` over every channel of every pixel, in 8-bit levels.
-    static func meanDifference(_ a: RGBFrame, _ b: RGBFrame) -> Double {
-        var sum = 0.0
-        for (p, q) in zip(a.pixels, b.pixels) { sum += abs(Double(p) - Double(q)) }
-        return sum / Double(max(a.pixels.count, 1))
-    }
-
     /// Peak signal-to-noise ratio of `a` against `b`, in dB (8-bit).
     static func psnr(_ a: RGBFrame, _ b: RGBFrame) -> Double {
         var sum = 0.0
@@ -190,8 +183,9 @@ import Testing
         // the same reader, so the join's pair is compared with the same pair of it.
         let sourceRead = try VideoReader(url: source).readAll()
         try #require(sourceRead.count == drawn.count)
-        let joinPair = Self.meanDifference(frames[join], frames[join - 1])
-        let sourcePair = Self.meanDifference(sourceRead[join], sourceRead[join - 1])
+        let sourceSeam = try #require(SeamMetric(frames: Self.values(sourceRead), boundaries: [join]))
+        // The mean |difference| of frames join − 1 and join, in 8-bit levels, in each clip.
+        let (joinPair, sourcePair) = (joinSeam.boundaryMean, sourceSeam.boundaryMean)
         print(String(format: "extend: joined source frames at PSNR ≥ %.1f dB; pinned frames %.1f–%.1f dB (crossfading from the source to the VAE's round trip)", kept, pinned.min() ?? 0, pinned.max() ?? 0))
         print(String(format: "extend: seam metric at the join %.3f, where the new frames begin %.3f", joinSeam.ratio, endSeam.ratio))
         print(String(format: "extend: the join's pair differs by %.3f levels, the source's own pair there by %.3f (%.3f×)", joinPair, sourcePair, joinPair / max(sourcePair, 1e-9)))
