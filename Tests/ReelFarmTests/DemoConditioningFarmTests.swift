@@ -180,23 +180,30 @@ import Testing
         let endSeam = try #require(SeamMetric(frames: Self.values(frames), boundaries: [generated]))
         // The source as the farm read it: the MP4 written from the same frames decodes to slightly
         // different pixels in some runs (see the README), and the farm reads this very file with
-        // the same reader, so the join's pair is compared with the same pair of it.
+        // the same reader, so the join is compared with it.
         let sourceRead = try VideoReader(url: source).readAll()
         try #require(sourceRead.count == drawn.count)
         let sourceSeam = try #require(SeamMetric(frames: Self.values(sourceRead), boundaries: [join]))
+        // Frames join − 1 and join against the source's: both sides of the join show the source.
+        let atJoin = (join - 1 ... join).map { Self.psnr(frames[$0], sourceRead[$0]) }
         // The mean |difference| of frames join − 1 and join, in 8-bit levels, in each clip.
         let (joinPair, sourcePair) = (joinSeam.boundaryMean, sourceSeam.boundaryMean)
         print(String(format: "extend: joined source frames at PSNR ≥ %.1f dB; pinned frames %.1f–%.1f dB (crossfading from the source to the VAE's round trip)", kept, pinned.min() ?? 0, pinned.max() ?? 0))
+        print(String(format: "extend: frames %d and %d against the source as read: PSNR %.1f and %.1f dB", join - 1, join, atJoin[0], atJoin[1]))
         print(String(format: "extend: seam metric at the join %.3f, where the new frames begin %.3f", joinSeam.ratio, endSeam.ratio))
         print(String(format: "extend: the join's pair differs by %.3f levels, the source's own pair there by %.3f (%.3f×)", joinPair, sourcePair, joinPair / max(sourcePair, 1e-9)))
         #expect(kept >= 35)
         // Neither end of the pinned run shows a seam. At the join the output shows the source's
-        // own frames (crossfading to the model's decode of them further on), so a seam there is
-        // the difference the join adds to the source's own pair. The seam metric against the
-        // whole clip's mean pair reads the source's own motion at that one pair instead (0.60 to
-        // 1.36 over 9 prompts measured by hand), so it is printed, not checked. Where the new
-        // frames begin, the model's decode continues its own, and the seam metric is checked.
-        #expect(joinPair <= 1.1 * sourcePair, "the join's pair \(joinPair) against the source's own \(sourcePair)")
+        // own frames, crossfading to the model's decode of them further on, so there is no seam
+        // when both frames of the join's pair reproduce the source as well as the joined frames
+        // do (≥ 35 dB); the model's decode of the pinned frames, where the crossfade has
+        // ended, reads about 30 dB against them. The pair's own size is printed, not checked: it is about 1.4 levels, the
+        // size of the codec's error on one frame, so two encodes of the same frames read 0.95 to
+        // 1.13× the source's pair. The seam metric against the whole clip's mean pair reads the
+        // source's own motion at that one pair (0.60 to 1.36 over 9 prompts measured by hand),
+        // so it is printed too. Where the new frames begin, the model's decode continues its
+        // own, and the seam metric is checked.
+        #expect(atJoin.allSatisfy { $0 >= 35 }, "frames \(join - 1) and \(join) against the source: \(atJoin) dB")
         #expect(endSeam.ratio <= 1.1)
         // Item 5: the new clip's first and last seconds against the source's last second.
         let reference = Self.meanColours(drawn[81 ..< 97], object: Self.red)
