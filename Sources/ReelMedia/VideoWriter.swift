@@ -187,6 +187,12 @@ public final class VideoWriter {
         if encoderName == "libx264" {
             av_dict_set(&codecOptions, "crf", String(options.crf), 0)
             av_dict_set(&codecOptions, "preset", options.preset, 0)
+            // Without cpu-independent, x264's SIMD macroblock-tree code gave different files
+            // for the same frames in one process, even on one thread (four writes of a
+            // 97-frame clip: up to three different files, decoding up to 12 levels apart from
+            // frame 15 on), so a clip written again, or a test's source clip, changed from
+            // run to run. Segments set it too, with their other settings, below.
+            av_dict_set(&codecOptions, "x264-params", "cpu-independent=1", 0)
             if options.joinableSegment {
                 VideoSegmentEncoder.configure(context, options: &codecOptions, withoutSIMD: options.x264WithoutSIMD)
             }
