@@ -178,9 +178,8 @@ import Testing
         let pinned = (join ..< generated).map { Self.psnr(frames[$0], drawn[$0]) }
         let joinSeam = try #require(SeamMetric(frames: Self.values(frames), boundaries: [join]))
         let endSeam = try #require(SeamMetric(frames: Self.values(frames), boundaries: [generated]))
-        // The source as the farm read it: the MP4 written from the same frames decodes to slightly
-        // different pixels in some runs (see the README), and the farm reads this very file with
-        // the same reader, so the join is compared with it.
+        // The source as the farm read it (the farm reads this very file with the same reader),
+        // so the join is compared with what the farm joined, codec error included.
         let sourceRead = try VideoReader(url: source).readAll()
         try #require(sourceRead.count == drawn.count)
         let sourceSeam = try #require(SeamMetric(frames: Self.values(sourceRead), boundaries: [join]))
@@ -197,9 +196,9 @@ import Testing
         // own frames, crossfading to the model's decode of them further on, so there is no seam
         // when both frames of the join's pair reproduce the source as well as the joined frames
         // do (≥ 35 dB); the model's decode of the pinned frames, where the crossfade has
-        // ended, reads about 30 dB against them. The pair's own size is printed, not checked: it is about 1.4 levels, the
-        // size of the codec's error on one frame, so two encodes of the same frames read 0.95 to
-        // 1.13× the source's pair. The seam metric against the whole clip's mean pair reads the
+        // ended, reads about 30 dB against them. The pair's own size is printed, not checked:
+        // it is about 1.4 levels, the size of the codec's error on one frame, and it read 0.95
+        // to 1.13× the source's pair while the source's encodes differed between runs. The seam metric against the whole clip's mean pair reads the
         // source's own motion at that one pair (0.60 to 1.36 over 9 prompts measured by hand),
         // so it is printed too. Where the new frames begin, the model's decode continues its
         // own, and the seam metric is checked.
