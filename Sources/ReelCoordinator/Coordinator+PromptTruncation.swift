@@ -1,4 +1,3 @@
-import Logging
 import ReelStore
 import ReelWire
 
@@ -26,19 +25,6 @@ extension Coordinator {
         }
     }
 
-    /// Appends the cut notes once the encoding is committed (a failed append is
-    /// logged: the job's result does not depend on it).
-    static func recordTruncation(
-        _ result: Reel_V1_PromptResult, order: PromptResultOrder, store: FarmStore, logger: Logger
-    ) {
-        for note in truncationNotes(result, maxTokens: order.textTokens, promptLabel: order.promptLabel, laterLabels: order.laterLabels) {
-            do {
-                try store.appendEvent(kind: .promptTruncated, job: order.job, worker: order.worker, detail: note)
-            } catch {
-                logger.warning("cannot record a prompt truncation", metadata: ["job": "\(order.job)", "error": "\(error)"])
-            }
-        }
-    }
 }
 
 extension FarmAPI {

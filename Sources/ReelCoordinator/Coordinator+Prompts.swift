@@ -51,9 +51,11 @@ extension Coordinator {
                 let promptSHA = try blobs.putFloats(positive)
                 let negativeSHA = try negative.map { values throws(StoreError) in try blobs.putFloats(values) }
                 let laterSHAs = try later.map { values throws(StoreError) in try blobs.putFloats(values) }
+                let notes = Self.truncationNotes(
+                    result, maxTokens: order.textTokens, promptLabel: order.promptLabel, laterLabels: order.laterLabels)
                 outcome = Self.commitEncoding(
-                    order, store: store.value, window: window, logger: logger, promptSHA: promptSHA, negativeSHA: negativeSHA, laterSHAs: laterSHAs)
-                if case .committed = outcome { Self.recordTruncation(result, order: order, store: store.value, logger: logger) }
+                    order, store: store.value, window: window, logger: logger, promptSHA: promptSHA, negativeSHA: negativeSHA, laterSHAs: laterSHAs,
+                    events: notes.map { (kind: EventKind.promptTruncated, detail: $0) })
             } catch let error as WireError {
                 outcome = .invalid("\(error)")
             } catch let error as PromptResultError {
@@ -71,12 +73,12 @@ extension Coordinator {
 
     private static func commitEncoding(
         _ order: PromptResultOrder, store: FarmStore, window: Duration, logger: Logger, promptSHA: String, negativeSHA: String?,
-        laterSHAs: [String]
+        laterSHAs: [String], events: [(kind: EventKind, detail: String)]
     ) -> PromptRecordOutcome {
         let outcome = recordWithRetry(store: store, window: window, logger: logger, item: .promptEncoding, job: order.job, sha: promptSHA) {
             try store.completePromptEncoding(
                 job: order.job, attempt: order.token, worker: order.worker, model: order.model, promptSHA: promptSHA,
-                negativeSHA: negativeSHA, laterSHAs: laterSHAs, readyShards: order.firstShards) ? [] : nil
+                negativeSHA: negativeSHA, laterSHAs: laterSHAs, readyShards: order.firstShards, events: events) ? [] : nil
         } settle: { (status: WorkStatus) -> [ShardID]? in
             status.state == .done && status.outputSHA == promptSHA && status.attempt == order.token ? [] : nil
         }

@@ -37,13 +37,20 @@ import Testing
         #expect(row.job == id && row.prompt == "a fox" && row.negativePrompt == "" && row.status.attempt == 1 && row.status.worker == "w1")
         #expect(try Self.claim(store, "w2").isEmpty)
 
-        // A stale attempt changes nothing.
+        // A stale attempt changes nothing, its events included.
+        let note: (kind: EventKind, detail: String) = (kind: "prompt.truncated", detail: "the prompt has 515 tokens with </s>")
         #expect(try !store.completePromptEncoding(
-            job: id, attempt: 9, worker: "w1", model: "tiny", promptSHA: sha(1), negativeSHA: sha(2), readyShards: Self.shards.filter { $0.block == 0 }))
+            job: id, attempt: 9, worker: "w1", model: "tiny", promptSHA: sha(1), negativeSHA: sha(2), readyShards: Self.shards.filter { $0.block == 0 },
+            events: [note]))
         #expect(try store.job(id: id)?.promptEmbedsSHA == nil)
+        #expect(try store.events(job: id).allSatisfy { $0.kind != "prompt.truncated" })
 
+        // The commit writes its events in the same transaction, so no kill between them loses one.
         #expect(try store.completePromptEncoding(
-            job: id, attempt: 1, worker: "w1", model: "tiny", promptSHA: sha(1), negativeSHA: sha(2), readyShards: Self.shards.filter { $0.block == 0 }))
+            job: id, attempt: 1, worker: "w1", model: "tiny", promptSHA: sha(1), negativeSHA: sha(2), readyShards: Self.shards.filter { $0.block == 0 },
+            events: [note]))
+        let notes = try store.events(job: id).filter { $0.kind == "prompt.truncated" }
+        #expect(notes.count == 1 && notes.first?.detail == note.detail && notes.first?.worker == "w1", "\(notes)")
         let done = try #require(try store.job(id: id))
         #expect(done.promptEmbedsSHA == sha(1) && done.negativeEmbedsSHA == sha(2))
         #expect(try store.shardCounts(job: id)[.ready] == 2 && store.shardCounts(job: id)[.pending] == 1)

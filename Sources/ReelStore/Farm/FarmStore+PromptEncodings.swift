@@ -47,10 +47,13 @@ extension FarmStore {
     /// first block's) become ready and the cache remembers them under the
     /// encoding's key for `model` (the prompt and negative prompt's; a timeline's
     /// `laterSHAs`, one per later prompt, are stored on the encoding's row).
+    /// `events` (kind and detail, e.g. a cut prompt's note) go on the job's event log in
+    /// that transaction too: appended after it, a coordinator killed between the two
+    /// lost them, and the encoding is never redone to say them again.
     /// `false`, changing nothing, for a stale lease.
     public func completePromptEncoding(
         job: Int64, attempt: Int, worker: String, model: String, promptSHA: String, negativeSHA: String?, laterSHAs: [String] = [],
-        readyShards: [ShardID]
+        readyShards: [ShardID], events: [(kind: EventKind, detail: String)] = []
     ) throws(StoreError) -> Bool {
         try connection.transaction { () throws(StoreError) -> Bool in
             // Before the lease completes: the schema refuses a done row without the
@@ -60,8 +63,12 @@ extension FarmStore {
                 UPDATE prompt_encodings SET negative_sha256 = $2, later_sha256 = $5::jsonb
                 WHERE job_id = $1 AND state = 'leased' AND attempt = $3 AND worker = $4
                 """, [.int64(job), .optional(negativeSHA), .int(attempt), .text(worker), jsonArray(laterSHAs)], name: "store negative embeddings")
-            return try completeEncodingLease(
+            let completed = try completeEncodingLease(
                 job: job, attempt: attempt, worker: worker, model: model, promptSHA: promptSHA, negativeSHA: negativeSHA, readyShards: readyShards)
+            if completed {
+                for event in events { try appendEvent(kind: event.kind, job: job, worker: worker, detail: event.detail) }
+            }
+            return completed
         }
     }
 
