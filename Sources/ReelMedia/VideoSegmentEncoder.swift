@@ -123,7 +123,8 @@ public final class VideoSegmentEncoder {
     }
 
     /// The libx264 settings that make a segment joinable and reproducible; applied by
-    /// `VideoWriter` on top of crf and preset when `VideoWriter.Options.joinableSegment` is set.
+    /// `VideoWriter` on top of crf and preset when `VideoWriter.Options.joinableSegment` is set,
+    /// replacing the `x264-params` it sets for every file (so they keep `cpu-independent`).
     static func configure(
         _ context: UnsafeMutablePointer<AVCodecContext>, options: inout OpaquePointer?, withoutSIMD: Bool
     ) {

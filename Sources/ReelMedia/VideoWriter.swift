@@ -191,7 +191,8 @@ public final class VideoWriter {
             // for the same frames in one process, even on one thread (four writes of a
             // 97-frame clip: up to three different files, decoding up to 12 levels apart from
             // frame 15 on), so a clip written again, or a test's source clip, changed from
-            // run to run. Segments set it too, with their other settings, below.
+            // run to run. Segments replace this value with their own x264-params below, which
+            // must keep cpu-independent.
             av_dict_set(&codecOptions, "x264-params", "cpu-independent=1", 0)
             if options.joinableSegment {
                 VideoSegmentEncoder.configure(context, options: &codecOptions, withoutSIMD: options.x264WithoutSIMD)

@@ -14,7 +14,8 @@ import Testing
 /// Sources are drawn here the way the model's training clips are (a red ball on navy,
 /// `Deploy/train/clips.py`): a ball of radius 8 moving rightwards 64 pixels in 56
 /// frames, wrapping at the right edge. Thresholds are the figures measured on the
-/// shipped model with a margin (README, Sora features).
+/// shipped model with a margin (README, Conditioning: "The demo model through the
+/// conditioning modes").
 @Suite(.serialized, .farmSlot) struct DemoConditioningFarmTests {
     static let prompt = "a red ball moving rightwards on a navy background"
     /// `reel demo`'s settings: windows of 16 latent frames overlapping by 4, 20 steps.
@@ -185,24 +186,28 @@ import Testing
         let sourceSeam = try #require(SeamMetric(frames: Self.values(sourceRead), boundaries: [join]))
         // Frames join − 1 and join against the source's: both sides of the join show the source.
         let atJoin = (join - 1 ... join).map { Self.psnr(frames[$0], sourceRead[$0]) }
+        // What a pinned run shifted by one frame would read at the join.
+        let shifted = Self.psnr(sourceRead[join - 1], sourceRead[join])
         // The mean |difference| of frames join − 1 and join, in 8-bit levels, in each clip.
         let (joinPair, sourcePair) = (joinSeam.boundaryMean, sourceSeam.boundaryMean)
         print(String(format: "extend: joined source frames at PSNR ≥ %.1f dB; pinned frames %.1f–%.1f dB (crossfading from the source to the VAE's round trip)", kept, pinned.min() ?? 0, pinned.max() ?? 0))
-        print(String(format: "extend: frames %d and %d against the source as read: PSNR %.1f and %.1f dB", join - 1, join, atJoin[0], atJoin[1]))
+        print(String(format: "extend: frames %d and %d against the source as read: PSNR %.1f and %.1f dB (source frames %d and %d against each other: %.1f dB)", join - 1, join, atJoin[0], atJoin[1], join - 1, join, shifted))
         print(String(format: "extend: seam metric at the join %.3f, where the new frames begin %.3f", joinSeam.ratio, endSeam.ratio))
         print(String(format: "extend: the join's pair differs by %.3f levels, the source's own pair there by %.3f (%.3f×)", joinPair, sourcePair, joinPair / max(sourcePair, 1e-9)))
         #expect(kept >= 35)
         // Neither end of the pinned run shows a seam. At the join the output shows the source's
         // own frames, crossfading to the model's decode of them further on, so there is no seam
-        // when both frames of the join's pair reproduce the source as well as the joined frames
-        // do (≥ 35 dB); the model's decode of the pinned frames, where the crossfade has
-        // ended, reads about 30 dB against them. The pair's own size is printed, not checked:
-        // it is about 1.4 levels, the size of the codec's error on one frame, and it read 0.95
-        // to 1.13× the source's pair while the source's encodes differed between runs. The seam metric against the whole clip's mean pair reads the
-        // source's own motion at that one pair (0.60 to 1.36 over 9 prompts measured by hand),
-        // so it is printed too. Where the new frames begin, the model's decode continues its
-        // own, and the seam metric is checked.
-        #expect(atJoin.allSatisfy { $0 >= 35 }, "frames \(join - 1) and \(join) against the source: \(atJoin) dB")
+        // when both frames of the join's pair reproduce the source as well as the worst joined
+        // frame does, less 1 dB (42.5 and 48.3, 48.2 dB). The model's decode of the pinned frames,
+        // where the crossfade has ended, reads about 30 dB against them, so frame 16 holding a
+        // third of it would already fail, as would a pinned run one frame off (the printed
+        // source pair). The pair's own size is printed, not checked: it is about 1.4 levels,
+        // the size of the codec's error on one frame, and it read 0.97 to 1.13× the source's
+        // pair while the source's encodes differed between runs. The seam metric against the
+        // whole clip's mean pair reads the source's own motion at that one pair (0.60 to 1.36
+        // over 9 prompts measured by hand), so it is printed too. Where the new frames begin,
+        // the model's decode continues its own, and the seam metric is checked.
+        #expect(atJoin.allSatisfy { $0 >= kept - 1 }, "frames \(join - 1) and \(join) against the source: \(atJoin) dB; the joined frames' worst \(kept) dB")
         #expect(endSeam.ratio <= 1.1)
         // Item 5: the new clip's first and last seconds against the source's last second.
         let reference = Self.meanColours(drawn[81 ..< 97], object: Self.red)
