@@ -43,6 +43,8 @@ struct ConnectedWorker: Sendable {
     var running: [WorkRef: ContinuousClock.Instant] = [:]
     /// The prompt embeddings it holds, mirroring the worker's own cache.
     var embeddings = EmbeddingsMirror(capacity: EmbeddingsMirror.workerCapacity)
+    /// Its assignments being built, so that they are sent in the order they were given.
+    var outbox = AssignmentOutbox()
     /// Work the worker reported running that this coordinator did not give it (a
     /// stale attempt from before a restart): it still occupies a slot.
     var staleBusy = 0

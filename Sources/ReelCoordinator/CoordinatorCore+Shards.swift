@@ -141,22 +141,54 @@ extension CoordinatorCore {
         ] + unknown.filter { !persisting.contains(.shard(job: id, $0)) }.map { .readBack(.shard(job: id, $0), fallback: nil) }
     }
 
-    /// An assignment (shard or decode chunk) was built: it is sent if the lease is
-    /// still this worker's; otherwise it is moot.
+    /// Puts every assignment `actions` order built into its worker's outbox, in
+    /// order, so that ``assignmentBuilt(peer:work:token:frames:)`` sends them so.
+    mutating func noteBuilds(_ actions: [CoordinatorAction]) {
+        for action in actions {
+            switch action {
+            case .buildShardAssignment(let order):
+                workers[order.peer]?.outbox.ordered(.shard(job: order.job, order.shard), token: order.token)
+            case .buildChunkAssignment(let order):
+                workers[order.peer]?.outbox.ordered(.chunk(job: order.job, order.chunk.index), token: order.token)
+            case .buildSourceAssignment(let order):
+                workers[order.peer]?.outbox.ordered(.source(job: order.job, order.encoding), token: order.token)
+            default:
+                continue
+            }
+        }
+    }
+
+    /// An assignment (shard, decode chunk or source) was built: it is sent if the
+    /// lease is still this worker's; otherwise it is moot. It is sent in the order
+    /// it was given to this worker (``AssignmentOutbox``), so it may wait for
+    /// others given before it, or release those that waited for it.
     mutating func assignmentBuilt(peer: PeerID, work: WorkRef, token: Int, frames: Result<[Data], OffLoopFailure>) -> [CoordinatorAction] {
-        guard let worker = workers[peer], worker.running[work] != nil else { return [] }
-        guard (machine(of: work)?.state.holder == worker.name && self.token(of: work) == token) || holdsRerun(work, worker: worker.name, token: token) else {
+        guard let worker = workers[peer] else { return [] }
+        var actions: [CoordinatorAction] = []
+        var send: [Data]?
+        if worker.running[work] == nil {
+            // Moot: finished, lost or revoked while it was built.
+        } else if !isCurrent(work, token: token, for: worker) {
             workers[peer]?.running[work] = nil
-            return []
+        } else {
+            switch frames {
+            case .success(let frames):
+                send = frames
+            case .failure(let failure):
+                // The stored outputs are unreadable: nothing another attempt can fix.
+                workers[peer]?.running[work] = nil
+                actions = failJob(work.job, reason: failure.description)
+            }
         }
-        switch frames {
-        case .success(let frames):
-            return [.send(frames: frames, to: peer)]
-        case .failure(let failure):
-            // The stored outputs are unreadable: nothing another attempt can fix.
-            workers[peer]?.running[work] = nil
-            return failJob(work.job, reason: failure.description)
-        }
+        let due = workers[peer]?.outbox.built(work, token: token, frames: send) ?? []
+        // One that waited may have been finished, lost or revoked meanwhile.
+        let sent = due.filter { item in workers[peer].map { $0.running[item.work] != nil && isCurrent(item.work, token: item.token, for: $0) } ?? false }
+        return sent.map { .send(frames: $0.frames, to: peer) } + actions
+    }
+
+    /// Whether `worker` still holds `work` at `token`: its lease, or a check's re-run.
+    private func isCurrent(_ work: WorkRef, token: Int, for worker: ConnectedWorker) -> Bool {
+        (machine(of: work)?.state.holder == worker.name && self.token(of: work) == token) || holdsRerun(work, worker: worker.name, token: token)
     }
 
     /// A worker reports that it could not do an item (shard or decode chunk).

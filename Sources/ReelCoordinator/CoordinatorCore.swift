@@ -56,6 +56,7 @@ struct CoordinatorCore: Sendable {
         }
         let actions = apply(event)
         noteClaims(actions)
+        noteBuilds(actions)
         return actions
     }
 
