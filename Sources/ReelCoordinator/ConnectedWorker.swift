@@ -48,6 +48,11 @@ struct ConnectedWorker: Sendable {
     /// Work the worker reported running that this coordinator did not give it (a
     /// stale attempt from before a restart): it still occupies a slot.
     var staleBusy = 0
+    /// It handed work back unstarted (it is stopping, or had no slot free): nothing
+    /// more is sent to it until a heartbeat reports a free slot. Without this, a
+    /// stopping worker was offered the item it handed back again at once, dozens of
+    /// times a second, until it left.
+    var refusing = false
     var shardsDone = 0
     /// When its last few shards were stored, oldest first: its recent speed.
     var recentDone: [ContinuousClock.Instant] = []
@@ -72,5 +77,6 @@ struct ConnectedWorker: Sendable {
 
     /// Assignments it can take now: its slots plus one prefetched, so a slot that
     /// frees up starts the next shard without waiting for a round trip.
-    var freeSlots: Int { max(0, slots + 1 - running.count - staleBusy) }
+    /// None while it is ``refusing``.
+    var freeSlots: Int { refusing ? 0 : max(0, slots + 1 - running.count - staleBusy) }
 }

@@ -292,7 +292,7 @@ public final class Coordinator {
             feed(.promptResult(peer, job: Int64(clamping: result.jobID), token: Int(result.attempt), frames: frames, at: time()))
         case .resultOffer(let offer)?: feed(.resultOffer(peer, offer, at: time()))
         case .hello(let hello)?: feed(.hello(peer, hello, at: time()))
-        case .heartbeat(let heartbeat)?: feed(.heartbeat(peer, running: heartbeat.running, at: time()))
+        case .heartbeat(let heartbeat)?: feed(.heartbeat(peer, running: heartbeat.running, at: time(), freeSlots: Int(heartbeat.freeSlots)))
         case .shardFailure(let failure)?: feed(.failure(peer, failure, at: time()))
         case .goodbye(let goodbye)?: feed(.goodbye(peer, reason: goodbye.reason, at: time()))
         case .sourceResult(let result)?:

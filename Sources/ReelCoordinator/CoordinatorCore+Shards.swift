@@ -209,8 +209,11 @@ extension CoordinatorCore {
         else {
             return [reject(peer, job: id, "failure for \(work), which this worker does not hold: \(reason)")]
         }
+        // A hand-back is routine (a worker stopping, or one sent more than it had room for).
+        let handedBack = failure.failureClass == .cancelled
         var actions: [CoordinatorAction] = [
-            .tally(.failure(FailureReason(failure.failureClass))), .log(.warning, "work failed", ["work": "\(work)", "reason": "\(reason)"]),
+            .tally(.failure(FailureReason(failure.failureClass))),
+            .log(handedBack ? .info : .warning, handedBack ? "work handed back" : "work failed", ["work": "\(work)", "reason": "\(reason)"]),
         ]
         switch failure.failureClass {
         case .missingEmbeddings:
@@ -221,7 +224,9 @@ extension CoordinatorCore {
             }
             actions.append(.release(work, token: Int(failure.attempt), worker: worker.name, why: "handed back", readBack: true))
         case .cancelled:
-            // A hand-back (draining, full) says nothing about the worker or the item.
+            // A hand-back (draining, full) says nothing about the worker or the item,
+            // but the worker takes nothing more until a heartbeat says it has room.
+            workers[peer]?.refusing = true
             actions.append(.release(work, token: Int(failure.attempt), worker: worker.name, why: "handed back", readBack: true))
         default:
             actions.append(.recordWorkerFailure(job: id, worker: worker.name))

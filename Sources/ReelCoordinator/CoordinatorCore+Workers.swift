@@ -129,7 +129,7 @@ extension CoordinatorCore {
         ]
     }
 
-    mutating func heartbeat(peer: PeerID, running reported: [Reel_V1_WorkItem], at time: LoopTime) -> [CoordinatorAction] {
+    mutating func heartbeat(peer: PeerID, running reported: [Reel_V1_WorkItem], at time: LoopTime, freeSlots: Int? = nil) -> [CoordinatorAction] {
         // Its registration is on its way to the database: the welcome follows.
         guard registering[peer] == nil else { return [] }
         guard var worker = workers[peer] else {
@@ -137,6 +137,7 @@ extension CoordinatorCore {
             return [.refuse(peer, .notRegistered, "unknown worker: send hello again")]
         }
         worker.lastSeen = time.instant
+        if let freeSlots, freeSlots > 0 { worker.refusing = false }
         var actions = reconcile(&worker, reported: reported, at: time)
         workers[peer] = worker
         actions += extendLeases(of: peer, at: time)

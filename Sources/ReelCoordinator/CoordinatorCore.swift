@@ -63,7 +63,7 @@ struct CoordinatorCore: Sendable {
     private mutating func apply(_ event: CoordinatorEvent) -> [CoordinatorAction] {
         switch event {
         case .hello(let peer, let hello, let time): return self.hello(peer: peer, hello, at: time)
-        case .heartbeat(let peer, let running, let time): return heartbeat(peer: peer, running: running, at: time)
+        case .heartbeat(let peer, let running, let time, let free): return heartbeat(peer: peer, running: running, at: time, freeSlots: free)
         case .goodbye(let peer, let reason, let time): return goodbye(peer: peer, reason: reason, at: time)
         case .shardResult(let peer, let job, let shard, let token, let frames, let time):
             return shardResult(peer: peer, job: job, shard: shard, token: token, frames: frames, at: time)

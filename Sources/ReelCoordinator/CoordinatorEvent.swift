@@ -10,7 +10,8 @@ enum CoordinatorEvent: Sendable {
     // MARK: Workers' messages
 
     case hello(PeerID, Reel_V1_Hello, at: LoopTime)
-    case heartbeat(PeerID, running: [Reel_V1_WorkItem], at: LoopTime)
+    /// `freeSlots`: the slots the worker says are free (``ConnectedWorker/refusing``).
+    case heartbeat(PeerID, running: [Reel_V1_WorkItem], at: LoopTime, freeSlots: Int? = nil)
     case goodbye(PeerID, reason: String, at: LoopTime)
     case shardResult(PeerID, job: Int64, shard: ShardID, token: Int, frames: [Data], at: LoopTime)
     /// A worker finished an item and holds its result.

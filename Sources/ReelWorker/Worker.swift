@@ -121,6 +121,7 @@ public final class Worker {
                 draining = true
                 for (key, _) in queued { sendFailure(key, WorkerError(.cancelled, "worker \(config.name) is stopping")) }
                 queued.removeAll()
+                sendHeartbeat(now: now)
                 logger.info("stopping: finishing running shards", metadata: ["running": "\(running.count)"])
             }
             if let started = drainStarted {
@@ -237,7 +238,9 @@ public final class Worker {
         heartbeat.sentUnixMs = UInt64(Timestamp.now.milliseconds)
         // A held result is still this worker's work (its lease must stay alive) and
         // fills a slot: a coordinator that does not pull sends no more work.
-        heartbeat.freeSlots = UInt32(max(0, config.slots + Self.prefetch - busySlots))
+        // A draining worker takes nothing more: its 0 keeps the coordinator from
+        // sending it work it would hand straight back.
+        heartbeat.freeSlots = draining ? 0 : UInt32(max(0, config.slots + Self.prefetch - busySlots))
         heartbeat.running = (Array(running.keys) + queued.map(\.key) + Array(held.keys)).map(\.wire)
         var envelope = Reel_V1_Envelope()
         envelope.body = .heartbeat(heartbeat)
