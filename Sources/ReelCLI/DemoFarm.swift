@@ -39,7 +39,11 @@ struct DemoFarm {
         if announce { printErr("farm up: PostgreSQL, coordinator on \(farm.service.endpoint), \(workers) worker processes") }
         let port = PortBox()
         let service = farm.service
-        let serving = Task { try await service.serve { port.set($0) } }
+        let servingEnded = StopFlag()
+        let serving = Task {
+            defer { servingEnded.set() }
+            try await service.serve { port.set($0) }
+        }
         let api = try await port.wait()
         let client = CoordinatorClient(baseURL: URL(string: "http://127.0.0.1:\(api)")!)
         try await service.waitForWorkers(workers, timeout: .seconds(60))
@@ -55,7 +59,19 @@ struct DemoFarm {
         }
         var statuses = [FarmAPI.JobStatus]()
         for (id, job) in zip(ids, jobs) {
-            try await Waiting(client: client).wait(for: id, output: job.output)
+            do {
+                try await Waiting(client: client).wait(for: id, output: job.output)
+            } catch {
+                // Ctrl-C or SIGTERM stops the API first: say that, not "cannot reach the coordinator".
+                for _ in 0..<20 where !servingEnded.isSet { try? await Task.sleep(for: .milliseconds(100)) }
+                guard servingEnded.isSet else { throw error }
+                throw DemoModelError(
+                    message: """
+                        interrupted: the farm stopped before job \(id) finished. Nothing is lost: its state is in PostgreSQL \
+                        under \(server.data). `reel up --data \(server.data) --models \(models)` finishes it, then \
+                        `reel fetch \(id)`; or run `reel demo` again for a new clip.
+                        """)
+            }
             statuses.append(try await client.job(id))
         }
         let workersSeen = try await client.workers().filter { $0.shardsDone > 0 }.count
