@@ -9,10 +9,37 @@ import Dispatch
 public enum Parallel {
     nonisolated(unsafe) private static var _threads = defaultThreadCount()
 
-    /// The number of threads kernels split their work over (≥ 1).
+    /// The number of threads kernels split their work over (≥ 1): this thread's own
+    /// count inside ``withThreads(_:_:)``, else the process's. Setting it sets the
+    /// process's.
     public static var threads: Int {
-        get { _threads }
+        get { threadOverride ?? _threads }
         set { _threads = max(1, newValue) }
+    }
+
+    /// The key of a thread's own count (0: none).
+    private static let overrideKey: pthread_key_t = {
+        var key = pthread_key_t()
+        precondition(pthread_key_create(&key, nil) == 0, "no thread-specific key left for Parallel")
+        return key
+    }()
+
+    /// This thread's own count, if ``withThreads(_:_:)`` set one.
+    static var threadOverride: Int? {
+        let count = Int(bitPattern: pthread_getspecific(overrideKey))
+        return count > 0 ? count : nil
+    }
+
+    /// Runs `body` with the kernels it calls on this thread (and their helper
+    /// threads) split over `count` threads, whatever other threads use. Results can
+    /// depend on the split (some OpenBLAS kernel families round some row counts
+    /// differently), so a worker's compute thread sets its own: several workers in
+    /// one process, as in the tests, once changed each other's count mid-decode.
+    public static func withThreads<R, E: Error>(_ count: Int, _ body: () throws(E) -> R) throws(E) -> R {
+        let previous = pthread_getspecific(overrideKey)
+        pthread_setspecific(overrideKey, UnsafeRawPointer(bitPattern: max(1, count)))
+        defer { pthread_setspecific(overrideKey, previous) }
+        return try body()
     }
 
     static func defaultThreadCount() -> Int {
@@ -32,13 +59,15 @@ public enum Parallel {
         // Helper threads run at the caller's priority: a worker's compute thread
         // runs below its heartbeats (see ThreadPriority), and so must its helpers.
         let callerNice = ThreadPriority.currentThreadNice
+        // Kernels nested in `body` split as the caller's do.
+        let callerThreads = threads
         withoutActuallyEscaping(body) { body in
             let box = UncheckedSendable(body)
             DispatchQueue.concurrentPerform(iterations: parts) { part in
                 if callerNice > 0 { ThreadPriority.lowerCurrentThread(to: callerNice) }
                 let lo = count * part / parts
                 let hi = count * (part + 1) / parts
-                if lo < hi { box.value(lo ..< hi) }
+                if lo < hi { withThreads(callerThreads) { box.value(lo ..< hi) } }
             }
         }
     }

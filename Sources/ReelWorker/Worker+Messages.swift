@@ -220,9 +220,10 @@ extension Worker {
             // Below the thread that heartbeats and serves the coordinator, so that
             // compute on every core never delays a heartbeat (ThreadPriority).
             ThreadPriority.lowerCurrentThread()
-            Parallel.threads = threads
             let started = ContinuousClock.now
-            let result = Result<TaskOutput, WorkerError> { () throws(WorkerError) in try work(executor, task) }
+            let result = Result<TaskOutput, WorkerError> { () throws(WorkerError) in
+                try Parallel.withThreads(threads) { () throws(WorkerError) in try work(executor, task) }
+            }
             let elapsed = ContinuousClock.now - started
             finished.push(FinishedTask(key: key, result: result, computeMilliseconds: elapsed.milliseconds))
         }

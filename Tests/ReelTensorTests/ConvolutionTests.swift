@@ -58,10 +58,9 @@ import Testing
         let packed = try ConvolutionWeights(weight: weight, bias: bias)
         let reference = try Convolution.naiveConv3d(x, history: history, leadingZeros: c.zeros, weight: weight, bias: bias, geometry: c.geometry)
         for threads in [1, 3] {
-            let saved = Parallel.threads
-            defer { Parallel.threads = saved }
-            Parallel.threads = threads
-            let fast = try Convolution.conv3d(x, history: history, leadingZeros: c.zeros, weights: packed, geometry: c.geometry)
+            let fast = try Parallel.withThreads(threads) {
+                try Convolution.conv3d(x, history: history, leadingZeros: c.zeros, weights: packed, geometry: c.geometry)
+            }
             #expect(fast.shape == reference.shape)
             #expect(maxdiff("\(c.name), \(threads) thread(s)", fast, reference) < 1e-5)
         }

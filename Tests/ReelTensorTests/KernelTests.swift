@@ -36,20 +36,19 @@ import Testing
 
     @Test(arguments: [1, 2, 3])
     func linearMatchesNaiveAtAnyThreadCount(threads: Int) throws {
-        let saved = Parallel.threads
-        defer { Parallel.threads = saved }
-        Parallel.threads = threads
-        var rng = SeededRandom(seed: 2)
-        let x = rng.uniformTensor([77, 40]), w = rng.uniformTensor([24, 40]), b = rng.uniformTensor([24])
-        let naive = try Linear.naive(x, weight: w, bias: b)
-        let fast = try Linear.forward(x, weight: w, bias: b)
-        #expect(fast.shape == [77, 24])
-        #expect(maxdiff("linear threads=\(threads)", fast, naive) < 1e-5)
-        let transposed = try Linear.forward(x, weight: w.permuted([1, 0]), layout: .inOut, bias: b)
-        #expect(maxdiff("linear (in, out) threads=\(threads)", transposed, naive) < 1e-5)
-        let unbiased = try Linear.forward(x, weight: w.permuted([1, 0]), layout: .inOut, bias: nil)
-        #expect(maxdiff("linear without bias threads=\(threads)", unbiased, try Linear.naive(x, weight: w, bias: nil)) < 1e-5)
-        #expect(try Linear.forward(Tensor(zeros: [0, 40]), weight: w, bias: b).shape == [0, 24])
+        try Parallel.withThreads(threads) {
+            var rng = SeededRandom(seed: 2)
+            let x = rng.uniformTensor([77, 40]), w = rng.uniformTensor([24, 40]), b = rng.uniformTensor([24])
+            let naive = try Linear.naive(x, weight: w, bias: b)
+            let fast = try Linear.forward(x, weight: w, bias: b)
+            #expect(fast.shape == [77, 24])
+            #expect(maxdiff("linear threads=\(threads)", fast, naive) < 1e-5)
+            let transposed = try Linear.forward(x, weight: w.permuted([1, 0]), layout: .inOut, bias: b)
+            #expect(maxdiff("linear (in, out) threads=\(threads)", transposed, naive) < 1e-5)
+            let unbiased = try Linear.forward(x, weight: w.permuted([1, 0]), layout: .inOut, bias: nil)
+            #expect(maxdiff("linear without bias threads=\(threads)", unbiased, try Linear.naive(x, weight: w, bias: nil)) < 1e-5)
+            #expect(try Linear.forward(Tensor(zeros: [0, 40]), weight: w, bias: b).shape == [0, 24])
+        }
     }
 
     /// One row into a narrow layer (a timestep embedding): every output written.

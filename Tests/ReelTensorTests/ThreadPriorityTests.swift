@@ -42,16 +42,15 @@ import Testing
     @Test func parallelHelpersRunAtTheCallersPriority() {
         let seen = onFreshThread { () -> [Int32] in
             ThreadPriority.lowerCurrentThread(to: 6)
-            let saved = Parallel.threads
-            Parallel.threads = 4
-            defer { Parallel.threads = saved }
             let lock = NSLock()
             var values: [Int32] = []
-            Parallel.forRanges(4) { _ in
-                let nice = ThreadPriority.currentThreadNice
-                lock.lock()
-                values.append(nice)
-                lock.unlock()
+            Parallel.withThreads(4) {
+                Parallel.forRanges(4) { _ in
+                    let nice = ThreadPriority.currentThreadNice
+                    lock.lock()
+                    values.append(nice)
+                    lock.unlock()
+                }
             }
             return values
         }
