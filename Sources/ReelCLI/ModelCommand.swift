@@ -1,4 +1,5 @@
 import ArgumentParser
+import ReelTensor
 
 struct ModelCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,6 +17,14 @@ struct ComputeOptions: ParsableArguments {
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    }
+
+    /// Runs `body` with the kernels on `--threads` threads, on this thread only
+    /// (``Parallel/withThreads(_:_:)``): the tests run these commands in a process
+    /// whose other tests keep their own count.
+    func apply<R>(_ body: () throws -> R) throws -> R {
+        guard let threads else { return try body() }
+        return try Parallel.withThreads(threads, body)
     }
 }
 

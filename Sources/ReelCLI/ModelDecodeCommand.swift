@@ -16,8 +16,9 @@ struct ModelDecodeCommand: ParsableCommand {
     @OptionGroup var compute: ComputeOptions
 
     func run() throws {
-        if let t = compute.threads { Parallel.threads = t }
-        try WanVAE.decodeFile(folder: URL(fileURLWithPath: io.folder), inputs: io.inputs, output: io.output)
-        printErr("wrote sample to \(io.output)")
+        try compute.apply {
+            try WanVAE.decodeFile(folder: URL(fileURLWithPath: io.folder), inputs: io.inputs, output: io.output)
+            printErr("wrote sample to \(io.output)")
+        }
     }
 }

@@ -16,9 +16,10 @@ struct ModelDiTCommand: ParsableCommand {
     @OptionGroup var compute: ComputeOptions
 
     func run() throws {
-        if let t = compute.threads { Parallel.threads = t }
-        // Only the transformer: a forward needs no scheduler (nor VAE).
-        try TransformerFolder(path: io.folder).runForward(inputs: io.inputs, output: io.output)
-        printErr("wrote sample to \(io.output)")
+        try compute.apply {
+            // Only the transformer: a forward needs no scheduler (nor VAE).
+            try TransformerFolder(path: io.folder).runForward(inputs: io.inputs, output: io.output)
+            printErr("wrote sample to \(io.output)")
+        }
     }
 }

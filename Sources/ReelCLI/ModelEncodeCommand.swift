@@ -16,8 +16,9 @@ struct ModelEncodeCommand: ParsableCommand {
     @OptionGroup var compute: ComputeOptions
 
     func run() throws {
-        if let t = compute.threads { Parallel.threads = t }
-        try WanVAE.encodeFile(folder: URL(fileURLWithPath: io.folder), inputs: io.inputs, output: io.output)
-        printErr("wrote latents to \(io.output)")
+        try compute.apply {
+            try WanVAE.encodeFile(folder: URL(fileURLWithPath: io.folder), inputs: io.inputs, output: io.output)
+            printErr("wrote latents to \(io.output)")
+        }
     }
 }

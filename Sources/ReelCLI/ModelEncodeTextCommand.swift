@@ -40,24 +40,25 @@ struct ModelEncodeTextCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let t = compute.threads { Parallel.threads = t }
-        let folder = try TextEncoderFolder(path: folder)
-        let model = try folder.load(storage: UMT5WeightStorage(rawValue: weights)!)
-        var tensors = [SafeTensorsWriter.Item]()
-        for (name, text, what, allowEmpty) in [
-            ("prompt_embeds", prompt, "the prompt", false), ("negative_prompt_embeds", negativePrompt, "the negative prompt", true),
-        ] {
-            let encoded = try model.encodePrompt(text, tokenizer: folder.tokenizer, allowEmpty: allowEmpty, what: what)
-            if encoded.tokens.truncatedPieces > 0 {
-                printErr(
-                    "warning: \(what) has \(encoded.tokens.truncatedPieces + UMT5Tokenizer.maxLength) tokens with </s>; "
-                        + "its last \(encoded.tokens.truncatedPieces) were cut to fit \(UMT5Tokenizer.maxLength), as WanPipeline does")
+        try compute.apply {
+            let folder = try TextEncoderFolder(path: folder)
+            let model = try folder.load(storage: UMT5WeightStorage(rawValue: weights)!)
+            var tensors = [SafeTensorsWriter.Item]()
+            for (name, text, what, allowEmpty) in [
+                ("prompt_embeds", prompt, "the prompt", false), ("negative_prompt_embeds", negativePrompt, "the negative prompt", true),
+            ] {
+                let encoded = try model.encodePrompt(text, tokenizer: folder.tokenizer, allowEmpty: allowEmpty, what: what)
+                if encoded.tokens.truncatedPieces > 0 {
+                    printErr(
+                        "warning: \(what) has \(encoded.tokens.truncatedPieces + UMT5Tokenizer.maxLength) tokens with </s>; "
+                            + "its last \(encoded.tokens.truncatedPieces) were cut to fit \(UMT5Tokenizer.maxLength), as WanPipeline does")
+                }
+                printErr("\(what): \(encoded.tokens.length) tokens (with </s>)")
+                tensors.append(.init(name, encoded.embeddings))
             }
-            printErr("\(what): \(encoded.tokens.length) tokens (with </s>)")
-            tensors.append(.init(name, encoded.embeddings))
+            try SafeTensorsWriter.write(tensors, to: output)
+            printErr("wrote prompt_embeds and negative_prompt_embeds to \(output); pass it to `reel submit --prompt-embeds \(output) --negative-prompt-embeds \(output)`")
         }
-        try SafeTensorsWriter.write(tensors, to: output)
-        printErr("wrote prompt_embeds and negative_prompt_embeds to \(output); pass it to `reel submit --prompt-embeds \(output) --negative-prompt-embeds \(output)`")
     }
 
     /// The command line's arguments as bytes, before Swift's lenient decoding.

@@ -41,27 +41,28 @@ struct ModelRenderCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let t = compute.threads { Parallel.threads = t }
-        let (vae, latents) = try WanVAE.loadClip(folder: URL(fileURLWithPath: folder), inputs: inputs, output: output)
-        let s = vae.config.spatialStride, frames = latents.shape[1]
-        let tiling = tile.map { VAETiling(tileHeight: $0, tileWidth: $0, strideHeight: $0 * 3 / 4 / 8 * 8, strideWidth: $0 * 3 / 4 / 8 * 8) }
-        let options = VideoWriter.Options(
-            crf: crf, preset: preset, metadata: VideoMetadata(model: "AutoencoderKLWan from \(folder)"))
-        let writer = try VideoWriter(
-            url: URL(fileURLWithPath: output), width: latents.shape[3] * s, height: latents.shape[2] * s, fps: fps, options: options)
-        printErr("decoding \(frames) latent frames to \(vae.config.pixelFrames(latentFrames: frames)) frames of \(writer.width)×\(writer.height)")
-        do {
-            // A transformer that draws latent frame 0 in later form (the demo model's reel.json) is decoded so.
-            let laterStart = try ReelFolderConfig.load(folder: folder).firstLatentIsLater
-            try vae.decodeStream(latents, frames: 0 ..< frames, tiling: tiling, laterStart: laterStart) { batch in
-                try writer.append(planarClip: batch.storage, frames: batch.shape[1])
-                printErr("  \(writer.frameCount) frames")
+        try compute.apply {
+            let (vae, latents) = try WanVAE.loadClip(folder: URL(fileURLWithPath: folder), inputs: inputs, output: output)
+            let s = vae.config.spatialStride, frames = latents.shape[1]
+            let tiling = tile.map { VAETiling(tileHeight: $0, tileWidth: $0, strideHeight: $0 * 3 / 4 / 8 * 8, strideWidth: $0 * 3 / 4 / 8 * 8) }
+            let options = VideoWriter.Options(
+                crf: crf, preset: preset, metadata: VideoMetadata(model: "AutoencoderKLWan from \(folder)"))
+            let writer = try VideoWriter(
+                url: URL(fileURLWithPath: output), width: latents.shape[3] * s, height: latents.shape[2] * s, fps: fps, options: options)
+            printErr("decoding \(frames) latent frames to \(vae.config.pixelFrames(latentFrames: frames)) frames of \(writer.width)×\(writer.height)")
+            do {
+                // A transformer that draws latent frame 0 in later form (the demo model's reel.json) is decoded so.
+                let laterStart = try ReelFolderConfig.load(folder: folder).firstLatentIsLater
+                try vae.decodeStream(latents, frames: 0 ..< frames, tiling: tiling, laterStart: laterStart) { batch in
+                    try writer.append(planarClip: batch.storage, frames: batch.shape[1])
+                    printErr("  \(writer.frameCount) frames")
+                }
+                try writer.finish()
+            } catch {
+                writer.cancel()
+                throw error
             }
-            try writer.finish()
-        } catch {
-            writer.cancel()
-            throw error
+            print(output)
         }
-        print(output)
     }
 }

@@ -37,13 +37,14 @@ struct ModelSampleCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let t = compute.threads { Parallel.threads = t }
-        let range = try block.map(parseBlock)
-        try ModelFolder(path: io.folder).runSampler(
-            inputs: io.inputs, output: io.output, steps: steps, guidance: guidance, shift: shift, range: range
-        ) { sample, step in
-            printErr("sample \(sample) step \(step + 1)/\(steps)")
+        try compute.apply {
+            let range = try block.map(parseBlock)
+            try ModelFolder(path: io.folder).runSampler(
+                inputs: io.inputs, output: io.output, steps: steps, guidance: guidance, shift: shift, range: range
+            ) { sample, step in
+                printErr("sample \(sample) step \(step + 1)/\(steps)")
+            }
+            printErr("wrote latents to \(io.output)")
         }
-        printErr("wrote latents to \(io.output)")
     }
 }

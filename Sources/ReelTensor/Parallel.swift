@@ -20,7 +20,9 @@ public enum Parallel {
     /// The key of a thread's own count (0: none).
     private static let overrideKey: pthread_key_t = {
         var key = pthread_key_t()
-        precondition(pthread_key_create(&key, nil) == 0, "no thread-specific key left for Parallel")
+        // Not inside `precondition`: this module builds with -Ounchecked, which drops its condition.
+        let status = pthread_key_create(&key, nil)
+        if status != 0 { fatalError("Parallel: pthread_key_create failed (\(status)); no thread-specific key left") }
         return key
     }()
 
