@@ -85,7 +85,7 @@ struct DemoCommand: AsyncParsableCommand {
         let path = output ?? (dir as NSString).appendingPathComponent("clip.mp4")
         let rendered = try await DemoFarm(dir: dir, models: models, workers: workers).render([(request, path)])
         print(path)
-        printErr("rendered by \(rendered.workersSeen) workers; state is in PostgreSQL under \(rendered.data)")
+        printErr("rendered by \(rendered.workersSeen) worker\(rendered.workersSeen == 1 ? "" : "s"); state is in PostgreSQL under \(rendered.data)")
         try? measure(path, model: (models as NSString).appendingPathComponent(model), quiet: true)
         printErr("next: reel demo --prompt \"a large green square moving leftwards on a black background\"   ·   reel up")
     }

@@ -63,13 +63,13 @@ struct DemoFarm {
                 try await Waiting(client: client).wait(for: id, output: job.output)
             } catch {
                 // Ctrl-C or SIGTERM stops the API first: say that, not "cannot reach the coordinator".
-                for _ in 0..<20 where !servingEnded.isSet { try? await Task.sleep(for: .milliseconds(100)) }
+                for _ in 0..<10 where !servingEnded.isSet { try? await Task.sleep(for: .milliseconds(100)) }
                 guard servingEnded.isSet else { throw error }
                 throw DemoModelError(
                     message: """
                         interrupted: the farm stopped before job \(id) finished. Nothing is lost: its state is in PostgreSQL \
                         under \(server.data). `reel up --data \(server.data) --models \(models)` finishes it, then \
-                        `reel fetch \(id)`; or run `reel demo` again for a new clip.
+                        `reel fetch \(id) --output clip.mp4`; or run `reel demo` again for a new clip.
                         """)
             }
             statuses.append(try await client.job(id))

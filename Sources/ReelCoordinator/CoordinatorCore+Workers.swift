@@ -90,8 +90,12 @@ extension CoordinatorCore {
         if let previous, previous.bootID == bootID, !bootID.isEmpty {
             // The same process saying hello again (it thought us silent): it keeps
             // what it runs and the embeddings it holds, and nothing is re-recorded.
+            // Assignments still being built keep their order, and one that handed work
+            // back still takes nothing until a heartbeat says it has room.
             worker.running = previous.running
             worker.embeddings = previous.embeddings
+            worker.outbox = previous.outbox
+            worker.refusing = previous.refusing
             worker.shardsDone = previous.shardsDone
             worker.recentDone = previous.recentDone
             workers[peer] = worker

@@ -72,6 +72,15 @@ import Testing
         #expect(moot.workers[T.peerA]?.outbox.count == 0)
     }
 
+    /// The same process saying hello again keeps its running work and embeddings,
+    /// so its assignments being built keep their order too.
+    @Test func aWorkerThatSaysHelloAgainKeepsTheOrder() throws {
+        var core = try Self.twoLeased()
+        #expect(Self.sent(Self.built(&core, Self.second, "second")).isEmpty)
+        _ = core.handle(.hello(T.peerA, T.hello("a"), at: T.at(1)))
+        #expect(Self.sent(Self.built(&core, T.first, "first")) == [[Data("first".utf8)], [Data("second".utf8)]])
+    }
+
     /// An answer for an assignment the outbox never ordered (the worker registered
     /// again while it was built) waits for nothing and is dropped as moot.
     @Test func aStaleBuildFromAnEarlierRegistrationIsDropped() throws {
