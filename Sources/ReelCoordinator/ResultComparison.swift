@@ -1,13 +1,12 @@
 /// How two workers' results for one shard are compared when their bytes differ.
 ///
 /// Measured (`EngineDeterminismTests`, README "Verified results"): one process
-/// gives the same bits every time; the OpenBLAS kernel families SkylakeX,
-/// Sandybridge and Prescott give the same bits at any thread count; the Haswell
-/// family (also what Zen CPUs get) gives different bits at different thread
-/// counts; and different families differ in the last bits. So SHA-256 equality
-/// decides between workers with the same kernel family and thread count, and a
-/// result from another family or thread count agrees when no value differs by
-/// more than ``crossKernelTolerance``.
+/// gives the same bits every time; every OpenBLAS kernel family gives the same
+/// bits at any thread count (the Haswell family, what Zen CPUs get, did not until
+/// the engine's GEMM row blocks stopped depending on the thread count); and
+/// different families differ in the last bits. So SHA-256 equality decides
+/// between workers with the same kernel family, and a result from another family
+/// agrees when no value differs by more than ``crossKernelTolerance``.
 public enum ResultComparison {
     /// The largest absolute difference between two honest results from different
     /// kernel families. Measured differences on the test job are below 1e-5

@@ -12,11 +12,11 @@ import Testing
 /// The same sampling (tiny model, 4 steps, guidance) runs as `reel model sample`
 /// processes with 1–3 compute threads under each OpenBLAS kernel family this CPU
 /// can run (OPENBLAS_CORETYPE picks one; OPENBLAS_VERBOSE=2 makes the process say
-/// which it got). Measured on this farm's CPU (AMD EPYC, AVX-512): SkylakeX,
-/// Sandybridge and Prescott give the same bits at every thread count; the Haswell
-/// family's bits depend on the thread count (the engine splits a GEMM's rows over
-/// its threads, so each thread's sgemm sees fewer rows; that family apparently
-/// rounds some row counts differently); kernel families differ by a few 1e-6, far below
+/// which it got). Every family gives the same bits at every thread count: the
+/// engine cuts a GEMM's rows into blocks that depend on the row count alone, since
+/// the Haswell family (what Zen CPUs get) rounds a row differently with the rows in
+/// its call (when the blocks were a thread's share, it gave a result per thread
+/// count). Kernel families differ by a few 1e-6, far below
 /// ``ResultComparison/crossKernelTolerance``, itself far below a poisoned result.
 @Suite(.serialized, .farmSlot) struct EngineDeterminismTests {
     struct Run {
@@ -65,8 +65,7 @@ import Testing
         for family in families {
             let shas = Set(runs.filter { $0.kernel.lowercased() == family.lowercased() }.map(\.sha))
             print("determinism: \(family): \(shas.count) distinct result(s) over threads 1–3")
-            // The families whose bits do not depend on the thread count here.
-            if family != "Haswell" { #expect(shas.count == 1, "\(family): thread counts gave different bits") }
+            #expect(shas.count == 1, "\(family): thread counts gave different bits")
         }
         // Kernel families differ; all agree within the tolerance.
         #expect(Set(runs.map(\.sha)).count > 1, "kernel families rounding alike would make SHA-256 enough everywhere")

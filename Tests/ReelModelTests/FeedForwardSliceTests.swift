@@ -22,6 +22,8 @@ struct FeedForwardSliceTests {
         let diff = sliced.maxAbsDifference(whole)
         print("feed-forward in slices of \(slice): maxdiff to whole \(diff)")
         #expect(whole.maxAbsDifference(x) > 0.01)
-        #expect(diff < 1e-6)
+        // Not 0: the rows in one GEMM call can change a row's rounding (OpenBLAS's
+        // Haswell kernels: 1.2e-6 here at slices of 1), but only at float rounding.
+        #expect(diff < 1e-5)
     }
 }

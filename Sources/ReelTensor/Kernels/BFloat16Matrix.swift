@@ -50,7 +50,7 @@ extension Linear {
     /// - Parameters:
     ///   - x: `(N, in)`
     ///   - weight: `(out, in)`
-    ///   - panelRows: rows of `W` per panel (default ``bfloat16PanelRows``, or a thread's share if fewer)
+    ///   - panelRows: rows of `W` per panel (default ``bfloat16PanelRows``, or an eighth of them if fewer)
     /// - Returns: `(N, out)`
     public static func forward(_ x: Tensor, weight: BFloat16Matrix, panelRows: Int? = nil) throws(TensorError) -> Tensor {
         let (n, inFeatures, outFeatures) = (x.shape.first ?? 0, weight.columns, weight.rows)
@@ -60,8 +60,10 @@ extension Linear {
         _ = BLAS.configure
         var y = Tensor.uninitialized([n, outFeatures])
         guard n > 0, outFeatures > 0 else { return y }
-        // No taller than a thread's share, so that every thread has a panel.
-        let share = (outFeatures + Parallel.threads - 1) / Parallel.threads
+        // No taller than an eighth, so that up to eight threads each have a panel; not
+        // a thread's share, since the columns a call computes may change their bits
+        // (see ``Linear/forward(_:weight:layout:bias:)``).
+        let share = (outFeatures + 7) / 8
         let rows = max(1, panelRows ?? min(bfloat16PanelRows, share))
         let panels = (outFeatures + rows - 1) / rows
         x.storage.withUnsafeBufferPointer { xp in

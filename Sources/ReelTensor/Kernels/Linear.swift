@@ -31,28 +31,44 @@ public enum Linear {
                 y.storage.withUnsafeMutableBufferPointer { yp in
                     Tensor.withStorage(of: bias) { bp in
                         let ptrs = UncheckedSendable((xp.baseAddress!, wp.baseAddress!, yp.baseAddress!, bp))
-                        // Rows are independent, so threads take contiguous row blocks; a
-                        // grain of 16 rows keeps each call in OpenBLAS's efficient regime.
-                        Parallel.forRanges(n, grain: 16) { rows in
+                        // Rows are independent, so threads take blocks of rows. The blocks
+                        // depend on `n` alone, not on the thread count: some OpenBLAS kernel
+                        // families (Haswell, what Zen CPUs get) round a row differently with
+                        // the number of rows in its call, and a clip must have the same bits
+                        // on one worker or two.
+                        let block = rowBlock(n)
+                        Parallel.forRanges((n + block - 1) / block) { blocks in
                             let (xb, wb, yb, bias) = ptrs.value
-                            let c = yb + rows.lowerBound * outFeatures
-                            // The bias goes in first and the GEMM accumulates onto it
-                            // (beta = 1): OpenBLAS would otherwise spend a pass zeroing C,
-                            // and a second pass would add the bias.
-                            if let bias {
-                                for r in 0 ..< rows.count { (c + r * outFeatures).update(from: bias, count: outFeatures) }
+                            for b in blocks {
+                                let rows = b * block ..< min(n, (b + 1) * block)
+                                let c = yb + rows.lowerBound * outFeatures
+                                // The bias goes in first and the GEMM accumulates onto it
+                                // (beta = 1): OpenBLAS would otherwise spend a pass zeroing C,
+                                // and a second pass would add the bias.
+                                if let bias {
+                                    for r in 0 ..< rows.count { (c + r * outFeatures).update(from: bias, count: outFeatures) }
+                                }
+                                BLAS.sgemm(
+                                    m: rows.count, n: outFeatures, k: inFeatures,
+                                    a: xb + rows.lowerBound * inFeatures, lda: inFeatures,
+                                    b: wb, ldb: ldb, transposeB: layout == .outIn,
+                                    beta: bias == nil ? 0 : 1, c: c, ldc: outFeatures)
                             }
-                            BLAS.sgemm(
-                                m: rows.count, n: outFeatures, k: inFeatures,
-                                a: xb + rows.lowerBound * inFeatures, lda: inFeatures,
-                                b: wb, ldb: ldb, transposeB: layout == .outIn,
-                                beta: bias == nil ? 0 : 1, c: c, ldc: outFeatures)
                         }
                     }
                 }
             }
         }
         return y
+    }
+
+    /// Rows per GEMM call for `n` rows: up to eight blocks, each a multiple of 16 rows
+    /// (OpenBLAS's efficient regime) and at least 256, so that the weight, which every
+    /// call packs anew, is packed no more often than before for a 512-token prompt on
+    /// two threads (umT5's largest weight is 168 MB).
+    static func rowBlock(_ n: Int) -> Int {
+        let eighth = (n + 7) / 8
+        return max(256, (eighth + 15) / 16 * 16)
     }
 
     /// Reference for ``forward(_:weight:bias:)``: a triple loop in Double.
