@@ -94,7 +94,8 @@ extension CoordinatorCore {
             // back still takes nothing until a heartbeat says it has room.
             worker.running = previous.running
             worker.embeddings = previous.embeddings
-            worker.outbox = previous.outbox
+            // (Builds answer to the peer they were ordered for: only its own outbox waits for them.)
+            if previous.peer == peer { worker.outbox = previous.outbox }
             worker.refusing = previous.refusing
             worker.shardsDone = previous.shardsDone
             worker.recentDone = previous.recentDone

@@ -33,10 +33,10 @@ public enum Parallel {
     }
 
     /// Runs `body` with the kernels it calls on this thread (and their helper
-    /// threads) split over `count` threads, whatever other threads use. Results can
-    /// depend on the split (some OpenBLAS kernel families round some row counts
-    /// differently), so a worker's compute thread sets its own: several workers in
-    /// one process, as in the tests, once changed each other's count mid-decode.
+    /// threads) split over `count` threads, whatever other threads use. A worker's
+    /// compute thread sets its own: several workers in one process, as in the tests,
+    /// once changed each other's count mid-decode, and while the kernels' blocks were
+    /// a thread's share (they now depend on the shapes alone) that changed the bits.
     public static func withThreads<R, E: Error>(_ count: Int, _ body: () throws(E) -> R) throws(E) -> R {
         let previous = pthread_getspecific(overrideKey)
         pthread_setspecific(overrideKey, UnsafeRawPointer(bitPattern: max(1, count)))

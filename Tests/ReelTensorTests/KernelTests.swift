@@ -59,6 +59,19 @@ import Testing
         #expect(maxdiff("linear \(rows)x\(out)", try Linear.forward(x, weight: w, bias: b), try Linear.naive(x, weight: w, bias: b)) < 1e-5)
     }
 
+    /// Several row blocks with a shorter last one (2,100 rows: 8 blocks of 272, the
+    /// last 196), right against the reference and the same bits at any thread count:
+    /// the blocks depend on the rows alone, since OpenBLAS's Haswell kernels round a
+    /// row by the rows in its call, and a clip must not change with a worker's threads.
+    @Test func linearGivesTheSameBitsAtAnyThreadCount() throws {
+        #expect(Linear.rowBlock(2100) == 272 && Linear.rowBlock(100) == 256 && Linear.rowBlock(1024) == 256)
+        var rng = SeededRandom(seed: 21)
+        let x = rng.uniformTensor([2100, 48]), w = rng.uniformTensor([40, 48]), b = rng.uniformTensor([40])
+        let runs = try [1, 2, 3].map { threads in try Parallel.withThreads(threads) { try Linear.forward(x, weight: w, bias: b) } }
+        #expect(maxdiff("linear 2100 rows, 8 blocks", runs[0], try Linear.naive(x, weight: w, bias: b)) < 1e-5)
+        #expect(runs[1].storage == runs[0].storage && runs[2].storage == runs[0].storage, "threads 2 and 3 against 1")
+    }
+
     @Test func linearRejectsMismatchedShapesNamingThem() {
         let x = Tensor(zeros: [3, 5]), w = Tensor(zeros: [4, 6])
         #expect(throws: TensorError.shapeMismatch(what: "linear input", expected: [3, 6], actual: [3, 5])) {

@@ -4,10 +4,10 @@ import Testing
 @testable import ReelTensor
 
 /// A thread's own kernel thread count (`Parallel.withThreads`) stays its own.
-/// On OpenBLAS's Haswell kernels (what Zen CPUs get) the decode's bits depend on
-/// the count, and in-process workers once set the process's count for everyone:
-/// `ReelFolderWorkerTests` then found chunks decoded apart unequal to the whole
-/// decode when a farm test ran beside it.
+/// In-process workers once set the process's count for everyone, and while a
+/// linear layer's GEMM calls were a thread's share of rows (OpenBLAS's Haswell
+/// kernels round a row by the rows in its call), `ReelFolderWorkerTests` found
+/// chunks decoded apart unequal to the whole decode when a farm test ran beside it.
 @Suite struct ParallelThreadsTests {
     @Test func aThreadsOwnCountIsNotSeenByOtherThreads() {
         let process = Parallel.threads
