@@ -187,7 +187,7 @@ extension CoordinatorCore {
     }
 
     /// Whether `worker` still holds `work` at `token`: its lease, or a check's re-run.
-    private func isCurrent(_ work: WorkRef, token: Int, for worker: ConnectedWorker) -> Bool {
+    func isCurrent(_ work: WorkRef, token: Int, for worker: ConnectedWorker) -> Bool {
         (machine(of: work)?.state.holder == worker.name && self.token(of: work) == token) || holdsRerun(work, worker: worker.name, token: token)
     }
 

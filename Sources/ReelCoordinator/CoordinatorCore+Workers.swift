@@ -165,9 +165,7 @@ extension CoordinatorCore {
                 stale += 1
                 continue
             }
-            let current =
-                (machine(of: work)?.state.holder == worker.name && token(of: work) == Int(item.attempt))
-                || holdsRerun(work, worker: worker.name, token: Int(item.attempt))
+            let current = isCurrent(work, token: Int(item.attempt), for: worker)
             if current {
                 listed.insert(work)
                 if worker.running[work] == nil { worker.running[work] = now }
