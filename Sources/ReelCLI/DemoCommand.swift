@@ -50,7 +50,7 @@ struct DemoCommand: AsyncParsableCommand {
         }
         guard guidance.isFinite, guidance >= 0 else { throw ValidationError("--guidance must be a number ≥ 0 (1 disables it)") }
         guard !prompt.allSatisfy(\.isWhitespace) else { throw ValidationError("--prompt is empty; try \"a red ball bouncing rightwards on a navy background\"") }
-        if let output { try checkWritable(output) }
+        if let output { try checkOutput(output) }
         guard JobOptions.FrameSize(argument: size) != nil else { throw ValidationError("--size must be WxH, like 128x128") }
     }
 
@@ -92,6 +92,27 @@ struct DemoCommand: AsyncParsableCommand {
 }
 
 extension DemoCommand {
+    /// The clip may go into the working folder, which the demo creates: then the nearest
+    /// folder that exists on the way to it has to be writable, not the clip's folder.
+    func checkOutput(_ output: String) throws {
+        let folder = ((output as NSString).deletingLastPathComponent as NSString).standardizingPath
+        let working = (dir as NSString).standardizingPath
+        guard folder == working else {
+            try checkWritable(output)
+            return
+        }
+        var existing = working
+        while !existing.isEmpty, !FileManager.default.fileExists(atPath: existing) {
+            let parent = (existing as NSString).deletingLastPathComponent
+            if parent == existing { break }
+            existing = parent
+        }
+        if existing.isEmpty { existing = "." }
+        guard FileManager.default.isWritableFile(atPath: existing) else {
+            throw ValidationError("cannot write \(output): --dir \(dir) would be created in '\(existing)', which is not writable")
+        }
+    }
+
     /// Windows of 16 latent frames (61 pixel frames) overlapping by 4.
     var planConfig: PlanConfig { PlanConfig(window: 16, overlap: 4, steps: steps, blendEvery: 5) }
 

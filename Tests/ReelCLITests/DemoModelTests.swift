@@ -46,4 +46,16 @@ import Testing
         #expect(demo.seconds >= 30 && demo.workers >= 2)
         #expect(throws: (any Error).self) { try DemoCommand.parse(["--prompt", "  "]) }
     }
+
+    /// The working folder is created by the demo, so a clip inside it is fine before it exists;
+    /// a clip in some other folder that does not exist is refused before anything starts.
+    @Test func theClipMayGoIntoAWorkingFolderNotYetCreated() throws {
+        let work = dir + "/not-yet/demo"
+        let demo = try DemoCommand.parse(["--dir", work, "--output", work + "/clip.mp4"])
+        #expect(demo.output == work + "/clip.mp4")
+        #expect(!FileManager.default.fileExists(atPath: work))
+        #expect(throws: (any Error).self) {
+            try DemoCommand.parse(["--dir", work, "--output", dir + "/elsewhere/clip.mp4"])
+        }
+    }
 }
