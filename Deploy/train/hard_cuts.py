@@ -1,5 +1,6 @@
 """The demo clip without blending, for issue #12's "seam metric … reported for hard cuts
-beside it": the farm's windows (16 latent frames, overlap 4, the last one shifted to end
+beside it": the farm's windows (16 latent frames, overlap 8 as `reel demo` lays them out
+since it holds 2 frames at each end as context, `--overlap 4` before; the last one shifted to end
 at the clip's end, as `reel plan` lays them out) sampled one by one from slices of one
 clip-wide noise, each with diffusers' own sampling (as train.sample), and joined by
 cutting every overlap in its middle; decoded whole and written as an MP4 like the
@@ -27,7 +28,7 @@ import train  # noqa: E402
 from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanTransformer3DModel  # noqa: E402
 
 
-def windows(frames: int, window: int = 16, overlap: int = 4) -> list[int]:
+def windows(frames: int, window: int = 16, overlap: int = 8) -> list[int]:
     """Window starts: every window − overlap, the last moved back to end at `frames`."""
     stride = window - overlap
     starts = list(range(0, max(1, frames - window), stride))
@@ -36,9 +37,9 @@ def windows(frames: int, window: int = 16, overlap: int = 4) -> list[int]:
     return starts
 
 
-def cut_frames(latent_frames: int) -> list[int]:
+def cut_frames(latent_frames: int, overlap: int = 8) -> list[int]:
     """Each overlap [start of the next window, end of this one) cut in its middle."""
-    starts = windows(latent_frames)
+    starts = windows(latent_frames, overlap=overlap)
     return [(starts[i + 1] + starts[i] + 16) // 2 for i in range(len(starts) - 1)]
 
 
@@ -51,13 +52,14 @@ def main() -> None:
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--guidance", type=float, default=4.0)
     p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--overlap", type=int, default=8, help="latent frames shared by neighbouring windows (reel demo's: 8)")
     p.add_argument("--out", default="/tmp/hard-cuts.mp4")
     p.add_argument("--measure", help="only measure this MP4 (e.g. the farm's blended clip) at the cuts")
     args = p.parse_args()
     if args.measure:
         frames = quality.read_mp4(args.measure)
         latent = (len(frames) - 1) // 4 + 1
-        print(f"{args.measure}: seam metric at the cuts {quality.seam_metric(frames, [4 * c - 3 for c in cut_frames(latent)]):.3f}")
+        print(f"{args.measure}: seam metric at the cuts {quality.seam_metric(frames, [4 * c - 3 for c in cut_frames(latent, args.overlap)]):.3f}")
         return
     torch.set_num_threads(1)
     pixel_frames = int(round(args.seconds * train.FPS))
@@ -70,8 +72,8 @@ def main() -> None:
     noise = torch.randn(1, model.config.in_channels, latent_frames, train.SIZE // 8, train.SIZE // 8, generator=g)
     cond = torch.from_numpy(standin_embed.embed(args.prompt, train.TEXT_DIM, train.TEXT_TOKENS))[None]
     uncond = torch.zeros_like(cond)
-    starts = windows(latent_frames)
-    cuts = cut_frames(latent_frames)
+    starts = windows(latent_frames, overlap=args.overlap)
+    cuts = cut_frames(latent_frames, args.overlap)
     owners = [0] + cuts + [latent_frames]
     clip = torch.empty_like(noise)
     for i, s in enumerate(starts):
