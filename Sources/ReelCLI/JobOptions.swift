@@ -59,9 +59,6 @@ struct JobOptions: ParsableArguments {
     @Option(help: "Blend weight at the outer edge of an overlap ramp, in (0, 1].")
     var blendFloor: Double = 0.05
 
-    @Option(help: "Latent frames at each end of a temporal overlap held at the blend floor: a window's edge frames become context for its neighbour rather than output. At most (overlap - 1) / 2.")
-    var blendMargin: Int?
-
     @Option(
         name: [.customLong("guidance"), .customLong("guidance-scale")],
         help: "Classifier-free guidance scale (Wan default 5); 1 runs one pass per step instead of two.")
@@ -113,7 +110,7 @@ struct JobOptions: ParsableArguments {
             window: window, overlap: overlap, loop: loop,
             tile: tile.map { TileSpec(width: $0.width, height: $0.height, overlap: tileOverlap) },
             steps: steps, blendEvery: blendEvery, firstBlock: firstBlock, lastBlock: lastBlock,
-            blendFloor: blendFloor, blendMargin: blendMargin)
+            blendFloor: blendFloor)
     }
 
     /// The plan these flags describe.

@@ -159,8 +159,6 @@ extension PlanCommand {
         var tokens: Int
         var window: Int
         var overlap: Int
-        /// Latent frames at each end of an overlap held as context (nil: none).
-        var blendMargin: Int?
         var windows: [Window]
         var tiles: [Tile]
         /// nil when frames are whole (one tile).
@@ -192,7 +190,6 @@ extension PlanCommand {
             tokens = g.tokens
             window = plan.windows[0].length
             overlap = plan.windows.count > 1 ? plan.config.overlap : 0
-            blendMargin = plan.windows.count > 1 && plan.config.margin > 0 ? plan.config.margin : nil
             windows = plan.windows.enumerated().map { i, w in
                 Window(index: i, start: w.start, end: w.end, length: w.length, wraps: w.wraps)
             }
@@ -235,7 +232,7 @@ extension PlanCommand {
         private var spatialStride: Int
 
         private enum CodingKeys: String, CodingKey {
-            case job, latentShape, tokens, window, overlap, blendMargin, windows, tiles, tileSize, blocks, steps, blendEvery
+            case job, latentShape, tokens, window, overlap, windows, tiles, tileSize, blocks, steps, blendEvery
             case regions, shardCount, shards, graphDepth, compute, decode, promptTimeline
         }
 
@@ -258,8 +255,7 @@ extension PlanCommand {
                 "latent    [\(latentShape.map(String.init).joined(separator: ", "))] (C, F, H, W), "
                     + "\(tokens) tokens")
             let stride = windows.count > 1 ? " (stride \(window - overlap))" : ""
-            let margin = blendMargin.map { ", the \($0) at each end of an overlap held as context" } ?? ""
-            lines.append("windows   \(windows.count) of \(window) latent frames, overlap \(overlap)\(stride)\(margin)")
+            lines.append("windows   \(windows.count) of \(window) latent frames, overlap \(overlap)\(stride)")
             lines.append(pad("  #", 6) + pad("latent frames", 26) + "pixel frames")
             for w in windows {
                 let latent = w.wraps ? "[\(w.start), \(w.end)) wraps" : "[\(w.start), \(w.end))"

@@ -2476,11 +2476,6 @@ enum OpenAPIDocument {
      },
      "blend_floor": {
       "type": "number"
-     },
-     "blend_margin": {
-      "type": "integer",
-      "minimum": 0,
-      "description": "Latent frames at each end of a temporal overlap held at the blend floor (absent: 0)."
      }
     }
    },

@@ -1,9 +1,7 @@
 /// Blend weights along one axis for a set of overlapping spans.
 ///
 /// Each span's weight is 1 except across an overlap with a neighbour, where it
-/// ramps linearly from `floor` at the span's edge toward 1 (a trapezoid). With a
-/// `margin`, the `margin` positions at each end of an overlap stay at `floor` and 1
-/// and the ramp runs over the positions between. Ramps
+/// ramps linearly from `floor` at the span's edge toward 1 (a trapezoid). Ramps
 /// exist only where a neighbour overlaps: at the clip's edge a span keeps weight 1,
 /// so the first and last frames are not attenuated. Samples sit at the centres of
 /// positions, `(j + ½)/a` along an overlap of length `a`, so two ramps across the
@@ -16,9 +14,6 @@ public struct AxisWeights: Hashable, Sendable {
     public let spans: [Span]
     /// The weight at the outer edge of a ramp, in `(0, 1]`.
     public let floor: Double
-    /// Positions at each end of an overlap held at `floor` (on the span's edge side)
-    /// and 1 (on the other), outside the ramp.
-    public let margin: Int
     /// `weights[k][j]`: weight of span k at its local offset j.
     public let weights: [[Double]]
     /// `totals[p]`: sum of the weights of all spans covering axis position p.
@@ -28,13 +23,10 @@ public struct AxisWeights: Hashable, Sendable {
     ///   - spans: spans from ``Span/layout(axisLength:size:overlap:cyclic:quantum:)``,
     ///     all on the same axis and in ascending start order.
     ///   - floor: the ramp's edge weight, in `(0, 1]`.
-    ///   - margin: positions at each end of an overlap outside the ramp; every overlap
-    ///     must be longer than `2·margin` (``PlanConfig/validate(patch:)`` checks it).
-    public init(spans: [Span], floor: Double, margin: Int = 0) {
+    public init(spans: [Span], floor: Double) {
         precondition(!spans.isEmpty, "an axis needs at least one span")
         self.spans = spans
         self.floor = floor
-        self.margin = margin
         let n = spans.count
         let cyclic = spans[0].isCyclic && n > 1
         var weights: [[Double]] = []
@@ -44,8 +36,7 @@ public struct AxisWeights: Hashable, Sendable {
             var trailing = 0
             if k > 0 || cyclic { leading = Self.overlap(from: spans[(k + n - 1) % n], onto: span) }
             if k < n - 1 || cyclic { trailing = Self.overlap(from: span, onto: spans[(k + 1) % n]) }
-            weights.append(
-                Self.trapezoid(length: span.length, leading: leading, trailing: trailing, floor: floor, margin: margin))
+            weights.append(Self.trapezoid(length: span.length, leading: leading, trailing: trailing, floor: floor))
         }
         var totals = [Double](repeating: 0, count: spans[0].axisLength)
         for (k, span) in spans.enumerated() {
@@ -71,23 +62,13 @@ public struct AxisWeights: Hashable, Sendable {
     }
 
     /// Weights for one span: ramps of `leading` and `trailing` positions, 1 between.
-    static func trapezoid(length: Int, leading: Int, trailing: Int, floor: Double, margin: Int = 0) -> [Double] {
+    static func trapezoid(length: Int, leading: Int, trailing: Int, floor: Double) -> [Double] {
         (0..<length).map { j in
             var w = 1.0
-            if j < leading { w = min(w, floor + (1 - floor) * ramp(j, overlap: leading, margin: margin)) }
+            if j < leading { w = min(w, floor + (1 - floor) * (Double(j) + 0.5) / Double(leading)) }
             let fromEnd = length - 1 - j
-            if fromEnd < trailing { w = min(w, floor + (1 - floor) * ramp(fromEnd, overlap: trailing, margin: margin)) }
+            if fromEnd < trailing { w = min(w, floor + (1 - floor) * (Double(fromEnd) + 0.5) / Double(trailing)) }
             return w
         }
-    }
-
-    /// The ramp in [0, 1] at `offset` positions in from a span's edge, across an overlap
-    /// of `overlap` positions: 0 over the first `margin`, 1 over the last `margin`, and
-    /// linear between, sampled at position centres. Offsets `k` and `overlap − 1 − k`
-    /// sum to 1, so the two spans' ramps across one overlap mirror each other.
-    static func ramp(_ offset: Int, overlap: Int, margin: Int) -> Double {
-        let inner = overlap - 2 * margin
-        guard inner > 0 else { return offset < overlap / 2 ? 0 : 1 }
-        return min(1, max(0, (Double(offset - margin) + 0.5) / Double(inner)))
     }
 }

@@ -72,7 +72,7 @@ public struct Plan: Hashable, Sendable {
             }
         }
         self.regions = regions
-        frameWeights = AxisWeights(spans: windows, floor: config.blendFloor, margin: config.margin)
+        frameWeights = AxisWeights(spans: windows, floor: config.blendFloor)
         rowWeights = AxisWeights(spans: tileRows, floor: config.blendFloor)
         columnWeights = AxisWeights(spans: tileColumns, floor: config.blendFloor)
         // Boxes overlap when their frames, rows and columns all do, so a region's

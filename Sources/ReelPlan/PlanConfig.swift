@@ -12,7 +12,6 @@
 ///   shorter to blend more often where the sample changes most.
 /// - `tile` nil: one tile per frame.
 /// - `blendFloor` 0.05: the weight at the outer edge of an overlap ramp.
-/// - `blendMargin` nil (0): every frame of a temporal overlap is on the ramp.
 public struct PlanConfig: Hashable, Sendable, Codable {
     /// Latent frames per temporal window (clamped to the clip).
     public var window: Int
@@ -32,21 +31,11 @@ public struct PlanConfig: Hashable, Sendable, Codable {
     public var lastBlock: Int?
     /// Lowest blend weight on an overlap ramp, in `(0, 1]`; 1 is a plain average.
     public var blendFloor: Double
-    /// Latent frames at each end of a temporal overlap that keep the floor weight, so
-    /// the ramp runs over the middle `overlap − 2·margin` frames. A window's first and
-    /// last frames have context on one side only and are its least reliable: with a
-    /// margin they still receive the neighbour's blended values after every block
-    /// (context for the window) but barely reach the output. nil means 0, and is what
-    /// a job stored before the margin existed decodes to.
-    public var blendMargin: Int?
-
-    /// ``blendMargin``, with nil read as 0.
-    public var margin: Int { blendMargin ?? 0 }
 
     public init(
         window: Int = 21, overlap: Int = 5, loop: Bool = false, tile: TileSpec? = nil,
         steps: Int = 50, blendEvery: Int = 5, firstBlock: Int? = nil, lastBlock: Int? = nil,
-        blendFloor: Double = 0.05, blendMargin: Int? = nil
+        blendFloor: Double = 0.05
     ) {
         self.window = window
         self.overlap = overlap
@@ -57,7 +46,6 @@ public struct PlanConfig: Hashable, Sendable, Codable {
         self.firstBlock = firstBlock
         self.lastBlock = lastBlock
         self.blendFloor = blendFloor
-        self.blendMargin = blendMargin
     }
 
     /// The defaults listed above.
@@ -90,10 +78,6 @@ public struct PlanConfig: Hashable, Sendable, Codable {
         _ = try StepSchedule(steps: steps, blendEvery: blendEvery, firstBlock: firstBlock, lastBlock: lastBlock)
         guard blendFloor > 0 && blendFloor <= 1 else {
             throw .outOfRangeReal(.blendFloor, value: blendFloor, expected: "a weight in (0, 1], e.g. 0.05")
-        }
-        // At least one frame of every overlap stays on the ramp.
-        guard (0 ... max(0, (overlap - 1) / 2)).contains(margin) else {
-            throw .outOfRange(.blendMargin, value: margin, valid: 0 ... max(0, (overlap - 1) / 2))
         }
     }
 

@@ -38,7 +38,7 @@ public enum PlanError: Error, Hashable, Sendable {
         case steps, window, overlap
         case blendEvery = "blend-every", firstBlock = "first-block", lastBlock = "last-block"
         case tileWidth = "tile width", tileHeight = "tile height", tileOverlap = "tile-overlap"
-        case blendFloor = "blend-floor", blendMargin = "blend-margin", guidanceScale = "guidance-scale", shift
+        case blendFloor = "blend-floor", guidanceScale = "guidance-scale", shift
         case latentChannels = "latent channels", temporalStride = "VAE temporal stride"
         case spatialStride = "VAE spatial stride", patchFrames = "patch frames"
         case patchHeight = "patch height", patchWidth = "patch width", layers

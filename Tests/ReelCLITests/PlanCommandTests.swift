@@ -61,18 +61,6 @@ import Testing
         #expect((set["tile_size"] as? [String: Any])?["automatic"] as? Bool == false)
     }
 
-    @Test func aBlendMarginIsShownAndOneThatLeavesNoRampIsRefused() throws {
-        let json = try report(["--seconds", "10", "--window", "16", "--overlap", "8", "--blend-margin", "2"])
-        #expect(json["overlap"] as? Int == 8 && json["blend_margin"] as? Int == 2)
-        #expect(try report(["--seconds", "10"])["blend_margin"] == nil)
-        do {
-            _ = try report(["--seconds", "10", "--window", "16", "--overlap", "8", "--blend-margin", "4"])
-            Issue.record("a margin of 4 on an overlap of 8 was accepted")
-        } catch {
-            #expect(PlanCommand.message(for: error).contains("blend-margin 4 is out of range; valid: 0...3."), "\(PlanCommand.message(for: error))")
-        }
-    }
-
     @Test func aSizeThatIsNotAMultipleOf16NamesTheNearestSizes() {
         do {
             _ = try report(["--size", "832x481"])

@@ -1,4 +1,3 @@
-import Foundation
 import PropertyBased
 import Testing
 import ReelPlan
@@ -19,65 +18,6 @@ import ReelPlan
         let w1 = plan.frameWeights.weights[1]
         for (actual, expected) in zip(w0, [1, 1, 0.8, 0.4]) { #expect(abs(actual - expected) < 1e-12) }
         for (actual, expected) in zip(w1, [0.4, 0.8, 1, 1]) { #expect(abs(actual - expected) < 1e-12) }
-    }
-
-    /// Overlap 6 with a margin of 1: the ramp runs over the middle 4 frames, the first
-    /// frame of the overlap is the earlier window's (the later one at the floor) and the
-    /// last is the later window's.
-    @Test func aMarginHoldsEachEndOfTheOverlapAtTheFloorAndOne() throws {
-        var model = PlanCase.model
-        model.latentChannels = 1
-        // 14 latent frames, windows [0, 10) and [4, 14).
-        let clip = try ClipGeometry(job: JobSpec(frames: 53, fps: 16, width: 16, height: 16), model: model)
-        let plan = try Plan(
-            geometry: clip, config: PlanConfig(window: 10, overlap: 6, steps: 4, blendEvery: 2, blendFloor: 0.2, blendMargin: 1))
-        #expect(plan.windows.map(\.start) == [0, 4])
-        // floor + (1 − floor)·clamp((j − 1 + ½)/4): 0.2, 0.3, 0.5, 0.7, 0.9, 1 from the edge.
-        let ramp = [0.2, 0.3, 0.5, 0.7, 0.9, 1.0]
-        let w0 = plan.frameWeights.weights[0]
-        let w1 = plan.frameWeights.weights[1]
-        for (actual, expected) in zip(w0, [1, 1, 1, 1] + ramp.reversed()) { #expect(abs(actual - expected) < 1e-12, "\(w0)") }
-        for (actual, expected) in zip(w1, ramp + [1, 1, 1, 1]) { #expect(abs(actual - expected) < 1e-12, "\(w1)") }
-        // Without a margin the same overlap ramps over all 6 frames.
-        let plain = try Plan(geometry: clip, config: PlanConfig(window: 10, overlap: 6, steps: 4, blendEvery: 2, blendFloor: 0.2))
-        #expect(abs(plain.frameWeights.weights[1][0] - (0.2 + 0.8 / 12)) < 1e-12)
-        // Tiles keep the plain ramp.
-        #expect(plan.rowWeights.margin == 0 && plan.frameWeights.margin == 1)
-    }
-
-    @Test func aMarginLeavesAtLeastOneFrameOnTheRamp() throws {
-        var model = PlanCase.model
-        model.latentChannels = 1
-        let clip = try ClipGeometry(job: JobSpec(frames: 53, fps: 16, width: 16, height: 16), model: model)
-        for (overlap, margin, ok) in [(6, 2, true), (6, 3, false), (5, 2, true), (4, 2, false), (0, 0, true), (0, 1, false), (4, -1, false)] {
-            let config = PlanConfig(window: 10, overlap: overlap, steps: 4, blendEvery: 2, blendMargin: margin)
-            if ok {
-                #expect(throws: Never.self) { try Plan(geometry: clip, config: config) }
-            } else {
-                #expect(throws: PlanError.outOfRange(.blendMargin, value: margin, valid: 0...max(0, (overlap - 1) / 2))) {
-                    try Plan(geometry: clip, config: config)
-                }
-            }
-        }
-        #expect(PlanError.outOfRange(.blendMargin, value: 3, valid: 0...2).description
-            == "blend-margin 3 is out of range; valid: 0...2.")
-    }
-
-    /// A plan stored before the margin existed has no `blend_margin` key: it decodes to nil
-    /// (no margin), and a config without one encodes without the key, so its digest is unchanged.
-    @Test func aConfigWithoutAMarginKeepsItsJSON() throws {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        let old = #"{"window": 21, "overlap": 5, "loop": false, "steps": 50, "blend_every": 5, "blend_floor": 0.05}"#
-        let config = try decoder.decode(PlanConfig.self, from: Data(old.utf8))
-        #expect(config.blendMargin == nil && config.margin == 0)
-        #expect(!String(decoding: try encoder.encode(config), as: UTF8.self).contains("margin"))
-        var margined = config
-        margined.blendMargin = 2
-        #expect(String(decoding: try encoder.encode(margined), as: UTF8.self).contains(#""blend_margin":2"#))
-        #expect(try decoder.decode(PlanConfig.self, from: encoder.encode(margined)) == margined)
     }
 
     @Test func blendIsTheWeightedMeanOfOverlappingOutputs() throws {

@@ -17,8 +17,6 @@ struct PlanCase: Sendable, CustomStringConvertible {
     var steps: Int
     var blendEvery: Int
     var floor: Double
-    /// Frames at each end of a temporal overlap held as context (``PlanConfig/blendMargin``).
-    var margin: Int = 0
 
     /// A tiny model: Wan's strides and patch, everything else small.
     static let model = ModelGeometry(
@@ -34,7 +32,7 @@ struct PlanCase: Sendable, CustomStringConvertible {
         PlanConfig(
             window: window, overlap: overlap, loop: loop,
             tile: tile.map { TileSpec(width: $0.width, height: $0.height, overlap: $0.overlap) },
-            steps: steps, blendEvery: blendEvery, blendFloor: floor, blendMargin: margin == 0 ? nil : margin)
+            steps: steps, blendEvery: blendEvery, blendFloor: floor)
     }
 
     func plan() throws -> Plan {
@@ -46,7 +44,7 @@ struct PlanCase: Sendable, CustomStringConvertible {
     var description: String {
         "C\(channels) F\(latentFrames) H\(latentHeight) W\(latentWidth) window \(window) overlap \(overlap)"
             + "\(loop ? " loop" : "") tile \(tile.map { "\($0.height)x\($0.width)/\($0.overlap)" } ?? "none")"
-            + " steps \(steps)/\(blendEvery) floor \(floor) margin \(margin)"
+            + " steps \(steps)/\(blendEvery) floor \(floor)"
     }
 
     /// Random cases; sizes that must relate (overlap < window, tile overlap < tile)
@@ -67,7 +65,6 @@ struct PlanCase: Sendable, CustomStringConvertible {
             channels: 1 + (f + h) % 2, latentFrames: f, latentHeight: 2 * h, latentWidth: 2 * w,
             window: window, overlap: overlap % window, loop: loop,
             tile: tile == 0 ? nil : (2 * tile, 2 * (tile + w % 2), 2 * (tileOverlap % tile)),
-            steps: steps, blendEvery: min(every, steps), floor: [0.05, 0.3, 1][(window + steps) % 3],
-            margin: min((f + steps) % 3, max(0, (overlap % window - 1) / 2)))
+            steps: steps, blendEvery: min(every, steps), floor: [0.05, 0.3, 1][(window + steps) % 3])
     }
 }
