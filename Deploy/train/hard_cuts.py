@@ -1,6 +1,6 @@
 """The demo clip without blending, for issue #12's "seam metric … reported for hard cuts
-beside it": the farm's windows (16 latent frames, overlap 8 as `reel demo` lays them out
-since it holds 2 frames at each end as context, `--overlap 4` before; the last one shifted to end
+beside it": the farm's windows (16 latent frames, overlap 8 as `reel demo` lays them out,
+`--overlap 4` for its earlier clips; the last one shifted to end
 at the clip's end, as `reel plan` lays them out) sampled one by one from slices of one
 clip-wide noise, each with diffusers' own sampling (as train.sample), and joined by
 cutting every overlap in its middle; decoded whole and written as an MP4 like the

@@ -18,7 +18,8 @@ import Testing
 /// conditioning modes").
 @Suite(.serialized, .farmSlot) struct DemoConditioningFarmTests {
     static let prompt = "a red ball moving rightwards on a navy background"
-    /// `reel demo`'s settings: windows of 16 latent frames overlapping by 4, 20 steps.
+    /// The settings `reel demo` had before it overlapped its windows by 8 (which the
+    /// figures were measured with): windows of 16 latent frames overlapping by 4, 20 steps.
     static let job = [
         "submit", "--model", "demo", "--size", "64x64", "--window", "16", "--overlap", "4", "--steps", "20", "--blend-every", "5",
         "--guidance", "4", "--seed", "42",
