@@ -1,5 +1,5 @@
 """The demo clip without blending, for issue #12's "seam metric … reported for hard cuts
-beside it": the farm's windows (16 latent frames, overlap 8 as `reel demo` lays them out,
+beside it": the farm's windows (16 latent frames, overlap 10 as `reel demo` lays them out,
 `--overlap 4` for its earlier clips; the last one shifted to end
 at the clip's end, as `reel plan` lays them out) sampled one by one from slices of one
 clip-wide noise, each with diffusers' own sampling (as train.sample), and joined by
@@ -28,7 +28,7 @@ import train  # noqa: E402
 from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanTransformer3DModel  # noqa: E402
 
 
-def windows(frames: int, window: int = 16, overlap: int = 8) -> list[int]:
+def windows(frames: int, window: int = 16, overlap: int = 10) -> list[int]:
     """Window starts: every window − overlap, the last moved back to end at `frames`."""
     stride = window - overlap
     starts = list(range(0, max(1, frames - window), stride))
@@ -37,7 +37,7 @@ def windows(frames: int, window: int = 16, overlap: int = 8) -> list[int]:
     return starts
 
 
-def cut_frames(latent_frames: int, overlap: int = 8) -> list[int]:
+def cut_frames(latent_frames: int, overlap: int = 10) -> list[int]:
     """Each overlap [start of the next window, end of this one) cut in its middle."""
     starts = windows(latent_frames, overlap=overlap)
     return [(starts[i + 1] + starts[i] + 16) // 2 for i in range(len(starts) - 1)]
@@ -52,7 +52,7 @@ def main() -> None:
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--guidance", type=float, default=4.0)
     p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--overlap", type=int, default=8, help="latent frames shared by neighbouring windows (reel demo's: 8)")
+    p.add_argument("--overlap", type=int, default=10, help="latent frames shared by neighbouring windows (reel demo's: 10)")
     p.add_argument("--out", default="/tmp/hard-cuts.mp4")
     p.add_argument("--measure", help="only measure this MP4 (e.g. the farm's blended clip) at the cuts")
     args = p.parse_args()

@@ -185,7 +185,7 @@ def main() -> None:
     p.add_argument("--mp4")
     p.add_argument("--prompt")
     p.add_argument("--window", type=int, default=16, help="the farm's window in latent frames")
-    p.add_argument("--overlap", type=int, default=8, help="the farm's overlap in latent frames (reel demo's: 8)")
+    p.add_argument("--overlap", type=int, default=10, help="the farm's overlap in latent frames (reel demo's: 10)")
     args = p.parse_args()
     if args.self_test:
         sys.exit(self_test())
