@@ -28,7 +28,11 @@ import train  # noqa: E402
 from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanTransformer3DModel  # noqa: E402
 
 
-def windows(frames: int, window: int = 16, overlap: int = 10) -> list[int]:
+# `reel demo`'s overlap in latent frames (DemoCommand.planConfig); its window is 16.
+DEMO_OVERLAP = 10
+
+
+def windows(frames: int, window: int = 16, overlap: int = DEMO_OVERLAP) -> list[int]:
     """Window starts: every window − overlap, the last moved back to end at `frames`."""
     stride = window - overlap
     starts = list(range(0, max(1, frames - window), stride))
@@ -37,7 +41,7 @@ def windows(frames: int, window: int = 16, overlap: int = 10) -> list[int]:
     return starts
 
 
-def cut_frames(latent_frames: int, overlap: int = 10) -> list[int]:
+def cut_frames(latent_frames: int, overlap: int = DEMO_OVERLAP) -> list[int]:
     """Each overlap [start of the next window, end of this one) cut in its middle."""
     starts = windows(latent_frames, overlap=overlap)
     return [(starts[i + 1] + starts[i] + 16) // 2 for i in range(len(starts) - 1)]
@@ -52,7 +56,7 @@ def main() -> None:
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--guidance", type=float, default=4.0)
     p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--overlap", type=int, default=10, help="latent frames shared by neighbouring windows (reel demo's: 10)")
+    p.add_argument("--overlap", type=int, default=DEMO_OVERLAP, help="latent frames shared by neighbouring windows (default: reel demo's)")
     p.add_argument("--out", default="/tmp/hard-cuts.mp4")
     p.add_argument("--measure", help="only measure this MP4 (e.g. the farm's blended clip) at the cuts")
     args = p.parse_args()
